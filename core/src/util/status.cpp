@@ -1,0 +1,38 @@
+#include "chimp/status.hpp"
+
+namespace chimp {
+
+std::string_view StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid argument";
+    case StatusCode::kNotFound: return "not found";
+    case StatusCode::kPluginError: return "plugin error";
+    case StatusCode::kPlanError: return "plan error";
+    case StatusCode::kDatabaseError: return "database error";
+    case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kLockTimeout: return "lock timeout";
+    case StatusCode::kStepFailed: return "step failed";
+    case StatusCode::kFailedPrecondition: return "failed precondition";
+    case StatusCode::kInternal: return "internal error";
+  }
+  return "unknown";
+}
+
+Status Status::WithContext(std::string_view context) const {
+  if (ok()) return *this;
+  std::string msg(context);
+  msg += ": ";
+  msg += message_;
+  return Status(code_, std::move(msg));
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  std::string out(StatusCodeName(code_));
+  out += ": ";
+  out += message_;
+  return out;
+}
+
+}  // namespace chimp
