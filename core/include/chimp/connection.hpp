@@ -33,14 +33,21 @@ struct ConnectionOptions {
   std::string ssl_ca;
   std::string ssl_cert;
   std::string ssl_key;
+  // true: verify the server certificate. false: the Connector/C default.
   bool ssl_verify_server_cert = false;
   uint32_t connect_timeout_s = 10;
-  // Read ~/.my.cnf style option groups ([client], [chimp]) before the fields
-  // above are applied. Default: off (explicit settings only).
+  // Read ~/.my.cnf style option groups ([client], [client-server],
+  // [client-mariadb], [chimp]) from the default option files. Host, port,
+  // socket, user, password and database set above win when non-empty (set
+  // host to "" to take it from the file); other settings in the file (TLS,
+  // timeouts) override the fields above. The character set is always
+  // utf8mb4. Default: off (explicit settings only).
   bool read_default_option_file = false;
 };
 
-// A typed value: a `?` parameter or a result cell.
+// A typed value: a `?` parameter or a result cell. As a parameter, kText is
+// sent as a string and kBytes as binary; both may hold any bytes, NULs
+// included.
 struct Value {
   enum class Type { kNull, kInt64, kDouble, kText, kBytes };
   Type type = Type::kNull;
@@ -73,8 +80,17 @@ struct ExecInfo {
 
 class Connection {
  public:
-  // Connects with utf8mb4, autocommit on. Fails with Unavailable when the
-  // server cannot be reached, DatabaseError when it refuses the login.
+  // Connects with utf8mb4, autocommit on, LOCAL INFILE off and automatic
+  // reconnection off (a silent reconnect would lose the migration lock and
+  // any transaction). Fails with Unavailable when the server cannot be
+  // reached, DatabaseError when it refuses the login; the message names the
+  // target (Describe()), never the password.
+  //
+  // Errors of the methods below: Unavailable when the session is lost
+  // (client errors 2002, 2003, 2006, 2013, 2055; server errors 1053, 1927),
+  // DatabaseError for any other server or client error, with the message
+  // "server error 1064 (42000) on '<statement, ~200 chars>': <server text>";
+  // InvalidArgument when the number of params does not match the `?` count.
   static Result<std::unique_ptr<Connection>> Open(const ConnectionOptions& options);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -84,15 +100,23 @@ class Connection {
   // (CALL may return several); all of them are drained so that the
   // connection stays usable.
   Result<ExecInfo> Execute(std::string_view sql);
-  // Runs one statement with typed `?` parameters (a prepared statement).
+  // Runs one statement with typed `?` parameters (a prepared statement;
+  // with no params, the text protocol as above). The statement must be one
+  // the server can prepare.
   Result<ExecInfo> Execute(std::string_view sql, std::span<const Value> params);
 
   // Runs a query and returns all rows. Cells are typed from the column
-  // types: integers as kInt64, FLOAT/DOUBLE as kDouble, binary as kBytes,
-  // everything else (DECIMAL, dates, strings) as kText; NULL as kNull.
+  // types: integers as kInt64, FLOAT/DOUBLE as kDouble, binary strings
+  // (BINARY, VARBINARY, BLOB, BIT) as kBytes, everything else (DECIMAL,
+  // dates, text) as kText; NULL as kNull. An unsigned BIGINT above INT64_MAX
+  // comes back as kText. Without params the text protocol is used, with
+  // params a prepared statement. When the statement returns several result
+  // sets (CALL), the first one is returned and the rest drained; a statement
+  // with no result set returns no columns and no rows.
   Result<QueryResult> Query(std::string_view sql, std::span<const Value> params = {});
-  // Streams rows to `fn`; `fn` returns false to stop early (the rest is
-  // drained).
+  // Streams rows to `fn` (unbuffered); `fn` returns false to stop early (the
+  // rest is drained). `fn` must not use this connection. The Row passed is
+  // reused between calls: copy what you keep.
   Status QueryEach(std::string_view sql, std::span<const Value> params,
                    const std::function<bool(const Row&)>& fn);
   // First column of the first row; nullopt when there is no row.
@@ -100,7 +124,8 @@ class Connection {
                                            std::span<const Value> params = {});
 
   // The first `limit` warnings/notes of the last statement ("Level Code
-  // Message").
+  // Message", e.g. "Warning 1265 Data truncated for column 'a' at row 1").
+  // Call it right after the statement (ExecInfo::warning_count > 0).
   Result<std::vector<std::string>> Warnings(size_t limit = 5);
 
   // Transactions on this session.
@@ -108,16 +133,18 @@ class Connection {
   Status Commit();
   Status Rollback();
 
-  // Escapes and quotes `text` as a string literal ('...').
+  // Escapes and quotes `text` as a string literal ('...') for this
+  // connection's character set and sql_mode (NO_BACKSLASH_ESCAPES).
   std::string QuoteString(std::string_view text) const;
   // Quotes an identifier with backticks, doubling embedded backticks.
   static std::string QuoteIdentifier(std::string_view name);
 
-  uint64_t ThreadId() const;           // CONNECTION_ID()
+  uint64_t ThreadId() const;           // CONNECTION_ID(), from the handshake
   std::string ServerVersion() const;   // e.g. "10.11.19-MariaDB-0+deb12u1"
   bool IsMariaDB() const;
-  // Where this connection goes, for messages: "socket /tmp/x.sock" or
-  // "host 127.0.0.1:3306", plus the user. Never includes the password.
+  // Where this connection goes, for messages: "socket /tmp/x.sock as root",
+  // "host 127.0.0.1:3306 as app" or "localhost (default socket) as app".
+  // Never includes the password.
   std::string Describe() const;
 
   // Implementation details; do not rely on anything below here.

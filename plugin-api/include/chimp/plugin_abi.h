@@ -67,6 +67,17 @@ extern "C" {
 #define CHIMP_PLUGIN_EXPORT __attribute__((visibility("default")))
 #endif
 
+/* In C++ the entry is declared noexcept (convention 7), so a C++ definition
+ * must say CHIMP_NOEXCEPT (or noexcept) too, or it does not compile. An
+ * exception escaping a noexcept function ends the process at the throw
+ * instead of unwinding into the host. It changes neither the symbol nor the
+ * calling convention. */
+#if defined(__cplusplus)
+#define CHIMP_NOEXCEPT noexcept
+#else
+#define CHIMP_NOEXCEPT
+#endif
+
 /* True when a struct filled with the given struct_size contains FIELD. */
 #define CHIMP_HAS_FIELD(ptr, type, field) \
   ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
@@ -167,12 +178,20 @@ typedef struct chimp_services {
 
   /* Runs a query and stores the first column of its first row in *out
    * (CHIMP_TYPE_NULL when there is no row). Text in *out is owned by the
-   * host and valid until the next call on this session. */
+   * host and valid until the next call on this session.
+   *
+   * For every service returning chimp_status: on failure the host records
+   * the reason itself (e.g. the server's message) as the step's error, as if
+   * set_error had been called; a step that fails because of it may return
+   * the service's status without calling set_error. */
   chimp_status (*query_scalar)(chimp_session* session, const char* sql,
                                const chimp_value* params, uint32_t param_count,
                                chimp_value* out);
 
-  /* Runs a query and calls `fn` once per row, in order. */
+  /* Runs a query and calls `fn` once per row, in order. `fn` may call other
+   * services of the same session. When `fn` returns a status other than
+   * CHIMP_OK or CHIMP_STOP, the query stops and query_rows returns that
+   * status. */
   chimp_status (*query_rows)(chimp_session* session, const char* sql,
                              const chimp_value* params, uint32_t param_count,
                              chimp_row_fn fn, void* user);
@@ -293,9 +312,11 @@ typedef struct chimp_host {
 typedef chimp_status (*chimp_plugin_entry_fn)(const chimp_host* host,
                                               const chimp_plugin** out);
 
-/* The prototype every plugin defines (with CHIMP_PLUGIN_EXPORT). */
+/* The prototype every plugin defines (with CHIMP_PLUGIN_EXPORT, and in C++
+ * with CHIMP_NOEXCEPT). */
 CHIMP_PLUGIN_EXPORT chimp_status chimp_plugin_entry(const chimp_host* host,
-                                                    const chimp_plugin** out);
+                                                    const chimp_plugin** out)
+    CHIMP_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

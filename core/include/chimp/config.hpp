@@ -1,0 +1,51 @@
+// Configuration: the TOML file (`--config FILE`, default ./chimp.toml when
+// present), the environment and the password file. Flags are applied by the
+// command line after these, so they win.
+//
+// File layout (every key optional):
+//
+//   [database]
+//   host = "127.0.0.1"        # or socket = "/run/mysqld/mysqld.sock"
+//   port = 3306
+//   socket = "..."
+//   user = "chimp"
+//   password = "..."          # discouraged: prefer password_file or CHIMP_PASSWORD
+//   password_file = "..."     # first line is the password
+//   name = "app"              # the target database
+//   ssl_ca = "..."  ssl_cert = "..."  ssl_key = "..."  ssl_verify_server_cert = true
+//   connect_timeout = 10
+//   read_default_option_file = false   # also read ~/.my.cnf [client]
+//
+//   [plugins]
+//   paths = ["plugins"]       # relative to the config file's directory
+//
+//   [changelog]
+//   schema = "chimp"
+//   lock_timeout = 60         # seconds
+//
+// Unknown keys are errors naming the key and the file, so typos do not pass
+// silently.
+#ifndef CHIMP_CONFIG_HPP_
+#define CHIMP_CONFIG_HPP_
+
+#include <string>
+
+#include "chimp/engine.hpp"
+#include "chimp/status.hpp"
+
+namespace chimp {
+
+// Applies the TOML file at `path` to `*options`; keys present override.
+// Errors (InvalidArgument) name the file, the line and the key.
+Status ApplyConfigFile(const std::string& path, EngineOptions* options);
+
+// Applies CHIMP_PASSWORD (when set) to options->connection.password.
+void ApplyEnvironment(EngineOptions* options);
+
+// Reads a password file: its first line, without the line ending. Errors
+// name the file but never its content.
+Result<std::string> ReadPasswordFile(const std::string& path);
+
+}  // namespace chimp
+
+#endif  // CHIMP_CONFIG_HPP_

@@ -1,0 +1,80 @@
+// Plugin discovery and loading.
+//
+// A plugin is a shared object exporting chimp_plugin_entry (plugin_abi.h).
+// Loading one runs its code with the rights of whoever runs chimp, usually
+// the database administrator, so discovery refuses directories and files
+// that others could have written.
+//
+// The loader opens each library, negotiates the ABI through the entry, copies
+// every descriptor into the engine's own model (model.hpp), computes the SQL
+// checksums itself and validates what the plugin declares. A library, once
+// opened, stays loaded for the whole process: native steps keep pointers into
+// it (Step::run, Step::user).
+//
+// Every error names the plugin file and the field at fault, e.g.
+//   plugin '/srv/chimp/billing.so' edge #2 to_version: '4.19.x' is not a version (...)
+//
+// All functions are [main-thread]: call them from one thread at a time.
+#ifndef CHIMP_LOADER_HPP_
+#define CHIMP_LOADER_HPP_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chimp/model.hpp"
+#include "chimp/status.hpp"
+
+namespace chimp {
+
+// Lists the *.so files directly inside each directory (not recursively),
+// sorted by path and without duplicates (the same file reached twice, e.g.
+// through a symlink or a repeated directory, is listed once). Paths are
+// absolute and canonical.
+//
+// Refuses (PluginError) a directory or a file that group or others may write,
+// naming the path and its mode, e.g.
+//   plugin directory '/x' is writable by others (mode 0777); refusing to load plugins from it
+// A directory that does not exist is NotFound naming it; a path that is not
+// a directory is InvalidArgument.
+Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs);
+
+// Loads one plugin file (it need not sit in a discovered directory; its
+// permissions are not checked here).
+//
+// Opens the library and keeps it open for the rest of the process, calls its
+// entry with this host's ABI version (CHIMP_ABI_MAJOR.CHIMP_ABI_MINOR), and
+// copies the descriptor it returns. Fails with PluginError when the library
+// cannot be opened, lacks the entry, refuses (the plugin's reason is quoted),
+// fails or returns a malformed descriptor, was built for another ABI major or
+// needs a newer host minor, or declares something invalid:
+//   - plugin name and step ids outside [A-Za-z0-9._-]{1,128}, or a step id
+//     used twice in the plugin;
+//   - a version that does not parse, an edge whose from_version is not below
+//     its to_version (from_version "" is the empty database), an edge
+//     without steps, a plugin without edges;
+//   - an unknown step kind or phase; a SQL step without SQL; a native step
+//     without a function or without a "rev:<n>" checksum; a check step with
+//     neither or both of SQL and a function;
+//   - a SQL step that does not declare CHIMP_STEP_HAS_DDL but whose
+//     statements cause an implicit commit (DDL).
+// SQL steps and SQL checks get Step::checksum = SqlChecksum(sql); steps with
+// a function keep the plugin's "rev:<n>".
+Result<LoadedPlugin> LoadPlugin(const std::string& path);
+
+// DiscoverPlugins, then LoadPlugin on each file in order, then checks across
+// plugins: two plugins with the same name, or the same step id declared by
+// two plugins, is a PluginError naming both files. Stops at the first error.
+Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs);
+
+// The text a SQL checksum is computed over: CRLF becomes LF, spaces and tabs
+// at the end of each line are removed, and blank lines at the end are
+// removed (as is the final line break). Nothing else changes.
+std::string NormalizeSql(std::string_view sql);
+
+// "sha256:<64 lower-case hex digits>" of NormalizeSql(sql).
+std::string SqlChecksum(std::string_view sql);
+
+}  // namespace chimp
+
+#endif  // CHIMP_LOADER_HPP_

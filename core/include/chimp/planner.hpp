@@ -1,0 +1,67 @@
+// The planner: from the catalog and the changelog, which steps to run next.
+//
+// MakePlan is pure (no I/O), so `plan`, `migrate --dry-run` and `migrate`
+// share it and it is unit-tested without a server.
+#ifndef CHIMP_PLANNER_HPP_
+#define CHIMP_PLANNER_HPP_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chimp/catalog.hpp"
+#include "chimp/changelog.hpp"
+#include "chimp/model.hpp"
+#include "chimp/status.hpp"
+#include "chimp/version.hpp"
+
+namespace chimp {
+
+struct PlanRequest {
+  // Default: the newest version reachable from the current one.
+  std::optional<Version> target;
+  // kExpand: walk the path to the target. kCleanup: run the cleanup steps of
+  // every edge whose expand steps are all applied, up to the current version.
+  Phase phase = Phase::kExpand;
+};
+
+struct PlannedStep {
+  const Edge* edge = nullptr;
+  const Step* step = nullptr;
+  // Statements already done by an interrupted or failed attempt of a DDL
+  // step; execution resumes after them. 0 = from the start.
+  int32_t resume_from = 0;
+  // Attempts recorded before (failed or interrupted).
+  int32_t previous_attempts = 0;
+};
+
+struct Plan {
+  Version current;
+  Version target;
+  Phase phase = Phase::kExpand;
+  std::vector<const Edge*> path;    // edges to walk, in order (expand)
+  std::vector<PlannedStep> steps;   // pending steps, in run order
+  // Edges on the path whose steps are all applied but whose version was not
+  // recorded yet (a crash between the last step and the version update):
+  // executing the plan only records their version.
+  std::vector<std::string> notes;   // human-readable remarks (resume, ...)
+
+  bool empty() const { return steps.empty() && current == target; }
+};
+
+// Rules:
+//  - every applied (success) step still in the catalog must have the same
+//    checksum, else FailedPrecondition naming the step, the plugin file and
+//    both checksums;
+//  - an edge from the current version with some steps applied is "in
+//    progress": the path must continue through it;
+//  - otherwise the path is the graph's shortest path (see graph.hpp);
+//  - a step is pending when it has no success row; a DDL step whose last
+//    attempt recorded statement_index k resumes at k.
+Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
+                      const std::vector<ChangelogEntry>& entries,
+                      const PlanRequest& request);
+
+}  // namespace chimp
+
+#endif  // CHIMP_PLANNER_HPP_

@@ -1,0 +1,268 @@
+#include "chimp/changelog.hpp"
+
+#include <utility>
+
+namespace chimp {
+
+namespace {
+
+constexpr const char* kChangelogTable = "chimp_changelog";
+constexpr const char* kStateTable = "chimp_state";
+
+// The layout is documented in doc/changelog.md; keep the two in step.
+// Status, kind and phase are VARCHAR rather than ENUM so that later engine
+// versions can add values without an ALTER of existing changelogs.
+constexpr const char* kCreateChangelog = R"(CREATE TABLE IF NOT EXISTS %s (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  target VARCHAR(64) NOT NULL,
+  run_id CHAR(36) NOT NULL,
+  step_id VARCHAR(128) NOT NULL,
+  edge_from VARCHAR(64) NOT NULL,
+  edge_to VARCHAR(64) NOT NULL,
+  phase VARCHAR(16) NOT NULL,
+  kind VARCHAR(16) NOT NULL,
+  checksum VARCHAR(100) NOT NULL,
+  plugin_name VARCHAR(128) NOT NULL,
+  plugin_version VARCHAR(64) NOT NULL,
+  plugin_file VARCHAR(1024) NOT NULL,
+  description VARCHAR(1024) NOT NULL,
+  proposed_at VARCHAR(32) NOT NULL,
+  started_at DATETIME(6) NOT NULL,
+  finished_at DATETIME(6) NULL,
+  duration_ms BIGINT NULL,
+  status VARCHAR(16) NOT NULL,
+  statement_index INT NOT NULL DEFAULT 0,
+  statement_count INT NOT NULL DEFAULT 0,
+  error TEXT NULL,
+  warning_count INT NOT NULL DEFAULT 0,
+  warnings TEXT NULL,
+  executed_by VARCHAR(300) NOT NULL,
+  engine_version VARCHAR(32) NOT NULL,
+  PRIMARY KEY (id),
+  KEY by_step (target, step_id),
+  KEY by_run (target, run_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+
+constexpr const char* kCreateState = R"(CREATE TABLE IF NOT EXISTS %s (
+  target VARCHAR(64) NOT NULL,
+  version VARCHAR(64) NOT NULL,
+  run_id CHAR(36) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (target)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+
+std::string Format(const char* pattern, const std::string& table) {
+  std::string out(pattern);
+  out.replace(out.find("%s"), 2, table);
+  return out;
+}
+
+std::string TextOf(const Value& v) { return v.is_null() ? std::string() : v.ToString(); }
+int64_t IntOf(const Value& v, int64_t fallback) {
+  if (v.type == Value::Type::kInt64) return v.i64;
+  if (v.type == Value::Type::kText && !v.text.empty()) return std::stoll(v.text);
+  return fallback;
+}
+
+StepStatus ParseStepStatus(const std::string& text) {
+  if (text == "success") return StepStatus::kSuccess;
+  if (text == "running") return StepStatus::kRunning;
+  return StepStatus::kFailed;
+}
+StepKind ParseKind(const std::string& text) {
+  if (text == "native") return StepKind::kNative;
+  if (text == "check") return StepKind::kCheck;
+  return StepKind::kSql;
+}
+
+constexpr const char* kSelectColumns =
+    "id, run_id, step_id, edge_from, edge_to, phase, kind, checksum, plugin_name, "
+    "plugin_version, plugin_file, description, proposed_at, "
+    "DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:%s.%f'), "
+    "IFNULL(DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i:%s.%f'), ''), IFNULL(duration_ms, -1), "
+    "status, statement_index, statement_count, IFNULL(error, ''), warning_count, "
+    "IFNULL(warnings, ''), executed_by, engine_version";
+
+ChangelogEntry EntryFromRow(const Row& r) {
+  ChangelogEntry e;
+  e.id = IntOf(r[0], 0);
+  e.run_id = TextOf(r[1]);
+  e.step_id = TextOf(r[2]);
+  e.edge_from = TextOf(r[3]);
+  e.edge_to = TextOf(r[4]);
+  e.phase = TextOf(r[5]) == "cleanup" ? Phase::kCleanup : Phase::kExpand;
+  e.kind = ParseKind(TextOf(r[6]));
+  e.checksum = TextOf(r[7]);
+  e.plugin_name = TextOf(r[8]);
+  e.plugin_version = TextOf(r[9]);
+  e.plugin_file = TextOf(r[10]);
+  e.description = TextOf(r[11]);
+  e.proposed_at = TextOf(r[12]);
+  e.started_at = TextOf(r[13]);
+  e.finished_at = TextOf(r[14]);
+  e.duration_ms = IntOf(r[15], -1);
+  e.status = ParseStepStatus(TextOf(r[16]));
+  e.statement_index = static_cast<int32_t>(IntOf(r[17], 0));
+  e.statement_count = static_cast<int32_t>(IntOf(r[18], 0));
+  e.error = TextOf(r[19]);
+  e.warning_count = static_cast<int32_t>(IntOf(r[20], 0));
+  e.warnings = TextOf(r[21]);
+  e.executed_by = TextOf(r[22]);
+  e.engine_version = TextOf(r[23]);
+  return e;
+}
+
+}  // namespace
+
+const char* StepStatusName(StepStatus status) {
+  switch (status) {
+    case StepStatus::kRunning: return "running";
+    case StepStatus::kSuccess: return "success";
+    case StepStatus::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+Changelog::Changelog(Connection& conn, std::string schema, std::string target)
+    : conn_(conn), schema_(std::move(schema)), target_(std::move(target)) {}
+
+std::string Changelog::ChangelogTable() const {
+  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kChangelogTable);
+}
+
+std::string Changelog::StateTable() const {
+  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kStateTable);
+}
+
+Status Changelog::EnsureTables() {
+  const std::string context = "changelog schema '" + schema_ + "'";
+  auto run = [&](const std::string& sql) -> Status {
+    return conn_.Execute(sql).status().WithContext(context);
+  };
+  CHIMP_RETURN_IF_ERROR(run("CREATE DATABASE IF NOT EXISTS " + Connection::QuoteIdentifier(schema_) +
+                            " DEFAULT CHARACTER SET utf8mb4"));
+  CHIMP_RETURN_IF_ERROR(run(Format(kCreateChangelog, ChangelogTable())));
+  CHIMP_RETURN_IF_ERROR(run(Format(kCreateState, StateTable())));
+  const Value params[] = {Value::Text(target_)};
+  return conn_
+      .Execute("INSERT IGNORE INTO " + StateTable() +
+                   " (target, version, run_id, updated_at) VALUES (?, '', '', NOW(6))",
+               params)
+      .status()
+      .WithContext(context);
+}
+
+Result<bool> Changelog::TablesExist() {
+  const Value params[] = {Value::Text(schema_), Value::Text(kChangelogTable), Value::Text(kStateTable)};
+  CHIMP_ASSIGN_OR_RETURN(
+      auto count,
+      conn_.QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES "
+                        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)",
+                        params));
+  return count.has_value() && count->ToString() == "2";
+}
+
+Result<ChangelogState> Changelog::ReadState() {
+  ChangelogState state;
+  CHIMP_ASSIGN_OR_RETURN(bool exists, TablesExist());
+  if (!exists) return state;
+  const Value params[] = {Value::Text(target_)};
+  CHIMP_ASSIGN_OR_RETURN(
+      auto result,
+      conn_.Query("SELECT version, run_id, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') FROM " +
+                      StateTable() + " WHERE target = ?",
+                  params));
+  if (result.rows.empty()) return state;
+  const Row& row = result.rows.front();
+  state.initialized = true;
+  CHIMP_ASSIGN_OR_RETURN(state.version,
+                         Version::Parse(TextOf(row[0]), "changelog " + StateTable() + " version of '" +
+                                                            target_ + "'",
+                                        /*allow_empty=*/true));
+  state.run_id = TextOf(row[1]);
+  state.updated_at = TextOf(row[2]);
+  return state;
+}
+
+Result<std::vector<ChangelogEntry>> Changelog::ReadEntries() {
+  std::vector<ChangelogEntry> entries;
+  CHIMP_ASSIGN_OR_RETURN(bool exists, TablesExist());
+  if (!exists) return entries;
+  const Value params[] = {Value::Text(target_)};
+  CHIMP_RETURN_IF_ERROR(conn_.QueryEach(
+      std::string("SELECT ") + kSelectColumns + " FROM " + ChangelogTable() +
+          " WHERE target = ? ORDER BY id",
+      params, [&](const Row& row) {
+        entries.push_back(EntryFromRow(row));
+        return true;
+      }));
+  return entries;
+}
+
+Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
+  const Value params[] = {
+      Value::Text(target_),        Value::Text(e.run_id),         Value::Text(e.step_id),
+      Value::Text(e.edge_from),    Value::Text(e.edge_to),        Value::Text(PhaseName(e.phase)),
+      Value::Text(StepKindName(e.kind)), Value::Text(e.checksum), Value::Text(e.plugin_name),
+      Value::Text(e.plugin_version), Value::Text(e.plugin_file),  Value::Text(e.description),
+      Value::Text(e.proposed_at),  Value::Text(StepStatusName(e.status)),
+      Value::Int(e.statement_index), Value::Int(e.statement_count), Value::Text(e.engine_version),
+  };
+  CHIMP_RETURN_IF_ERROR(
+      conn_
+          .Execute("INSERT INTO " + ChangelogTable() +
+                       " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
+                       "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
+                       "statement_index, statement_count, engine_version, started_at, executed_by) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
+                   params)
+          .status()
+          .WithContext("changelog: recording step '" + e.step_id + "'"));
+  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT LAST_INSERT_ID()"));
+  if (!id.has_value()) return Status::Internal("changelog: LAST_INSERT_ID() returned no row");
+  return IntOf(*id, 0);
+}
+
+Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
+  const Value params[] = {Value::Int(statement_index), Value::Int(id)};
+  return conn_
+      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = ? WHERE id = ?", params)
+      .status()
+      .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
+}
+
+Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
+                         const std::string& error, int32_t warning_count,
+                         const std::string& warnings) {
+  const Value params[] = {
+      Value::Text(StepStatusName(status)),
+      Value::Int(statement_index),
+      error.empty() ? Value::Null() : Value::Text(error),
+      Value::Int(warning_count),
+      warnings.empty() ? Value::Null() : Value::Text(warnings),
+      Value::Int(id),
+  };
+  return conn_
+      .Execute("UPDATE " + ChangelogTable() +
+                   " SET status = ?, statement_index = ?, error = ?, warning_count = ?, warnings = ?, "
+                   "finished_at = NOW(6), "
+                   "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000 "
+                   "WHERE id = ?",
+               params)
+      .status()
+      .WithContext("changelog: finishing row " + std::to_string(id));
+}
+
+Status Changelog::SetVersion(const Version& version, const std::string& run_id) {
+  const Value params[] = {Value::Text(target_), Value::Text(version.ToString()), Value::Text(run_id)};
+  return conn_
+      .Execute("INSERT INTO " + StateTable() +
+                   " (target, version, run_id, updated_at) VALUES (?, ?, ?, NOW(6)) "
+                   "ON DUPLICATE KEY UPDATE version = VALUES(version), run_id = VALUES(run_id), "
+                   "updated_at = VALUES(updated_at)",
+               params)
+      .status()
+      .WithContext("changelog: recording version " + version.ToString());
+}
+
+}  // namespace chimp

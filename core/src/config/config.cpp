@@ -1,0 +1,300 @@
+// The TOML adapter: the only place toml++ is included (STYLE.md rule 4).
+#include "chimp/config.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+namespace chimp {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* TypeName(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::none: return "nothing";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+  }
+  return "an unknown type";
+}
+
+// Reads a whole file; errors name the path only.
+Result<std::string> ReadFile(const std::string& path, const char* what) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return Status::NotFound(std::string(what) + " '" + path + "': no such file");
+  }
+  if (fs::is_directory(path, ec)) {
+    return Status::InvalidArgument(std::string(what) + " '" + path + "': is a directory, not a file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int err = errno;
+    return Status::InvalidArgument(std::string(what) + " '" + path +
+                                   "': cannot open: " + std::strerror(err));
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) {
+    return Status::InvalidArgument(std::string(what) + " '" + path + "': read error");
+  }
+  return buf.str();
+}
+
+// Applies one config file. Holds the context every message needs.
+class ConfigReader {
+ public:
+  ConfigReader(std::string path, EngineOptions* options)
+      : path_(std::move(path)), options_(options) {
+    std::error_code ec;
+    fs::path abs = fs::absolute(path_, ec);
+    dir_ = (ec ? fs::path(path_) : abs).parent_path();
+  }
+
+  Status Apply(const toml::table& root) {
+    for (auto&& [key, node] : root) {
+      std::string name(key.str());
+      const toml::table* table = node.as_table();
+      if (name == "database" || name == "plugins" || name == "changelog") {
+        if (table == nullptr) {
+          return Error(node, "'" + name + "' must be a table ([" + name + "]), not " +
+                                 TypeName(node.type()));
+        }
+        if (name == "database") CHIMP_RETURN_IF_ERROR(ApplyDatabase(*table));
+        if (name == "plugins") CHIMP_RETURN_IF_ERROR(ApplyPlugins(*table));
+        if (name == "changelog") CHIMP_RETURN_IF_ERROR(ApplyChangelog(*table));
+        continue;
+      }
+      return ErrorAt(key.source(), "unknown " + std::string(table ? "table" : "key") + " '" + name +
+                                       "' (known tables: database, plugins, changelog)");
+    }
+    if (has_password_ && has_password_file_) {
+      return Status::InvalidArgument(path_ + ": set either database.password or database.password_file, not both");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  using Handler = std::function<Status(const toml::node&, const std::string& key)>;
+
+  // Runs the handler of every key in `table`; an unknown key is an error that
+  // lists the known ones.
+  Status ApplyTable(const toml::table& table, const std::string& table_name,
+                    const std::map<std::string, Handler>& handlers) {
+    for (auto&& [key, node] : table) {
+      std::string name(key.str());
+      std::string full = table_name + "." + name;
+      auto it = handlers.find(name);
+      if (it == handlers.end()) {
+        std::string known;
+        for (const auto& [k, h] : handlers) known += (known.empty() ? "" : ", ") + k;
+        return ErrorAt(key.source(), "unknown key '" + full + "' (known keys in [" + table_name +
+                                         "]: " + known + ")");
+      }
+      CHIMP_RETURN_IF_ERROR(it->second(node, full));
+    }
+    return Status::Ok();
+  }
+
+  Status ApplyDatabase(const toml::table& table) {
+    ConnectionOptions& c = options_->connection;
+    std::map<std::string, Handler> h;
+    h["host"] = StringInto(&c.host);
+    h["socket"] = StringInto(&c.socket);
+    h["user"] = StringInto(&c.user);
+    h["name"] = StringInto(&options_->database);
+    h["ssl_ca"] = PathInto(&c.ssl_ca);
+    h["ssl_cert"] = PathInto(&c.ssl_cert);
+    h["ssl_key"] = PathInto(&c.ssl_key);
+    h["port"] = [this, &c](const toml::node& n, const std::string& key) -> Status {
+      int64_t v = 0;
+      CHIMP_RETURN_IF_ERROR(GetInteger(n, key, 1, 65535, &v));
+      c.port = static_cast<uint32_t>(v);
+      return Status::Ok();
+    };
+    h["connect_timeout"] = [this, &c](const toml::node& n, const std::string& key) -> Status {
+      int64_t v = 0;
+      CHIMP_RETURN_IF_ERROR(GetInteger(n, key, 0, 86400, &v));
+      c.connect_timeout_s = static_cast<uint32_t>(v);
+      return Status::Ok();
+    };
+    h["ssl_verify_server_cert"] = BoolInto(&c.ssl_verify_server_cert);
+    h["read_default_option_file"] = BoolInto(&c.read_default_option_file);
+    h["password"] = [this, &c](const toml::node& n, const std::string& key) -> Status {
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, &c.password));
+      has_password_ = true;
+      return Status::Ok();
+    };
+    h["password_file"] = [this, &c](const toml::node& n, const std::string& key) -> Status {
+      std::string file;
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, &file));
+      file = Resolve(file);
+      Result<std::string> pw = ReadPasswordFile(file);
+      if (!pw.ok()) return pw.status().WithContext(Where(n) + key);
+      c.password = std::move(pw).value();
+      has_password_file_ = true;
+      return Status::Ok();
+    };
+    return ApplyTable(table, "database", h);
+  }
+
+  Status ApplyPlugins(const toml::table& table) {
+    std::map<std::string, Handler> h;
+    h["paths"] = [this](const toml::node& n, const std::string& key) -> Status {
+      std::vector<std::string> dirs;
+      if (const auto* s = n.as_string()) {
+        dirs.push_back(Resolve(s->get()));
+      } else if (const auto* arr = n.as_array()) {
+        for (const toml::node& item : *arr) {
+          const auto* s2 = item.as_string();
+          if (s2 == nullptr) {
+            return Error(item, "'" + key + "' must be an array of strings, but holds " +
+                                   TypeName(item.type()));
+          }
+          dirs.push_back(Resolve(s2->get()));
+        }
+      } else {
+        return Error(n, "'" + key + "' must be an array of strings, not " + TypeName(n.type()));
+      }
+      options_->plugin_dirs = std::move(dirs);
+      return Status::Ok();
+    };
+    return ApplyTable(table, "plugins", h);
+  }
+
+  Status ApplyChangelog(const toml::table& table) {
+    std::map<std::string, Handler> h;
+    h["schema"] = [this](const toml::node& n, const std::string& key) -> Status {
+      std::string v;
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, &v));
+      if (v.empty()) return Error(n, "'" + key + "' must not be empty");
+      options_->changelog_schema = std::move(v);
+      return Status::Ok();
+    };
+    h["lock_timeout"] = [this](const toml::node& n, const std::string& key) -> Status {
+      int64_t v = 0;
+      CHIMP_RETURN_IF_ERROR(GetInteger(n, key, 0, 86400 * 7, &v));
+      options_->lock_timeout = std::chrono::seconds(v);
+      return Status::Ok();
+    };
+    return ApplyTable(table, "changelog", h);
+  }
+
+  Handler StringInto(std::string* out) {
+    return [this, out](const toml::node& n, const std::string& key) { return GetString(n, key, out); };
+  }
+  Handler PathInto(std::string* out) {
+    return [this, out](const toml::node& n, const std::string& key) -> Status {
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, out));
+      *out = Resolve(*out);
+      return Status::Ok();
+    };
+  }
+  Handler BoolInto(bool* out) {
+    return [this, out](const toml::node& n, const std::string& key) -> Status {
+      const auto* b = n.as_boolean();
+      if (b == nullptr) {
+        return Error(n, "'" + key + "' must be a boolean (true or false), not " + TypeName(n.type()));
+      }
+      *out = b->get();
+      return Status::Ok();
+    };
+  }
+
+  Status GetString(const toml::node& n, const std::string& key, std::string* out) {
+    const auto* s = n.as_string();
+    if (s == nullptr) return Error(n, "'" + key + "' must be a string, not " + TypeName(n.type()));
+    *out = s->get();
+    return Status::Ok();
+  }
+
+  Status GetInteger(const toml::node& n, const std::string& key, int64_t min, int64_t max,
+                    int64_t* out) {
+    const auto* i = n.as_integer();
+    if (i == nullptr) return Error(n, "'" + key + "' must be an integer, not " + TypeName(n.type()));
+    int64_t v = i->get();
+    if (v < min || v > max) {
+      return Error(n, "'" + key + "' must be between " + std::to_string(min) + " and " +
+                          std::to_string(max) + ", not " + std::to_string(v));
+    }
+    *out = v;
+    return Status::Ok();
+  }
+
+  // A path from the file: relative ones are relative to the file's directory.
+  std::string Resolve(const std::string& p) const {
+    if (p.empty()) return p;
+    fs::path path(p);
+    if (path.is_absolute()) return p;
+    return (dir_ / path).lexically_normal().string();
+  }
+
+  std::string Where(const toml::node& n) const {
+    return path_ + ":" + std::to_string(n.source().begin.line) + ": ";
+  }
+  Status Error(const toml::node& n, const std::string& msg) const {
+    return Status::InvalidArgument(Where(n) + msg);
+  }
+  Status ErrorAt(const toml::source_region& region, const std::string& msg) const {
+    return Status::InvalidArgument(path_ + ":" + std::to_string(region.begin.line) + ": " + msg);
+  }
+
+  std::string path_;
+  fs::path dir_;
+  EngineOptions* options_;
+  bool has_password_ = false;
+  bool has_password_file_ = false;
+};
+
+}  // namespace
+
+Status ApplyConfigFile(const std::string& path, EngineOptions* options) {
+  Result<std::string> text = ReadFile(path, "config file");
+  if (!text.ok()) return text.status();
+  try {
+    toml::table root = toml::parse(*text, path);
+    ConfigReader reader(path, options);
+    return reader.Apply(root);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return Status::InvalidArgument(path + ":" + std::to_string(where.line) + ":" +
+                                   std::to_string(where.column) +
+                                   ": invalid TOML: " + std::string(e.description()));
+  } catch (const std::exception& e) {
+    return Status::Internal(path + ": reading the config failed: " + e.what());
+  }
+}
+
+void ApplyEnvironment(EngineOptions* options) {
+  const char* pw = std::getenv("CHIMP_PASSWORD");
+  if (pw != nullptr) options->connection.password = pw;
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path) {
+  Result<std::string> text = ReadFile(path, "password file");
+  if (!text.ok()) return text.status();
+  std::string& s = *text;
+  size_t end = s.find('\n');
+  if (end != std::string::npos) s.resize(end);
+  if (!s.empty() && s.back() == '\r') s.pop_back();
+  return std::move(s);
+}
+
+}  // namespace chimp

@@ -1,0 +1,158 @@
+#include "chimp/engine.hpp"
+
+#include "chimp/loader.hpp"
+#include "chimp/sql_splitter.hpp"
+
+namespace chimp {
+
+namespace {
+
+Status RequireDatabase(const EngineOptions& options) {
+  if (options.database.empty()) {
+    return Status::InvalidArgument(
+        "no target database: give --database NAME or set [database] name in the config file");
+  }
+  if (options.changelog_schema.empty()) {
+    return Status::InvalidArgument("the changelog schema name is empty ([changelog] schema)");
+  }
+  return Status::Ok();
+}
+
+// Steps run in the target database, which may not exist yet: connect
+// without a default database.
+Result<std::unique_ptr<Connection>> Connect(const EngineOptions& options) {
+  ConnectionOptions connection = options.connection;
+  connection.database.clear();
+  return Connection::Open(connection);
+}
+
+// Rows left `running` by a run that died. Called with the lock held, so no
+// other run can own them.
+Status CloseInterruptedRows(Connection& conn, Changelog& changelog) {
+  const Value params[] = {Value::Text(changelog.target())};
+  return conn
+      .Execute("UPDATE " + changelog.ChangelogTable() +
+                   " SET status = 'failed', error = CONCAT('interrupted: the run ended before the step "
+                   "finished; statements completed: ', statement_index) "
+                   "WHERE target = ? AND status = 'running'",
+               params)
+      .status()
+      .WithContext("changelog: closing interrupted rows");
+}
+
+}  // namespace
+
+const char* EngineVersion() { return CHIMP_ENGINE_VERSION; }
+
+Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
+  if (options.plugin_dirs.empty()) {
+    return Status::InvalidArgument("no plugin directory: give --plugins DIR or set [plugins] paths");
+  }
+  CHIMP_ASSIGN_OR_RETURN(auto plugins, LoadPlugins(options.plugin_dirs));
+  return Catalog::Build(std::move(plugins));
+}
+
+Status InitChangelog(const EngineOptions& options) {
+  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  Changelog changelog(*conn, options.changelog_schema, options.database);
+  return changelog.EnsureTables();
+}
+
+Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanRequest& request) {
+  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  PlanReport report;
+  CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
+  Changelog changelog(*conn, options.changelog_schema, options.database);
+  CHIMP_ASSIGN_OR_RETURN(report.state, changelog.ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
+  CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, report.state, entries, request));
+  return report;
+}
+
+Result<StatusReport> GetStatus(const EngineOptions& options) {
+  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  StatusReport report;
+  report.database = options.database;
+  report.changelog_schema = options.changelog_schema;
+  Changelog changelog(*conn, options.changelog_schema, options.database);
+  CHIMP_ASSIGN_OR_RETURN(report.state, changelog.ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
+
+  // The latest attempt of each step that has not succeeded (yet).
+  std::vector<const ChangelogEntry*> latest;
+  for (const ChangelogEntry& e : entries) {
+    bool replaced = false;
+    for (auto& l : latest) {
+      if (l->step_id == e.step_id) {
+        l = &e;
+        replaced = true;
+      }
+    }
+    if (!replaced) latest.push_back(&e);
+  }
+  for (const ChangelogEntry* e : latest) {
+    if (e->status != StepStatus::kSuccess) report.failed.push_back(*e);
+  }
+
+  if (options.plugin_dirs.empty()) return report;
+  CHIMP_ASSIGN_OR_RETURN(auto catalog, LoadCatalog(options));
+  report.newest = catalog->Newest();
+  auto plan = MakePlan(*catalog, report.state, entries, PlanRequest{});
+  if (plan.ok()) {
+    report.pending = std::move(plan).value();
+  } else {
+    report.plan_error = plan.status().message();
+  }
+  auto cleanup = MakePlan(*catalog, report.state, entries, PlanRequest{std::nullopt, Phase::kCleanup});
+  if (cleanup.ok()) report.pending_cleanup = static_cast<int32_t>(cleanup->steps.size());
+  return report;
+}
+
+Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request,
+                              ExecutionObserver* observer,
+                              std::function<void(const LockHolder&)> on_wait) {
+  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  // The lock has a session of its own, so that whatever a step does to its
+  // session (a lost connection, a KILL) cannot release it mid-run.
+  CHIMP_ASSIGN_OR_RETURN(auto lock_conn, Connect(options));
+  CHIMP_ASSIGN_OR_RETURN(auto lock, MigrationLock::Acquire(*lock_conn, options.database,
+                                                           options.lock_timeout, std::move(on_wait)));
+  MigrateReport report;
+  CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
+  Changelog changelog(*conn, options.changelog_schema, options.database);
+  CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
+  CHIMP_RETURN_IF_ERROR(CloseInterruptedRows(*conn, changelog));
+  CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
+  CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));
+  const std::string run_id = NewRunId();
+  auto summary = ExecutePlan(report.plan, *conn, changelog, options.database, run_id, observer);
+  if (!summary.ok()) return summary.status();
+  report.summary = std::move(summary).value();
+  return report;
+}
+
+Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options) {
+  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  Changelog changelog(*conn, options.changelog_schema, options.database);
+  return changelog.ReadEntries();
+}
+
+Result<std::vector<std::string>> StatementsOf(const Step& step) {
+  std::vector<std::string> out;
+  if (step.kind == StepKind::kNative || (step.kind == StepKind::kCheck && step.run != nullptr)) return out;
+  if (step.kind == StepKind::kCheck) {
+    out.push_back(step.sql);
+    return out;
+  }
+  CHIMP_ASSIGN_OR_RETURN(auto statements, SplitSql(step.sql, step.source.empty() ? step.id : step.source));
+  for (auto& s : statements) out.push_back(std::move(s.text));
+  return out;
+}
+
+}  // namespace chimp

@@ -1,0 +1,496 @@
+#include "chimp/loader.hpp"
+
+#include <dlfcn.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <boost/dll/shared_library.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "chimp/sql_splitter.hpp"
+#include "plugin/services.hpp"
+
+// Where a plugin's entry reports why it refuses or fails (plugin_abi.h).
+struct chimp_error_ctx {
+  std::string message;
+};
+
+namespace chimp {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- Discovery ----
+
+std::string Mode(fs::perms p) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(p & fs::perms::mask));
+  return buf;
+}
+
+// "others" or "group" when they may write `p`, else "".
+const char* WritableBy(fs::perms p) {
+  if ((p & fs::perms::others_write) != fs::perms::none) return "others";
+  if ((p & fs::perms::group_write) != fs::perms::none) return "group";
+  return "";
+}
+
+Status ScanDirectory(const std::string& dir, std::set<std::string>* files) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(dir, ec);
+  if (st.type() == fs::file_type::not_found) {
+    return Status::NotFound("plugin directory '" + dir + "' does not exist");
+  }
+  if (ec) return Status::PluginError("plugin directory '" + dir + "': " + ec.message());
+  if (st.type() != fs::file_type::directory) {
+    return Status::InvalidArgument("plugin directory '" + dir + "' is not a directory");
+  }
+  if (const char* who = WritableBy(st.permissions()); *who != '\0') {
+    return Status::PluginError("plugin directory '" + dir + "' is writable by " + who + " (mode " +
+                               Mode(st.permissions()) + "); refusing to load plugins from it");
+  }
+  fs::directory_iterator it(dir, ec);
+  if (ec) return Status::PluginError("plugin directory '" + dir + "': " + ec.message());
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (path.extension() != ".so") continue;
+    const fs::file_status fst = fs::status(path, ec);  // follows symlinks
+    if (ec || fst.type() != fs::file_type::regular) continue;
+    if (const char* who = WritableBy(fst.permissions()); *who != '\0') {
+      return Status::PluginError("plugin file '" + path.string() + "' is writable by " + who + " (mode " +
+                                 Mode(fst.permissions()) + "); refusing to load it");
+    }
+    fs::path canonical = fs::canonical(path, ec);
+    if (ec) return Status::PluginError("plugin file '" + path.string() + "': " + ec.message());
+    files->insert(canonical.string());
+  }
+  if (ec) return Status::PluginError("plugin directory '" + dir + "': " + ec.message());
+  return Status::Ok();
+}
+
+// ---- Libraries: opened once, never closed ----
+
+// Process-lifetime registry of opened libraries, leaked on purpose: native
+// steps keep pointers into them, and unloading at exit would race with
+// whatever still runs.
+struct LibraryRegistry {
+  std::mutex mu;
+  std::map<std::string, std::unique_ptr<boost::dll::shared_library>> libraries;
+};
+
+LibraryRegistry& Libraries() {
+  static LibraryRegistry* registry = new LibraryRegistry;
+  return *registry;
+}
+
+Result<const boost::dll::shared_library*> OpenLibrary(const std::string& file) {
+  LibraryRegistry& registry = Libraries();
+  std::lock_guard<std::mutex> lock(registry.mu);
+  auto it = registry.libraries.find(file);
+  if (it != registry.libraries.end()) return it->second.get();
+  try {
+    boost::dll::fs::error_code ec;
+    auto library = std::make_unique<boost::dll::shared_library>(
+        file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+    if (ec || !library->is_loaded()) {
+      // Boost.DLL reports only an errno-style code; dlerror() still holds the
+      // loader's explanation (missing dependency, undefined symbol, ...).
+      const char* why = ::dlerror();
+      return Status::PluginError("plugin '" + file + "': cannot load the library: " +
+                                 (why != nullptr ? std::string(why) : ec.message()));
+    }
+    const boost::dll::shared_library* raw = library.get();
+    registry.libraries.emplace(file, std::move(library));
+    return raw;
+  } catch (const std::exception& e) {
+    return Status::PluginError("plugin '" + file + "': cannot load the library: " + e.what());
+  }
+}
+
+void HostSetError(chimp_error_ctx* ctx, const char* message) noexcept {
+  if (ctx == nullptr) return;
+  try {
+    ctx->message = message != nullptr ? message : "";
+  } catch (...) {
+    // Out of memory: the status alone must do.
+  }
+}
+
+std::string DescribeStatus(chimp_status status) {
+  switch (status) {
+    case CHIMP_ERROR: return "1 (error)";
+    case CHIMP_REFUSED: return "2 (refused)";
+    case CHIMP_CANCELLED: return "3 (cancelled)";
+    case CHIMP_CHECK_FAILED: return "4 (check failed)";
+    case CHIMP_BAD_ARGUMENT: return "5 (bad argument)";
+    case CHIMP_DB_ERROR: return "6 (database error)";
+    case CHIMP_STOP: return "7 (stop)";
+  }
+  return std::to_string(status) + " (unknown)";
+}
+
+// ---- SQL checks ----
+
+std::string Hex(const unsigned char* data, size_t size) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+// ---- Descriptor copy and validation ----
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [A-Za-z0-9._-]{1,128}, in ASCII whatever the locale.
+bool IsValidId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "rev:" and 1 to 9 digits.
+bool IsValidRev(std::string_view checksum) {
+  if (checksum.size() < 5 || checksum.size() > 13 || checksum.substr(0, 4) != "rev:") return false;
+  for (char c : checksum.substr(4)) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+std::string Str(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+
+// Copies one plugin's descriptor into the model, validating as it goes.
+class DescriptorCopier {
+ public:
+  explicit DescriptorCopier(std::string file) : file_(std::move(file)), plugin_("plugin '" + file_ + "'") {}
+
+  Result<LoadedPlugin> Copy(const chimp_plugin* d) {
+    if (d == nullptr) return Error(plugin_ + ": the entry returned CHIMP_OK but no descriptor");
+    if (!CHIMP_HAS_FIELD(d, chimp_plugin, abi_major)) {
+      return Error(plugin_ + ": descriptor struct_size " + std::to_string(d->struct_size) + " is too small");
+    }
+    if (d->abi_major != CHIMP_ABI_MAJOR) {
+      return Error(plugin_ + " was built for chimp ABI " + std::to_string(d->abi_major) + "." +
+                   std::to_string(CHIMP_HAS_FIELD(d, chimp_plugin, abi_minor) ? d->abi_minor : 0) +
+                   "; this host speaks ABI " + HostAbi() + " (the major must match)");
+    }
+    // Every 1.0 field is required; later minors append optional ones, read
+    // with CHIMP_HAS_FIELD.
+    if (d->struct_size < sizeof(chimp_plugin)) return TooSmall(plugin_, "chimp_plugin", d->struct_size, sizeof(chimp_plugin));
+    if (d->min_host_minor > CHIMP_ABI_MINOR) {
+      return Error(plugin_ + " needs a host with ABI " + std::to_string(CHIMP_ABI_MAJOR) + "." +
+                   std::to_string(d->min_host_minor) + " or later (min_host_minor); this host speaks ABI " +
+                   HostAbi());
+    }
+    plugin_abi_minor_ = d->abi_minor;
+
+    auto info = std::make_shared<PluginInfo>();
+    info->file = file_;
+    info->abi_major = d->abi_major;
+    info->abi_minor = d->abi_minor;
+    info->min_host_minor = d->min_host_minor;
+    if (d->name == nullptr) return Error(plugin_ + ": name is missing");
+    info->name = d->name;
+    if (!IsValidId(info->name)) {
+      return Error(plugin_ + ": name '" + info->name + "' is not valid (expected [A-Za-z0-9._-]{1,128})");
+    }
+    if (d->version == nullptr) return Error(plugin_ + ": version is missing");
+    info->version = d->version;
+    if (auto v = Version::Parse(info->version, plugin_ + " version"); !v.ok()) return AsPluginError(v.status());
+    info->description = Str(d->description);
+
+    LoadedPlugin loaded;
+    loaded.info = info;
+    if (d->edge_count == 0) return Error(plugin_ + " declares no edges");
+    if (d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
+    for (uint32_t i = 0; i < d->edge_count; ++i) {
+      CHIMP_ASSIGN_OR_RETURN(Edge edge, CopyEdge(d->edges[i], i + 1));
+      edge.plugin = info;
+      for (size_t j = 0; j < loaded.edges.size(); ++j) {
+        if (loaded.edges[j].from == edge.from && loaded.edges[j].to == edge.to) {
+          return Error(plugin_ + " declares edge " + edge.Name() + " twice (edge #" + std::to_string(j + 1) +
+                       " and edge #" + std::to_string(i + 1) + ")");
+        }
+      }
+      loaded.edges.push_back(std::move(edge));
+    }
+    return loaded;
+  }
+
+ private:
+  static Status Error(std::string message) { return Status::PluginError(std::move(message)); }
+  static Status AsPluginError(const Status& s) { return Status::PluginError(s.message()); }
+  static std::string HostAbi() { return std::to_string(CHIMP_ABI_MAJOR) + "." + std::to_string(CHIMP_ABI_MINOR); }
+  static Status TooSmall(const std::string& where, const char* type, uint32_t size, size_t want) {
+    return Error(where + ": struct_size " + std::to_string(size) + " is smaller than the ABI 1.0 " + type + " (" +
+                 std::to_string(want) + " bytes)");
+  }
+
+  Result<Edge> CopyEdge(const chimp_edge* d, uint32_t number) {
+    std::string edge_name = "edge #" + std::to_string(number);
+    std::string where = plugin_ + " " + edge_name;
+    if (d == nullptr) return Error(where + " is NULL");
+    if (d->struct_size < sizeof(chimp_edge)) return TooSmall(where, "chimp_edge", d->struct_size, sizeof(chimp_edge));
+    Edge edge;
+    const std::string from = Str(d->from_version);
+    if (d->to_version == nullptr) return Error(where + ": to_version is missing");
+    auto parsed_from = Version::Parse(from, where + " from_version", /*allow_empty=*/true);
+    if (!parsed_from.ok()) return AsPluginError(parsed_from.status());
+    auto parsed_to = Version::Parse(d->to_version, where + " to_version");
+    if (!parsed_to.ok()) return AsPluginError(parsed_to.status());
+    edge.from = std::move(parsed_from).value();
+    edge.to = std::move(parsed_to).value();
+    edge.description = Str(d->description);
+    edge_name += " (" + edge.Name() + ")";
+    where = plugin_ + " " + edge_name;
+    if (!edge.from.empty() && !(edge.from < edge.to)) {
+      return Error(where + ": from_version " + edge.from.ToString() + " is not lower than to_version " +
+                   edge.to.ToString() + "; an edge only upgrades");
+    }
+    if (d->step_count == 0) return Error(where + " has no steps");
+    if (d->steps == nullptr) return Error(where + ": steps is NULL but step_count is " + std::to_string(d->step_count));
+    for (uint32_t i = 0; i < d->step_count; ++i) {
+      const std::string step_name = edge_name + " step #" + std::to_string(i + 1);
+      CHIMP_ASSIGN_OR_RETURN(Step step, CopyStep(d->steps[i], plugin_ + " " + step_name));
+      auto [first, inserted] = step_ids_.emplace(step.id, step_name);
+      if (!inserted) {
+        return Error(plugin_ + ": step id '" + step.id + "' is declared twice (" + first->second + " and " +
+                     step_name + ")");
+      }
+      edge.steps.push_back(std::move(step));
+    }
+    return edge;
+  }
+
+  Result<Step> CopyStep(const chimp_step* d, std::string where) {
+    if (d == nullptr) return Error(where + " is NULL");
+    if (d->struct_size < sizeof(chimp_step)) return TooSmall(where, "chimp_step", d->struct_size, sizeof(chimp_step));
+    Step step;
+    if (d->id == nullptr) return Error(where + ": id is missing");
+    step.id = d->id;
+    if (!IsValidId(step.id)) {
+      return Error(where + ": id '" + step.id + "' is not valid (expected [A-Za-z0-9._-]{1,128})");
+    }
+    where += " '" + step.id + "'";
+    step.description = Str(d->description);
+    step.source = Str(d->source);
+    step.proposed_at = Str(d->proposed_at);
+    step.run = d->run;
+    step.user = d->user;
+
+    switch (d->phase) {
+      case CHIMP_PHASE_EXPAND: step.phase = Phase::kExpand; break;
+      case CHIMP_PHASE_CLEANUP: step.phase = Phase::kCleanup; break;
+      default: return Error(where + ": unknown phase " + std::to_string(d->phase));
+    }
+    constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT;
+    // A plugin built for a later minor may set flags this host does not know
+    // yet (it stated it runs on this host); from anyone else they are garbage.
+    if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(d->flags & ~kKnownFlags));
+      return Error(where + ": unknown flags " + buf);
+    }
+    step.has_ddl = (d->flags & CHIMP_STEP_HAS_DDL) != 0;
+    step.idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
+
+    const bool has_sql = d->sql != nullptr;
+    const bool has_run = d->run != nullptr;
+    switch (d->kind) {
+      case CHIMP_STEP_SQL:
+        step.kind = StepKind::kSql;
+        if (!has_sql) return Error(where + ": a SQL step needs sql");
+        if (has_run) return Error(where + ": a SQL step must not have a function (run)");
+        break;
+      case CHIMP_STEP_NATIVE:
+        step.kind = StepKind::kNative;
+        if (!has_run) return Error(where + ": a native step needs a function (run)");
+        if (has_sql) return Error(where + ": a native step must not have sql");
+        break;
+      case CHIMP_STEP_CHECK:
+        step.kind = StepKind::kCheck;
+        if (has_sql == has_run) {
+          return Error(where + ": a check step needs either sql or a function (run), " +
+                       (has_sql ? "not both" : "it has neither"));
+        }
+        break;
+      default:
+        return Error(where + ": unknown kind " + std::to_string(d->kind));
+    }
+
+    if (has_sql) {
+      step.sql = d->sql;
+      step.checksum = SqlChecksum(step.sql);
+      CHIMP_RETURN_IF_ERROR(CheckSql(step, where));
+    } else {
+      step.checksum = Str(d->checksum);
+      if (step.checksum.empty()) return Error(where + ": checksum is missing; a step with a function needs \"rev:<n>\"");
+      if (!IsValidRev(step.checksum)) {
+        return Error(where + ": checksum '" + step.checksum + "' is not \"rev:<n>\" (n a number)");
+      }
+    }
+    return step;
+  }
+
+  // The SQL splits as the mysql client splits it; a check is one query; a
+  // SQL step whose statements commit implicitly declares HAS_DDL (the
+  // executor runs it in one transaction otherwise, which DDL would break).
+  static Status CheckSql(const Step& step, const std::string& where) {
+    auto statements = SplitSql(step.sql, step.source.empty() ? "sql" : step.source);
+    if (!statements.ok()) return Error(where + ": " + statements.status().message());
+    if (statements->empty()) return Error(where + ": sql has no statement");
+    if (step.kind == StepKind::kCheck && statements->size() != 1) {
+      return Error(where + ": a check's sql must be one query; it has " + std::to_string(statements->size()) +
+                   " statements");
+    }
+    if (step.kind != StepKind::kSql || step.has_ddl) return Status::Ok();
+    for (const SqlStatement& statement : *statements) {
+      if (!CausesImplicitCommit(statement.text)) continue;
+      std::string shown = statement.text.substr(0, 60);
+      for (char& c : shown) {
+        if (c == '\n' || c == '\t') c = ' ';
+      }
+      if (statement.text.size() > shown.size()) shown += "...";
+      return Error(where + ": statement " + std::to_string(statement.index + 1) + " ('" + shown +
+                   "') causes an implicit commit, but the step does not declare CHIMP_STEP_HAS_DDL "
+                   "(chimp::sdk::kDdl)");
+    }
+    return Status::Ok();
+  }
+
+  std::string file_;
+  std::string plugin_;  // "plugin '<file>'"
+  uint32_t plugin_abi_minor_ = 0;
+  std::map<std::string, std::string> step_ids_;  // id -> "edge #i (...) step #j"
+};
+
+}  // namespace
+
+std::string NormalizeSql(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  size_t pos = 0;
+  while (pos <= sql.size()) {
+    size_t end = sql.find('\n', pos);
+    if (end == std::string_view::npos) end = sql.size();
+    std::string_view line = sql.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    out.append(line);
+    out += '\n';
+    pos = end + 1;
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::string SqlChecksum(std::string_view sql) {
+  const std::string text = NormalizeSql(sql);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    return "sha256:unavailable";  // OpenSSL without SHA-256: never matches a real checksum
+  }
+  return "sha256:" + Hex(digest, size);
+}
+
+Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs) {
+  std::set<std::string> files;
+  for (const std::string& dir : dirs) CHIMP_RETURN_IF_ERROR(ScanDirectory(dir, &files));
+  return std::vector<std::string>(files.begin(), files.end());
+}
+
+Result<LoadedPlugin> LoadPlugin(const std::string& path) {
+  std::error_code ec;
+  const fs::path canonical = fs::canonical(path, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return Status::NotFound("plugin '" + path + "' does not exist");
+    return Status::PluginError("plugin '" + path + "': " + ec.message());
+  }
+  const std::string file = canonical.string();
+  CHIMP_ASSIGN_OR_RETURN(const boost::dll::shared_library* library, OpenLibrary(file));
+
+  chimp_plugin_entry_fn entry = nullptr;
+  try {
+    if (!library->has(CHIMP_PLUGIN_ENTRY_SYMBOL)) {
+      return Status::PluginError("plugin '" + file + "' does not export '" CHIMP_PLUGIN_ENTRY_SYMBOL
+                                 "' (declare the plugin with CHIMP_PLUGIN, or export the entry with "
+                                 "CHIMP_PLUGIN_EXPORT)");
+    }
+    entry = &library->get<chimp_status(const chimp_host*, const chimp_plugin**)>(CHIMP_PLUGIN_ENTRY_SYMBOL);
+  } catch (const std::exception& e) {
+    return Status::PluginError("plugin '" + file + "': cannot find '" CHIMP_PLUGIN_ENTRY_SYMBOL "': " + e.what());
+  }
+
+  chimp_error_ctx error_ctx;
+  chimp_host host{};
+  host.struct_size = sizeof(chimp_host);
+  host.abi_major = CHIMP_ABI_MAJOR;
+  host.abi_minor = CHIMP_ABI_MINOR;
+  host.engine_version = CHIMP_ENGINE_VERSION;
+  host.services = HostServices();
+  host.error_ctx = &error_ctx;
+  host.set_error = &HostSetError;
+
+  const chimp_plugin* descriptor = nullptr;
+  chimp_status status = CHIMP_ERROR;
+  try {
+    status = entry(&host, &descriptor);
+  } catch (const std::exception& e) {  // a plugin that breaks convention 7
+    return Status::PluginError("plugin '" + file + "': an exception escaped " CHIMP_PLUGIN_ENTRY_SYMBOL ": " +
+                               e.what());
+  } catch (...) {
+    return Status::PluginError("plugin '" + file + "': an exception escaped " CHIMP_PLUGIN_ENTRY_SYMBOL);
+  }
+  const std::string reason = error_ctx.message.empty() ? "(no reason given)" : error_ctx.message;
+  if (status == CHIMP_REFUSED) return Status::PluginError("plugin '" + file + "' refuses to load: " + reason);
+  if (status != CHIMP_OK) {
+    return Status::PluginError("plugin '" + file + "': " CHIMP_PLUGIN_ENTRY_SYMBOL " failed with status " +
+                               DescribeStatus(status) + ": " + reason);
+  }
+  return DescriptorCopier(file).Copy(descriptor);
+}
+
+Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs) {
+  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs));
+  std::vector<LoadedPlugin> plugins;
+  std::map<std::string, std::string> names;     // plugin name -> file
+  std::map<std::string, std::string> step_ids;  // step id -> file
+  for (const std::string& file : files) {
+    CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, LoadPlugin(file));
+    auto [named, fresh] = names.emplace(plugin.info->name, file);
+    if (!fresh) {
+      return Status::PluginError("plugin name '" + plugin.info->name + "' is declared by both '" + named->second +
+                                 "' and '" + file + "'");
+    }
+    for (const Edge& edge : plugin.edges) {
+      for (const Step& step : edge.steps) {
+        auto [seen, first] = step_ids.emplace(step.id, file);
+        if (!first) {
+          return Status::PluginError("step id '" + step.id + "' is declared by both '" + seen->second + "' and '" +
+                                     file + "'");
+        }
+      }
+    }
+    plugins.push_back(std::move(plugin));
+  }
+  return plugins;
+}
+
+}  // namespace chimp

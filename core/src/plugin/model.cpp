@@ -1,0 +1,29 @@
+#include "chimp/model.hpp"
+
+namespace chimp {
+
+const char* StepKindName(StepKind kind) {
+  switch (kind) {
+    case StepKind::kSql:
+      return "sql";
+    case StepKind::kNative:
+      return "native";
+    case StepKind::kCheck:
+      return "check";
+  }
+  return "unknown";
+}
+
+const char* PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kExpand:
+      return "expand";
+    case Phase::kCleanup:
+      return "cleanup";
+  }
+  return "unknown";
+}
+
+std::string Edge::Name() const { return from.ToDisplayString() + " -> " + to.ToDisplayString(); }
+
+}  // namespace chimp

@@ -1,0 +1,287 @@
+// The chimp command line as a user runs it: help, usage errors and their
+// exit codes, options before and after the command name, graph without a
+// database, and migrate/status/log/plan on the test server.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chimp/lock.hpp"
+#include "support/mariadb_server.hpp"
+
+#ifdef CHIMP_BINARY
+
+namespace chimp {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs the chimp binary with `args` in an empty temporary directory (so no
+// ./chimp.toml is picked up). `password` is passed as CHIMP_PASSWORD when
+// not empty; CHIMP_PASSWORD is unset otherwise.
+Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() /
+                 ("chimp_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  fs::create_directories(dir);
+  fs::path out = dir / "stdout";
+  fs::path err = dir / "stderr";
+  std::vector<char*> argv;
+  std::string binary = CHIMP_BINARY;
+  argv.push_back(binary.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fo < 0 || fe < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0 || ::chdir(dir.c_str()) != 0) _exit(127);
+    if (password.empty()) {
+      ::unsetenv("CHIMP_PASSWORD");
+    } else {
+      ::setenv("CHIMP_PASSWORD", password.c_str(), 1);
+    }
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  Run r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return r;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string Fixture(const char* name) { return std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + name; }
+
+// Connection flags for the test server, plus its password (if any).
+struct Server {
+  std::vector<std::string> flags;
+  std::string password;
+};
+Server TestServerFlags() {
+  ConnectionOptions o = test::TestServer::Shared().Options();
+  Server s;
+  s.flags = {"--socket", o.socket};
+  if (!o.user.empty()) {
+    s.flags.push_back("--user");
+    s.flags.push_back(o.user);
+  }
+  s.password = o.password;
+  return s;
+}
+
+std::vector<std::string> Args(std::initializer_list<std::vector<std::string>> parts) {
+  std::vector<std::string> all;
+  for (const auto& p : parts) all.insert(all.end(), p.begin(), p.end());
+  return all;
+}
+
+TEST_CASE("cli: --help lists the commands, the options and why there is no --password flag") {
+  Run r = Chimp({"--help"});
+  CHECK(r.code == 0);
+  for (const char* s : {"init", "status", "plan", "migrate", "log", "graph", "--socket", "--password-file",
+                        "--plugins", "--lock-timeout", "--ssl-ca", "no --password flag", "Exit codes"}) {
+    CHECK_MESSAGE(Contains(r.out, s), s);
+  }
+}
+
+TEST_CASE("cli: migrate --help lists its own options and the global ones") {
+  Run r = Chimp({"migrate", "--help"});
+  CHECK(r.code == 0);
+  for (const char* s : {"--to", "--dry-run", "--phase", "--socket", "--database", "--format"}) {
+    CHECK_MESSAGE(Contains(r.out, s), s);
+  }
+}
+
+TEST_CASE("cli: usage errors exit 2 with one line on stderr") {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{}, "chimp: A subcommand is required"},
+      {{"frobnicate"}, "chimp: unknown command 'frobnicate'"},
+      {{"migrate", "--bogus"}, "chimp: The following argument was not expected: --bogus"},
+      {{"status", "--password", "x"}, "chimp: there is no --password flag"},
+      {{"--password=x", "status"}, "chimp: there is no --password flag"},
+      {{"plan", "--phase", "later"}, "--phase"},
+      {{"--config", "/nonexistent/chimp.toml", "status"}, "chimp: config file '/nonexistent/chimp.toml': no such file"},
+      {{"status", "--password-file", "/nonexistent/pw"}, "chimp: --password-file: password file '/nonexistent/pw'"},
+      {{"graph", "--plugins", Fixture("good"), "--to", "1.x"}, "chimp: --to: '1.x' is not a version"},
+      {{"--format", "mermaid", "log", "-d", "x"}, "chimp: 'log' does not support --format mermaid (use text or json)"},
+  };
+  for (const Case& c : cases) {
+    Run r = Chimp(c.args);
+    CAPTURE(r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.rfind("chimp: ", 0) == 0);
+    CHECK(Contains(r.err, c.message));
+  }
+}
+
+TEST_CASE("cli: graph needs no database, and options go before or after the command") {
+  Run before = Chimp({"--plugins", Fixture("good"), "graph"});
+  Run after = Chimp({"graph", "--plugins", Fixture("good")});
+  CHECK(before.code == 0);
+  CHECK(before.out.rfind("digraph", 0) == 0);
+  CHECK(before.out == after.out);
+
+  Run mermaid = Chimp({"graph", "--plugins", Fixture("good"), "--format", "mermaid", "--to", "1.1.0"});
+  CHECK(mermaid.code == 0);
+  CHECK(mermaid.out.rfind("flowchart LR", 0) == 0);
+
+  Run json = Chimp({"graph", "--plugins", Fixture("good"), "--format", "json", "--to", "1.0.0"});
+  REQUIRE(json.code == 0);
+  auto doc = nlohmann::json::parse(json.out);
+  CHECK(doc["versions"] == nlohmann::json::array({"", "1.0.0", "1.1.0"}));
+  CHECK(doc["edges"].size() == 2);
+  CHECK(doc["path"]["edges"] == nlohmann::json::array({0}));
+
+  Run down = Chimp({"graph", "--plugins", Fixture("good"), "--from", "1.1.0", "--to", "1.0.0"});
+  CHECK(down.code == 4);
+  CHECK(Contains(down.err, "downgrade"));
+
+  Run missing = Chimp({"graph"});
+  CHECK(missing.code == 2);
+}
+
+TEST_CASE("cli: the config file is read, and flags override it") {
+  fs::path dir = fs::temp_directory_path() / ("chimp_cli_config_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "etc");
+  fs::create_directory_symlink(Fixture("good"), dir / "etc" / "plugins");
+  std::string config = (dir / "etc" / "chimp.toml").string();
+  std::ofstream(config) << "[plugins]\npaths = [\"plugins\"]   # relative to this file\n";
+
+  Run from_config = Chimp({"--config", config, "graph"});
+  CAPTURE(from_config.err);
+  CHECK(from_config.code == 0);
+  CHECK(Contains(from_config.out, "good.so"));
+
+  Run overridden = Chimp({"graph", "--config", config, "--plugins", Fixture("raw_good")});
+  CHECK(overridden.code == 0);
+  CHECK(Contains(overridden.out, "raw_good.so"));
+  CHECK_FALSE(Contains(overridden.out, "/good.so"));
+
+  std::ofstream(config) << "[plugins]\npath = [\"plugins\"]\n";
+  Run typo = Chimp({"--config", config, "graph"});
+  CHECK(typo.code == 2);
+  CHECK(Contains(typo.err, "chimp: " + config + ":2: unknown key 'plugins.path'"));
+
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+TEST_CASE("cli: migrate, then status, log and plan agree") {
+  Server server = TestServerFlags();
+  std::string db = test::TestServer::Shared().FreshDatabase("cli");
+  std::vector<std::string> common = Args({server.flags, {"-d", db, "--changelog-schema", db + "_chimp"}});
+  std::vector<std::string> plugins = {"--plugins", Fixture("good")};
+
+  Run plan = Chimp(Args({{"plan"}, common, plugins, {"-v"}}), server.password);
+  CAPTURE(plan.err);
+  REQUIRE(plan.code == 0);
+  CHECK(Contains(plan.out, "Plan for database '" + db + "': (empty) -> 1.1.0"));
+  CHECK(Contains(plan.out, "CREATE TABLE good_items"));
+
+  Run migrate = Chimp(Args({common, {"migrate"}, plugins}), server.password);
+  CAPTURE(migrate.err);
+  REQUIRE(migrate.code == 0);
+  CHECK(Contains(migrate.out, "[1/6] (empty) -> 1.0.0  good.1.0.0.create (sql, DDL) ... ok"));
+  CHECK(Contains(migrate.out, "Done: database '" + db + "' migrated from (empty) to 1.1.0: 6 steps"));
+
+  Run again = Chimp(Args({{"migrate"}, common, plugins}), server.password);
+  CHECK(again.code == 0);
+  CHECK(Contains(again.out, "Nothing to do"));
+
+  Run status = Chimp(Args({{"status", "--format", "json"}, common, plugins}), server.password);
+  REQUIRE(status.code == 0);
+  auto s = nlohmann::json::parse(status.out);
+  CHECK(s["current_version"] == "1.1.0");
+  CHECK(s["up_to_date"] == true);
+  CHECK(s["pending_cleanup"] == 1);
+
+  Run log = Chimp(Args({{"log", "--format", "json"}, common}), server.password);
+  REQUIRE(log.code == 0);
+  auto l = nlohmann::json::parse(log.out);
+  REQUIRE(l["entries"].size() == 6);
+  CHECK(l["entries"][0]["step_id"] == "good.1.0.0.create");
+  CHECK(l["entries"][0]["edge_from"] == "");
+  CHECK(l["entries"][0]["status"] == "success");
+
+  Run text_log = Chimp(Args({{"log"}, common}), server.password);
+  CHECK(text_log.code == 0);
+  CHECK(Contains(text_log.out, "STATUS"));
+  CHECK(Contains(text_log.out, "good.1.1.0.all-filled"));
+}
+
+TEST_CASE("cli: a failed step exits 8 and the changelog shows it") {
+  Server server = TestServerFlags();
+  std::string db = test::TestServer::Shared().FreshDatabase("cli_fail");
+  std::vector<std::string> common =
+      Args({server.flags, {"-d", db, "--changelog-schema", db + "_chimp", "--plugins", Fixture("throws_in_step")}});
+  Run migrate = Chimp(Args({{"migrate"}, common}), server.password);
+  CHECK(migrate.code == 8);
+  CHECK(Contains(migrate.out, "FAILED"));
+  CHECK(Contains(migrate.err, "chimp: step 'throws_in_step.boom'"));
+
+  Run status = Chimp(Args({{"status"}, common}), server.password);
+  CHECK(status.code == 0);
+  CHECK(Contains(status.out, "Failed/running:   1"));
+}
+
+TEST_CASE("cli: a held lock makes migrate wait, say who holds it, and exit 7") {
+  Server server = TestServerFlags();
+  std::string db = test::TestServer::Shared().FreshDatabase("cli_lock");
+  auto holder = test::TestServer::Shared().Connect();
+  const Value params[] = {Value::Text(LockNameFor(db))};
+  auto got = holder->QueryScalar("SELECT GET_LOCK(?, 0)", params);
+  REQUIRE(got.ok());
+  Run migrate = Chimp(Args({{"migrate", "--lock-timeout", "2", "-q"},
+                            server.flags,
+                            {"-d", db, "--changelog-schema", db + "_chimp", "--plugins", Fixture("good")}}),
+                      server.password);
+  CHECK(migrate.code == 7);
+  CHECK(Contains(migrate.err, "chimp: waiting up to 2 s for the migration lock of '" + db + "', held by connection"));
+}
+
+}  // namespace
+}  // namespace chimp
+
+#endif  // CHIMP_BINARY

@@ -1,0 +1,267 @@
+#include "chimp/config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+namespace fs = std::filesystem;
+using chimp::ApplyConfigFile;
+using chimp::EngineOptions;
+using chimp::StatusCode;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    fs::path base = fs::temp_directory_path();
+    for (int i = 0;; ++i) {
+      path_ = base / ("chimp_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(i));
+      if (fs::create_directory(path_)) break;
+    }
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::string Write(const std::string& name, const std::string& content) const {
+    fs::path p = path_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    return p.string();
+  }
+
+ private:
+  fs::path path_;
+};
+
+}  // namespace
+
+TEST_CASE("config: every key is applied") {
+  TempDir dir;
+  std::string pw = dir.Write("secret/pw", "s3cret\nignored second line\n");
+  std::string file = dir.Write("chimp.toml", R"(
+[database]
+host = "db.example.org"
+port = 3307
+socket = "/run/mysqld/mysqld.sock"
+user = "migrator"
+password_file = "secret/pw"
+name = "app"
+ssl_ca = "/etc/ssl/ca.pem"
+ssl_cert = "tls/cert.pem"
+ssl_key = "tls/key.pem"
+ssl_verify_server_cert = true
+connect_timeout = 5
+read_default_option_file = true
+
+[plugins]
+paths = ["plugins", "/opt/chimp/plugins", "../shared/plugins"]
+
+[changelog]
+schema = "chimp_log"
+lock_timeout = 120
+)");
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile(file, &o);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  CHECK(o.connection.host == "db.example.org");
+  CHECK(o.connection.port == 3307);
+  CHECK(o.connection.socket == "/run/mysqld/mysqld.sock");
+  CHECK(o.connection.user == "migrator");
+  CHECK(o.connection.password == "s3cret");
+  CHECK(o.database == "app");
+  CHECK(o.connection.ssl_ca == "/etc/ssl/ca.pem");
+  CHECK(o.connection.ssl_cert == (dir.path() / "tls/cert.pem").string());
+  CHECK(o.connection.ssl_key == (dir.path() / "tls/key.pem").string());
+  CHECK(o.connection.ssl_verify_server_cert);
+  CHECK(o.connection.connect_timeout_s == 5);
+  CHECK(o.connection.read_default_option_file);
+  REQUIRE(o.plugin_dirs.size() == 3);
+  CHECK(o.plugin_dirs[0] == (dir.path() / "plugins").string());
+  CHECK(o.plugin_dirs[1] == "/opt/chimp/plugins");
+  CHECK(o.plugin_dirs[2] == (dir.path().parent_path() / "shared/plugins").string());
+  CHECK(o.changelog_schema == "chimp_log");
+  CHECK(o.lock_timeout == std::chrono::seconds(120));
+}
+
+TEST_CASE("config: keys absent from the file keep their values") {
+  TempDir dir;
+  std::string file = dir.Write("chimp.toml", "[database]\nname = \"app\"\n");
+  EngineOptions o;
+  o.connection.host = "keep";
+  o.plugin_dirs = {"/keep"};
+  REQUIRE(ApplyConfigFile(file, &o).ok());
+  CHECK(o.database == "app");
+  CHECK(o.connection.host == "keep");
+  CHECK(o.plugin_dirs == std::vector<std::string>{"/keep"});
+  CHECK(o.changelog_schema == "chimp");
+  CHECK(o.lock_timeout == std::chrono::seconds(60));
+}
+
+TEST_CASE("config: an empty file changes nothing") {
+  TempDir dir;
+  std::string file = dir.Write("chimp.toml", "# nothing\n");
+  EngineOptions o;
+  CHECK(ApplyConfigFile(file, &o).ok());
+  CHECK(o.database.empty());
+}
+
+TEST_CASE("config: a plain password and a single plugin path string") {
+  TempDir dir;
+  std::string file = dir.Write("c.toml", "[database]\npassword = \"pw\"\n[plugins]\npaths = \"p\"\n");
+  EngineOptions o;
+  REQUIRE(ApplyConfigFile(file, &o).ok());
+  CHECK(o.connection.password == "pw");
+  CHECK(o.plugin_dirs == std::vector<std::string>{(dir.path() / "p").string()});
+}
+
+TEST_CASE("config: relative plugin paths resolve against the file's directory, not the cwd") {
+  TempDir dir;
+  std::string file = dir.Write("etc/chimp.toml", "[plugins]\npaths = [\"./plugins\", \"a/../b\"]\n");
+  fs::path old = fs::current_path();
+  fs::current_path(dir.path());
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile("etc/chimp.toml", &o);
+  fs::current_path(old);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  REQUIRE(o.plugin_dirs.size() == 2);
+  CHECK(o.plugin_dirs[0] == (dir.path() / "etc/plugins").string());
+  CHECK(o.plugin_dirs[1] == (dir.path() / "etc/b").string());
+  (void)file;
+}
+
+TEST_CASE("config: an unknown key names the key, the file and the line") {
+  TempDir dir;
+  std::string file = dir.Write("chimp.toml", "[database]\nname = \"app\"\nhots = \"x\"\n");
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile(file, &o);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().rfind(file + ":3: unknown key 'database.hots' (known keys in [database]: ", 0) == 0);
+  CHECK(s.message().find("host") != std::string::npos);
+}
+
+TEST_CASE("config: an unknown table or top-level key is an error") {
+  TempDir dir;
+  EngineOptions o;
+  std::string f1 = dir.Write("a.toml", "\n[databse]\nname = \"x\"\n");
+  chimp::Status s1 = ApplyConfigFile(f1, &o);
+  CHECK(s1.code() == StatusCode::kInvalidArgument);
+  CHECK(s1.message() == f1 + ":2: unknown table 'databse' (known tables: database, plugins, changelog)");
+
+  std::string f2 = dir.Write("b.toml", "host = \"x\"\n");
+  chimp::Status s2 = ApplyConfigFile(f2, &o);
+  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog)");
+
+  std::string f3 = dir.Write("c.toml", "database = 3\n");
+  chimp::Status s3 = ApplyConfigFile(f3, &o);
+  CHECK(s3.message() == f3 + ":1: 'database' must be a table ([database]), not an integer");
+}
+
+TEST_CASE("config: a value of the wrong type names the key, both types and the line") {
+  TempDir dir;
+  EngineOptions o;
+  std::string f1 = dir.Write("a.toml", "[database]\nport = \"3306\"\n");
+  chimp::Status s1 = ApplyConfigFile(f1, &o);
+  CHECK(s1.code() == StatusCode::kInvalidArgument);
+  CHECK(s1.message() == f1 + ":2: 'database.port' must be an integer, not a string");
+
+  std::string f2 = dir.Write("b.toml", "[database]\nhost = 1\n");
+  CHECK(ApplyConfigFile(f2, &o).message() == f2 + ":2: 'database.host' must be a string, not an integer");
+
+  std::string f3 = dir.Write("c.toml", "[database]\nssl_verify_server_cert = \"yes\"\n");
+  CHECK(ApplyConfigFile(f3, &o).message() ==
+        f3 + ":2: 'database.ssl_verify_server_cert' must be a boolean (true or false), not a string");
+
+  std::string f4 = dir.Write("d.toml", "[plugins]\npaths = [\"a\", 2]\n");
+  CHECK(ApplyConfigFile(f4, &o).message() == f4 + ":2: 'plugins.paths' must be an array of strings, but holds an integer");
+
+  std::string f5 = dir.Write("e.toml", "[changelog]\nlock_timeout = 1.5\n");
+  CHECK(ApplyConfigFile(f5, &o).message() == f5 + ":2: 'changelog.lock_timeout' must be an integer, not a float");
+}
+
+TEST_CASE("config: out-of-range numbers are errors") {
+  TempDir dir;
+  EngineOptions o;
+  std::string f1 = dir.Write("a.toml", "[database]\nport = 70000\n");
+  CHECK(ApplyConfigFile(f1, &o).message() == f1 + ":2: 'database.port' must be between 1 and 65535, not 70000");
+  std::string f2 = dir.Write("b.toml", "[changelog]\nlock_timeout = -1\n");
+  CHECK(ApplyConfigFile(f2, &o).message().find("'changelog.lock_timeout' must be between 0 and") != std::string::npos);
+  std::string f3 = dir.Write("c.toml", "[changelog]\nschema = \"\"\n");
+  CHECK(ApplyConfigFile(f3, &o).message() == f3 + ":2: 'changelog.schema' must not be empty");
+}
+
+TEST_CASE("config: invalid TOML names the file, the line and the column") {
+  TempDir dir;
+  std::string file = dir.Write("chimp.toml", "[database]\nname = \"app\nport = 1\n");
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile(file, &o);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().rfind(file + ":2:", 0) == 0);
+  CHECK(s.message().find("invalid TOML: ") != std::string::npos);
+}
+
+TEST_CASE("config: a missing config file is NotFound") {
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile("/nonexistent/chimp.toml", &o);
+  CHECK(s.code() == StatusCode::kNotFound);
+  CHECK(s.message() == "config file '/nonexistent/chimp.toml': no such file");
+}
+
+TEST_CASE("config: password and password_file together are an error") {
+  TempDir dir;
+  dir.Write("pw", "x\n");
+  std::string file = dir.Write("c.toml", "[database]\npassword = \"a\"\npassword_file = \"pw\"\n");
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile(file, &o);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message() == file + ": set either database.password or database.password_file, not both");
+}
+
+TEST_CASE("config: a missing password_file names the config key and the path, never a secret") {
+  TempDir dir;
+  std::string file = dir.Write("c.toml", "[database]\npassword_file = \"missing\"\n");
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile(file, &o);
+  CHECK(s.code() == StatusCode::kNotFound);
+  CHECK(s.message() == file + ":2: database.password_file: password file '" +
+                           (dir.path() / "missing").string() + "': no such file");
+}
+
+TEST_CASE("config: password file gives its first line without the line ending") {
+  TempDir dir;
+  auto r1 = chimp::ReadPasswordFile(dir.Write("a", "pa ss\r\nsecond\n"));
+  REQUIRE(r1.ok());
+  CHECK(*r1 == "pa ss");
+  auto r2 = chimp::ReadPasswordFile(dir.Write("b", "no-newline"));
+  REQUIRE(r2.ok());
+  CHECK(*r2 == "no-newline");
+  auto r3 = chimp::ReadPasswordFile(dir.Write("c", ""));
+  REQUIRE(r3.ok());
+  CHECK(r3->empty());
+  auto r4 = chimp::ReadPasswordFile((dir.path() / "nope").string());
+  CHECK(r4.status().code() == StatusCode::kNotFound);
+  CHECK(r4.status().message() == "password file '" + (dir.path() / "nope").string() + "': no such file");
+  auto r5 = chimp::ReadPasswordFile(dir.path().string());
+  CHECK(r5.status().code() == StatusCode::kInvalidArgument);
+  CHECK(r5.status().message().find("is a directory") != std::string::npos);
+}
+
+TEST_CASE("config: CHIMP_PASSWORD overrides the password when set") {
+  EngineOptions o;
+  o.connection.password = "from-config";
+  ::unsetenv("CHIMP_PASSWORD");
+  chimp::ApplyEnvironment(&o);
+  CHECK(o.connection.password == "from-config");
+  ::setenv("CHIMP_PASSWORD", "from-env", 1);
+  chimp::ApplyEnvironment(&o);
+  ::unsetenv("CHIMP_PASSWORD");
+  CHECK(o.connection.password == "from-env");
+}

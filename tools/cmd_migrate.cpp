@@ -1,0 +1,237 @@
+// chimp migrate: plans, takes the lock, runs the pending steps and reports
+// each as it finishes. --dry-run is `plan`.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+namespace chimp::cli {
+namespace {
+
+// Prints one line per step as it runs (text) or collects the steps (json).
+// Called on the executing thread; never throws into the executor.
+class Progress : public ExecutionObserver {
+ public:
+  Progress(bool json, bool verbose, size_t planned) : json_(json), verbose_(verbose), planned_(planned) {}
+
+  void OnStepStart(const PlannedStep& ps, int32_t statement_count) override {
+    try {
+      ++index_;
+      statement_count_ = statement_count;
+      if (json_) return;
+      std::cout << "  " << Counter() << ' ' << EdgeText(ps.edge->from, ps.edge->to) << "  " << ps.step->id
+                << " (" << StepKindName(ps.step->kind) << (ps.step->has_ddl ? ", DDL" : "");
+      if (ps.resume_from > 0) std::cout << ", resuming at statement " << ps.resume_from + 1;
+      std::cout << ") ... " << std::flush;
+      line_open_ = true;
+    } catch (...) {
+    }
+  }
+
+  void OnStatement(const PlannedStep& /*ps*/, int32_t index, const std::string& sql) override {
+    try {
+      if (json_ || !verbose_) return;
+      if (line_open_) std::cout << '\n';
+      line_open_ = false;
+      std::cout << "      statement " << index + 1;
+      if (statement_count_ > 0) std::cout << '/' << statement_count_;
+      std::cout << ": " << FirstLine(sql, 100) << '\n' << std::flush;
+    } catch (...) {
+    }
+  }
+
+  void OnStepDone(const PlannedStep& ps, const Status& result, int64_t duration_ms,
+                  int32_t warning_count) override {
+    try {
+      if (json_) {
+        steps_.push_back({{"step_id", ps.step->id},
+                          {"edge_from", ps.edge->from.ToString()},
+                          {"edge_to", ps.edge->to.ToString()},
+                          {"kind", StepKindName(ps.step->kind)},
+                          {"phase", PhaseName(ps.step->phase)},
+                          {"status", result.ok() ? "success" : "failed"},
+                          {"duration_ms", duration_ms},
+                          {"warning_count", warning_count},
+                          {"error", result.ok() ? "" : result.message()}});
+        return;
+      }
+      if (!line_open_) std::cout << "  " << Counter() << ' ' << ps.step->id << ": ";
+      line_open_ = false;
+      std::cout << (result.ok() ? "ok, " : "FAILED after ") << DurationText(duration_ms);
+      if (warning_count > 0) {
+        std::cout << " (" << warning_count << (warning_count == 1 ? " warning" : " warnings") << ")";
+      }
+      std::cout << '\n' << std::flush;
+    } catch (...) {
+    }
+  }
+
+  void OnVersion(const Version& version) override {
+    try {
+      if (json_) {
+        versions_.push_back(version.ToString());
+        return;
+      }
+      if (line_open_) std::cout << '\n';
+      line_open_ = false;
+      std::cout << "  version " << VersionText(version) << " reached\n" << std::flush;
+    } catch (...) {
+    }
+  }
+
+  // Ends a line left open by a step that never reported its end.
+  void Close() {
+    if (line_open_) std::cout << '\n';
+    line_open_ = false;
+  }
+
+  const Json& steps() const { return steps_; }
+  const Json& versions() const { return versions_; }
+
+ private:
+  std::string Counter() const {
+    std::string c = "[" + std::to_string(index_);
+    if (index_ <= planned_) c += "/" + std::to_string(planned_);
+    return c + "]";
+  }
+
+  const bool json_;
+  const bool verbose_;
+  const size_t planned_;
+  size_t index_ = 0;
+  int32_t statement_count_ = 0;
+  bool line_open_ = false;
+  Json steps_ = Json::array();
+  Json versions_ = Json::array();
+};
+
+int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase) {
+  Result<std::string> format = ChooseFormat(ctx, "migrate", {"text", "json"});
+  if (!format.ok()) return Fail(format.status());
+  const bool json = *format == "json";
+  Result<PlanRequest> request = MakePlanRequest(to, phase);
+  if (!request.ok()) return Fail(request.status());
+
+  // The plan is shown before the lock is taken; Migrate plans again under
+  // the lock, so what runs is what the changelog says then.
+  Result<PlanReport> preview = MakeMigrationPlan(ctx.options, *request);
+  if (!preview.ok()) return Fail(preview.status());
+  const Plan& plan = preview->plan;
+  Json doc = {{"database", ctx.options.database},
+                        {"dry_run", false},
+                        {"from_version", plan.current.ToString()},
+                        {"plan", PlanToJson(plan, false)}};
+
+  if (plan.empty()) {
+    if (json) {
+      doc.update({{"ok", true},
+                  {"run_id", ""},
+                  {"steps", Json::array()},
+                  {"versions_reached", Json::array()},
+                  {"steps_run", 0},
+                  {"reached_version", plan.current.ToString()},
+                  {"duration_ms", 0},
+                  {"error", nullptr}});
+      PrintJson(doc);
+    } else {
+      PrintPlan(std::cout, ctx.options.database, plan, false);
+    }
+    return kExitOk;
+  }
+  if (!json) {
+    if (!ctx.quiet) {
+      PrintPlan(std::cout, ctx.options.database, plan, false);
+      std::cout << '\n';
+    }
+    std::cout << "Migrating:\n" << std::flush;
+  }
+
+  Progress progress(json, ctx.verbose, plan.steps.size());
+  const std::string database = ctx.options.database;
+  const int64_t lock_timeout = ctx.options.lock_timeout.count();
+  auto on_wait = [database, lock_timeout](const LockHolder& holder) {
+    try {
+      std::fflush(stdout);
+      std::cerr << "chimp: waiting up to " << lock_timeout << " s for the migration lock of '" << database
+                << "', held by " << holder.ToString() << '\n';
+    } catch (...) {
+    }
+  };
+  const auto started = std::chrono::steady_clock::now();
+  Result<MigrateReport> result = Migrate(ctx.options, *request, &progress, on_wait);
+  const int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+  progress.Close();
+
+  if (json) {
+    doc["steps"] = progress.steps();
+    doc["versions_reached"] = progress.versions();
+    doc["duration_ms"] = elapsed_ms;
+    if (result.ok()) {
+      // Only the report's values are read: its plan points into a catalog
+      // that Migrate has released.
+      doc.update({{"ok", true},
+                  {"run_id", result->summary.run_id},
+                  {"steps_run", result->summary.steps_run},
+                  {"reached_version", result->summary.reached.ToString()},
+                  {"error", nullptr}});
+    } else {
+      doc.update({{"ok", false},
+                  {"run_id", ""},
+                  {"steps_run", progress.steps().size()},
+                  {"reached_version", nullptr},
+                  {"error", ErrorToJson(result.status())}});
+    }
+    PrintJson(doc);
+  }
+  if (!result.ok()) {
+    int code = Fail(result.status());
+    if (result.status().code() == StatusCode::kStepFailed) {
+      std::cerr << "chimp: the changelog records the failed attempt (chimp log); "
+                   "after fixing the cause, chimp migrate resumes from there\n";
+    }
+    return code;
+  }
+  if (!json) {
+    const ExecutionSummary& s = result->summary;
+    std::cout << "\nDone: database '" << database << "' ";
+    if (request->phase == Phase::kCleanup) {
+      std::cout << "at version " << VersionText(s.reached) << ": " << s.steps_run
+                << (s.steps_run == 1 ? " cleanup step" : " cleanup steps");
+    } else {
+      std::cout << "migrated from " << VersionText(plan.current) << " to " << VersionText(s.reached) << ": "
+                << s.steps_run << (s.steps_run == 1 ? " step" : " steps");
+    }
+    std::cout << " in " << DurationText(elapsed_ms) << " (run " << s.run_id << ").\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::unique_ptr<Command> AddMigrateCommand(CLI::App& root) {
+  struct Options {
+    std::string to;
+    std::string phase = "expand";
+    bool dry_run = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto cmd = std::make_unique<Command>();
+  cmd->app = root.add_subcommand("migrate", "Run the pending steps up to the target version");
+  cmd->app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
+  cmd->app->add_option("--phase", opts->phase,
+                       "expand (Default) or cleanup (run the cleanup steps once every server runs the new code)")
+      ->type_name("PHASE")
+      ->check(CLI::IsMember({"expand", "cleanup"}));
+  cmd->app->add_flag("--dry-run", opts->dry_run, "Only print the plan (the same as chimp plan)");
+  cmd->run = [opts](const Context& ctx) {
+    if (opts->dry_run) return RunPlan(ctx, opts->to, opts->phase, "migrate --dry-run");
+    return RunMigrate(ctx, opts->to, opts->phase);
+  };
+  return cmd;
+}
+
+}  // namespace chimp::cli

@@ -1,0 +1,47 @@
+// chimp plan: the dry run. Plans from the current version to the target and
+// prints the path and the pending steps; touches nothing.
+#include <iostream>
+
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+namespace chimp::cli {
+
+int RunPlan(const Context& ctx, const std::string& to, const std::string& phase, const char* command) {
+  Result<std::string> format = ChooseFormat(ctx, command, {"text", "json"});
+  if (!format.ok()) return Fail(format.status());
+  Result<PlanRequest> request = MakePlanRequest(to, phase);
+  if (!request.ok()) return Fail(request.status());
+  Result<PlanReport> report = MakeMigrationPlan(ctx.options, *request);
+  if (!report.ok()) return Fail(report.status());
+  const Plan& plan = report->plan;
+  if (*format == "json") {
+    Json doc = {{"database", ctx.options.database}, {"changelog_initialized", report->state.initialized}};
+    doc.update(PlanToJson(plan, ctx.verbose));
+    PrintJson(doc);
+  } else {
+    if (!report->state.initialized) {
+      std::cout << "The changelog is not initialized yet: planning from the empty version.\n";
+    }
+    PrintPlan(std::cout, ctx.options.database, plan, ctx.verbose);
+  }
+  return kExitOk;
+}
+
+std::unique_ptr<Command> AddPlanCommand(CLI::App& root) {
+  struct Options {
+    std::string to;
+    std::string phase = "expand";
+  };
+  auto opts = std::make_shared<Options>();
+  auto cmd = std::make_unique<Command>();
+  cmd->app = root.add_subcommand("plan", "Show what migrate would do (the dry run); -v prints every statement");
+  cmd->app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
+  cmd->app->add_option("--phase", opts->phase, "expand (Default) or cleanup")
+      ->type_name("PHASE")
+      ->check(CLI::IsMember({"expand", "cleanup"}));
+  cmd->run = [opts](const Context& ctx) { return RunPlan(ctx, opts->to, opts->phase, "plan"); };
+  return cmd;
+}
+
+}  // namespace chimp::cli

@@ -1,0 +1,122 @@
+// chimp status: where the target database stands and what is pending.
+#include <iostream>
+
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+namespace chimp::cli {
+namespace {
+
+constexpr size_t kListHead = 5;
+
+std::vector<std::vector<std::string>> FailedRows(const std::vector<ChangelogEntry>& failed) {
+  std::vector<std::vector<std::string>> rows;
+  for (const ChangelogEntry& e : failed) {
+    rows.push_back({e.step_id, EdgeText(e.edge_from, e.edge_to), StepStatusName(e.status), e.started_at.substr(0, 19),
+                    std::to_string(e.statement_index) + "/" +
+                        (e.statement_count > 0 ? std::to_string(e.statement_count) : "?"),
+                    FirstLine(e.error)});
+  }
+  return rows;
+}
+
+int RunStatus(const Context& ctx) {
+  Result<std::string> format = ChooseFormat(ctx, "status", {"text", "json"});
+  if (!format.ok()) return Fail(format.status());
+  Result<StatusReport> result = GetStatus(ctx.options);
+  if (!result.ok()) return Fail(result.status());
+  const StatusReport& r = *result;
+
+  // StatusReport::pending points into a catalog that GetStatus has already
+  // released, so only its values are read; the step list comes from a plan
+  // that keeps its catalog.
+  const size_t pending_count = r.pending ? r.pending->steps.size() : 0;
+  std::optional<PlanReport> plan;
+  if (pending_count > 0) {
+    Result<PlanReport> p = MakeMigrationPlan(ctx.options, PlanRequest{});
+    if (p.ok()) plan = std::move(p).value();
+  }
+  const bool has_plugins = !ctx.options.plugin_dirs.empty();
+
+  if (*format == "json") {
+    Json doc = {
+        {"database", r.database},
+        {"changelog_schema", r.changelog_schema},
+        {"initialized", r.state.initialized},
+        {"current_version", r.state.version.ToString()},
+        {"updated_at", r.state.updated_at},
+        {"run_id", r.state.run_id},
+        {"newest_version", has_plugins ? Json(r.newest.ToString()) : Json(nullptr)},
+        {"up_to_date", r.pending ? Json(r.pending->empty()) : Json(nullptr)},
+        {"target_version", r.pending ? Json(r.pending->target.ToString()) : Json(nullptr)},
+        {"pending_steps", pending_count},
+        {"pending_cleanup", r.pending_cleanup},
+        {"plan_error", r.plan_error},
+    };
+    Json steps = Json::array();
+    if (plan) {
+      for (const PlannedStep& ps : plan->plan.steps) steps.push_back(PlannedStepToJson(ps, false));
+    }
+    doc["pending"] = steps;
+    Json failed = Json::array();
+    for (const ChangelogEntry& e : r.failed) failed.push_back(EntryToJson(e));
+    doc["failed"] = failed;
+    PrintJson(doc);
+    return kExitOk;
+  }
+
+  std::ostream& out = std::cout;
+  out << "Database:         " << r.database << '\n';
+  out << "Changelog:        schema '" << r.changelog_schema << "'"
+      << (r.state.initialized ? "" : " (not initialized yet: chimp init or chimp migrate creates it)") << '\n';
+  out << "Current version:  " << VersionText(r.state.version);
+  if (!r.state.updated_at.empty()) {
+    out << " (since " << r.state.updated_at.substr(0, 19);
+    if (!r.state.run_id.empty()) out << ", run " << r.state.run_id.substr(0, 8);
+    out << ")";
+  }
+  out << '\n';
+  if (!has_plugins) {
+    out << "Newest version:   unknown (no plugin directory: --plugins DIR or [plugins] paths)\n";
+  } else {
+    out << "Newest version:   " << VersionText(r.newest) << '\n';
+  }
+  if (!r.plan_error.empty()) {
+    out << "Pending:          cannot plan: " << r.plan_error << '\n';
+  } else if (r.pending) {
+    if (r.pending->empty()) {
+      out << "Pending:          none, up to date\n";
+    } else {
+      out << "Pending:          " << pending_count << (pending_count == 1 ? " step" : " steps") << " to "
+          << VersionText(r.pending->target) << '\n';
+      if (plan) {
+        PrintTable(out, PlanStepHeader(), PlanStepRows(plan->plan, kListHead), 2);
+        if (plan->plan.steps.size() > kListHead) {
+          out << "  ... " << plan->plan.steps.size() - kListHead << " more (chimp plan lists them all)\n";
+        }
+      }
+    }
+  }
+  if (has_plugins) {
+    out << "Pending cleanup:  " << r.pending_cleanup << (r.pending_cleanup == 1 ? " step" : " steps")
+        << (r.pending_cleanup > 0 ? " (chimp migrate --phase cleanup, once every server runs the new code)"
+                                  : "")
+        << '\n';
+  }
+  out << "Failed/running:   " << (r.failed.empty() ? "none" : std::to_string(r.failed.size())) << '\n';
+  if (!r.failed.empty()) {
+    PrintTable(out, {"STEP", "EDGE", "STATUS", "STARTED", "STATEMENTS", "ERROR"}, FailedRows(r.failed), 2);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::unique_ptr<Command> AddStatusCommand(CLI::App& root) {
+  auto cmd = std::make_unique<Command>();
+  cmd->app = root.add_subcommand("status", "Show the current version, pending steps and failed steps");
+  cmd->run = RunStatus;
+  return cmd;
+}
+
+}  // namespace chimp::cli

@@ -1,0 +1,428 @@
+#include "common.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "chimp/config.hpp"
+#include "exit_codes.hpp"
+
+namespace chimp::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <typename T>
+CLI::Option* AddOptional(CLI::App* app, const std::string& name, std::optional<T>* target,
+                         const std::string& description, const std::string& type_name) {
+  CLI::Option* opt = app->add_option_function<T>(
+      name, [target](const T& value) { *target = value; }, description);
+  opt->type_name(type_name);
+  return opt;
+}
+
+template <typename T>
+const std::optional<T>& Pick(const std::optional<T>& root, const std::optional<T>& sub) {
+  return sub.has_value() ? sub : root;
+}
+
+// A password file others can read is worth a warning, not a refusal: the
+// operator may have reasons (a group of deploy users).
+void WarnIfShared(const std::string& path) {
+  std::error_code ec;
+  fs::perms perms = fs::status(path, ec).permissions();
+  if (ec) return;
+  if ((perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none) {
+    spdlog::warn("password file '{}' is readable by group or others; consider chmod 600", path);
+  }
+}
+
+}  // namespace
+
+void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
+  const std::string conn = "Connection";
+  AddOptional(app, "--host", &f->host, "Server host name or IP (Default: localhost)", "HOST")->group(conn);
+  AddOptional(app, "--port", &f->port, "Server TCP port (Default: 3306)", "PORT")
+      ->check(CLI::Range(1, 65535).description(""))
+      ->group(conn);
+  AddOptional(app, "--socket", &f->socket, "Unix socket; when given, --host and --port are not used", "PATH")
+      ->group(conn);
+  AddOptional(app, "--user", &f->user, "User name (Default: the OS user)", "NAME")->group(conn);
+  AddOptional(app, "-d,--database", &f->database, "The target database: the one migrated", "NAME")
+      ->group(conn);
+  AddOptional(app, "--password-file", &f->password_file,
+              "File whose first line is the password (there is deliberately no --password flag)",
+              "FILE")
+      ->group(conn);
+  AddOptional(app, "--ssl-ca", &f->ssl_ca, "TLS: CA certificate file", "FILE")->group(conn);
+  AddOptional(app, "--ssl-cert", &f->ssl_cert, "TLS: client certificate file", "FILE")->group(conn);
+  AddOptional(app, "--ssl-key", &f->ssl_key, "TLS: client key file", "FILE")->group(conn);
+
+  const std::string setup = "Plugins and configuration";
+  app->add_option("--plugins", f->plugins, "Directory of migration plugins (*.so); repeatable")
+      ->type_name("DIR")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(setup);
+  AddOptional(app, "--config", &f->config, "Config file (Default: ./chimp.toml when present)", "FILE")
+      ->group(setup);
+  AddOptional(app, "--changelog-schema", &f->changelog_schema,
+              "Schema holding the changelog tables (Default: chimp)", "NAME")
+      ->group(setup);
+  AddOptional(app, "--lock-timeout", &f->lock_timeout,
+              "Seconds to wait for another run's migration lock (Default: 60)", "SECONDS")
+      ->check(CLI::Range(int64_t{0}, int64_t{7 * 86400}).description(""))
+      ->group(setup);
+
+  const std::string output = "Output";
+  AddOptional(app, "--format", &f->format, "text or json (graph: dot or mermaid)", "FORMAT")
+      ->check(CLI::IsMember({"text", "json", "dot", "mermaid"}))
+      ->group(output);
+  app->add_flag("-v,--verbose", f->verbose, "More detail: debug logging; plan -v prints every statement")
+      ->group(output);
+  app->add_flag("-q,--quiet", f->quiet, "Log warnings and errors only")->group(output);
+}
+
+Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
+  Context ctx;
+  EngineOptions& o = ctx.options;
+
+  // The config file.
+  if (const auto& config = Pick(root.config, sub.config)) {
+    CHIMP_RETURN_IF_ERROR(ApplyConfigFile(*config, &o));
+  } else {
+    std::error_code ec;
+    if (fs::is_regular_file("chimp.toml", ec)) {
+      spdlog::debug("reading config file ./chimp.toml");
+      CHIMP_RETURN_IF_ERROR(ApplyConfigFile("chimp.toml", &o));
+    }
+  }
+
+  // The environment.
+  ApplyEnvironment(&o);
+
+  // Flags.
+  ConnectionOptions& c = o.connection;
+  const auto& host = Pick(root.host, sub.host);
+  const auto& port = Pick(root.port, sub.port);
+  const auto& socket = Pick(root.socket, sub.socket);
+  // A host or port on the command line means TCP, even if the config file
+  // names a socket.
+  if ((host || port) && !socket) c.socket.clear();
+  if (host) c.host = *host;
+  if (port) c.port = *port;
+  if (socket) c.socket = *socket;
+  if (const auto& v = Pick(root.user, sub.user)) c.user = *v;
+  if (const auto& v = Pick(root.database, sub.database)) o.database = *v;
+  if (const auto& v = Pick(root.ssl_ca, sub.ssl_ca)) c.ssl_ca = *v;
+  if (const auto& v = Pick(root.ssl_cert, sub.ssl_cert)) c.ssl_cert = *v;
+  if (const auto& v = Pick(root.ssl_key, sub.ssl_key)) c.ssl_key = *v;
+  if (const auto& v = Pick(root.password_file, sub.password_file)) {
+    Result<std::string> password = ReadPasswordFile(*v);
+    if (!password.ok()) return password.status().WithContext("--password-file");
+    WarnIfShared(*v);
+    c.password = std::move(password).value();
+  }
+  if (!root.plugins.empty() || !sub.plugins.empty()) {
+    o.plugin_dirs = root.plugins;
+    o.plugin_dirs.insert(o.plugin_dirs.end(), sub.plugins.begin(), sub.plugins.end());
+  }
+  if (const auto& v = Pick(root.changelog_schema, sub.changelog_schema)) {
+    if (v->empty()) return Status::InvalidArgument("--changelog-schema: the schema name is empty");
+    o.changelog_schema = *v;
+  }
+  if (const auto& v = Pick(root.lock_timeout, sub.lock_timeout)) o.lock_timeout = std::chrono::seconds(*v);
+  if (const auto& v = Pick(root.format, sub.format)) ctx.format = *v;
+  ctx.verbose = root.verbose + sub.verbose > 0;
+  ctx.quiet = !ctx.verbose && root.quiet + sub.quiet > 0;
+  return ctx;
+}
+
+int Fail(const Status& status) {
+  std::fflush(stdout);
+  std::cerr << "chimp: " << status.message() << '\n';
+  return ExitCodeFor(status.code());
+}
+
+Result<std::string> ChooseFormat(const Context& ctx, const char* command,
+                                 std::initializer_list<const char*> allowed) {
+  if (ctx.format.empty()) return std::string(*allowed.begin());
+  std::string list;
+  size_t i = 0;
+  for (const char* a : allowed) {
+    if (ctx.format == a) return ctx.format;
+    list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + std::string(a);
+    ++i;
+  }
+  return Status::InvalidArgument(std::string("'") + command + "' does not support --format " + ctx.format +
+                                 " (use " + list + ")");
+}
+
+Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase) {
+  PlanRequest request;
+  if (!to.empty()) {
+    CHIMP_ASSIGN_OR_RETURN(request.target, Version::Parse(to, "--to"));
+  }
+  if (phase == "cleanup") {
+    request.phase = Phase::kCleanup;
+  } else if (phase.empty() || phase == "expand") {
+    request.phase = Phase::kExpand;
+  } else {
+    return Status::InvalidArgument("--phase: '" + phase + "' is not a phase (use expand or cleanup)");
+  }
+  return request;
+}
+
+void PrintJson(const Json& doc) {
+  std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+std::string VersionText(const Version& version) {
+  return version.empty() ? "(empty)" : version.ToString();
+}
+std::string VersionText(const std::string& version) { return version.empty() ? "(empty)" : version; }
+
+std::string EdgeText(const Version& from, const Version& to) {
+  return VersionText(from) + " -> " + VersionText(to);
+}
+std::string EdgeText(const std::string& from, const std::string& to) {
+  return VersionText(from) + " -> " + VersionText(to);
+}
+
+std::string FirstLine(const std::string& text, size_t max) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (max > 3 && line.size() > max) line = line.substr(0, max - 3) + "...";
+  return line;
+}
+
+std::string DurationText(int64_t ms) {
+  if (ms < 0) return "-";
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  char buf[32];
+  if (ms < 60000) {
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld min %02lld s", static_cast<long long>(ms / 60000),
+                  static_cast<long long>((ms / 1000) % 60));
+  }
+  return buf;
+}
+
+void PrintTable(std::ostream& out, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, int indent) {
+  std::vector<size_t> width(header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  };
+  measure(header);
+  for (const auto& row : rows) measure(row);
+  auto print = [&](const std::vector<std::string>& row) {
+    std::string line(static_cast<size_t>(indent), ' ');
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+}
+
+std::vector<std::string> PlanStepHeader() {
+  return {"#", "STEP", "EDGE", "KIND", "PHASE", "DDL", "RESUME", "DESCRIPTION"};
+}
+
+namespace {
+
+std::string ResumeText(const PlannedStep& ps) {
+  std::string text;
+  if (ps.resume_from > 0) text = "from statement " + std::to_string(ps.resume_from + 1);
+  if (ps.previous_attempts > 0) {
+    if (!text.empty()) text += ", ";
+    text += "attempt " + std::to_string(ps.previous_attempts + 1);
+  }
+  return text.empty() ? "-" : text;
+}
+
+std::string PluginText(const Edge& edge) {
+  if (!edge.plugin) return "";
+  return edge.plugin->name + " " + edge.plugin->version;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::string>> PlanStepRows(const Plan& plan, size_t limit) {
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < plan.steps.size() && (limit == 0 || i < limit); ++i) {
+    const PlannedStep& ps = plan.steps[i];
+    rows.push_back({std::to_string(i + 1), ps.step->id, EdgeText(ps.edge->from, ps.edge->to),
+                    StepKindName(ps.step->kind), PhaseName(ps.step->phase), ps.step->has_ddl ? "yes" : "no",
+                    ResumeText(ps), FirstLine(ps.step->description, 60)});
+  }
+  return rows;
+}
+
+void PrintPlan(std::ostream& out, const std::string& database, const Plan& plan, bool verbose) {
+  if (plan.empty()) {
+    if (plan.phase == Phase::kCleanup) {
+      out << "Database '" << database << "' at version " << VersionText(plan.current)
+          << ": no cleanup steps pending. Nothing to do.\n";
+    } else {
+      out << "Database '" << database << "' is at version " << VersionText(plan.current)
+          << ". Nothing to do.\n";
+    }
+    return;
+  }
+  if (plan.phase == Phase::kCleanup) {
+    out << "Cleanup plan for database '" << database << "' at version " << VersionText(plan.current) << '\n';
+  } else {
+    out << "Plan for database '" << database << "': " << EdgeText(plan.current, plan.target) << '\n';
+  }
+  if (!plan.path.empty()) {
+    out << "\nPath (" << plan.path.size() << (plan.path.size() == 1 ? " edge" : " edges") << "):\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const Edge* e : plan.path) {
+      rows.push_back({EdgeText(e->from, e->to), std::to_string(e->steps.size()), PluginText(*e),
+                      e->plugin ? e->plugin->file : ""});
+    }
+    PrintTable(out, {"EDGE", "STEPS", "PLUGIN", "FILE"}, rows, 2);
+  }
+  out << "\nPending steps (" << plan.steps.size() << "):\n";
+  if (plan.steps.empty()) {
+    out << "  none (only the version is recorded)\n";
+  } else {
+    PrintTable(out, PlanStepHeader(), PlanStepRows(plan), 2);
+  }
+  if (!plan.notes.empty()) {
+    out << "\nNotes:\n";
+    for (const std::string& note : plan.notes) out << "  - " << note << '\n';
+  }
+  if (!verbose) return;
+  out << "\nStatements:\n";
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const PlannedStep& ps = plan.steps[i];
+    const Step& step = *ps.step;
+    out << "\n  [" << i + 1 << "] " << step.id << " (" << StepKindName(step.kind) << ", "
+        << EdgeText(ps.edge->from, ps.edge->to) << ")\n";
+    Result<std::vector<std::string>> statements = StatementsOf(step);
+    if (!statements.ok()) {
+      out << "      (cannot show the statements: " << statements.status().message() << ")\n";
+      continue;
+    }
+    if (statements->empty()) {
+      out << "      (" << (step.run != nullptr ? "native code in " + (ps.edge->plugin ? ps.edge->plugin->file : "the plugin")
+                                                : std::string("no statements"))
+          << ")\n";
+      continue;
+    }
+    const size_t n = statements->size();
+    for (size_t k = 0; k < n; ++k) {
+      out << "      -- statement " << k + 1 << "/" << n;
+      if (static_cast<int32_t>(k) < ps.resume_from) out << " (done by an earlier attempt; skipped)";
+      out << '\n';
+      const std::string& sql = (*statements)[k];
+      size_t start = 0;
+      while (start <= sql.size()) {
+        size_t end = sql.find('\n', start);
+        if (end == std::string::npos) end = sql.size();
+        std::string line = sql.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        out << "      " << line << '\n';
+        start = end + 1;
+      }
+    }
+  }
+}
+
+Json PlannedStepToJson(const PlannedStep& ps, bool with_statements) {
+  const Step& s = *ps.step;
+  const Edge& e = *ps.edge;
+  Json j = {
+      {"step_id", s.id},
+      {"description", s.description},
+      {"edge_from", e.from.ToString()},
+      {"edge_to", e.to.ToString()},
+      {"plugin", e.plugin ? e.plugin->name : ""},
+      {"plugin_version", e.plugin ? e.plugin->version : ""},
+      {"plugin_file", e.plugin ? e.plugin->file : ""},
+      {"kind", StepKindName(s.kind)},
+      {"phase", PhaseName(s.phase)},
+      {"has_ddl", s.has_ddl},
+      {"idempotent", s.idempotent},
+      {"checksum", s.checksum},
+      {"resume_from", ps.resume_from},
+      {"previous_attempts", ps.previous_attempts},
+  };
+  if (with_statements) {
+    Result<std::vector<std::string>> statements = StatementsOf(s);
+    if (statements.ok()) {
+      j["statements"] = *statements;
+    } else {
+      j["statements"] = Json::array();
+      j["statements_error"] = statements.status().message();
+    }
+  }
+  return j;
+}
+
+Json PlanToJson(const Plan& plan, bool with_statements) {
+  Json path = Json::array();
+  for (const Edge* e : plan.path) {
+    path.push_back({{"from", e->from.ToString()},
+                    {"to", e->to.ToString()},
+                    {"description", e->description},
+                    {"step_count", e->steps.size()},
+                    {"plugin", e->plugin ? e->plugin->name : ""},
+                    {"plugin_version", e->plugin ? e->plugin->version : ""},
+                    {"plugin_file", e->plugin ? e->plugin->file : ""}});
+  }
+  Json steps = Json::array();
+  for (const PlannedStep& ps : plan.steps) steps.push_back(PlannedStepToJson(ps, with_statements));
+  return {{"current_version", plan.current.ToString()},
+          {"target_version", plan.target.ToString()},
+          {"phase", PhaseName(plan.phase)},
+          {"nothing_to_do", plan.empty()},
+          {"path", path},
+          {"steps", steps},
+          {"notes", plan.notes}};
+}
+
+Json EntryToJson(const ChangelogEntry& e) {
+  return {{"id", e.id},
+          {"run_id", e.run_id},
+          {"step_id", e.step_id},
+          {"edge_from", e.edge_from},
+          {"edge_to", e.edge_to},
+          {"phase", PhaseName(e.phase)},
+          {"kind", StepKindName(e.kind)},
+          {"status", StepStatusName(e.status)},
+          {"checksum", e.checksum},
+          {"plugin_name", e.plugin_name},
+          {"plugin_version", e.plugin_version},
+          {"plugin_file", e.plugin_file},
+          {"description", e.description},
+          {"proposed_at", e.proposed_at},
+          {"started_at", e.started_at},
+          {"finished_at", e.finished_at},
+          {"duration_ms", e.duration_ms < 0 ? Json(nullptr) : Json(e.duration_ms)},
+          {"statement_index", e.statement_index},
+          {"statement_count", e.statement_count},
+          {"error", e.error},
+          {"warning_count", e.warning_count},
+          {"warnings", e.warnings},
+          {"executed_by", e.executed_by},
+          {"engine_version", e.engine_version}};
+}
+
+Json ErrorToJson(const Status& status) {
+  return {{"code", std::string(StatusCodeName(status.code()))},
+          {"exit_code", ExitCodeFor(status.code())},
+          {"message", status.message()}};
+}
+
+}  // namespace chimp::cli

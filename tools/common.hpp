@@ -1,0 +1,148 @@
+// What the subcommands of the chimp command share: the options accepted
+// before and after the command name, building the EngineOptions from
+// defaults, config file, environment and flags, and printing.
+#ifndef CHIMP_TOOLS_COMMON_HPP_
+#define CHIMP_TOOLS_COMMON_HPP_
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "chimp/changelog.hpp"
+#include "chimp/engine.hpp"
+#include "chimp/planner.hpp"
+#include "chimp/status.hpp"
+#include "chimp/version.hpp"
+
+namespace chimp::cli {
+
+// JSON documents keep their fields in the order written.
+using Json = nlohmann::ordered_json;
+
+// The options every command takes, before or after its name. The root app
+// and every subcommand each get their own GlobalFlags (AddGlobalOptions);
+// BuildContext merges them, the subcommand's value winning, --plugins
+// accumulating (root first).
+//
+// Rationale: CLI11's fallthrough would accept the options after the command
+// name too, but `chimp migrate --help` would then not list them, and every
+// option would need a second "was it set" lookup. One struct per app is
+// plain and shows every option in every help page.
+struct GlobalFlags {
+  std::optional<std::string> host;
+  std::optional<uint32_t> port;
+  std::optional<std::string> socket;
+  std::optional<std::string> user;
+  std::optional<std::string> database;
+  std::optional<std::string> password_file;
+  std::vector<std::string> plugins;
+  std::optional<std::string> config;
+  std::optional<std::string> changelog_schema;
+  std::optional<int64_t> lock_timeout;
+  std::optional<std::string> format;
+  std::optional<std::string> ssl_ca;
+  std::optional<std::string> ssl_cert;
+  std::optional<std::string> ssl_key;
+  int verbose = 0;
+  int quiet = 0;
+};
+
+// Adds the global options to `app`, writing into `*flags` (which must
+// outlive `app`'s parsing).
+void AddGlobalOptions(CLI::App* app, GlobalFlags* flags);
+
+// Everything a command needs once the command line is parsed.
+struct Context {
+  EngineOptions options;
+  std::string format;  // as given; "" = the command's default
+  bool verbose = false;
+  bool quiet = false;
+};
+
+// Precedence, lowest first: EngineOptions defaults, the config file
+// (--config FILE, else ./chimp.toml when present), CHIMP_PASSWORD, flags.
+// Errors are InvalidArgument or NotFound (exit code 2).
+Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub);
+
+// A subcommand: its CLI11 app, its copy of the global flags and its body.
+// `run` returns the exit code and prints its own errors through Fail().
+struct Command {
+  CLI::App* app = nullptr;
+  GlobalFlags flags;
+  std::function<int(const Context&)> run;
+};
+
+// One per cmd_*.cpp. Each adds its subcommand to `root`.
+std::unique_ptr<Command> AddInitCommand(CLI::App& root);
+std::unique_ptr<Command> AddStatusCommand(CLI::App& root);
+std::unique_ptr<Command> AddPlanCommand(CLI::App& root);
+std::unique_ptr<Command> AddMigrateCommand(CLI::App& root);
+std::unique_ptr<Command> AddLogCommand(CLI::App& root);
+std::unique_ptr<Command> AddGraphCommand(CLI::App& root);
+
+// The body of `plan`, shared with `migrate --dry-run`: plans from the
+// current version to `to` ("" = newest) in `phase` and prints the plan.
+// `command` names the caller in messages.
+int RunPlan(const Context& ctx, const std::string& to, const std::string& phase, const char* command);
+
+// Errors and formats ---------------------------------------------------------
+
+// Prints "chimp: <message>" to stderr and returns the exit code for `status`.
+int Fail(const Status& status);
+
+// Returns the output format of `command`: ctx.format, or `allowed`'s first
+// entry when none was given. InvalidArgument when ctx.format is not allowed.
+Result<std::string> ChooseFormat(const Context& ctx, const char* command,
+                                 std::initializer_list<const char*> allowed);
+
+// Parses --to and --phase.
+Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase);
+
+// Printing -------------------------------------------------------------------
+
+// Writes `doc` indented, and a newline, to stdout. Invalid UTF-8 (from a
+// server message, say) is replaced, never thrown on.
+void PrintJson(const Json& doc);
+
+// "(empty)" for the empty version, else the version as written.
+std::string VersionText(const Version& version);
+std::string VersionText(const std::string& version);
+// "<from> -> <to>" with VersionText for both.
+std::string EdgeText(const Version& from, const Version& to);
+std::string EdgeText(const std::string& from, const std::string& to);
+// The first line of `text`, cut to `max` characters ("..." added) when max > 0.
+std::string FirstLine(const std::string& text, size_t max = 0);
+// "12 ms", "3.4 s", "2 min 05 s".
+std::string DurationText(int64_t ms);
+
+// Writes rows in aligned columns under `header` (two spaces apart, the last
+// column unpadded), each line prefixed by `indent` spaces.
+void PrintTable(std::ostream& out, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, int indent = 0);
+
+// The plan as text: header line, path, pending steps; with `verbose` every
+// statement of every step (StatementsOf).
+void PrintPlan(std::ostream& out, const std::string& database, const Plan& plan, bool verbose);
+// One table row per pending step (columns of PlanStepHeader()), `limit` rows
+// at most (0 = all).
+std::vector<std::string> PlanStepHeader();
+std::vector<std::vector<std::string>> PlanStepRows(const Plan& plan, size_t limit = 0);
+
+// JSON documents. Field names are snake_case and stable; versions are
+// strings, "" for the empty version.
+Json PlannedStepToJson(const PlannedStep& step, bool with_statements);
+Json PlanToJson(const Plan& plan, bool with_statements);
+Json EntryToJson(const ChangelogEntry& entry);
+Json ErrorToJson(const Status& status);
+
+}  // namespace chimp::cli
+
+#endif  // CHIMP_TOOLS_COMMON_HPP_

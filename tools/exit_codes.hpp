@@ -1,0 +1,72 @@
+// The exit codes of the chimp command. They are part of its interface:
+// scripts branch on them, so a code never changes meaning and new codes are
+// only appended. README "Exit codes" copies this table.
+//
+//   code  meaning                          from
+//   ----  -------------------------------  ----------------------------------
+//    0    success (also "nothing to do")   StatusCode::kOk
+//    1    internal error (a bug in chimp)  kInternal, unexpected exceptions
+//    2    usage or configuration error     bad flag or value, bad config
+//         (bad flag, bad config, bad       file, bad version string, missing
+//         version string, missing file)    file: kInvalidArgument, kNotFound
+//    3    plugin error                     kPluginError
+//    4    planning error (no path, cycle,  kPlanError
+//         downgrade, conflicting graph)
+//    5    database error (the server       kDatabaseError
+//         refused a statement or login)
+//    6    server unavailable (retry)       kUnavailable
+//    7    lock timeout: another run holds  kLockTimeout
+//         the migration lock (retry)
+//    8    a migration step failed; the     kStepFailed
+//         changelog records where
+//    9    failed precondition: fix the     kFailedPrecondition
+//         database state first (e.g. a
+//         checksum mismatch)
+#ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
+#define CHIMP_TOOLS_EXIT_CODES_HPP_
+
+#include "chimp/status.hpp"
+
+namespace chimp::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitPlugin = 3;
+inline constexpr int kExitPlan = 4;
+inline constexpr int kExitDatabase = 5;
+inline constexpr int kExitUnavailable = 6;
+inline constexpr int kExitLockTimeout = 7;
+inline constexpr int kExitStepFailed = 8;
+inline constexpr int kExitFailedPrecondition = 9;
+
+// The exit code for a Status with `code`.
+inline int ExitCodeFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kInvalidArgument: return kExitUsage;
+    case StatusCode::kNotFound: return kExitUsage;
+    case StatusCode::kPluginError: return kExitPlugin;
+    case StatusCode::kPlanError: return kExitPlan;
+    case StatusCode::kDatabaseError: return kExitDatabase;
+    case StatusCode::kUnavailable: return kExitUnavailable;
+    case StatusCode::kLockTimeout: return kExitLockTimeout;
+    case StatusCode::kStepFailed: return kExitStepFailed;
+    case StatusCode::kFailedPrecondition: return kExitFailedPrecondition;
+    case StatusCode::kInternal: return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+// One line per code for `chimp --help`.
+inline constexpr const char* kExitCodeHelp =
+    "Exit codes:\n"
+    "  0  success (also nothing to do)     5  database error\n"
+    "  1  internal error                   6  server unavailable\n"
+    "  2  usage or configuration error     7  lock timeout (another run holds the lock)\n"
+    "  3  plugin error                     8  a migration step failed\n"
+    "  4  planning error                   9  failed precondition (e.g. checksum mismatch)\n";
+
+}  // namespace chimp::cli
+
+#endif  // CHIMP_TOOLS_EXIT_CODES_HPP_

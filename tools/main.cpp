@@ -1,0 +1,120 @@
+// chimp: the command line. Parses (CLI11), sets up logging, builds the
+// engine options and runs one subcommand; each lives in its own cmd_*.cpp.
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "chimp/engine.hpp"
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+namespace chimp::cli {
+namespace {
+
+constexpr const char* kFooter =
+    "Options are accepted before or after the command name.\n"
+    "Settings, lowest precedence first: defaults, the config file (--config FILE,\n"
+    "else ./chimp.toml when present), CHIMP_PASSWORD, flags.\n"
+    "The password comes only from CHIMP_PASSWORD, --password-file or the config\n"
+    "file: there is deliberately no --password flag, because a command line is\n"
+    "visible to every user of the machine.\n";
+
+// A password on the command line would already be visible in `ps`; refuse
+// it with a pointer to the alternatives instead of CLI11's generic message.
+bool HasPasswordFlag(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) return false;
+    // "-p" and "-pSECRET" as the mysql client takes them.
+    if (std::strcmp(argv[i], "--password") == 0 || std::strncmp(argv[i], "--password=", 11) == 0 ||
+        std::strncmp(argv[i], "-p", 2) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void SetUpLogging(bool verbose, bool quiet) {
+  try {
+    auto logger = spdlog::stderr_color_mt("chimp");
+    logger->set_pattern("chimp: %^%l%$: %v");
+    logger->set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
+    spdlog::set_default_logger(logger);
+  } catch (const std::exception&) {
+    // Logging never stops a command.
+  }
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{"chimp: schema migrations for MySQL and MariaDB, compiled as plugins", "chimp"};
+  app.footer(std::string(kFooter) + "\n" + kExitCodeHelp);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", EngineVersion());
+  GlobalFlags root_flags;
+  AddGlobalOptions(&app, &root_flags);
+
+  std::vector<std::unique_ptr<Command>> commands;
+  commands.push_back(AddInitCommand(app));
+  commands.push_back(AddStatusCommand(app));
+  commands.push_back(AddPlanCommand(app));
+  commands.push_back(AddMigrateCommand(app));
+  commands.push_back(AddLogCommand(app));
+  commands.push_back(AddGraphCommand(app));
+  for (auto& command : commands) {
+    AddGlobalOptions(command->app, &command->flags);
+    command->app->footer(
+        "Options are accepted before or after the command name. There is deliberately no\n"
+        "--password flag: use CHIMP_PASSWORD, --password-file or the config file.\n"
+        "chimp --help lists the precedence of settings and the exit codes.");
+  }
+
+  if (HasPasswordFlag(argc, argv)) {
+    std::cerr << "chimp: there is no --password flag (a command line is visible to every user); "
+                 "use CHIMP_PASSWORD, --password-file FILE or [database] password_file in the config file\n";
+    return kExitUsage;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::vector<std::string> rest = app.remaining();
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
+        rest.front()[0] != '-') {
+      std::cerr << "chimp: unknown command '" << rest.front()
+                << "' (commands: init, status, plan, migrate, log, graph; see chimp --help)\n";
+      return kExitUsage;
+    }
+    std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";
+    return kExitUsage;
+  }
+
+  for (auto& command : commands) {
+    if (!command->app->parsed()) continue;
+    SetUpLogging(root_flags.verbose + command->flags.verbose > 0,
+                 root_flags.quiet + command->flags.quiet > 0);
+    Result<Context> ctx = BuildContext(root_flags, command->flags);
+    if (!ctx.ok()) return Fail(ctx.status());
+    return command->run(*ctx);
+  }
+  return Fail(Status::InvalidArgument("no command given (see chimp --help)"));
+}
+
+}  // namespace
+}  // namespace chimp::cli
+
+int main(int argc, char** argv) {
+  try {
+    return chimp::cli::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "chimp: internal error: " << e.what() << '\n';
+  } catch (...) {
+    std::cerr << "chimp: internal error: unknown exception\n";
+  }
+  return chimp::cli::kExitInternal;
+}
