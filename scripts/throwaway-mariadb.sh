@@ -28,13 +28,18 @@ find_prog() {
   return 1
 }
 
-# True while PID $1 is a live (not zombie) mariadbd.
-is_mariadbd() {
+# True while PID $1 is a live process (not a zombie).
+is_alive() {
   [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   state=${stat##*) }
   state=${state%% *}
-  [ "$state" != Z ] || return 1
+  [ "$state" != Z ]
+}
+
+# True while PID $1 is a live mariadbd.
+is_mariadbd() {
+  is_alive "$1" || return 1
   case "$(cat "/proc/$1/comm" 2>/dev/null)" in mariadbd|mysqld) return 0 ;; *) return 1 ;; esac
 }
 
@@ -60,7 +65,7 @@ start() {
     echo "throwaway-mariadb: installing system tables in $dir/data" >&2
     # shellcheck disable=SC2086  # $user_opt is empty or one word
     "$install_db" --no-defaults --auth-root-authentication-method=normal --skip-test-db \
-      --datadir="$dir/data" $user_opt >"$dir/install-db.log" 2>&1 ||
+      --datadir="$dir/data" --innodb-log-file-size=8M $user_opt >"$dir/install-db.log" 2>&1 ||
       { tail -n 20 "$dir/install-db.log" >&2; die "mariadb-install-db failed (log: $dir/install-db.log)"; }
   fi
 
@@ -68,14 +73,15 @@ start() {
   # shellcheck disable=SC2086
   nohup "$mariadbd" --no-defaults --datadir="$dir/data" --socket="$sock" --skip-networking \
     --pid-file="$pidfile" --log-error="$errlog" \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci --innodb-log-file-size=8M \
     $user_opt </dev/null >"$dir/mariadbd.out" 2>&1 &
   pid=$!
   echo "$pid" >"$pidfile"
 
   i=0
   while :; do
-    if ! is_mariadbd "$pid"; then
+    # Not is_mariadbd: until nohup has exec'd, the process is not named so.
+    if ! is_alive "$pid"; then
       tail -n 20 "$errlog" >&2 || true
       rm -f "$pidfile"
       die "mariadbd exited before taking connections (log: $errlog)"

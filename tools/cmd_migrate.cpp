@@ -14,7 +14,25 @@ namespace {
 // Called on the executing thread; never throws into the executor.
 class Progress : public ExecutionObserver {
  public:
-  Progress(bool json, bool verbose, size_t planned) : json_(json), verbose_(verbose), planned_(planned) {}
+  Progress(const std::string& database, bool json, bool verbose, bool quiet)
+      : database_(database), json_(json), verbose_(verbose), quiet_(quiet) {}
+
+  // The plan made under the lock: what really runs.
+  void OnPlan(const Plan& plan, const std::string& run_id) override {
+    try {
+      planned_ = plan.steps.size();
+      run_id_ = run_id;
+      plan_json_ = PlanToJson(plan, false);
+      from_ = plan.current.ToString();
+      empty_ = plan.empty();
+      if (json_) return;
+      if (!quiet_ || empty_) PrintPlan(std::cout, database_, plan, false);
+      if (empty_) return;
+      if (!quiet_) std::cout << '\n';
+      std::cout << "Migrating:\n" << std::flush;
+    } catch (...) {
+    }
+  }
 
   void OnStepStart(const PlannedStep& ps, int32_t statement_count) override {
     try {
@@ -89,6 +107,10 @@ class Progress : public ExecutionObserver {
 
   const Json& steps() const { return steps_; }
   const Json& versions() const { return versions_; }
+  const Json& plan_json() const { return plan_json_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& from() const { return from_; }
+  bool empty() const { return empty_; }
 
  private:
   std::string Counter() const {
@@ -97,9 +119,15 @@ class Progress : public ExecutionObserver {
     return c + "]";
   }
 
+  const std::string database_;
   const bool json_;
   const bool verbose_;
-  const size_t planned_;
+  const bool quiet_;
+  size_t planned_ = 0;
+  std::string run_id_;
+  std::string from_;
+  bool empty_ = true;
+  Json plan_json_ = nullptr;
   size_t index_ = 0;
   int32_t statement_count_ = 0;
   bool line_open_ = false;
@@ -114,41 +142,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
   Result<PlanRequest> request = MakePlanRequest(to, phase);
   if (!request.ok()) return Fail(request.status());
 
-  // The plan is shown before the lock is taken; Migrate plans again under
-  // the lock, so what runs is what the changelog says then.
-  Result<PlanReport> preview = MakeMigrationPlan(ctx.options, *request);
-  if (!preview.ok()) return Fail(preview.status());
-  const Plan& plan = preview->plan;
-  Json doc = {{"database", ctx.options.database},
-                        {"dry_run", false},
-                        {"from_version", plan.current.ToString()},
-                        {"plan", PlanToJson(plan, false)}};
-
-  if (plan.empty()) {
-    if (json) {
-      doc.update({{"ok", true},
-                  {"run_id", ""},
-                  {"steps", Json::array()},
-                  {"versions_reached", Json::array()},
-                  {"steps_run", 0},
-                  {"reached_version", plan.current.ToString()},
-                  {"duration_ms", 0},
-                  {"error", nullptr}});
-      PrintJson(doc);
-    } else {
-      PrintPlan(std::cout, ctx.options.database, plan, false);
-    }
-    return kExitOk;
-  }
-  if (!json) {
-    if (!ctx.quiet) {
-      PrintPlan(std::cout, ctx.options.database, plan, false);
-      std::cout << '\n';
-    }
-    std::cout << "Migrating:\n" << std::flush;
-  }
-
-  Progress progress(json, ctx.verbose, plan.steps.size());
+  Progress progress(ctx.options.database, json, ctx.verbose, ctx.quiet);
   const std::string database = ctx.options.database;
   const int64_t lock_timeout = ctx.options.lock_timeout.count();
   auto on_wait = [database, lock_timeout](const LockHolder& holder) {
@@ -167,12 +161,14 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
   progress.Close();
 
   if (json) {
+    Json doc = {{"database", ctx.options.database},
+                {"dry_run", false},
+                {"from_version", progress.from()},
+                {"plan", progress.plan_json()}};
     doc["steps"] = progress.steps();
     doc["versions_reached"] = progress.versions();
     doc["duration_ms"] = elapsed_ms;
     if (result.ok()) {
-      // Only the report's values are read: its plan points into a catalog
-      // that Migrate has released.
       doc.update({{"ok", true},
                   {"run_id", result->summary.run_id},
                   {"steps_run", result->summary.steps_run},
@@ -180,7 +176,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
                   {"error", nullptr}});
     } else {
       doc.update({{"ok", false},
-                  {"run_id", ""},
+                  {"run_id", progress.run_id()},
                   {"steps_run", progress.steps().size()},
                   {"reached_version", nullptr},
                   {"error", ErrorToJson(result.status())}});
@@ -195,14 +191,14 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
     }
     return code;
   }
-  if (!json) {
+  if (!json && !progress.empty()) {
     const ExecutionSummary& s = result->summary;
     std::cout << "\nDone: database '" << database << "' ";
     if (request->phase == Phase::kCleanup) {
       std::cout << "at version " << VersionText(s.reached) << ": " << s.steps_run
                 << (s.steps_run == 1 ? " cleanup step" : " cleanup steps");
     } else {
-      std::cout << "migrated from " << VersionText(plan.current) << " to " << VersionText(s.reached) << ": "
+      std::cout << "migrated from " << VersionText(result->plan.current) << " to " << VersionText(s.reached) << ": "
                 << s.steps_run << (s.steps_run == 1 ? " step" : " steps");
     }
     std::cout << " in " << DurationText(elapsed_ms) << " (run " << s.run_id << ").\n";

@@ -27,15 +27,8 @@ int RunStatus(const Context& ctx) {
   if (!result.ok()) return Fail(result.status());
   const StatusReport& r = *result;
 
-  // StatusReport::pending points into a catalog that GetStatus has already
-  // released, so only its values are read; the step list comes from a plan
-  // that keeps its catalog.
   const size_t pending_count = r.pending ? r.pending->steps.size() : 0;
-  std::optional<PlanReport> plan;
-  if (pending_count > 0) {
-    Result<PlanReport> p = MakeMigrationPlan(ctx.options, PlanRequest{});
-    if (p.ok()) plan = std::move(p).value();
-  }
+  const Plan* plan = r.pending ? &*r.pending : nullptr;
   const bool has_plugins = !ctx.options.plugin_dirs.empty();
 
   if (*format == "json") {
@@ -55,7 +48,7 @@ int RunStatus(const Context& ctx) {
     };
     Json steps = Json::array();
     if (plan) {
-      for (const PlannedStep& ps : plan->plan.steps) steps.push_back(PlannedStepToJson(ps, false));
+      for (const PlannedStep& ps : plan->steps) steps.push_back(PlannedStepToJson(ps, false));
     }
     doc["pending"] = steps;
     Json failed = Json::array();
@@ -90,9 +83,9 @@ int RunStatus(const Context& ctx) {
       out << "Pending:          " << pending_count << (pending_count == 1 ? " step" : " steps") << " to "
           << VersionText(r.pending->target) << '\n';
       if (plan) {
-        PrintTable(out, PlanStepHeader(), PlanStepRows(plan->plan, kListHead), 2);
-        if (plan->plan.steps.size() > kListHead) {
-          out << "  ... " << plan->plan.steps.size() - kListHead << " more (chimp plan lists them all)\n";
+        PrintTable(out, PlanStepHeader(), PlanStepRows(*plan, kListHead), 2);
+        if (plan->steps.size() > kListHead) {
+          out << "  ... " << plan->steps.size() - kListHead << " more (chimp plan lists them all)\n";
         }
       }
     }

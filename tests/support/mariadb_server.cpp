@@ -30,6 +30,12 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kReadyTimeout = std::chrono::seconds(60);
 constexpr auto kStopTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxSocketPath = 100;  // sun_path is 108 bytes
+constexpr const char* kDirPrefix = "chimp-mariadb-";
+// Written into the directory right away: the PID of the test process that
+// owns it, so that a later run can remove what a crashed run left behind.
+constexpr const char* kOwnerFile = "owner.pid";
+// 8 MB instead of the default 96 MB redo log: a throwaway server.
+constexpr const char* kLogFileSize = "--innodb-log-file-size=8M";
 
 std::string Tail(const std::string& path, size_t lines = 20) {
   std::ifstream in(path);
@@ -107,6 +113,32 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, bool t
   return pid;
 }
 
+bool ProcessAlive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+
+pid_t ReadPid(const fs::path& file) {
+  std::ifstream in(file);
+  long pid = 0;
+  if (!(in >> pid)) return 0;
+  return static_cast<pid_t>(pid);
+}
+
+// Removes the directories of earlier test runs that died without cleaning
+// up (a crash skips the static destructor; the kernel stops their server).
+// A directory is left alone while its owner or its server is alive, and when
+// it has no owner file (a run that is just starting, or not ours).
+void RemoveLeftovers(const std::string& base) {
+  std::error_code ec;
+  for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& dir = it->path();
+    if (dir.filename().string().rfind(kDirPrefix, 0) != 0) continue;
+    pid_t owner = ReadPid(dir / kOwnerFile);
+    if (owner <= 0 || ProcessAlive(owner)) continue;
+    if (ProcessAlive(ReadPid(dir / "mariadbd.pid"))) continue;
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+}
+
 std::string DescribeExit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
@@ -154,7 +186,8 @@ std::string TestServer::Start() {
       t != nullptr && *t != '\0' && std::strlen(t) + 40 < kMaxSocketPath) {
     base = t;
   }
-  std::string templ = base + "/chimp-mariadb-XXXXXX";
+  RemoveLeftovers(base);
+  std::string templ = base + "/" + kDirPrefix + "XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr) {
@@ -162,6 +195,7 @@ std::string TestServer::Start() {
   }
   dir_ = buf.data();
   owner_pid_ = getpid();
+  std::ofstream(dir_ + "/" + kOwnerFile) << owner_pid_ << "\n";
   socket_ = dir_ + "/mariadb.sock";
   std::string datadir = dir_ + "/data";
   std::string error_log = dir_ + "/mariadbd.err";
@@ -175,9 +209,9 @@ std::string TestServer::Start() {
   }
 
   // 1. The system tables.
-  std::vector<std::string> install = {install_db, "--no-defaults",
-                                      "--auth-root-authentication-method=normal", "--skip-test-db",
-                                      "--datadir=" + datadir};
+  std::vector<std::string> install = {
+      install_db,       "--no-defaults",        "--auth-root-authentication-method=normal",
+      "--skip-test-db", "--datadir=" + datadir, kLogFileSize};
   if (root) install.push_back("--user=root");
   std::string install_log = dir_ + "/install-db.log";
   std::string err;
@@ -189,19 +223,25 @@ std::string TestServer::Start() {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return "test server: " + install_db + " " + DescribeExit(status) + "; " + Tail(install_log);
   }
-
   auto installed = Clock::now();
 
-  // 2. The server, as our child, on a unix socket only.
+  // 2. The server, as our child, on a unix socket only. The character set
+  // is Debian's packaged default, so that tables look like production ones;
+  // the server's own durability is not under test.
+  // clang-format off
   std::vector<std::string> server = {
-      mariadbd, "--no-defaults", "--datadir=" + datadir, "--socket=" + socket_, "--skip-networking",
-      "--pid-file=" + dir_ + "/mariadbd.pid", "--log-error=" + error_log,
-      // Debian's packaged defaults, so that
-      // tables look like production ones.
-      "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
-      // A throwaway server: durability of the
-      // server itself is not under test.
-      "--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0"};
+      mariadbd, "--no-defaults",
+      "--datadir=" + datadir,
+      "--socket=" + socket_,
+      "--skip-networking",
+      "--pid-file=" + dir_ + "/mariadbd.pid",
+      "--log-error=" + error_log,
+      "--character-set-server=utf8mb4",
+      "--collation-server=utf8mb4_general_ci",
+      "--innodb-flush-log-at-trx-commit=2",
+      "--innodb-doublewrite=0",
+      kLogFileSize};
+  // clang-format on
   if (root) server.push_back("--user=root");
   pid_ = Spawn(server, dir_ + "/mariadbd.out", true, &err);
   if (pid_ < 0) {

@@ -24,7 +24,11 @@
 //   lock_timeout = 60         # seconds
 //
 // Unknown keys are errors naming the key and the file, so typos do not pass
-// silently.
+// silently. Relative paths (plugins.paths, password_file, ssl_ca, ssl_cert,
+// ssl_key) resolve against the config file's directory, not the working
+// directory. Setting both password and password_file is an error. Error
+// messages start with "<file>:<line>: " (invalid TOML: "<file>:<line>:<col>: ").
+// The password is never part of a message.
 #ifndef CHIMP_CONFIG_HPP_
 #define CHIMP_CONFIG_HPP_
 

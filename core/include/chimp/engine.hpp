@@ -50,6 +50,7 @@ Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options);
 Status InitChangelog(const EngineOptions& options);
 
 struct StatusReport {
+  std::unique_ptr<Catalog> catalog;  // owns what `pending` points into; null without plugins
   std::string database;
   std::string changelog_schema;
   ChangelogState state;

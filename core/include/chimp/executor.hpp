@@ -27,6 +27,9 @@ namespace chimp {
 class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
+  // The plan about to run, made with the lock held, and the run's id.
+  // Called once, before any step; also when the plan is empty.
+  virtual void OnPlan(const Plan& /*plan*/, const std::string& /*run_id*/) {}
   virtual void OnStepStart(const PlannedStep& /*step*/, int32_t /*statement_count*/) {}
   virtual void OnStatement(const PlannedStep& /*step*/, int32_t /*index*/, const std::string& /*sql*/) {}
   virtual void OnStepDone(const PlannedStep& /*step*/, const Status& /*result*/, int64_t /*duration_ms*/,

@@ -98,15 +98,16 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
   }
 
   if (options.plugin_dirs.empty()) return report;
-  CHIMP_ASSIGN_OR_RETURN(auto catalog, LoadCatalog(options));
-  report.newest = catalog->Newest();
-  auto plan = MakePlan(*catalog, report.state, entries, PlanRequest{});
+  CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
+  const Catalog& catalog = *report.catalog;
+  report.newest = catalog.Newest();
+  auto plan = MakePlan(catalog, report.state, entries, PlanRequest{});
   if (plan.ok()) {
     report.pending = std::move(plan).value();
   } else {
     report.plan_error = plan.status().message();
   }
-  auto cleanup = MakePlan(*catalog, report.state, entries, PlanRequest{std::nullopt, Phase::kCleanup});
+  auto cleanup = MakePlan(catalog, report.state, entries, PlanRequest{std::nullopt, Phase::kCleanup});
   if (cleanup.ok()) report.pending_cleanup = static_cast<int32_t>(cleanup->steps.size());
   return report;
 }
@@ -130,6 +131,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));
   const std::string run_id = NewRunId();
+  if (observer != nullptr) observer->OnPlan(report.plan, run_id);
   auto summary = ExecutePlan(report.plan, *conn, changelog, options.database, run_id, observer);
   if (!summary.ok()) return summary.status();
   report.summary = std::move(summary).value();

@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 #include <openssl/evp.h>
-#include <sys/stat.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <cstdio>
@@ -121,19 +120,6 @@ void HostSetError(chimp_error_ctx* ctx, const char* message) noexcept {
   } catch (...) {
     // Out of memory: the status alone must do.
   }
-}
-
-std::string DescribeStatus(chimp_status status) {
-  switch (status) {
-    case CHIMP_ERROR: return "1 (error)";
-    case CHIMP_REFUSED: return "2 (refused)";
-    case CHIMP_CANCELLED: return "3 (cancelled)";
-    case CHIMP_CHECK_FAILED: return "4 (check failed)";
-    case CHIMP_BAD_ARGUMENT: return "5 (bad argument)";
-    case CHIMP_DB_ERROR: return "6 (database error)";
-    case CHIMP_STOP: return "7 (stop)";
-  }
-  return std::to_string(status) + " (unknown)";
 }
 
 // ---- SQL checks ----
@@ -462,7 +448,7 @@ Result<LoadedPlugin> LoadPlugin(const std::string& path) {
   if (status == CHIMP_REFUSED) return Status::PluginError("plugin '" + file + "' refuses to load: " + reason);
   if (status != CHIMP_OK) {
     return Status::PluginError("plugin '" + file + "': " CHIMP_PLUGIN_ENTRY_SYMBOL " failed with status " +
-                               DescribeStatus(status) + ": " + reason);
+                               DescribeAbiStatus(status) + ": " + reason);
   }
   return DescriptorCopier(file).Copy(descriptor);
 }

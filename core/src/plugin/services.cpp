@@ -25,12 +25,6 @@ const char* StatusName(chimp_status status) {
   return nullptr;
 }
 
-std::string DescribeStatus(chimp_status status) {
-  const char* name = StatusName(status);
-  return name != nullptr ? std::to_string(status) + " (" + name + ")"
-                         : "unknown status " + std::to_string(status);
-}
-
 // Records `message` as the step's reason and returns `status`.
 chimp_status Fail(chimp_session* session, chimp_status status, std::string message) noexcept {
   try {
@@ -176,7 +170,7 @@ chimp_status ServiceQueryRows(chimp_session* session, const char* sql, const chi
       if (status == CHIMP_STOP) return CHIMP_OK;
       return Fail(session, status,
                   "query_rows: the row callback stopped the query at row " + std::to_string(i + 1) +
-                      " with status " + DescribeStatus(status));
+                      " with status " + DescribeAbiStatus(status));
     }
     return CHIMP_OK;
   } catch (const std::exception& e) {
@@ -273,9 +267,9 @@ Status Run(const Step& step, const Edge& edge, Connection* conn, const NativeSte
   if (status == CHIMP_CANCELLED) return Status::StepFailed(what + ": cancelled by the operator");
   std::string reason = session.error;
   if (StatusName(status) == nullptr) {  // convention 6: unknown codes are errors
-    reason = "returned " + DescribeStatus(status) + (reason.empty() ? "" : ": " + reason);
+    reason = "returned status " + DescribeAbiStatus(status) + (reason.empty() ? "" : ": " + reason);
   } else if (reason.empty()) {
-    reason = "returned status " + DescribeStatus(status) + " without a reason";
+    reason = "returned status " + DescribeAbiStatus(status) + " without a reason";
   }
   if (step.kind == StepKind::kCheck && status == CHIMP_CHECK_FAILED) {
     return Status::FailedPrecondition("check '" + step.id + "' (" + file + ") failed: " + reason);
@@ -284,6 +278,11 @@ Status Run(const Step& step, const Edge& edge, Connection* conn, const NativeSte
 }
 
 }  // namespace
+
+std::string DescribeAbiStatus(chimp_status status) {
+  const char* name = StatusName(status);
+  return std::to_string(status) + " (" + (name != nullptr ? name : "unknown") + ")";
+}
 
 const chimp_services* HostServices() { return &kServices; }
 

@@ -36,6 +36,10 @@ struct chimp_session {
 
 namespace chimp {
 
+// "6 (database error)", or "42 (unknown)" for a code plugin_abi.h does not
+// name. For messages.
+std::string DescribeAbiStatus(chimp_status status);
+
 // The services table handed to every plugin. Lives for the whole process.
 // [thread-safe]; each service is [main-thread] for its session.
 const chimp_services* HostServices();
@@ -59,8 +63,8 @@ struct NativeStepOptions {
 //     FailedPrecondition("check '<id>' (<plugin file>) failed: <reason>");
 //   - CHIMP_CANCELLED: StepFailed("step '<id>' (<plugin file>): cancelled by
 //     the operator");
-//   - a status the ABI does not name is an error like any other, and the
-//     message says "unknown status <n>".
+//   - a status the ABI does not name is an error like any other:
+//     "step '<id>' (<plugin file>): returned status 42 (unknown): <reason>".
 // REQUIRES: step.run != nullptr (Internal otherwise). [main-thread]
 Status RunNativeStep(const Step& step, const Edge& edge, Connection& conn,
                      const NativeStepOptions& options = {});

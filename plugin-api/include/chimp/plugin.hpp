@@ -293,7 +293,11 @@ T FromValue(const chimp_value& v, uint32_t column) {
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (v.type == CHIMP_TYPE_TEXT || v.type == CHIMP_TYPE_BYTES) return std::string(text);
       if (v.type == CHIMP_TYPE_INT64) return std::to_string(v.i64);
-      if (v.type == CHIMP_TYPE_DOUBLE) return std::to_string(v.f64);
+      if (v.type == CHIMP_TYPE_DOUBLE) {
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.f64);  // shortest round-trip form
+        return ec == std::errc() ? std::string(buf, end) : std::to_string(v.f64);
+      }
       BadColumn(column, v, "a string");
     } else if constexpr (kIsByteVector<T>) {
       if (v.type != CHIMP_TYPE_TEXT && v.type != CHIMP_TYPE_BYTES) BadColumn(column, v, "bytes");
@@ -431,11 +435,12 @@ class Context {
     return rows;
   }
 
-  // Calls `fn` once per row, in order, while the query runs. `fn` takes
-  // either `const Row&` or the column values as typed parameters (a
-  // non-generic lambda: `[&](int64_t id, std::string title) {...}`), and
-  // returns void, or bool (false stops the query early). An exception thrown
-  // by `fn` stops the query and is rethrown from ForEach.
+  // Calls `fn` once per row, in order. `fn` takes either `const Row&` or the
+  // column values as typed parameters (a non-generic lambda:
+  // `[&](int64_t id, std::string title) {...}`), and returns void, or bool
+  // (false stops the query early). `fn` may call other methods of this
+  // Context, e.g. Execute an UPDATE per row. An exception thrown by `fn`
+  // stops the query and is rethrown from ForEach as itself.
   template <class Fn, class... P>
   void ForEach(const SqlText& sql, Fn&& fn, const P&... params) {
     const chimp_value values[] = {internal::ToValue(params)..., chimp_value{}};

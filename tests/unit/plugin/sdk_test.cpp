@@ -165,6 +165,8 @@ TEST_CASE("sdk: Scalar converts the first cell, NULL and no row are nullopt") {
   CHECK(ctx.Scalar<int64_t>("SELECT ?", 1) == 42);
   CHECK(ctx.Scalar<std::string>("SELECT 42") == "42");
   CHECK(ctx.Scalar<double>("SELECT 42") == 42.0);
+  db.rows = {{Double(1.5)}};
+  CHECK(ctx.Scalar<std::string>("SELECT 1.5") == "1.5");
   db.rows = {{Text("17")}};  // e.g. a DECIMAL
   CHECK(ctx.Scalar<int>("SELECT 17") == 17);
   db.rows = {{Null()}};

@@ -162,7 +162,7 @@ TEST_CASE("native step: statuses map to chimp statuses") {
   step.run = &OddStatus;
   Status odd = TEST_RunNativeStepWithoutConnection(step, edge);
   CHECK(odd.code() == StatusCode::kStepFailed);
-  CHECK(odd.message() == "step 'raw.step' (/plugins/raw.so): returned unknown status 42: odd");
+  CHECK(odd.message() == "step 'raw.step' (/plugins/raw.so): returned status 42 (unknown): odd");
 
   step.run = &Silent;
   CHECK(TEST_RunNativeStepWithoutConnection(step, edge).message() ==
