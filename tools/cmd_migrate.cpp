@@ -39,7 +39,7 @@ class Progress : public ExecutionObserver {
       ++index_;
       statement_count_ = statement_count;
       if (json_) return;
-      std::cout << "  " << Counter() << ' ' << EdgeText(ps.edge->from, ps.edge->to) << "  " << ps.step->id
+      std::cout << "  " << Counter() << ' ' << StepEdgeText(ps) << "  " << ps.step->id
                 << " (" << StepKindName(ps.step->kind) << (ps.step->has_ddl ? ", DDL" : "");
       if (ps.resume_from > 0) std::cout << ", resuming at statement " << ps.resume_from + 1;
       std::cout << ") ... " << std::flush;
@@ -135,7 +135,8 @@ class Progress : public ExecutionObserver {
   Json versions_ = Json::array();
 };
 
-int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase) {
+int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase,
+               const std::string& backup_dir) {
   Result<std::string> format = ChooseFormat(ctx, "migrate", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
   const bool json = *format == "json";
@@ -153,8 +154,24 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
     } catch (...) {
     }
   };
+  EngineOptions options = ctx.options;
+  options.backup_dir = backup_dir;
+  Json backup_json = nullptr;
+  auto on_backup = [json, &backup_json](const BackupRecord& b) {
+    try {
+      backup_json = BackupToJson(b);
+      if (json) return;
+      if (b.file.empty()) {
+        std::cout << "Backup: " << b.error << " (recorded for run " << b.run_id.substr(0, 8) << ")\n";
+      } else {
+        std::cout << "Backup: " << b.file << " (" << b.size_bytes << " bytes" << BinlogText(b) << ")\n";
+      }
+      std::cout << std::flush;
+    } catch (...) {
+    }
+  };
   const auto started = std::chrono::steady_clock::now();
-  Result<MigrateReport> result = Migrate(ctx.options, *request, &progress, on_wait);
+  Result<MigrateReport> result = Migrate(options, *request, &progress, on_wait, on_backup);
   const int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::steady_clock::now() - started)
                                  .count();
@@ -168,6 +185,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
     doc["steps"] = progress.steps();
     doc["versions_reached"] = progress.versions();
     doc["duration_ms"] = elapsed_ms;
+    doc["backup"] = backup_json;
     if (result.ok()) {
       doc.update({{"ok", true},
                   {"run_id", result->summary.run_id},
@@ -185,6 +203,10 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
   }
   if (!result.ok()) {
     int code = Fail(result.status());
+    if (result.status().code() == StatusCode::kBackupFailed) {
+      std::cerr << "chimp: the failed attempt is recorded in chimp_backups; fix the cause (disk, privileges, "
+                   "the dump program) and run migrate --backup again\n";
+    }
     if (result.status().code() == StatusCode::kStepFailed) {
       std::cerr << "chimp: the changelog records the failed attempt (chimp log); "
                    "after fixing the cause, chimp migrate resumes from there\n";
@@ -213,6 +235,7 @@ std::unique_ptr<Command> AddMigrateCommand(CLI::App& root) {
     std::string to;
     std::string phase = "expand";
     bool dry_run = false;
+    std::string backup;
   };
   auto opts = std::make_shared<Options>();
   auto cmd = std::make_unique<Command>();
@@ -223,9 +246,14 @@ std::unique_ptr<Command> AddMigrateCommand(CLI::App& root) {
       ->type_name("PHASE")
       ->check(CLI::IsMember({"expand", "cleanup"}));
   cmd->app->add_flag("--dry-run", opts->dry_run, "Only print the plan (the same as chimp plan)");
+  cmd->app->add_option("--backup", opts->backup,
+                       "Before the first step, dump the target database into DIR (mariadb-dump "
+                       "--single-transaction --routines --triggers --events) and record the file and the "
+                       "binlog/GTID position; a failed dump stops the run (exit 10)")
+      ->type_name("DIR");
   cmd->run = [opts](const Context& ctx) {
     if (opts->dry_run) return RunPlan(ctx, opts->to, opts->phase, "migrate --dry-run");
-    return RunMigrate(ctx, opts->to, opts->phase);
+    return RunMigrate(ctx, opts->to, opts->phase, opts->backup);
   };
   return cmd;
 }

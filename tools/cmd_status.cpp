@@ -54,6 +54,7 @@ int RunStatus(const Context& ctx) {
     Json failed = Json::array();
     for (const ChangelogEntry& e : r.failed) failed.push_back(EntryToJson(e));
     doc["failed"] = failed;
+    doc["last_backup"] = r.last_backup ? BackupToJson(*r.last_backup) : Json(nullptr);
     PrintJson(doc);
     return kExitOk;
   }
@@ -99,6 +100,18 @@ int RunStatus(const Context& ctx) {
   out << "Failed/running:   " << (r.failed.empty() ? "none" : std::to_string(r.failed.size())) << '\n';
   if (!r.failed.empty()) {
     PrintTable(out, {"STEP", "EDGE", "STATUS", "STARTED", "STATEMENTS", "ERROR"}, FailedRows(r.failed), 2);
+  }
+  if (r.last_backup) {
+    const BackupRecord& b = *r.last_backup;
+    out << "Last backup:      " << b.started_at.substr(0, 19) << " run " << b.run_id.substr(0, 8) << ", " << b.status
+        << ": ";
+    if (b.status != "success") {
+      out << FirstLine(b.error, 100) << '\n';
+    } else if (b.file.empty()) {
+      out << FirstLine(b.error, 100) << '\n';
+    } else {
+      out << b.file << " (" << b.size_bytes << " bytes" << BinlogText(b) << ")\n";
+    }
   }
   return kExitOk;
 }

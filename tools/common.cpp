@@ -256,11 +256,17 @@ std::string PluginText(const Edge& edge) {
 
 }  // namespace
 
+// The EDGE column: the edge, or for a repeatable when it runs and why.
+std::string StepEdgeText(const PlannedStep& ps) {
+  if (ps.repeatable) return std::string("repeatable (") + RepeatableWhenName(ps.when) + ", " + ps.reason + ")";
+  return EdgeText(ps.edge->from, ps.edge->to);
+}
+
 std::vector<std::vector<std::string>> PlanStepRows(const Plan& plan, size_t limit) {
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < plan.steps.size() && (limit == 0 || i < limit); ++i) {
     const PlannedStep& ps = plan.steps[i];
-    rows.push_back({std::to_string(i + 1), ps.step->id, EdgeText(ps.edge->from, ps.edge->to),
+    rows.push_back({std::to_string(i + 1), ps.step->id, StepEdgeText(ps),
                     StepKindName(ps.step->kind), PhaseName(ps.step->phase), ps.step->has_ddl ? "yes" : "no",
                     ResumeText(ps), FirstLine(ps.step->description, 60)});
   }
@@ -307,8 +313,17 @@ void PrintPlan(std::ostream& out, const std::string& database, const Plan& plan,
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const PlannedStep& ps = plan.steps[i];
     const Step& step = *ps.step;
-    out << "\n  [" << i + 1 << "] " << step.id << " (" << StepKindName(step.kind) << ", "
-        << EdgeText(ps.edge->from, ps.edge->to) << ")\n";
+    out << "\n  [" << i + 1 << "] " << step.id << " (" << StepKindName(step.kind) << ", " << StepEdgeText(ps);
+    if (step.kind == StepKind::kSql && step.dialect != SqlDialect::kClient) {
+      out << ", dialect " << SqlDialectName(step.dialect);
+    }
+    if (step.database.has_value()) {
+      out << ", database " << (step.database->empty() ? std::string("(none)") : "'" + *step.database + "'");
+    }
+    out << ")\n";
+    for (const std::string* session : {&ps.edge->plugin->session_sql, &step.session_sql}) {
+      if (!session->empty()) out << "      -- session: " << FirstLine(*session, 100) << '\n';
+    }
     Result<std::vector<std::string>> statements = StatementsOf(step);
     if (!statements.ok()) {
       out << "      (cannot show the statements: " << statements.status().message() << ")\n";
@@ -357,7 +372,16 @@ Json PlannedStepToJson(const PlannedStep& ps, bool with_statements) {
       {"checksum", s.checksum},
       {"resume_from", ps.resume_from},
       {"previous_attempts", ps.previous_attempts},
+      {"repeatable", ps.repeatable},
+      {"dialect", SqlDialectName(s.dialect)},
+      {"warnings_fatal", s.warnings_fatal},
   };
+  if (ps.repeatable) {
+    j["when"] = RepeatableWhenName(ps.when);
+    j["reason"] = ps.reason;
+  }
+  if (s.database.has_value()) j["database"] = *s.database;
+  if (!s.session_sql.empty()) j["session_sql"] = s.session_sql;
   if (with_statements) {
     Result<std::vector<std::string>> statements = StatementsOf(s);
     if (statements.ok()) {

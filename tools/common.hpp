@@ -87,6 +87,9 @@ std::unique_ptr<Command> AddPlanCommand(CLI::App& root);
 std::unique_ptr<Command> AddMigrateCommand(CLI::App& root);
 std::unique_ptr<Command> AddLogCommand(CLI::App& root);
 std::unique_ptr<Command> AddGraphCommand(CLI::App& root);
+std::unique_ptr<Command> AddValidateCommand(CLI::App& root);
+std::unique_ptr<Command> AddRepairCommand(CLI::App& root);
+std::unique_ptr<Command> AddBaselineCommand(CLI::App& root);
 
 // The body of `plan`, shared with `migrate --dry-run`: plans from the
 // current version to `to` ("" = newest) in `phase` and prints the plan.
@@ -134,6 +137,8 @@ void PrintPlan(std::ostream& out, const std::string& database, const Plan& plan,
 // One table row per pending step (columns of PlanStepHeader()), `limit` rows
 // at most (0 = all).
 std::vector<std::string> PlanStepHeader();
+// The edge of a planned step as text; for a repeatable "repeatable (before, changed)".
+std::string StepEdgeText(const PlannedStep& ps);
 std::vector<std::vector<std::string>> PlanStepRows(const Plan& plan, size_t limit = 0);
 
 // JSON documents. Field names are snake_case and stable; versions are
@@ -141,6 +146,10 @@ std::vector<std::vector<std::string>> PlanStepRows(const Plan& plan, size_t limi
 Json PlannedStepToJson(const PlannedStep& step, bool with_statements);
 Json PlanToJson(const Plan& plan, bool with_statements);
 Json EntryToJson(const ChangelogEntry& entry);
+Json BackupToJson(const BackupRecord& backup);
+Json RepairToJson(const RepairRecord& repair);
+// ", binlog mysql-bin.000042:1234, GTID 0-1-99", or ", binlog off".
+std::string BinlogText(const BackupRecord& backup);
 Json ErrorToJson(const Status& status);
 
 }  // namespace chimp::cli

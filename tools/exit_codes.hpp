@@ -22,6 +22,8 @@
 //    9    failed precondition: fix the     kFailedPrecondition
 //         database state first (e.g. a
 //         checksum mismatch)
+//   10    backup failed: migrate --backup  kBackupFailed
+//         could not dump; nothing was run
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
@@ -39,6 +41,7 @@ inline constexpr int kExitUnavailable = 6;
 inline constexpr int kExitLockTimeout = 7;
 inline constexpr int kExitStepFailed = 8;
 inline constexpr int kExitFailedPrecondition = 9;
+inline constexpr int kExitBackupFailed = 10;
 
 // The exit code for a Status with `code`.
 inline int ExitCodeFor(StatusCode code) {
@@ -54,6 +57,7 @@ inline int ExitCodeFor(StatusCode code) {
     case StatusCode::kStepFailed: return kExitStepFailed;
     case StatusCode::kFailedPrecondition: return kExitFailedPrecondition;
     case StatusCode::kInternal: return kExitInternal;
+    case StatusCode::kBackupFailed: return kExitBackupFailed;
   }
   return kExitInternal;
 }
@@ -65,7 +69,8 @@ inline constexpr const char* kExitCodeHelp =
     "  1  internal error                   6  server unavailable\n"
     "  2  usage or configuration error     7  lock timeout (another run holds the lock)\n"
     "  3  plugin error                     8  a migration step failed\n"
-    "  4  planning error                   9  failed precondition (e.g. checksum mismatch)\n";
+    "  4  planning error                   9  failed precondition (e.g. checksum mismatch)\n"
+    "                                     10  backup failed (migrate --backup; nothing was run)\n";
 
 }  // namespace chimp::cli
 

@@ -16,6 +16,11 @@
 #include "exit_codes.hpp"
 
 namespace chimp::cli {
+
+// cmd_create.cpp, cmd_plugins.cpp.
+std::unique_ptr<Command> AddCreateCommand(CLI::App& root);
+std::unique_ptr<Command> AddPluginsCommand(CLI::App& root);
+
 namespace {
 
 constexpr const char* kFooter =
@@ -66,6 +71,11 @@ int Run(int argc, char** argv) {
   commands.push_back(AddMigrateCommand(app));
   commands.push_back(AddLogCommand(app));
   commands.push_back(AddGraphCommand(app));
+  commands.push_back(AddValidateCommand(app));
+  commands.push_back(AddRepairCommand(app));
+  commands.push_back(AddBaselineCommand(app));
+  commands.push_back(AddCreateCommand(app));
+  commands.push_back(AddPluginsCommand(app));
   for (auto& command : commands) {
     AddGlobalOptions(command->app, &command->flags);
     command->app->footer(
@@ -87,7 +97,7 @@ int Run(int argc, char** argv) {
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-') {
       std::cerr << "chimp: unknown command '" << rest.front()
-                << "' (commands: init, status, plan, migrate, log, graph; see chimp --help)\n";
+                << "' (commands: init, status, plan, migrate, log, graph, create, plugins; see chimp --help)\n";
       return kExitUsage;
     }
     std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";

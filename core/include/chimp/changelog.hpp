@@ -51,6 +51,55 @@ struct ChangelogEntry {
   std::string warnings;     // the first few warning texts, one per line
   std::string executed_by;  // CURRENT_USER() of the session: user@host
   std::string engine_version;
+  // The pre-image of statement `statement_index`, written just before that
+  // statement (a DDL statement that runs alone) was sent; "" once it is
+  // known to be done or not. "sha256:..." = ProbeFingerprint of the objects
+  // it names; "idempotent" or "rerun" = run it again; "unknown" = only the
+  // operator can tell (chimp repair --statement-done / --statement-not-done).
+  // See doc/recovery.md.
+  std::string pending_fingerprint;
+};
+
+// A row chimp writes for itself rather than for a plugin step: its step_id
+// starts with "chimp:" (e.g. "chimp:baseline"). Such rows are never a step of
+// a plugin; validate and the planner ignore them.
+inline constexpr const char* kEngineStepPrefix = "chimp:";
+inline constexpr const char* kBaselineStepId = "chimp:baseline";
+bool IsEngineRow(const ChangelogEntry& entry);
+
+// One row of chimp_repairs: one change `chimp repair` or `chimp baseline`
+// made to the changelog, kept as an audit trail (doc/changelog.md).
+struct RepairRecord {
+  int64_t id = 0;
+  std::string run_id;        // the repair run
+  std::string action;        // "checksum", "mark-applied", "mark-rolled-back", "baseline"
+  std::string step_id;       // "" for baseline
+  int64_t changelog_id = 0;  // the chimp_changelog row changed or added (0: none)
+  std::string old_value;     // e.g. the old checksum
+  std::string new_value;     // e.g. the new checksum
+  std::string note;          // why, in words
+  std::string executed_by;   // USER() of the session
+  std::string executed_at;   // server time
+};
+
+// One row of chimp_backups: one `migrate --backup` dump attempt.
+struct BackupRecord {
+  int64_t id = 0;
+  std::string run_id;          // the migrate run that took it
+  std::string status;          // "success" or "failed"
+  std::string file;            // absolute path of the dump; "" when nothing was dumped
+  int64_t size_bytes = 0;
+  std::string databases;       // the databases dumped, comma-separated ("" = none existed)
+  std::string binlog_file;     // SHOW MASTER STATUS before the dump; "" when binlog is off
+  int64_t binlog_position = -1;
+  std::string gtid_position;   // @@gtid_binlog_pos (MariaDB) or @@gtid_executed (MySQL)
+  std::string version;         // the target's version when the dump was taken
+  int64_t changelog_last_id = 0;  // highest chimp_changelog id of the target then
+  std::string tool;            // the dump command (no secrets)
+  std::string started_at;
+  std::string finished_at;
+  std::string error;           // why it failed; notes (e.g. binlog not visible) on success
+  std::string executed_by;
 };
 
 // The second table: where a target database stands.
@@ -67,7 +116,8 @@ class Changelog {
   // is the database being migrated.
   Changelog(Connection& conn, std::string schema, std::string target);
 
-  // Creates the schema, the tables and the target's state row if missing.
+  // Creates the schema, the tables (chimp_changelog, chimp_state,
+  // chimp_repairs, chimp_backups) and the target's state row if missing.
   // Idempotent.
   Status EnsureTables();
   // Whether the tables exist (read-only; used by status and plan).
@@ -84,7 +134,13 @@ class Changelog {
   // one is open.
   Result<int64_t> Insert(const ChangelogEntry& entry);
   // Records that `statement_index` statements of row `id` are done.
+  // Also clears pending_fingerprint.
   Status SetStatementIndex(int64_t id, int32_t statement_index);
+
+  // Records, in one update, that `statement_index` statements of row `id`
+  // are done and that statement `statement_index` is about to run, with its
+  // pre-image (ChangelogEntry::pending_fingerprint).
+  Status SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint);
   // Finishes row `id` with `status`, setting finished_at and duration.
   Status Finish(int64_t id, StepStatus status, int32_t statement_index,
                 const std::string& error, int32_t warning_count,
@@ -95,6 +151,26 @@ class Changelog {
   // The fully qualified, quoted names, e.g. "`chimp`.`chimp_changelog`".
   std::string ChangelogTable() const;
   std::string StateTable() const;
+  std::string RepairsTable() const;  // chimp_repairs
+  std::string BackupsTable() const;  // chimp_backups
+
+  // Maintenance (validate, repair, baseline, backup) -----------------------
+
+  // Sets the checksum of row `id` (chimp repair --checksums).
+  Status SetChecksum(int64_t id, const std::string& checksum);
+  // Appends an audit row to chimp_repairs. REQUIRES: EnsureTables().
+  Result<int64_t> InsertRepair(const RepairRecord& record);
+  // Every chimp_repairs row of the target, oldest first; none when the
+  // table does not exist.
+  Result<std::vector<RepairRecord>> ReadRepairs();
+  // Appends a row to chimp_backups (started_at = finished_at = now when
+  // record.started_at is empty). REQUIRES: EnsureTables().
+  Result<int64_t> InsertBackup(const BackupRecord& record);
+  // Every chimp_backups row of the target, oldest first; none when the
+  // table does not exist.
+  Result<std::vector<BackupRecord>> ReadBackups();
+  // The highest chimp_changelog id of the target (0 when none).
+  Result<int64_t> LastEntryId();
   const std::string& schema() const { return schema_; }
   const std::string& target() const { return target_; }
 

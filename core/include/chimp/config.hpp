@@ -22,6 +22,8 @@
 //   [changelog]
 //   schema = "chimp"
 //   lock_timeout = 60         # seconds
+//   lock = "named"            # or "lease" (Galera, proxies): a lease row with a heartbeat
+//   lease_seconds = 30        # lease only: a holder that stops renewing loses it after this
 //
 // Unknown keys are errors naming the key and the file, so typos do not pass
 // silently. Relative paths (plugins.paths, password_file, ssl_ca, ssl_cert,

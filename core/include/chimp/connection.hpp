@@ -72,6 +72,14 @@ struct QueryResult {
   std::vector<Row> rows;
 };
 
+// The session state the server reports in the status flags of every reply
+// (OK and EOF packets); free to read, no round trip.
+struct SessionFlags {
+  bool in_transaction = false;        // SERVER_STATUS_IN_TRANS
+  bool no_backslash_escapes = false;  // SERVER_STATUS_NO_BACKSLASH_ESCAPES
+  bool ansi_quotes = false;           // SERVER_STATUS_ANSI_QUOTES (MariaDB)
+};
+
 // What the last statement left behind.
 struct ExecInfo {
   uint64_t affected_rows = 0;
@@ -127,6 +135,19 @@ class Connection {
   // Message", e.g. "Warning 1265 Data truncated for column 'a' at row 1").
   // Call it right after the statement (ExecInfo::warning_count > 0).
   Result<std::vector<std::string>> Warnings(size_t limit = 5);
+
+  // The status flags of the server's last reply: whether a transaction is
+  // open, and the sql_mode bits that change how the client reads quotes.
+  // MariaDB sets the ANSI_QUOTES bit; MySQL does not (ansi_quotes is then
+  // always false). Cheap: reads the last reply, no round trip.
+  SessionFlags Flags() const;
+
+  // Resets the session as a new connection would be (COM_RESET_CONNECTION:
+  // rolls back, session variables back to the global values, user
+  // variables, temporary tables and prepared statements dropped), then
+  // restores what Open() set: utf8mb4 and autocommit on. The default
+  // database may be kept; select one afterwards.
+  Status ResetSession();
 
   // Transactions on this session.
   Status Begin();

@@ -40,6 +40,15 @@ struct EngineOptions {
   std::string changelog_schema = "chimp";
   // How long `migrate` waits for another run's lock. Default: 60 s.
   std::chrono::seconds lock_timeout{60};
+  // Which migration lock to take ([changelog] lock): the server's named
+  // lock, or a lease row for Galera and proxies (lock.hpp). Default: named.
+  LockKind lock_kind = LockKind::kNamed;
+  // Lease only ([changelog] lease_seconds): a holder that stops renewing
+  // its lease loses it after this long. Default: 30 s.
+  std::chrono::seconds lease_ttl{30};
+  // `migrate --backup DIR`: dump the target database into DIR before the
+  // first step (backup.cpp). Default: "" (no backup).
+  std::string backup_dir;
 };
 
 // Loads every plugin in options.plugin_dirs and builds the graph. Needs no
@@ -59,6 +68,7 @@ struct StatusReport {
   std::string plan_error;         // why no plan could be made, if so
   int32_t pending_cleanup = 0;    // cleanup steps waiting for --phase cleanup
   std::vector<ChangelogEntry> failed;  // latest attempt of steps whose last attempt failed or is running
+  std::optional<BackupRecord> last_backup;  // the newest chimp_backups row, if any
 };
 // `status`: where the target stands and what is pending.
 Result<StatusReport> GetStatus(const EngineOptions& options);
@@ -81,15 +91,113 @@ struct MigrateReport {
   Plan plan;
   ExecutionSummary summary;
 };
+//
+// With options.backup_dir set and steps to run, the target database is
+// dumped first (after the plan, before the first step) and the dump recorded
+// in chimp_backups; `on_backup` is told about it. A failed dump stops the
+// run before any step with BackupFailed.
 Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request,
                               ExecutionObserver* observer,
-                              std::function<void(const LockHolder&)> on_wait = {});
+                              std::function<void(const LockHolder&)> on_wait = {},
+                              std::function<void(const BackupRecord&)> on_backup = {});
 
 // `log`: every changelog row of the target, oldest first.
 Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options);
 
 // Splits a step's SQL into the statements that would be sent (for plan -v).
 Result<std::vector<std::string>> StatementsOf(const Step& step);
+
+// Maintenance: validate, repair, baseline, backups (core/src/exec/
+// maintenance.cpp and backup.cpp; doc/operations.md) ------------------------
+
+// An applied step whose installed plugin has a different checksum.
+struct ChecksumMismatch {
+  std::string step_id;
+  std::string edge;                // "<from> -> <to>"
+  std::string plugin_file;         // the installed plugin providing the step now
+  std::string installed_checksum;  // what that plugin says
+  std::string applied_checksum;    // what the changelog recorded
+  std::string applied_plugin_file; // the plugin file that applied it
+  std::string applied_run_id;
+  int64_t changelog_id = 0;        // the success row
+};
+
+struct ValidationReport {
+  std::unique_ptr<Catalog> catalog;
+  std::string database;
+  ChangelogState state;
+  int32_t applied = 0;                      // steps with a success row
+  std::vector<ChecksumMismatch> mismatches; // errors
+  std::vector<ChangelogEntry> missing;      // applied, but no installed plugin provides the step (warning)
+  std::vector<ChangelogEntry> unfinished;   // latest attempt failed or running
+  // No mismatch. (Missing and unfinished steps are reported, not errors.)
+  bool ok() const { return mismatches.empty(); }
+};
+
+// `validate`: compares every applied step with the installed plugins. Read
+// only; takes no lock. REQUIRES: plugin directories.
+Result<ValidationReport> ValidateChangelog(const EngineOptions& options);
+
+// What `chimp repair` is asked to do; each part only when set.
+struct RepairRequest {
+  bool checksums = false;                  // re-record changed checksums
+  std::vector<std::string> mark_applied;   // steps the operator completed by hand
+  std::vector<std::string> mark_rolled_back;  // steps to restart from statement 0
+  // Steps whose last attempt died during a statement chimp cannot judge
+  // (doc/recovery.md): the operator says it took effect (the next migrate
+  // goes on after it) or did not (the next migrate runs it again).
+  std::vector<std::string> statement_done;
+  std::vector<std::string> statement_not_done;
+};
+
+// One change repair makes (shown before confirming, recorded after).
+struct RepairAction {
+  std::string action;   // "checksum", "mark-applied", "mark-rolled-back", "statement-done",
+                        // "statement-not-done"
+  std::string step_id;
+  std::string detail;   // e.g. "sha256:ab.. -> sha256:cd.."
+};
+
+struct RepairReport {
+  std::string run_id;
+  std::vector<RepairAction> actions;  // what was (or would have been) done
+  bool applied = false;               // false: nothing to do, or not confirmed
+};
+
+// `repair`: takes the migration lock, works out the actions, asks
+// `confirm(actions)` (not called when there is nothing to do) and, when it
+// returns true, applies them and records each in chimp_repairs. Errors:
+// FailedPrecondition for a step that is unknown, already applied or has no
+// failed or interrupted attempt; InvalidArgument for an empty request.
+Result<RepairReport> Repair(const EngineOptions& options, const RepairRequest& request,
+                            const std::function<bool(const std::vector<RepairAction>&)>& confirm,
+                            std::function<void(const LockHolder&)> on_wait = {});
+
+struct BaselineRequest {
+  // Default: the version a plugin's legacy version query finds.
+  std::optional<Version> version;
+  // Accept a version the graph does not know.
+  bool force = false;
+};
+
+struct BaselineReport {
+  std::string run_id;
+  Version version;
+  std::string source;  // "--version", or "legacy version query of plugin '<file>'"
+};
+
+// `baseline`: marks the target as being at a version without running
+// anything: sets chimp_state and adds a 'chimp:baseline' success row. Takes
+// the lock. Errors: FailedPrecondition when the changelog already has
+// entries or a version for the target; PlanError when the graph does not
+// know the version (unless force); NotFound when no version is given and no
+// plugin provides a legacy version query or it finds nothing.
+Result<BaselineReport> Baseline(const EngineOptions& options, const BaselineRequest& request,
+                                std::function<void(const LockHolder&)> on_wait = {});
+
+// `log`: the target's backups and repairs, oldest first.
+Result<std::vector<BackupRecord>> ReadBackups(const EngineOptions& options);
+Result<std::vector<RepairRecord>> ReadRepairs(const EngineOptions& options);
 
 }  // namespace chimp
 

@@ -1,13 +1,46 @@
 // The executor: runs a plan step by step against the server, recording each
 // step in the changelog.
 //
+//  - Before every step the session starts afresh: it is reset as a new
+//    connection would be (Connection::ResetSession: session variables back
+//    to the server's global values, user variables, temporary tables and
+//    prepared statements dropped; utf8mb4, autocommit on), the step's
+//    database is selected (Step::database, else the target; "" or a
+//    database that does not exist = no default database), then the plugin's
+//    session_sql and the step's session_sql run. A failure there fails the
+//    step before its first statement.
+//  - SQL is split as it executes. In the client dialect the splitter
+//    follows the session's NO_BACKSLASH_ESCAPES and ANSI_QUOTES from the
+//    status flags of each reply, as the mariadb client does; the
+//    ScriptRunner dialect does not read quotes. statement_count is the
+//    count with the default modes, corrected at the end when the split
+//    while executing found another.
 //  - A step with no DDL runs in one transaction together with its changelog
 //    row: both happen or neither does. A failure rolls back and then records
 //    a `failed` row.
-//  - A step with DDL runs statement by statement: its row is written
-//    `running` first and its statement index advanced after each statement.
-//  - After the last step of an edge, the target's version is set to the
-//    edge's target version.
+//  - A step with DDL writes its row `running` first. Statements that commit
+//    or may commit (DDL per CausesImplicitCommit, CALL, EXECUTE, COMMIT,
+//    ROLLBACK, START TRANSACTION, LOCK, SET autocommit, ...) run alone,
+//    each followed by its own statement-index update. Consecutive other
+//    statements run in one transaction that ends with the index update and
+//    is committed before the next lone statement. A failure inside such a
+//    group rolls it back and leaves the index at the group's first
+//    statement, so every statement takes effect exactly once across a
+//    failure and its resume. (Should a grouped statement commit anyway, the
+//    index is written at once after it. Between LOCK TABLES and UNLOCK
+//    TABLES no other table can be written and a transaction would unlock:
+//    those statements run one by one and the index is written after
+//    UNLOCK TABLES.) On resume the statements already done are skipped,
+//    except those that only set session state (USE, SET of session or user
+//    variables without a subquery), which run again on the fresh session.
+//  - Warnings and notes of every statement are counted and the first few
+//    texts kept in the changelog row; with Step::warnings_fatal any warning
+//    fails the step (rolling back a transaction or group it ran in).
+//  - Repeatable steps planned before the path run before the first edge
+//    that does not start at the empty version (a base edge creates what
+//    they need), then each edge's steps (after the last step of an edge,
+//    the target's version is set to the edge's target version), then the
+//    repeatables planned after the path.
 #ifndef CHIMP_EXECUTOR_HPP_
 #define CHIMP_EXECUTOR_HPP_
 

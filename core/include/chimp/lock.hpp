@@ -6,18 +6,22 @@
 // Rationale: a lock row in a table would outlive a crash and need a manual
 // "unlock"; a named lock does not. Named locks are local to one server node:
 // on Galera or behind a connection-switching proxy they do not exclude
-// anything, and a lease row is used instead (not this class).
+// anything, and a lease row is used instead (LeaseLock, below; chosen by
+// `[changelog] lock = "lease"`). Both implement RunLock.
 //
 // Every function is [main-thread] for the connection it uses.
 #ifndef CHIMP_LOCK_HPP_
 #define CHIMP_LOCK_HPP_
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "chimp/connection.hpp"
 #include "chimp/status.hpp"
@@ -34,9 +38,20 @@ struct LockHolder {
   int64_t seconds_held_or_connected = -1;
   std::string command;  // PROCESSLIST.COMMAND, e.g. "Sleep", "Query"
 
+  // Lease locks only (empty / -1 for the named lock): what the lease row
+  // says. connection_id and user are then the holder's recorded session.
+  std::string lease_owner;        // the holder's run id
+  std::string lease_host;         // the holder's machine (gethostname)
+  int64_t lease_pid = 0;          // the holder's process id on that machine
+  std::string lease_acquired_at;  // server time
+  int64_t lease_heartbeat_age_s = -1;  // seconds since the last heartbeat
+  int64_t lease_expires_in_s = -1;     // seconds until it expires unless renewed (<0: expired)
+
   // "connection 42 (root@localhost, Sleep for 12 s)"; "connection 42 (details
   // not visible: needs the PROCESS privilege)"; "nobody (the lock was free
-  // when checked)".
+  // when checked)". For a lease: "run 5f0c... (pid 4242 on host web1,
+  // connection 42 root@localhost) since 2026-11-21 15:00:00, last heartbeat
+  // 2 s ago, expires in 28 s unless renewed".
   std::string ToString() const;
 };
 
@@ -49,10 +64,51 @@ std::string LockNameFor(std::string_view database);
 // information_schema.PROCESSLIST). connection_id == 0 when it is free.
 Result<LockHolder> FindLockHolder(Connection& conn, std::string_view lock_name);
 
+// The migration lock of one target database, whichever kind it is. Released
+// by Release() or the destructor. [main-thread]
+class RunLock {
+ public:
+  virtual ~RunLock() = default;
+  // Releases the lock now; a second call is a no-op. FailedPrecondition
+  // when the lock was no longer held (a lost connection, an expired lease).
+  virtual Status Release() = 0;
+  // OK while the lock is still ours. A named lock always is while its
+  // connection lives; a lease is not once a heartbeat found the row gone or
+  // taken over (FailedPrecondition naming who has it now).
+  virtual Status CheckHeld() { return Status::Ok(); }
+  // The lock's name for messages: "chimp:<db>" or "lease chimp.chimp_lock/<db>".
+  virtual const std::string& name() const = 0;
+};
+
+enum class LockKind { kNamed, kLease };
+// "named", "lease".
+const char* LockKindName(LockKind kind);
+
+struct RunLockOptions {
+  LockKind kind = LockKind::kNamed;
+  std::string database;  // the target database
+  // How long to wait for another holder. Default: 60 s.
+  std::chrono::seconds timeout{60};
+  // Lease only: the schema holding chimp_lock (created when missing).
+  std::string changelog_schema = "chimp";
+  // Lease only: a lease not renewed for this long expires and may be taken
+  // over. Heartbeats run every lease_ttl / 3 (at least 1 s). Default: 30 s.
+  std::chrono::seconds lease_ttl{30};
+  // Lease only: the owner recorded in the row (the run id).
+  std::string owner;
+  // Lease only: where the heartbeat thread connects (its own session).
+  ConnectionOptions heartbeat_connection;
+};
+
+// Takes the lock of `options.kind` on `conn` (which must outlive the lock).
+// Errors as MigrationLock::Acquire / LeaseLock::Acquire.
+Result<std::unique_ptr<RunLock>> AcquireRunLock(Connection& conn, const RunLockOptions& options,
+                                                std::function<void(const LockHolder&)> on_wait = {});
+
 // RAII holder of the migration lock of one database. Released by
 // Release() or the destructor (RELEASE_LOCK), and by the server when the
 // connection ends.
-class MigrationLock {
+class MigrationLock : public RunLock {
  public:
   // Takes GET_LOCK(LockNameFor(database), timeout) on `conn`. `conn` must
   // outlive the returned lock and stay open while it is held.
@@ -73,16 +129,16 @@ class MigrationLock {
 
   // Releases the lock if still held; errors are ignored (the server releases
   // it anyway when the connection ends). Use Release() to see them.
-  ~MigrationLock();
+  ~MigrationLock() override;
   MigrationLock(const MigrationLock&) = delete;
   MigrationLock& operator=(const MigrationLock&) = delete;
 
   // Releases the lock now. FailedPrecondition when this connection no
   // longer held it (for instance after the connection was lost). Calling it
   // again is a no-op.
-  Status Release();
+  Status Release() override;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
 
  private:
   MigrationLock(Connection& conn, std::string name) : conn_(conn), name_(std::move(name)) {}
@@ -91,6 +147,72 @@ class MigrationLock {
   std::string name_;
   bool held_ = true;
 };
+
+// LeaseLock: a lock row in `<schema>.chimp_lock` (one per target database)
+// for servers where named locks do not exclude (Galera, where GET_LOCK is
+// local to one node; proxies that switch backend connections).
+//
+// Acquire deletes the target's row when it has expired (its holder stopped
+// renewing it: dead, hung or cut off) and inserts its own with INSERT IGNORE,
+// so exactly one contender wins; the others poll every ~250 ms until the
+// timeout. All times are the server's (NOW(6)), so the clocks of the
+// machines running chimp do not matter. A heartbeat thread on a connection
+// of its own renews the row (expires_at = NOW() + ttl) every ttl / 3; when a
+// renewal finds the row gone or owned by someone else, the lease is lost and
+// CheckHeld() says so. Release stops the heartbeat and deletes the row.
+//
+// Rationale: a crashed holder's row stays behind, unlike a named lock; the
+// expiry bounds how long it blocks others (lease_ttl) without a manual unlock.
+// The price: a holder cut off from the server for longer than the ttl loses
+// the lease while it may still be running a statement.
+class LeaseLock : public RunLock {
+ public:
+  // Creates `<schema>` and `chimp_lock` when missing, then takes the lease
+  // of options.database for options.owner, waiting up to options.timeout;
+  // `on_wait` is called once, after about 1 s, with the holder. `conn` must
+  // outlive the lock. Errors: LockTimeout naming the holder (run, host, pid,
+  // heartbeat age, expiry); Unavailable or DatabaseError; InvalidArgument
+  // for an empty owner or database.
+  static Result<std::unique_ptr<LeaseLock>> Acquire(Connection& conn, const RunLockOptions& options,
+                                                    std::function<void(const LockHolder&)> on_wait = {});
+
+  // Stops the heartbeat and deletes the row if it is still ours.
+  ~LeaseLock() override;
+  LeaseLock(const LeaseLock&) = delete;
+  LeaseLock& operator=(const LeaseLock&) = delete;
+
+  Status Release() override;
+  Status CheckHeld() override;
+  const std::string& name() const override { return name_; }
+
+  // Test hook: stops renewing the lease without releasing it, as a hung
+  // holder would.
+  void TEST_StopHeartbeat();
+
+ private:
+  LeaseLock(Connection& conn, RunLockOptions options, std::string name);
+  void HeartbeatLoop();
+  void StopHeartbeat();
+
+  Connection& conn_;
+  RunLockOptions options_;
+  std::string name_;
+  bool held_ = true;
+  std::thread heartbeat_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;          // guarded by mu_
+  std::string lost_;           // guarded by mu_: why the lease was lost ("" = held)
+};
+
+// Who holds the lease of `database` in `schema`.chimp_lock right now
+// (connection_id == 0 and lease_owner empty when nobody does).
+Result<LockHolder> FindLeaseHolder(Connection& conn, std::string_view schema, std::string_view database);
+
+namespace internal {
+// LockHolder::ToString for a lease holder.
+std::string LeaseHolderText(const LockHolder& holder);
+}  // namespace internal
 
 }  // namespace chimp
 

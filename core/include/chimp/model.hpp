@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,20 @@ namespace chimp {
 
 enum class StepKind { kSql, kNative, kCheck };
 enum class Phase { kExpand, kCleanup };
+// How a SQL step's script is cut into statements (CHIMP_DIALECT_*).
+enum class SqlDialect {
+  kClient,        // the mariadb command-line client (SqlSplitter)
+  kScriptRunner,  // CloudStack's line-based ScriptRunner (SplitScriptRunner)
+};
+// When a repeatable step runs relative to the path (CHIMP_STEP_RUN_*).
+enum class RepeatableWhen { kBefore, kAfter };
 
 // "sql", "native", "check" / "expand", "cleanup".
 const char* StepKindName(StepKind kind);
 const char* PhaseName(Phase phase);
+// "client", "script-runner" / "before", "after".
+const char* SqlDialectName(SqlDialect dialect);
+const char* RepeatableWhenName(RepeatableWhen when);
 
 // Where a plugin came from and what it says about itself.
 struct PluginInfo {
@@ -33,6 +44,11 @@ struct PluginInfo {
   uint32_t abi_major = 0;
   uint32_t abi_minor = 0;
   uint32_t min_host_minor = 0;
+  // ABI 1.1. Statements run before every step of the plugin ("" = none).
+  std::string session_sql;
+  // ABI 1.1. The query `chimp baseline` asks for a legacy database's
+  // version ("" = none).
+  std::string legacy_version_query;
 };
 
 struct Step {
@@ -48,7 +64,14 @@ struct Step {
   std::string proposed_at;  // as declared, may be ""
   chimp_step_fn run = nullptr;  // native steps and function checks
   void* user = nullptr;
+  // ABI 1.1 (1.0 plugins get the defaults).
+  SqlDialect dialect = SqlDialect::kClient;
+  // The default database: nullopt = the target database, "" = none.
+  std::optional<std::string> database;
+  std::string session_sql;      // run before the step, after the plugin's
+  bool warnings_fatal = false;  // a warning or note fails the step
 };
+
 
 struct Edge {
   Version from;             // Version::Empty() for a base edge
@@ -61,9 +84,21 @@ struct Edge {
   std::string Name() const;
 };
 
+// A repeatable step (ABI 1.1): runs whenever its checksum differs from its
+// last successful run, before or after the path.
+struct Repeatable {
+  Step step;
+  RepeatableWhen when = RepeatableWhen::kAfter;
+  std::shared_ptr<const PluginInfo> plugin;
+  // The pseudo-edge it is executed and recorded under: from = to = the
+  // empty version, description "repeatable", plugin as above.
+  std::shared_ptr<const Edge> edge;
+};
+
 struct LoadedPlugin {
   std::shared_ptr<const PluginInfo> info;
   std::vector<Edge> edges;
+  std::vector<Repeatable> repeatables;  // in declaration order
 };
 
 }  // namespace chimp

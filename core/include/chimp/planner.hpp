@@ -31,8 +31,18 @@ struct PlannedStep {
   // Statements already done by an interrupted or failed attempt of a DDL
   // step; execution resumes after them. 0 = from the start.
   int32_t resume_from = 0;
+  // The pre-image the last attempt recorded for statement `resume_from`
+  // when it died with that statement in flight ("" = none; see
+  // ChangelogEntry::pending_fingerprint and doc/recovery.md).
+  std::string pending_fingerprint;
   // Attempts recorded before (failed or interrupted).
   int32_t previous_attempts = 0;
+  // A repeatable step (edge is then its plugin's pseudo-edge, from = to =
+  // the empty version), run before or after the path.
+  bool repeatable = false;
+  RepeatableWhen when = RepeatableWhen::kAfter;
+  // Repeatables only: why it runs ("new", "changed", "the path is not empty").
+  std::string reason;
 };
 
 struct Plan {
@@ -40,7 +50,10 @@ struct Plan {
   Version target;
   Phase phase = Phase::kExpand;
   std::vector<const Edge*> path;    // edges to walk, in order (expand)
-  std::vector<PlannedStep> steps;   // pending steps, in run order
+  // Pending steps, in run order: a base edge's steps, repeatables to run
+  // before the (rest of the) path, the path's steps, repeatables to run
+  // after it.
+  std::vector<PlannedStep> steps;
   // Edges on the path whose steps are all applied but whose version was not
   // recorded yet (a crash between the last step and the version update):
   // executing the plan only records their version.
@@ -57,7 +70,19 @@ struct Plan {
 //    progress": the path must continue through it;
 //  - otherwise the path is the graph's shortest path (see graph.hpp);
 //  - a step is pending when it has no success row; a DDL step whose last
-//    attempt recorded statement_index k resumes at k.
+//    attempt recorded statement_index k resumes at k;
+//  - repeatables (expand only): when the path has pending steps, every
+//    RUN_BEFORE repeatable runs before them and every RUN_AFTER one after
+//    them, changed or not (the path may drop what they create: CloudStack
+//    re-creates its procedures and views around every upgrade). Otherwise
+//    a repeatable runs only when it never succeeded or its checksum differs
+//    from the one of its last success row. Order: the base edge's steps
+//    (an edge from the empty version creates what the before-ones need),
+//    before-ones, the rest of the path, after-ones; within a group, plugin
+//    file order, then declaration order.
+//    A changed repeatable checksum is never a validation error. A DDL
+//    repeatable resumes after a failed attempt only when its checksum is
+//    the one that attempt ran.
 Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
                       const std::vector<ChangelogEntry>& entries,
                       const PlanRequest& request);

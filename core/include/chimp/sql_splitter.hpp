@@ -193,6 +193,53 @@ class SqlSplitter {
 Result<std::vector<SqlStatement>> SplitSql(std::string_view script,
                                            std::string_view source_name);
 
+// SplitScriptRunner: the second dialect (CHIMP_DIALECT_SCRIPT_RUNNER). Cuts
+// a script into the statements CloudStack's com.cloud.utils.db.ScriptRunner
+// (iBATIS ScriptRunner, as CloudStack runs it: delimiter ";", not a
+// full-line delimiter) sends over JDBC, with exactly the text it sends. The
+// runner reads the script line by line; the rules, in its order of tests:
+//
+//  1. Lines end at "\n", "\r" or "\r\n" (java.io.LineNumberReader); the
+//     terminator is not part of the line. A last line without a terminator
+//     counts. Each line is also trimmed (Java String.trim(): every byte
+//     <= 0x20, i.e. blanks and control characters, at both ends) for the
+//     tests below; what is appended is the untrimmed line.
+//  2. A line whose trimmed text starts with "--", "//" or "#" is a comment
+//     and is skipped whole, wherever it is (between statements or in the
+//     middle of one), even when it ends with ";". An empty or blank line is
+//     skipped.
+//  3. A line whose trimmed text ends with ";" ends the statement: the line
+//     up to its last ";" is appended, then one space, and the statement is
+//     sent. Anything on that line is kept, "--" included (the server then
+//     reads "-- " as a comment): "SELECT 1; SELECT 2;" is sent as one
+//     statement "SELECT 1; SELECT 2 " (which the server refuses unless it
+//     is a compound statement, as CloudStack's procedures are: whole
+//     BEGIN ... END bodies on one line).
+//  4. Any other line is appended, cut at its first "--" if it has one
+//     (even inside quotes: 'a--b' loses "--b'"), then one space. Lines are
+//     therefore joined with a space, never a line break.
+//  5. There is no DELIMITER command, no quote tracking and no "/* */"
+//     handling: a ";" inside a string at the end of a line ends the
+//     statement, a "DELIMITER $$" line is SQL text (the server refuses it).
+//  6. At the end of the script, text collected without a final ";" is
+//     never sent: the runner drops it silently. chimp drops it too (it is
+//     what CloudStack does); use SplitScriptRunner's `dropped_tail` to see
+//     it.
+//  7. A statement that is blank (a ";" line with nothing collected) is
+//     sent by the runner and refused by the server ("Query was empty");
+//     chimp reports it as an error naming the line.
+//  8. Bytes are passed through: no BOM is skipped (Java keeps U+FEFF), NUL
+//     bytes are kept; the JDBC driver's escape processing ({fn ...},
+//     {d '...'}) is not modelled.
+//
+// SqlStatement::text is the text the runner sends, including the trailing
+// space (rule 3); kind is always kQuery ("USE db;" is sent as SQL);
+// first_line is the first line appended, last_line the line with the ";".
+// Errors are InvalidArgument starting "<source_name>:<line>: ".
+Result<std::vector<SqlStatement>> SplitScriptRunner(std::string_view script,
+                                                    std::string_view source_name,
+                                                    std::string* dropped_tail = nullptr);
+
 // Whether the server commits the open transaction before running
 // `statement` (MariaDB's "SQL statements that cause an implicit commit"):
 // CREATE/ALTER/DROP/RENAME/TRUNCATE of tables, databases, views, indexes,

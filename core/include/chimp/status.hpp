@@ -31,6 +31,7 @@ enum class StatusCode {
   kStepFailed,          // a migration step failed; the changelog says where
   kFailedPrecondition,  // the database is in a state that must be fixed first
   kInternal,            // a bug in chimp
+  kBackupFailed,        // migrate --backup could not dump: nothing was run
 };
 
 // Returns the stable lower-case name of `code`, e.g. "plugin error".
@@ -52,6 +53,7 @@ class [[nodiscard]] Status {
   static Status StepFailed(std::string msg) { return {StatusCode::kStepFailed, std::move(msg)}; }
   static Status FailedPrecondition(std::string msg) { return {StatusCode::kFailedPrecondition, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status BackupFailed(std::string msg) { return {StatusCode::kBackupFailed, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -8,6 +8,8 @@ namespace {
 
 constexpr const char* kChangelogTable = "chimp_changelog";
 constexpr const char* kStateTable = "chimp_state";
+constexpr const char* kRepairsTable = "chimp_repairs";
+constexpr const char* kBackupsTable = "chimp_backups";
 
 // The layout is documented in doc/changelog.md; keep the two in step.
 // Status, kind and phase are VARCHAR rather than ENUM so that later engine
@@ -38,6 +40,7 @@ constexpr const char* kCreateChangelog = R"(CREATE TABLE IF NOT EXISTS %s (
   warnings TEXT NULL,
   executed_by VARCHAR(300) NOT NULL,
   engine_version VARCHAR(32) NOT NULL,
+  pending_fingerprint VARCHAR(100) NULL,
   PRIMARY KEY (id),
   KEY by_step (target, step_id),
   KEY by_run (target, run_id)
@@ -49,6 +52,46 @@ constexpr const char* kCreateState = R"(CREATE TABLE IF NOT EXISTS %s (
   run_id CHAR(36) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   PRIMARY KEY (target)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+
+constexpr const char* kCreateRepairs = R"(CREATE TABLE IF NOT EXISTS %s (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  target VARCHAR(64) NOT NULL,
+  run_id CHAR(36) NOT NULL,
+  action VARCHAR(32) NOT NULL,
+  step_id VARCHAR(128) NOT NULL,
+  changelog_id BIGINT UNSIGNED NULL,
+  old_value VARCHAR(1024) NOT NULL,
+  new_value VARCHAR(1024) NOT NULL,
+  note TEXT NULL,
+  executed_by VARCHAR(300) NOT NULL,
+  executed_at DATETIME(6) NOT NULL,
+  engine_version VARCHAR(32) NOT NULL,
+  PRIMARY KEY (id),
+  KEY by_target (target, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+
+constexpr const char* kCreateBackups = R"(CREATE TABLE IF NOT EXISTS %s (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  target VARCHAR(64) NOT NULL,
+  run_id CHAR(36) NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  file VARCHAR(2048) NOT NULL,
+  size_bytes BIGINT NOT NULL DEFAULT 0,
+  databases_dumped VARCHAR(1024) NOT NULL,
+  binlog_file VARCHAR(512) NOT NULL,
+  binlog_position BIGINT NULL,
+  gtid_position TEXT NULL,
+  version VARCHAR(64) NOT NULL,
+  changelog_last_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  tool VARCHAR(2048) NOT NULL,
+  started_at DATETIME(6) NOT NULL,
+  finished_at DATETIME(6) NOT NULL,
+  error TEXT NULL,
+  executed_by VARCHAR(300) NOT NULL,
+  engine_version VARCHAR(32) NOT NULL,
+  PRIMARY KEY (id),
+  KEY by_run (target, run_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
 
 std::string Format(const char* pattern, const std::string& table) {
@@ -81,7 +124,7 @@ constexpr const char* kSelectColumns =
     "DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:%s.%f'), "
     "IFNULL(DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i:%s.%f'), ''), IFNULL(duration_ms, -1), "
     "status, statement_index, statement_count, IFNULL(error, ''), warning_count, "
-    "IFNULL(warnings, ''), executed_by, engine_version";
+    "IFNULL(warnings, ''), executed_by, engine_version, IFNULL(pending_fingerprint, '')";
 
 ChangelogEntry EntryFromRow(const Row& r) {
   ChangelogEntry e;
@@ -109,10 +152,15 @@ ChangelogEntry EntryFromRow(const Row& r) {
   e.warnings = TextOf(r[21]);
   e.executed_by = TextOf(r[22]);
   e.engine_version = TextOf(r[23]);
+  e.pending_fingerprint = TextOf(r[24]);
   return e;
 }
 
 }  // namespace
+
+bool IsEngineRow(const ChangelogEntry& entry) {
+  return entry.step_id.rfind(kEngineStepPrefix, 0) == 0;
+}
 
 const char* StepStatusName(StepStatus status) {
   switch (status) {
@@ -134,6 +182,14 @@ std::string Changelog::StateTable() const {
   return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kStateTable);
 }
 
+std::string Changelog::RepairsTable() const {
+  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kRepairsTable);
+}
+
+std::string Changelog::BackupsTable() const {
+  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kBackupsTable);
+}
+
 Status Changelog::EnsureTables() {
   const std::string context = "changelog schema '" + schema_ + "'";
   auto run = [&](const std::string& sql) -> Status {
@@ -142,7 +198,12 @@ Status Changelog::EnsureTables() {
   CHIMP_RETURN_IF_ERROR(run("CREATE DATABASE IF NOT EXISTS " + Connection::QuoteIdentifier(schema_) +
                             " DEFAULT CHARACTER SET utf8mb4"));
   CHIMP_RETURN_IF_ERROR(run(Format(kCreateChangelog, ChangelogTable())));
+  // Changelogs created before engine 0.x had no pending_fingerprint.
+  CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() +
+                            " ADD COLUMN IF NOT EXISTS pending_fingerprint VARCHAR(100) NULL"));
   CHIMP_RETURN_IF_ERROR(run(Format(kCreateState, StateTable())));
+  CHIMP_RETURN_IF_ERROR(run(Format(kCreateRepairs, RepairsTable())));
+  CHIMP_RETURN_IF_ERROR(run(Format(kCreateBackups, BackupsTable())));
   const Value params[] = {Value::Text(target_)};
   return conn_
       .Execute("INSERT IGNORE INTO " + StateTable() +
@@ -207,14 +268,16 @@ Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
       Value::Text(e.plugin_version), Value::Text(e.plugin_file),  Value::Text(e.description),
       Value::Text(e.proposed_at),  Value::Text(StepStatusName(e.status)),
       Value::Int(e.statement_index), Value::Int(e.statement_count), Value::Text(e.engine_version),
+      e.pending_fingerprint.empty() ? Value::Null() : Value::Text(e.pending_fingerprint),
   };
   CHIMP_RETURN_IF_ERROR(
       conn_
           .Execute("INSERT INTO " + ChangelogTable() +
                        " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
                        "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
-                       "statement_index, statement_count, engine_version, started_at, executed_by) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
+                       "statement_index, statement_count, engine_version, pending_fingerprint, started_at, "
+                       "executed_by) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
                    params)
           .status()
           .WithContext("changelog: recording step '" + e.step_id + "'"));
@@ -226,9 +289,20 @@ Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
 Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
   const Value params[] = {Value::Int(statement_index), Value::Int(id)};
   return conn_
-      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = ? WHERE id = ?", params)
+      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = ?, pending_fingerprint = NULL WHERE id = ?",
+               params)
       .status()
       .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
+}
+
+Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint) {
+  const Value params[] = {Value::Int(statement_index), Value::Text(pending_fingerprint), Value::Int(id)};
+  return conn_
+      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = ?, pending_fingerprint = ? WHERE id = ?",
+               params)
+      .status()
+      .WithContext("changelog: recording the pre-image of statement " + std::to_string(statement_index + 1) +
+                   " of row " + std::to_string(id));
 }
 
 Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
@@ -263,6 +337,155 @@ Status Changelog::SetVersion(const Version& version, const std::string& run_id) 
                params)
       .status()
       .WithContext("changelog: recording version " + version.ToString());
+}
+
+namespace {
+
+Result<bool> TableExists(Connection& conn, const std::string& schema, const char* table) {
+  const Value params[] = {Value::Text(schema), Value::Text(table)};
+  CHIMP_ASSIGN_OR_RETURN(auto count,
+                         conn.QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES "
+                                          "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                                          params));
+  return count.has_value() && count->ToString() == "1";
+}
+
+constexpr const char* kDateFormat = "'%Y-%m-%d %H:%i:%s.%f'";
+
+}  // namespace
+
+Status Changelog::SetChecksum(int64_t id, const std::string& checksum) {
+  const Value params[] = {Value::Text(checksum), Value::Int(id)};
+  return conn_.Execute("UPDATE " + ChangelogTable() + " SET checksum = ? WHERE id = ?", params)
+      .status()
+      .WithContext("changelog: re-recording the checksum of row " + std::to_string(id));
+}
+
+Result<int64_t> Changelog::InsertRepair(const RepairRecord& r) {
+  const Value params[] = {
+      Value::Text(target_),      Value::Text(r.run_id),
+      Value::Text(r.action),     Value::Text(r.step_id),
+      r.changelog_id > 0 ? Value::Int(r.changelog_id) : Value::Null(),
+      Value::Text(r.old_value),  Value::Text(r.new_value),
+      r.note.empty() ? Value::Null() : Value::Text(r.note),
+      Value::Text(CHIMP_ENGINE_VERSION),
+  };
+  CHIMP_RETURN_IF_ERROR(
+      conn_
+          .Execute("INSERT INTO " + RepairsTable() +
+                       " (target, run_id, action, step_id, changelog_id, old_value, new_value, note, "
+                       "engine_version, executed_by, executed_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, USER(), NOW(6))",
+                   params)
+          .status()
+          .WithContext("changelog: recording the repair '" + r.action + "'"));
+  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT LAST_INSERT_ID()"));
+  return id.has_value() ? IntOf(*id, 0) : 0;
+}
+
+Result<std::vector<RepairRecord>> Changelog::ReadRepairs() {
+  std::vector<RepairRecord> out;
+  CHIMP_ASSIGN_OR_RETURN(bool exists, TableExists(conn_, schema_, kRepairsTable));
+  if (!exists) return out;
+  const Value params[] = {Value::Text(target_)};
+  CHIMP_RETURN_IF_ERROR(conn_.QueryEach(
+      std::string("SELECT id, run_id, action, step_id, IFNULL(changelog_id, 0), old_value, new_value, "
+                  "IFNULL(note, ''), executed_by, DATE_FORMAT(executed_at, ") +
+          kDateFormat + ") FROM " + RepairsTable() + " WHERE target = ? ORDER BY id",
+      params, [&](const Row& row) {
+        RepairRecord r;
+        r.id = IntOf(row[0], 0);
+        r.run_id = TextOf(row[1]);
+        r.action = TextOf(row[2]);
+        r.step_id = TextOf(row[3]);
+        r.changelog_id = IntOf(row[4], 0);
+        r.old_value = TextOf(row[5]);
+        r.new_value = TextOf(row[6]);
+        r.note = TextOf(row[7]);
+        r.executed_by = TextOf(row[8]);
+        r.executed_at = TextOf(row[9]);
+        out.push_back(std::move(r));
+        return true;
+      }));
+  return out;
+}
+
+Result<int64_t> Changelog::InsertBackup(const BackupRecord& b) {
+  const Value params[] = {
+      Value::Text(target_),
+      Value::Text(b.run_id),
+      Value::Text(b.status),
+      Value::Text(b.file),
+      Value::Int(b.size_bytes),
+      Value::Text(b.databases),
+      Value::Text(b.binlog_file),
+      b.binlog_position >= 0 ? Value::Int(b.binlog_position) : Value::Null(),
+      b.gtid_position.empty() ? Value::Null() : Value::Text(b.gtid_position),
+      Value::Text(b.version),
+      Value::Int(b.changelog_last_id),
+      Value::Text(b.tool),
+      Value::Text(b.started_at),
+      Value::Text(b.finished_at),
+      b.error.empty() ? Value::Null() : Value::Text(b.error),
+      Value::Text(CHIMP_ENGINE_VERSION),
+  };
+  CHIMP_RETURN_IF_ERROR(
+      conn_
+          .Execute(std::string("INSERT INTO ") + BackupsTable() +
+                       " (target, run_id, status, file, size_bytes, databases_dumped, binlog_file, "
+                       "binlog_position, gtid_position, version, changelog_last_id, tool, started_at, "
+                       "finished_at, error, engine_version, executed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                       "?, ?, ?, COALESCE(NULLIF(?, ''), NOW(6)), COALESCE(NULLIF(?, ''), NOW(6)), ?, ?, USER())",
+                   params)
+          .status()
+          .WithContext("changelog: recording the backup of run " + b.run_id));
+  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT LAST_INSERT_ID()"));
+  return id.has_value() ? IntOf(*id, 0) : 0;
+}
+
+Result<std::vector<BackupRecord>> Changelog::ReadBackups() {
+  std::vector<BackupRecord> out;
+  CHIMP_ASSIGN_OR_RETURN(bool exists, TableExists(conn_, schema_, kBackupsTable));
+  if (!exists) return out;
+  const Value params[] = {Value::Text(target_)};
+  CHIMP_RETURN_IF_ERROR(conn_.QueryEach(
+      std::string("SELECT id, run_id, status, file, size_bytes, databases_dumped, binlog_file, "
+                  "IFNULL(binlog_position, -1), IFNULL(gtid_position, ''), version, changelog_last_id, tool, "
+                  "DATE_FORMAT(started_at, ") +
+          kDateFormat + "), DATE_FORMAT(finished_at, " + kDateFormat +
+          "), IFNULL(error, ''), executed_by FROM " + BackupsTable() + " WHERE target = ? ORDER BY id",
+      params, [&](const Row& row) {
+        BackupRecord b;
+        b.id = IntOf(row[0], 0);
+        b.run_id = TextOf(row[1]);
+        b.status = TextOf(row[2]);
+        b.file = TextOf(row[3]);
+        b.size_bytes = IntOf(row[4], 0);
+        b.databases = TextOf(row[5]);
+        b.binlog_file = TextOf(row[6]);
+        b.binlog_position = IntOf(row[7], -1);
+        b.gtid_position = TextOf(row[8]);
+        b.version = TextOf(row[9]);
+        b.changelog_last_id = IntOf(row[10], 0);
+        b.tool = TextOf(row[11]);
+        b.started_at = TextOf(row[12]);
+        b.finished_at = TextOf(row[13]);
+        b.error = TextOf(row[14]);
+        b.executed_by = TextOf(row[15]);
+        out.push_back(std::move(b));
+        return true;
+      }));
+  return out;
+}
+
+Result<int64_t> Changelog::LastEntryId() {
+  CHIMP_ASSIGN_OR_RETURN(bool exists, TablesExist());
+  if (!exists) return int64_t{0};
+  const Value params[] = {Value::Text(target_)};
+  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT IFNULL(MAX(id), 0) FROM " + ChangelogTable() +
+                                                        " WHERE target = ?",
+                                                    params));
+  return id.has_value() ? IntOf(*id, 0) : 0;
 }
 
 }  // namespace chimp

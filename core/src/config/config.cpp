@@ -194,6 +194,24 @@ class ConfigReader {
       options_->lock_timeout = std::chrono::seconds(v);
       return Status::Ok();
     };
+    h["lock"] = [this](const toml::node& n, const std::string& key) -> Status {
+      std::string v;
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, &v));
+      if (v == "named") {
+        options_->lock_kind = LockKind::kNamed;
+      } else if (v == "lease") {
+        options_->lock_kind = LockKind::kLease;
+      } else {
+        return Error(n, "'" + key + "' must be \"named\" or \"lease\", not \"" + v + "\"");
+      }
+      return Status::Ok();
+    };
+    h["lease_seconds"] = [this](const toml::node& n, const std::string& key) -> Status {
+      int64_t v = 0;
+      CHIMP_RETURN_IF_ERROR(GetInteger(n, key, 1, 86400, &v));
+      options_->lease_ttl = std::chrono::seconds(v);
+      return Status::Ok();
+    };
     return ApplyTable(table, "changelog", h);
   }
 

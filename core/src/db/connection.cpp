@@ -614,6 +614,26 @@ Result<std::vector<std::string>> Connection::Warnings(size_t limit) {
   return out;
 }
 
+SessionFlags Connection::Flags() const {
+  unsigned int status = 0;
+  if (mariadb_get_infov(impl_->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status) != 0) return {};
+  SessionFlags flags;
+  flags.in_transaction = (status & SERVER_STATUS_IN_TRANS) != 0;
+  flags.no_backslash_escapes = (status & SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0;
+#ifdef SERVER_STATUS_ANSI_QUOTES
+  flags.ansi_quotes = (status & SERVER_STATUS_ANSI_QUOTES) != 0;
+#endif
+  return flags;
+}
+
+Status Connection::ResetSession() {
+  MYSQL* m = impl_->mysql;
+  if (mysql_reset_connection(m) != 0) return ConnError(m, "COM_RESET_CONNECTION");
+  if (mysql_set_character_set(m, "utf8mb4") != 0) return ConnError(m, "SET NAMES utf8mb4");
+  if (mysql_autocommit(m, 1) != 0) return ConnError(m, "SET autocommit=1");
+  return Status::Ok();
+}
+
 Status Connection::Begin() { return Execute("START TRANSACTION").status(); }
 Status Connection::Commit() { return Execute("COMMIT").status(); }
 Status Connection::Rollback() { return Execute("ROLLBACK").status(); }

@@ -44,6 +44,7 @@ Result<bool> GetLock(Connection& conn, const std::string& name, std::chrono::mil
 }  // namespace
 
 std::string LockHolder::ToString() const {
+  if (!lease_owner.empty()) return internal::LeaseHolderText(*this);
   if (connection_id == 0) return "nobody (the lock was free when checked)";
   std::string out = "connection " + std::to_string(connection_id) + " (";
   if (user.empty() && host.empty() && seconds_held_or_connected < 0) {

@@ -2,6 +2,8 @@
 
 #include "chimp/loader.hpp"
 #include "chimp/sql_splitter.hpp"
+#include "exec/backup.hpp"
+#include "exec/maintenance.hpp"
 
 namespace chimp {
 
@@ -97,6 +99,9 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
     if (e->status != StepStatus::kSuccess) report.failed.push_back(*e);
   }
 
+  CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());
+  if (!backups.empty()) report.last_backup = backups.back();
+
   if (options.plugin_dirs.empty()) return report;
   CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
   const Catalog& catalog = *report.catalog;
@@ -114,14 +119,15 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
 
 Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request,
                               ExecutionObserver* observer,
-                              std::function<void(const LockHolder&)> on_wait) {
+                              std::function<void(const LockHolder&)> on_wait,
+                              std::function<void(const BackupRecord&)> on_backup) {
   CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
   CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
   // The lock has a session of its own, so that whatever a step does to its
   // session (a lost connection, a KILL) cannot release it mid-run.
   CHIMP_ASSIGN_OR_RETURN(auto lock_conn, Connect(options));
-  CHIMP_ASSIGN_OR_RETURN(auto lock, MigrationLock::Acquire(*lock_conn, options.database,
-                                                           options.lock_timeout, std::move(on_wait)));
+  const std::string run_id = NewRunId();
+  CHIMP_ASSIGN_OR_RETURN(auto lock, internal::TakeRunLock(options, *lock_conn, run_id, std::move(on_wait)));
   MigrateReport report;
   CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
@@ -130,11 +136,19 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));
-  const std::string run_id = NewRunId();
   if (observer != nullptr) observer->OnPlan(report.plan, run_id);
+  if (!options.backup_dir.empty() && !report.plan.steps.empty()) {
+    internal::BackupJob job{options.backup_dir, options.database, run_id, state.version.ToString(),
+                            options.connection};
+    job.connection.database.clear();
+    CHIMP_ASSIGN_OR_RETURN(auto backup, internal::RunBackup(*conn, changelog, job));
+    if (on_backup) on_backup(backup);
+  }
+  CHIMP_RETURN_IF_ERROR(lock->CheckHeld());
   auto summary = ExecutePlan(report.plan, *conn, changelog, options.database, run_id, observer);
   if (!summary.ok()) return summary.status();
   report.summary = std::move(summary).value();
+  CHIMP_RETURN_IF_ERROR(lock->CheckHeld());
   return report;
 }
 
@@ -152,7 +166,10 @@ Result<std::vector<std::string>> StatementsOf(const Step& step) {
     out.push_back(step.sql);
     return out;
   }
-  CHIMP_ASSIGN_OR_RETURN(auto statements, SplitSql(step.sql, step.source.empty() ? step.id : step.source));
+  const std::string source = step.source.empty() ? step.id : step.source;
+  CHIMP_ASSIGN_OR_RETURN(auto statements, step.dialect == SqlDialect::kScriptRunner
+                                              ? SplitScriptRunner(step.sql, source)
+                                              : SplitSql(step.sql, source));
   for (auto& s : statements) out.push_back(std::move(s.text));
   return out;
 }

@@ -2,23 +2,35 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "chimp/engine.hpp"
 #include "chimp/sql_splitter.hpp"
+#include "exec/ddl_probe.hpp"
+#include "exec/fault_injection.hpp"
 #include "plugin/services.hpp"
 
 namespace chimp {
 
 namespace {
 
+using internal::TEST_CrashPoint;
+
 constexpr size_t kWarningsKept = 5;
+
+// Pre-image markers (ChangelogEntry::pending_fingerprint, doc/recovery.md).
+constexpr const char* kPendingIdempotent = "idempotent";
+constexpr const char* kPendingUnknown = "unknown";
 
 // What one step left behind, for its changelog row.
 struct StepOutcome {
   Status status;
   int32_t statements_done = 0;
+  int32_t statements_seen = 0;  // statements the splitter returned
   int32_t warning_count = 0;
   std::string warnings;  // the first kWarningsKept texts, one per line
 };
@@ -35,28 +47,144 @@ std::string Shorten(std::string_view sql, size_t limit = 160) {
   return out;
 }
 
+// The first keyword of a statement, upper-cased, after blanks and plain
+// comments ("/*! */" counts as text).
+std::string FirstKeyword(std::string_view text, size_t* after = nullptr) {
+  size_t i = 0;
+  for (;;) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (text.substr(i, 2) == "/*" && text.substr(i, 3) != "/*!" && text.substr(i, 4) != "/*M!") {
+      size_t end = text.find("*/", i + 2);
+      if (end == std::string_view::npos) return "";
+      i = end + 2;
+      continue;
+    }
+    break;
+  }
+  std::string word;
+  while (i < text.size() && (std::isalpha(static_cast<unsigned char>(text[i])) || text[i] == '_')) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+    ++i;
+  }
+  if (after != nullptr) *after = i;
+  return word;
+}
+
+bool ContainsNoCase(std::string_view text, std::string_view needle) {
+  for (size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() &&
+           std::tolower(static_cast<unsigned char>(text[i + j])) == std::tolower(static_cast<unsigned char>(needle[j]))) {
+      ++j;
+    }
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+// Statements that run alone in a DDL step, outside a group of DML: those
+// that commit implicitly, those that end or open a transaction themselves,
+// and those that run other statements (which may commit: a CALL of a
+// procedure doing ALTER TABLE).
+bool RunsAlone(const SqlStatement& statement) {
+  if (statement.kind == SqlStatement::Kind::kUse) return false;
+  if (CausesImplicitCommit(statement.text)) return true;
+  const std::string kw = FirstKeyword(statement.text);
+  if (kw == "COMMIT" || kw == "ROLLBACK" || kw == "XA" || kw == "SAVEPOINT" || kw == "RELEASE" ||
+      kw == "CALL" || kw == "EXECUTE" || kw == "BEGIN" || kw == "START" || kw == "LOCK" || kw == "UNLOCK") {
+    return true;
+  }
+  return kw == "SET" && ContainsNoCase(statement.text, "autocommit");
+}
+
+// A statement skipped on resume that is run again: it only sets the
+// session's state (USE, or SET of session or user variables).
+bool ReplaysOnResume(const SqlStatement& statement) {
+  if (statement.kind == SqlStatement::Kind::kUse) return true;
+  size_t after = 0;
+  if (FirstKeyword(statement.text, &after) != "SET") return false;
+  for (const char* word : {"GLOBAL", "PASSWORD", "ROLE", "AUTOCOMMIT", "TRANSACTION", "STATEMENT", "SELECT"}) {
+    if (ContainsNoCase(statement.text, word)) return false;
+  }
+  return true;
+}
+
+// The statements of a SQL step: the client dialect splits as it executes,
+// following the session's NO_BACKSLASH_ESCAPES and ANSI_QUOTES; the
+// ScriptRunner dialect does not read quotes and splits up front.
+class StatementSource {
+ public:
+  StatementSource(const Step& step, std::string source_name) {
+    if (step.kind != StepKind::kSql) return;
+    if (step.dialect == SqlDialect::kScriptRunner) {
+      auto split = SplitScriptRunner(step.sql, source_name);
+      if (split.ok()) {
+        fixed_ = std::move(split).value();
+      } else {
+        error_ = split.status();
+      }
+      estimated_ = static_cast<int32_t>(fixed_.size());
+    } else {
+      // The count with the default modes: exact unless the script changes
+      // sql_mode in a way that moves a boundary; the row is corrected at
+      // the end when it differs.
+      auto split = SplitSql(step.sql, source_name);
+      estimated_ = split.ok() ? static_cast<int32_t>(split->size()) : 0;
+      splitter_.emplace(step.sql, std::move(source_name));
+    }
+  }
+
+  Result<std::optional<SqlStatement>> Next() {
+    if (!error_.ok()) return error_;
+    if (splitter_.has_value()) return splitter_->Next();
+    if (next_ >= fixed_.size()) return std::optional<SqlStatement>();
+    return std::optional<SqlStatement>(fixed_[next_++]);
+  }
+
+  void Follow(const SessionFlags& flags) {
+    if (!splitter_.has_value()) return;
+    splitter_->SetNoBackslashEscapes(flags.no_backslash_escapes);
+    splitter_->SetAnsiQuotes(flags.ansi_quotes);
+  }
+
+  int32_t estimated() const { return estimated_; }
+
+ private:
+  std::optional<SqlSplitter> splitter_;
+  std::vector<SqlStatement> fixed_;
+  size_t next_ = 0;
+  Status error_;
+  int32_t estimated_ = 0;
+};
+
 class StepRunner {
  public:
-  StepRunner(Connection& conn, Changelog& changelog, const std::string& run_id,
+  StepRunner(Connection& conn, Changelog& changelog, const std::string& target_db, const std::string& run_id,
              ExecutionObserver* observer)
-      : conn_(conn), changelog_(changelog), run_id_(run_id), observer_(observer) {}
+      : conn_(conn), changelog_(changelog), target_db_(target_db), run_id_(run_id), observer_(observer) {}
 
   Status Run(const PlannedStep& planned) {
     const Step& step = *planned.step;
-    std::vector<SqlStatement> statements;
-    if (step.kind == StepKind::kSql) {
-      CHIMP_ASSIGN_OR_RETURN(statements, SplitSql(step.sql, SourceName(planned)));
-    }
-    if (observer_ != nullptr) observer_->OnStepStart(planned, static_cast<int32_t>(statements.size()));
+    TEST_CrashPoint("step-start");
+    if (planned.pending_fingerprint == kPendingUnknown) return UncertainStatement(planned);
+    StatementSource source(step, SourceName(planned));
+    const int32_t count = source.estimated();
+    if (observer_ != nullptr) observer_->OnStepStart(planned, count);
     const auto started = std::chrono::steady_clock::now();
 
     StepOutcome outcome;
-    if (step.kind == StepKind::kCheck) {
-      outcome = RunAutocommit(planned, statements);
+    if (Status entered = EnterStep(planned); !entered.ok()) {
+      outcome.status = entered.code() == StatusCode::kUnavailable
+                           ? entered
+                           : Status::StepFailed(StepWhere(planned) + " failed before its first statement: " +
+                                                entered.message());
+      if (outcome.status.code() != StatusCode::kUnavailable) RecordFailure(planned, count, 0, outcome);
+    } else if (step.kind == StepKind::kCheck) {
+      outcome = RunAutocommit(planned, count);
     } else if (step.has_ddl) {
-      outcome = RunStatementByStatement(planned, statements);
+      outcome = RunStatementByStatement(planned, source, count);
     } else {
-      outcome = RunInTransaction(planned, statements);
+      outcome = RunInTransaction(planned, source, count);
     }
 
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -72,6 +200,102 @@ class StepRunner {
     const Step& step = *planned.step;
     if (!step.source.empty()) return step.source;
     return "step '" + step.id + "'";
+  }
+
+  // The last attempt died while a statement ran whose effect chimp cannot
+  // see (pre-image "unknown"): only the operator can say whether it took
+  // effect. No row is written; the interrupted attempt keeps the pre-image.
+  static Status UncertainStatement(const PlannedStep& planned) {
+    const Step& step = *planned.step;
+    std::string what;
+    if (step.kind == StepKind::kNative) {
+      what = "the native step was interrupted while it ran; it is not declared IDEMPOTENT and may have changed "
+             "the schema in part. Check what the step changes (plugin '" +
+             planned.edge->plugin->file + "', " + step.description + ")";
+    } else {
+      std::string text = "?";
+      int32_t line = 0;
+      auto split = step.dialect == SqlDialect::kScriptRunner ? SplitScriptRunner(step.sql, SourceName(planned))
+                                                              : SplitSql(step.sql, SourceName(planned));
+      if (split.ok() && planned.resume_from >= 0 && static_cast<size_t>(planned.resume_from) < split->size()) {
+        text = Shorten((*split)[static_cast<size_t>(planned.resume_from)].text);
+        line = (*split)[static_cast<size_t>(planned.resume_from)].first_line;
+      }
+      what = "the last attempt was interrupted while statement " + std::to_string(planned.resume_from + 1) + " (" +
+             SourceName(planned) + ", line " + std::to_string(line) + ": " + text +
+             ") ran, and chimp cannot tell from the schema whether it took effect. Check whether its change is "
+             "in the database";
+    }
+    return Status::FailedPrecondition(
+        StepWhere(planned) + ": " + what + "; then run `chimp repair --statement-done " + step.id +
+        "` if it took effect or `chimp repair --statement-not-done " + step.id +
+        "` if it did not, and migrate again (doc/recovery.md)");
+  }
+
+  // The pre-image of a statement that runs alone, recorded before it is
+  // sent (doc/recovery.md).
+  Result<std::string> PreImage(const SqlStatement& statement) {
+    const std::string kw = FirstKeyword(statement.text);
+    // Transaction control, LOCK and SET change no schema object: running
+    // them again on the fresh session is what a resume needs anyway.
+    if (kw == "COMMIT" || kw == "ROLLBACK" || kw == "BEGIN" || kw == "START" || kw == "SAVEPOINT" ||
+        kw == "RELEASE" || kw == "LOCK" || kw == "UNLOCK" || kw == "SET") {
+      return std::string(kPendingIdempotent);
+    }
+    const internal::DdlShape shape = internal::ParseDdl(statement.text);
+    if (shape.probeable) return internal::ProbeFingerprint(conn_, shape);
+    return std::string(shape.idempotent ? kPendingIdempotent : kPendingUnknown);
+  }
+
+  static std::string StepWhere(const PlannedStep& planned) {
+    return "step '" + planned.step->id + "' (plugin '" + planned.edge->plugin->file + "', " +
+           (planned.repeatable ? std::string("repeatable, ") + RepeatableWhenName(planned.when) + " the path"
+                               : "edge " + planned.edge->Name()) +
+           ")";
+  }
+
+  // Every step starts from a fresh session state: the session is reset
+  // (as a new connection), the step's database selected, then the plugin's
+  // and the step's session statements run.
+  Status EnterStep(const PlannedStep& planned) {
+    const Step& step = *planned.step;
+    CHIMP_RETURN_IF_ERROR(conn_.ResetSession().WithContext("resetting the session"));
+    const std::string db = step.database.has_value() ? *step.database : target_db_;
+    if (db.empty()) {
+      CHIMP_RETURN_IF_ERROR(LeaveDatabase());
+    } else {
+      Status used = conn_.Execute("USE " + Connection::QuoteIdentifier(db)).status();
+      if (!used.ok()) {
+        // A database that does not exist (yet): the step runs without one,
+        // as a client started with a missing database would not.
+        if (used.message().find("error 1049 ") == std::string::npos) return used;
+        CHIMP_RETURN_IF_ERROR(LeaveDatabase());
+      }
+    }
+    CHIMP_RETURN_IF_ERROR(RunSessionSql(planned.edge->plugin->session_sql, "plugin session_sql"));
+    return RunSessionSql(step.session_sql, "step session_sql");
+  }
+
+  // MariaDB has no "USE nothing": select a scratch database and drop it,
+  // which leaves the session without a default database.
+  Status LeaveDatabase() {
+    const std::string scratch = Connection::QuoteIdentifier("chimp_nodb_" + std::to_string(conn_.ThreadId()));
+    CHIMP_RETURN_IF_ERROR(conn_.Execute("CREATE DATABASE IF NOT EXISTS " + scratch).status());
+    CHIMP_RETURN_IF_ERROR(conn_.Execute("USE " + scratch).status());
+    return conn_.Execute("DROP DATABASE " + scratch).status();
+  }
+
+  Status RunSessionSql(const std::string& sql, const char* what) {
+    if (sql.empty()) return Status::Ok();
+    SqlSplitter splitter(sql, what);
+    for (;;) {
+      CHIMP_ASSIGN_OR_RETURN(std::optional<SqlStatement> statement, splitter.Next());
+      if (!statement.has_value()) return Status::Ok();
+      CHIMP_RETURN_IF_ERROR(conn_.Execute(statement->text).status().WithContext(what));
+      const SessionFlags flags = conn_.Flags();
+      splitter.SetNoBackslashEscapes(flags.no_backslash_escapes);
+      splitter.SetAnsiQuotes(flags.ansi_quotes);
+    }
   }
 
   ChangelogEntry NewEntry(const PlannedStep& planned, int32_t statement_count) const {
@@ -93,20 +317,21 @@ class StepRunner {
     e.status = StepStatus::kRunning;
     e.statement_index = planned.resume_from;
     e.statement_count = statement_count;
+    // Carried over so that a crash before the pending statement is decided
+    // leaves the same question for the next attempt.
+    e.pending_fingerprint = planned.pending_fingerprint;
+    if (step.kind == StepKind::kNative && step.has_ddl && !step.idempotent) e.pending_fingerprint = kPendingUnknown;
     e.engine_version = EngineVersion();
     return e;
   }
 
-  Status StepError(const PlannedStep& planned, const Status& cause, int32_t index,
-                   const std::vector<SqlStatement>& statements) const {
-    const Step& step = *planned.step;
-    std::string where = "step '" + step.id + "' (plugin '" + planned.edge->plugin->file + "', edge " +
-                        planned.edge->Name() + ")";
-    if (!statements.empty() && index < static_cast<int32_t>(statements.size())) {
-      const SqlStatement& s = statements[index];
+  Status StepError(const PlannedStep& planned, const Status& cause, int32_t index, int32_t count,
+                   const SqlStatement* s) const {
+    std::string where = StepWhere(planned);
+    if (s != nullptr) {
       where += " failed at statement " + std::to_string(index + 1) + " of " +
-               std::to_string(statements.size()) + " (" + SourceName(planned) + ", line " +
-               std::to_string(s.first_line) + ": " + Shorten(s.text) + ")";
+               (count > index ? std::to_string(count) : std::string("?")) + " (" + SourceName(planned) +
+               ", line " + std::to_string(s->first_line) + ": " + Shorten(s->text) + ")";
     } else {
       where += " failed";
     }
@@ -114,91 +339,253 @@ class StepRunner {
     return Status::StepFailed(where + ": " + cause.message());
   }
 
-  // Runs statement `index`, collecting warnings into `outcome`.
+  // Runs statement `index`, collecting warnings into `outcome`; a warning
+  // fails the statement when the step declares warnings fatal.
   Status Execute(const PlannedStep& planned, const SqlStatement& statement, int32_t index,
                  StepOutcome* outcome) {
     if (observer_ != nullptr) observer_->OnStatement(planned, index, statement.text);
+    TEST_CrashPoint("before-statement");
     CHIMP_ASSIGN_OR_RETURN(ExecInfo info, conn_.Execute(statement.text));
-    if (info.warning_count > 0) {
-      outcome->warning_count += static_cast<int32_t>(info.warning_count);
-      size_t kept = 0;
-      for (char c : outcome->warnings) kept += c == '\n' ? 1 : 0;
-      if (kept < kWarningsKept) {
-        CHIMP_ASSIGN_OR_RETURN(auto texts, conn_.Warnings(kWarningsKept - kept));
-        for (const std::string& text : texts) {
-          outcome->warnings += "statement " + std::to_string(index + 1) + ": " + text + "\n";
-        }
+    TEST_CrashPoint("after-statement");
+    if (info.warning_count == 0) return Status::Ok();
+    outcome->warning_count += static_cast<int32_t>(info.warning_count);
+    size_t kept = 0;
+    for (char c : outcome->warnings) kept += c == '\n' ? 1 : 0;
+    std::vector<std::string> texts;
+    if (kept < kWarningsKept || planned.step->warnings_fatal) {
+      CHIMP_ASSIGN_OR_RETURN(texts, conn_.Warnings(std::max<size_t>(kWarningsKept - std::min(kept, kWarningsKept), 1)));
+      for (size_t i = 0; i < texts.size() && kept + i < kWarningsKept; ++i) {
+        outcome->warnings += "statement " + std::to_string(index + 1) + ": " + texts[i] + "\n";
       }
+    }
+    if (planned.step->warnings_fatal) {
+      std::string first = texts.empty() ? std::string() : ": " + texts.front();
+      return Status::StepFailed(std::to_string(info.warning_count) +
+                                " warning(s) or note(s), and the step declares warnings fatal" + first);
     }
     return Status::Ok();
   }
 
-  // The step's work: the statements from `first`, or the native function.
-  // `after_each` runs after each statement (the DDL path records progress).
-  Status DoWork(const PlannedStep& planned, const std::vector<SqlStatement>& statements,
-                int32_t first, StepOutcome* outcome,
-                const std::function<Status(int32_t done)>& after_each) {
+  // Runs a native step.
+  Status RunNative(const PlannedStep& planned) {
     const Step& step = *planned.step;
-    if (step.kind == StepKind::kNative) {
-      Status s = RunNativeStep(step, *planned.edge, conn_);
-      if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
-      return Status::Ok();
-    }
-    outcome->statements_done = first;
-    for (int32_t i = first; i < static_cast<int32_t>(statements.size()); ++i) {
-      Status s = Execute(planned, statements[i], i, outcome);
-      if (!s.ok()) return StepError(planned, s, i, statements);
-      outcome->statements_done = i + 1;
-      if (after_each) CHIMP_RETURN_IF_ERROR(after_each(i + 1));
-    }
+    Status s = RunNativeStep(step, *planned.edge, conn_);
+    if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
     return Status::Ok();
+  }
+
+  // Corrects the row's statement_count when the split while executing
+  // found another number than the split up front (sql_mode changes).
+  void FixCount(int64_t row, int32_t estimated, const StepOutcome& outcome) {
+    if (!outcome.status.ok() || outcome.statements_seen == estimated) return;
+    const Value params[] = {Value::Int(outcome.statements_seen), Value::Int(row)};
+    (void)conn_.Execute("UPDATE " + changelog_.ChangelogTable() + " SET statement_count = ? WHERE id = ?", params);
   }
 
   // No DDL: the statements and the changelog row commit together, or
   // neither does; a failure is recorded afterwards, outside the rollback.
-  StepOutcome RunInTransaction(const PlannedStep& planned,
-                               const std::vector<SqlStatement>& statements) {
+  StepOutcome RunInTransaction(const PlannedStep& planned, StatementSource& source, int32_t count) {
     StepOutcome outcome;
-    const int32_t count = static_cast<int32_t>(statements.size());
+    int64_t row = 0;
     outcome.status = [&]() -> Status {
       CHIMP_RETURN_IF_ERROR(conn_.Begin());
-      CHIMP_ASSIGN_OR_RETURN(int64_t row, changelog_.Insert(NewEntry(planned, count)));
-      CHIMP_RETURN_IF_ERROR(DoWork(planned, statements, 0, &outcome, {}));
-      CHIMP_RETURN_IF_ERROR(changelog_.Finish(row, StepStatus::kSuccess, outcome.statements_done,
-                                              "", outcome.warning_count, outcome.warnings));
-      return conn_.Commit();
+      CHIMP_ASSIGN_OR_RETURN(row, changelog_.Insert(NewEntry(planned, count)));
+      if (planned.step->kind == StepKind::kNative) {
+        CHIMP_RETURN_IF_ERROR(RunNative(planned));
+      } else {
+        for (int32_t i = 0;; ++i) {
+          auto next = source.Next();
+          if (!next.ok()) return StepError(planned, next.status(), i, count, nullptr);
+          if (!next->has_value()) break;
+          const SqlStatement& statement = **next;
+          outcome.statements_seen = i + 1;
+          Status s = Execute(planned, statement, i, &outcome);
+          if (!s.ok()) return StepError(planned, s, i, count, &statement);
+          outcome.statements_done = i + 1;
+          source.Follow(conn_.Flags());
+        }
+      }
+      CHIMP_RETURN_IF_ERROR(changelog_.Finish(row, StepStatus::kSuccess, outcome.statements_done, "",
+                                              outcome.warning_count, outcome.warnings));
+      TEST_CrashPoint("before-commit");
+      CHIMP_RETURN_IF_ERROR(conn_.Commit());
+      TEST_CrashPoint("after-commit");
+      return Status::Ok();
     }();
     if (!outcome.status.ok()) {
       (void)conn_.Rollback();
       RecordFailure(planned, count, /*statements_done=*/0, outcome);
+    } else {
+      FixCount(row, count, outcome);
     }
     return outcome;
   }
 
-  // DDL: the row is written `running` first and advanced after each
-  // statement, so a failure or a crash says exactly where it stopped.
-  StepOutcome RunStatementByStatement(const PlannedStep& planned,
-                                      const std::vector<SqlStatement>& statements) {
+  // DDL: the row is written `running` first. A statement that runs alone
+  // (RunsAlone: DDL, CALL, ...) is followed by its own statement-index
+  // update; consecutive other statements run in one transaction that ends
+  // with the index update, committed before the next lone statement. A
+  // failure inside such a group rolls the group back, and the index points
+  // at its first statement: every statement counts exactly once.
+  StepOutcome RunStatementByStatement(const PlannedStep& planned, StatementSource& source, int32_t count) {
     StepOutcome outcome;
-    const int32_t count = static_cast<int32_t>(statements.size());
     auto row = changelog_.Insert(NewEntry(planned, count));
     if (!row.ok()) {
       outcome.status = row.status();
       return outcome;
     }
     const int64_t id = *row;
-    outcome.status = DoWork(planned, statements, planned.resume_from, &outcome,
-                            [&](int32_t done) { return changelog_.SetStatementIndex(id, done); });
-    if (planned.step->kind == StepKind::kNative && outcome.status.ok()) outcome.statements_done = 0;
+    if (planned.step->kind == StepKind::kNative) {
+      outcome.status = RunNative(planned);
+    } else {
+      outcome.status = RunGrouped(planned, source, count, id, &outcome);
+    }
     Status finish = changelog_.Finish(id, outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed,
                                       outcome.statements_done, outcome.status.message(),
                                       outcome.warning_count, outcome.warnings);
     if (outcome.status.ok()) outcome.status = finish;
+    FixCount(id, count, outcome);
     return outcome;
   }
 
+  Status RunGrouped(const PlannedStep& planned, StatementSource& source, int32_t count, int64_t id,
+                    StepOutcome* outcome) {
+    bool in_group = false;
+    int32_t group_start = 0;
+    outcome->statements_done = planned.resume_from;
+    auto fail_group = [&]() {
+      if (!in_group) return;
+      (void)conn_.Rollback();
+      in_group = false;
+      outcome->statements_done = group_start;
+    };
+    // Ends the group at `done`; `pending` is the pre-image of statement
+    // `done` when a lone statement follows, written in the same update.
+    auto end_group = [&](int32_t done, const std::string& pending) -> Status {
+      Status s = pending.empty() ? changelog_.SetStatementIndex(id, done) : changelog_.SetPending(id, done, pending);
+      if (s.ok()) {
+        TEST_CrashPoint("before-commit");
+        s = conn_.Commit();
+        if (s.ok()) TEST_CrashPoint("after-commit");
+      }
+      if (!s.ok()) {
+        fail_group();
+        return s;
+      }
+      in_group = false;
+      outcome->statements_done = done;
+      return Status::Ok();
+    };
+    // Between LOCK TABLES and UNLOCK TABLES the session can write no other
+    // table (the changelog) and must not open a transaction (that would
+    // unlock): statements run one by one, and the index is written after
+    // UNLOCK TABLES. A failure in between leaves the index at LOCK TABLES.
+    bool tables_locked = false;
+    auto unlock_after_failure = [&]() {
+      if (tables_locked) (void)conn_.Execute("UNLOCK TABLES");
+      tables_locked = false;
+    };
+    int32_t i = 0;
+    for (;; ++i) {
+      auto next = source.Next();
+      if (!next.ok()) {
+        unlock_after_failure();
+        fail_group();
+        return StepError(planned, next.status(), i, count, nullptr);
+      }
+      if (!next->has_value()) break;
+      const SqlStatement& statement = **next;
+      outcome->statements_seen = i + 1;
+      if (i < planned.resume_from) {
+        // Done by an earlier attempt, in another session: replay only what
+        // set this session's state (USE, SET sql_mode, SET @v), which the
+        // rest of the script may rely on and the splitter follows.
+        if (ReplaysOnResume(statement)) {
+          Status s = conn_.Execute(statement.text).status();
+          if (!s.ok()) return StepError(planned, s, i, count, &statement);
+          source.Follow(conn_.Flags());
+        }
+        continue;
+      }
+      if (i == planned.resume_from && !planned.pending_fingerprint.empty() &&
+          planned.pending_fingerprint.rfind("sha256:", 0) == 0) {
+        // The last attempt died with this statement in flight: the objects
+        // it names tell whether it took effect.
+        auto now = PreImage(statement);
+        if (!now.ok()) return StepError(planned, now.status(), i, count, &statement);
+        if (*now != planned.pending_fingerprint) {
+          CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i + 1));
+          TEST_CrashPoint("after-index");
+          outcome->statements_done = i + 1;
+          source.Follow(conn_.Flags());
+          continue;
+        }
+      }
+      if (RunsAlone(statement) || tables_locked) {
+        if (!tables_locked) {
+          auto pre = PreImage(statement);
+          if (!pre.ok()) {
+            fail_group();
+            return StepError(planned, pre.status(), i, count, &statement);
+          }
+          if (in_group) {
+            CHIMP_RETURN_IF_ERROR(end_group(i, *pre));
+          } else {
+            CHIMP_RETURN_IF_ERROR(changelog_.SetPending(id, i, *pre));
+          }
+          TEST_CrashPoint("after-index");
+          outcome->statements_done = i;
+        }
+        Status s = Execute(planned, statement, i, outcome);
+        if (!s.ok()) {
+          unlock_after_failure();
+          return StepError(planned, s, i, count, &statement);
+        }
+        source.Follow(conn_.Flags());
+        const std::string kw = FirstKeyword(statement.text);
+        if (kw == "LOCK") tables_locked = true;
+        if (kw == "UNLOCK") tables_locked = false;
+        if (!tables_locked) {
+          CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i + 1));
+          TEST_CrashPoint("after-index");
+          outcome->statements_done = i + 1;
+        }
+        continue;
+      }
+      if (!in_group) {
+        CHIMP_RETURN_IF_ERROR(conn_.Begin());
+        in_group = true;
+        group_start = i;
+      }
+      Status s = Execute(planned, statement, i, outcome);
+      if (!s.ok()) {
+        fail_group();
+        return StepError(planned, s, i, count, &statement);
+      }
+      const SessionFlags flags = conn_.Flags();
+      source.Follow(flags);
+      if (!flags.in_transaction) {
+        // Something committed that RunsAlone did not foresee: what ran is
+        // permanent, so the index must say so at once.
+        in_group = false;
+        CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i + 1));
+        TEST_CrashPoint("after-index");
+        outcome->statements_done = i + 1;
+      }
+    }
+    if (in_group) CHIMP_RETURN_IF_ERROR(end_group(i, ""));
+    if (tables_locked) {
+      // The script ended with its tables locked; the client would keep
+      // them until it disconnects.
+      CHIMP_RETURN_IF_ERROR(conn_.Execute("UNLOCK TABLES").status());
+      CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i));
+    }
+    outcome->statements_done = i;
+    return Status::Ok();
+  }
+
   // Checks change nothing: run them, then record the verdict.
-  StepOutcome RunAutocommit(const PlannedStep& planned, const std::vector<SqlStatement>& statements) {
+  StepOutcome RunAutocommit(const PlannedStep& planned, int32_t count) {
     StepOutcome outcome;
     const Step& step = *planned.step;
     if (step.run != nullptr) {
@@ -207,7 +594,7 @@ class StepRunner {
       outcome.status = RunCheckQuery(planned);
     }
     if (!outcome.status.ok()) {
-      RecordFailure(planned, static_cast<int32_t>(statements.size()), 0, outcome);
+      RecordFailure(planned, count, 0, outcome);
       return outcome;
     }
     auto row = changelog_.Insert(NewEntry(planned, 0));
@@ -262,6 +649,7 @@ class StepRunner {
 
   Connection& conn_;
   Changelog& changelog_;
+  const std::string& target_db_;
   const std::string& run_id_;
   ExecutionObserver* observer_;
 };
@@ -272,14 +660,6 @@ Result<bool> DatabaseExists(Connection& conn, const std::string& name) {
                                          "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
                                          params));
   return found.has_value() && found->ToString() != "0";
-}
-
-// Every step starts in the target database, whatever the previous step did
-// with USE.
-Status EnterTargetDatabase(Connection& conn, const std::string& target_db) {
-  CHIMP_ASSIGN_OR_RETURN(bool exists, DatabaseExists(conn, target_db));
-  if (!exists) return Status::Ok();
-  return conn.Execute("USE " + Connection::QuoteIdentifier(target_db)).status();
 }
 
 }  // namespace
@@ -317,27 +697,41 @@ Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changel
                               .WithContext("creating the target database '" + target_db + "'"));
   }
 
-  StepRunner runner(conn, changelog, run_id, observer);
-  auto run_steps_of = [&](const Edge* edge) -> Status {
+  StepRunner runner(conn, changelog, target_db, run_id, observer);
+  auto run = [&](const PlannedStep& planned) -> Status {
+    CHIMP_RETURN_IF_ERROR(runner.Run(planned));
+    ++summary.steps_run;
+    return Status::Ok();
+  };
+  auto run_repeatables = [&](RepeatableWhen when) -> Status {
     for (const PlannedStep& planned : plan.steps) {
-      if (edge != nullptr && planned.edge != edge) continue;
-      CHIMP_RETURN_IF_ERROR(EnterTargetDatabase(conn, target_db));
-      CHIMP_RETURN_IF_ERROR(runner.Run(planned));
-      ++summary.steps_run;
+      if (planned.repeatable && planned.when == when) CHIMP_RETURN_IF_ERROR(run(planned));
     }
     return Status::Ok();
   };
 
   if (plan.phase == Phase::kCleanup) {
-    CHIMP_RETURN_IF_ERROR(run_steps_of(nullptr));
+    for (const PlannedStep& planned : plan.steps) CHIMP_RETURN_IF_ERROR(run(planned));
     return summary;
   }
+  // Before-repeatables run before the first upgrade edge: after a base
+  // edge, which creates what they need (planner.hpp).
+  bool before_done = false;
   for (const Edge* edge : plan.path) {
-    CHIMP_RETURN_IF_ERROR(run_steps_of(edge));
+    if (!before_done && !edge->from.empty()) {
+      CHIMP_RETURN_IF_ERROR(run_repeatables(RepeatableWhen::kBefore));
+      before_done = true;
+    }
+    for (const PlannedStep& planned : plan.steps) {
+      if (!planned.repeatable && planned.edge == edge) CHIMP_RETURN_IF_ERROR(run(planned));
+    }
+    TEST_CrashPoint("before-version");
     CHIMP_RETURN_IF_ERROR(changelog.SetVersion(edge->to, run_id));
     summary.reached = edge->to;
     if (observer != nullptr) observer->OnVersion(edge->to);
   }
+  if (!before_done) CHIMP_RETURN_IF_ERROR(run_repeatables(RepeatableWhen::kBefore));
+  CHIMP_RETURN_IF_ERROR(run_repeatables(RepeatableWhen::kAfter));
   return summary;
 }
 

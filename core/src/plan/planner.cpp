@@ -67,16 +67,21 @@ std::pair<int, int> ExpandProgress(const Edge& edge,
 PlannedStep PlanStep(const Edge& edge, const Step& step,
                      const std::map<std::string, StepHistory, std::less<>>& history,
                      std::vector<std::string>* notes) {
-  PlannedStep planned{&edge, &step, 0, 0};
+  PlannedStep planned;
+  planned.edge = &edge;
+  planned.step = &step;
   auto it = history.find(step.id);
   if (it == history.end()) return planned;
   const StepHistory& h = it->second;
   planned.previous_attempts = h.unsuccessful;
   // Only a step that runs statement by statement leaves work behind; a
   // transactional step rolled back entirely and starts over.
-  if (step.has_ddl && h.last != nullptr && h.last->status != StepStatus::kSuccess &&
-      h.last->statement_index > 0) {
+  // An IDEMPOTENT step (typed operations: guarded SQL relying on session
+  // variables set by its first statements) starts over instead.
+  if (step.has_ddl && !step.idempotent && h.last != nullptr && h.last->status != StepStatus::kSuccess &&
+      (h.last->statement_index > 0 || !h.last->pending_fingerprint.empty())) {
     planned.resume_from = h.last->statement_index;
+    planned.pending_fingerprint = h.last->pending_fingerprint;
     notes->push_back("step '" + step.id + "': resuming after statement " +
                      std::to_string(h.last->statement_index) + " (attempt " +
                      std::to_string(h.unsuccessful + 1) + "; the last one " +
@@ -86,6 +91,50 @@ PlannedStep PlanStep(const Edge& edge, const Step& step,
                      std::to_string(h.unsuccessful + 1) + ")");
   }
   return planned;
+}
+
+// Whether `r` runs without a path: never succeeded, or changed since.
+const char* RepeatablePending(const Repeatable& r,
+                              const std::map<std::string, StepHistory, std::less<>>& history) {
+  auto it = history.find(r.step.id);
+  if (it == history.end() || it->second.applied == nullptr) return "new";
+  if (it->second.applied->checksum != r.step.checksum) return "changed";
+  return nullptr;
+}
+
+// A repeatable belongs to its plugin's release: it describes objects as
+// that version has them (CloudStack's views are 4.22's), so it runs only on
+// a plan whose target is at or above the plugin's own version.
+bool RepeatableApplies(const LoadedPlugin& plugin, const Version& target) {
+  auto version = Version::Parse(plugin.info->version, "plugin version");
+  return !version.ok() || !(target < *version);
+}
+
+void PlanRepeatables(const Catalog& catalog, RepeatableWhen when, bool path_runs,
+                     const std::map<std::string, StepHistory, std::less<>>& history, Plan* plan) {
+  for (const LoadedPlugin& plugin : catalog.plugins()) {
+    if (!RepeatableApplies(plugin, plan->target)) continue;
+    for (const Repeatable& r : plugin.repeatables) {
+      if (r.when != when) continue;
+      const char* pending = RepeatablePending(r, history);
+      if (pending == nullptr && !path_runs) continue;
+      std::vector<std::string> ignored;
+      PlannedStep planned = PlanStep(*r.edge, r.step, history, &ignored);
+      auto it = history.find(r.step.id);
+      const ChangelogEntry* last = it != history.end() ? it->second.last : nullptr;
+      const bool resumes = planned.resume_from > 0 || !planned.pending_fingerprint.empty();
+      if (resumes && last != nullptr && last->checksum == r.step.checksum) {
+        plan->notes.insert(plan->notes.end(), ignored.begin(), ignored.end());
+      } else {
+        planned.resume_from = 0;
+        planned.pending_fingerprint.clear();
+      }
+      planned.repeatable = true;
+      planned.when = when;
+      planned.reason = pending != nullptr ? pending : "unchanged; the path runs";
+      plan->steps.push_back(planned);
+    }
+  }
 }
 
 Result<Plan> PlanCleanup(const Catalog& catalog, const ChangelogState& state,
@@ -179,14 +228,24 @@ Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
     CHIMP_ASSIGN_OR_RETURN(path, graph.ShortestPath(state.version, plan.target));
   }
 
+  std::vector<PlannedStep> path_steps;
   for (size_t index : path) {
     const Edge& edge = catalog.edge(index);
     plan.path.push_back(&edge);
     for (const Step& step : edge.steps) {
       if (step.phase != Phase::kExpand || IsApplied(history, step.id)) continue;
-      plan.steps.push_back(PlanStep(edge, step, history, &plan.notes));
+      path_steps.push_back(PlanStep(edge, step, history, &plan.notes));
     }
   }
+  // A base edge (from the empty version) creates what the before-ones
+  // need: they run after it, before the first upgrade edge.
+  size_t base_steps = 0;
+  while (base_steps < path_steps.size() && path_steps[base_steps].edge->from.empty()) ++base_steps;
+  const bool path_runs = !path_steps.empty();
+  plan.steps.insert(plan.steps.end(), path_steps.begin(), path_steps.begin() + base_steps);
+  PlanRepeatables(catalog, RepeatableWhen::kBefore, path_runs, history, &plan);
+  plan.steps.insert(plan.steps.end(), path_steps.begin() + base_steps, path_steps.end());
+  PlanRepeatables(catalog, RepeatableWhen::kAfter, path_runs, history, &plan);
   return plan;
 }
 

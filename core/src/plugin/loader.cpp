@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 
 #include <boost/dll/shared_library.hpp>
+#include <cctype>
 #include <cstdio>
+#include <optional>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -135,6 +137,42 @@ std::string Hex(const unsigned char* data, size_t size) {
   return out;
 }
 
+// ---- SQL split at load time ----
+
+bool ContainsUpper(std::string_view upper_text, std::string_view word) {
+  return upper_text.find(word) != std::string_view::npos;
+}
+
+// Splits like the executor, which follows the session's sql_mode as it
+// runs: here, without a server, a "SET [SESSION] sql_mode = '<literal>'"
+// statement sets NO_BACKSLASH_ESCAPES and ANSI_QUOTES from its literal
+// (ANSI implies ANSI_QUOTES; DEFAULT clears both). A mode computed at run
+// time (CONCAT(...)) is not followed; the executor still is exact.
+Result<std::vector<SqlStatement>> SplitFollowingLiteralModes(std::string_view sql, const std::string& source) {
+  SqlSplitter splitter(sql, source);
+  std::vector<SqlStatement> out;
+  for (;;) {
+    CHIMP_ASSIGN_OR_RETURN(std::optional<SqlStatement> statement, splitter.Next());
+    if (!statement.has_value()) return out;
+    std::string upper = statement->text;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const size_t start = upper.find_first_not_of(" \t\r\n");
+    if (start != std::string::npos && upper.compare(start, 4, "SET ") == 0 && ContainsUpper(upper, "SQL_MODE") &&
+        !ContainsUpper(upper, "GLOBAL") && (ContainsUpper(upper, "'") || ContainsUpper(upper, "DEFAULT"))) {
+      const size_t eq = upper.find('=');
+      const std::string_view value = eq == std::string::npos ? std::string_view() : std::string_view(upper).substr(eq);
+      const bool concat = ContainsUpper(value, "@@") || ContainsUpper(value, "(");
+      if (!concat) {
+        splitter.SetNoBackslashEscapes(ContainsUpper(upper, "NO_BACKSLASH_ESCAPES"));
+        splitter.SetAnsiQuotes(ContainsUpper(upper, "ANSI_QUOTES") || ContainsUpper(upper, "'ANSI'") ||
+                               ContainsUpper(upper, "'ANSI,") || ContainsUpper(upper, ",ANSI,") ||
+                               ContainsUpper(upper, ",ANSI'"));
+      }
+    }
+    out.push_back(std::move(*statement));
+  }
+}
+
 // ---- Descriptor copy and validation ----
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -178,7 +216,9 @@ class DescriptorCopier {
     }
     // Every 1.0 field is required; later minors append optional ones, read
     // with CHIMP_HAS_FIELD.
-    if (d->struct_size < sizeof(chimp_plugin)) return TooSmall(plugin_, "chimp_plugin", d->struct_size, sizeof(chimp_plugin));
+    if (d->struct_size < CHIMP_PLUGIN_SIZE_1_0) {
+      return TooSmall(plugin_, "chimp_plugin", d->struct_size, CHIMP_PLUGIN_SIZE_1_0);
+    }
     if (d->min_host_minor > CHIMP_ABI_MINOR) {
       return Error(plugin_ + " needs a host with ABI " + std::to_string(CHIMP_ABI_MAJOR) + "." +
                    std::to_string(d->min_host_minor) + " or later (min_host_minor); this host speaks ABI " +
@@ -200,11 +240,19 @@ class DescriptorCopier {
     info->version = d->version;
     if (auto v = Version::Parse(info->version, plugin_ + " version"); !v.ok()) return AsPluginError(v.status());
     info->description = Str(d->description);
+    if (CHIMP_HAS_FIELD(d, chimp_plugin, session_sql)) {
+      info->session_sql = Str(d->session_sql);
+      CHIMP_RETURN_IF_ERROR(CheckSessionSql(info->session_sql, plugin_ + " session_sql"));
+    }
+    if (CHIMP_HAS_FIELD(d, chimp_plugin, legacy_version_query)) {
+      info->legacy_version_query = Str(d->legacy_version_query);
+    }
 
     LoadedPlugin loaded;
     loaded.info = info;
-    if (d->edge_count == 0) return Error(plugin_ + " declares no edges");
-    if (d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
+    const bool has_repeatables = CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0;
+    if (d->edge_count == 0 && !has_repeatables) return Error(plugin_ + " declares no edges and no repeatable steps");
+    if (d->edge_count > 0 && d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
     for (uint32_t i = 0; i < d->edge_count; ++i) {
       CHIMP_ASSIGN_OR_RETURN(Edge edge, CopyEdge(d->edges[i], i + 1));
       edge.plugin = info;
@@ -215,6 +263,40 @@ class DescriptorCopier {
         }
       }
       loaded.edges.push_back(std::move(edge));
+    }
+    if (CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0) {
+      if (d->repeatables == nullptr) {
+        return Error(plugin_ + ": repeatables is NULL but repeatable_count is " +
+                     std::to_string(d->repeatable_count));
+      }
+      auto pseudo = std::make_shared<Edge>();
+      pseudo->description = "repeatable";
+      pseudo->plugin = info;
+      for (uint32_t i = 0; i < d->repeatable_count; ++i) {
+        const std::string name = "repeatable #" + std::to_string(i + 1);
+        CHIMP_ASSIGN_OR_RETURN(Step step, CopyStep(d->repeatables[i], plugin_ + " " + name));
+        const std::string where = plugin_ + " " + name + " '" + step.id + "'";
+        const uint32_t flags = d->repeatables[i]->flags;
+        const bool before = (flags & CHIMP_STEP_RUN_BEFORE) != 0;
+        const bool after = (flags & CHIMP_STEP_RUN_AFTER) != 0;
+        if (before == after) {
+          return Error(where + ": a repeatable step needs exactly one of CHIMP_STEP_RUN_BEFORE and "
+                       "CHIMP_STEP_RUN_AFTER (chimp::sdk::kRunBefore / kRunAfter)");
+        }
+        if (step.kind == StepKind::kCheck) return Error(where + ": a repeatable step cannot be a check");
+        if (step.phase != Phase::kExpand) return Error(where + ": a repeatable step runs in the expand phase");
+        auto [first, inserted] = step_ids_.emplace(step.id, name);
+        if (!inserted) {
+          return Error(plugin_ + ": step id '" + step.id + "' is declared twice (" + first->second + " and " +
+                       name + ")");
+        }
+        Repeatable r;
+        r.step = std::move(step);
+        r.when = before ? RepeatableWhen::kBefore : RepeatableWhen::kAfter;
+        r.plugin = info;
+        r.edge = pseudo;
+        loaded.repeatables.push_back(std::move(r));
+      }
     }
     return loaded;
   }
@@ -232,7 +314,7 @@ class DescriptorCopier {
     std::string edge_name = "edge #" + std::to_string(number);
     std::string where = plugin_ + " " + edge_name;
     if (d == nullptr) return Error(where + " is NULL");
-    if (d->struct_size < sizeof(chimp_edge)) return TooSmall(where, "chimp_edge", d->struct_size, sizeof(chimp_edge));
+    if (d->struct_size < CHIMP_EDGE_SIZE_1_0) return TooSmall(where, "chimp_edge", d->struct_size, CHIMP_EDGE_SIZE_1_0);
     Edge edge;
     const std::string from = Str(d->from_version);
     if (d->to_version == nullptr) return Error(where + ": to_version is missing");
@@ -254,6 +336,10 @@ class DescriptorCopier {
     for (uint32_t i = 0; i < d->step_count; ++i) {
       const std::string step_name = edge_name + " step #" + std::to_string(i + 1);
       CHIMP_ASSIGN_OR_RETURN(Step step, CopyStep(d->steps[i], plugin_ + " " + step_name));
+      if ((d->steps[i]->flags & (CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER)) != 0) {
+        return Error(plugin_ + " " + step_name + " '" + step.id +
+                     "': CHIMP_STEP_RUN_BEFORE / CHIMP_STEP_RUN_AFTER are for repeatable steps only");
+      }
       auto [first, inserted] = step_ids_.emplace(step.id, step_name);
       if (!inserted) {
         return Error(plugin_ + ": step id '" + step.id + "' is declared twice (" + first->second + " and " +
@@ -266,7 +352,7 @@ class DescriptorCopier {
 
   Result<Step> CopyStep(const chimp_step* d, std::string where) {
     if (d == nullptr) return Error(where + " is NULL");
-    if (d->struct_size < sizeof(chimp_step)) return TooSmall(where, "chimp_step", d->struct_size, sizeof(chimp_step));
+    if (d->struct_size < CHIMP_STEP_SIZE_1_0) return TooSmall(where, "chimp_step", d->struct_size, CHIMP_STEP_SIZE_1_0);
     Step step;
     if (d->id == nullptr) return Error(where + ": id is missing");
     step.id = d->id;
@@ -285,7 +371,8 @@ class DescriptorCopier {
       case CHIMP_PHASE_CLEANUP: step.phase = Phase::kCleanup; break;
       default: return Error(where + ": unknown phase " + std::to_string(d->phase));
     }
-    constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT;
+    constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT | CHIMP_STEP_WARNINGS_FATAL |
+                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER;
     // A plugin built for a later minor may set flags this host does not know
     // yet (it stated it runs on this host); from anyone else they are garbage.
     if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
@@ -295,6 +382,19 @@ class DescriptorCopier {
     }
     step.has_ddl = (d->flags & CHIMP_STEP_HAS_DDL) != 0;
     step.idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
+    step.warnings_fatal = (d->flags & CHIMP_STEP_WARNINGS_FATAL) != 0;
+    if (CHIMP_HAS_FIELD(d, chimp_step, dialect)) {
+      switch (d->dialect) {
+        case CHIMP_DIALECT_CLIENT: step.dialect = SqlDialect::kClient; break;
+        case CHIMP_DIALECT_SCRIPT_RUNNER: step.dialect = SqlDialect::kScriptRunner; break;
+        default: return Error(where + ": unknown dialect " + std::to_string(d->dialect));
+      }
+    }
+    if (CHIMP_HAS_FIELD(d, chimp_step, database) && d->database != nullptr) step.database = std::string(d->database);
+    if (CHIMP_HAS_FIELD(d, chimp_step, session_sql)) {
+      step.session_sql = Str(d->session_sql);
+      CHIMP_RETURN_IF_ERROR(CheckSessionSql(step.session_sql, where + " session_sql"));
+    }
 
     const bool has_sql = d->sql != nullptr;
     const bool has_run = d->run != nullptr;
@@ -338,7 +438,10 @@ class DescriptorCopier {
   // SQL step whose statements commit implicitly declares HAS_DDL (the
   // executor runs it in one transaction otherwise, which DDL would break).
   static Status CheckSql(const Step& step, const std::string& where) {
-    auto statements = SplitSql(step.sql, step.source.empty() ? "sql" : step.source);
+    const std::string source = step.source.empty() ? "sql" : step.source;
+    auto statements = step.kind == StepKind::kSql && step.dialect == SqlDialect::kScriptRunner
+                          ? SplitScriptRunner(step.sql, source)
+                          : SplitFollowingLiteralModes(step.sql, source);
     if (!statements.ok()) return Error(where + ": " + statements.status().message());
     if (statements->empty()) return Error(where + ": sql has no statement");
     if (step.kind == StepKind::kCheck && statements->size() != 1) {
@@ -356,6 +459,21 @@ class DescriptorCopier {
       return Error(where + ": statement " + std::to_string(statement.index + 1) + " ('" + shown +
                    "') causes an implicit commit, but the step does not declare CHIMP_STEP_HAS_DDL "
                    "(chimp::sdk::kDdl)");
+    }
+    return Status::Ok();
+  }
+
+  // Session statements split (client dialect) and hold no DDL: they must
+  // not commit a step's transaction.
+  static Status CheckSessionSql(const std::string& sql, const std::string& where) {
+    if (sql.empty()) return Status::Ok();
+    auto statements = SplitSql(sql, where);
+    if (!statements.ok()) return Error(statements.status().message());
+    for (const SqlStatement& statement : *statements) {
+      if (statement.kind == SqlStatement::Kind::kQuery && CausesImplicitCommit(statement.text)) {
+        return Error(where + ": statement " + std::to_string(statement.index + 1) +
+                     " causes an implicit commit; session statements must not");
+      }
     }
     return Status::Ok();
   }
@@ -465,13 +583,16 @@ Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& di
       return Status::PluginError("plugin name '" + plugin.info->name + "' is declared by both '" + named->second +
                                  "' and '" + file + "'");
     }
+    std::vector<const Step*> steps;
     for (const Edge& edge : plugin.edges) {
-      for (const Step& step : edge.steps) {
-        auto [seen, first] = step_ids.emplace(step.id, file);
-        if (!first) {
-          return Status::PluginError("step id '" + step.id + "' is declared by both '" + seen->second + "' and '" +
-                                     file + "'");
-        }
+      for (const Step& step : edge.steps) steps.push_back(&step);
+    }
+    for (const Repeatable& r : plugin.repeatables) steps.push_back(&r.step);
+    for (const Step* step : steps) {
+      auto [seen, first] = step_ids.emplace(step->id, file);
+      if (!first) {
+        return Status::PluginError("step id '" + step->id + "' is declared by both '" + seen->second + "' and '" +
+                                   file + "'");
       }
     }
     plugins.push_back(std::move(plugin));

@@ -24,6 +24,20 @@ const char* PhaseName(Phase phase) {
   return "unknown";
 }
 
+const char* SqlDialectName(SqlDialect dialect) {
+  switch (dialect) {
+    case SqlDialect::kClient:
+      return "client";
+    case SqlDialect::kScriptRunner:
+      return "script-runner";
+  }
+  return "unknown";
+}
+
+const char* RepeatableWhenName(RepeatableWhen when) {
+  return when == RepeatableWhen::kBefore ? "before" : "after";
+}
+
 std::string Edge::Name() const { return from.ToDisplayString() + " -> " + to.ToDisplayString(); }
 
 }  // namespace chimp

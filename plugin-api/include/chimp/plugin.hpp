@@ -117,14 +117,21 @@ struct StepOptions {
   int32_t phase = CHIMP_PHASE_EXPAND;  // CHIMP_PHASE_*
   const char* proposed_at = nullptr;   // ISO 8601 date, copied at once
   const char* source = nullptr;        // where the SQL came from, copied at once
+  // ABI 1.1.
+  int32_t dialect = -1;                // CHIMP_DIALECT_*; -1 = not given (client)
+  const char* database = nullptr;      // default database; nullptr = the target
+  const char* session_sql = nullptr;   // statements run before the step
 };
 
-// Later options win for phase and the strings; flags accumulate.
+// Later options win for phase, dialect and the strings; flags accumulate.
 constexpr StepOptions operator|(StepOptions a, StepOptions b) {
   a.flags |= b.flags;
   if (b.phase != CHIMP_PHASE_EXPAND) a.phase = b.phase;
   if (b.proposed_at != nullptr) a.proposed_at = b.proposed_at;
   if (b.source != nullptr) a.source = b.source;
+  if (b.dialect != -1) a.dialect = b.dialect;
+  if (b.database != nullptr) a.database = b.database;
+  if (b.session_sql != nullptr) a.session_sql = b.session_sql;
   return a;
 }
 
@@ -142,6 +149,42 @@ constexpr StepOptions ProposedAt(const char* date) { return {0, CHIMP_PHASE_EXPA
 // Where the SQL came from, for the host's messages, e.g. "sql/1.1.0/books.sql".
 constexpr StepOptions Source(const char* where) { return {0, CHIMP_PHASE_EXPAND, nullptr, where}; }
 
+// ABI 1.1 options (a plugin using them needs a host of ABI 1.1: the host of
+// 1.0 ignores them, so set plugin.MinHostMinor(1) when they matter).
+
+// SQL dialects for Dialect(): how the host cuts the script into statements.
+inline constexpr int32_t kClient = CHIMP_DIALECT_CLIENT;              // the mariadb client
+inline constexpr int32_t kScriptRunner = CHIMP_DIALECT_SCRIPT_RUNNER;  // CloudStack's ScriptRunner
+// The step's SQL dialect, e.g. Dialect(kScriptRunner). Default: kClient.
+constexpr StepOptions Dialect(int32_t dialect) {
+  StepOptions o;
+  o.dialect = dialect;
+  return o;
+}
+// The default: split like the mariadb command-line client.
+inline constexpr StepOptions kClientDialect = Dialect(CHIMP_DIALECT_CLIENT);
+// The default database the step runs in, e.g. Database("cloud"); "" = none.
+// Default: the target database (--database).
+constexpr StepOptions Database(const char* name) {
+  StepOptions o;
+  o.database = name;
+  return o;
+}
+// Statements run on the session before the step, after the plugin's
+// SessionSql, e.g. SessionSql("SET SESSION sql_mode = 'ANSI_QUOTES'").
+constexpr StepOptions SessionSql(const char* sql) {
+  StepOptions o;
+  o.session_sql = sql;
+  return o;
+}
+// A warning or note from any statement fails the step. Default: warnings are
+// recorded in the changelog and shown, not fatal.
+inline constexpr StepOptions kWarningsFatal{CHIMP_STEP_WARNINGS_FATAL};
+// Repeatables (Plugin::Repeatable) only: run before the path (e.g. stored
+// procedures) or after it (e.g. views). Exactly one is required.
+inline constexpr StepOptions kRunBefore{CHIMP_STEP_RUN_BEFORE};
+inline constexpr StepOptions kRunAfter{CHIMP_STEP_RUN_AFTER};
+
 // ---------------------------------------------------------------------------
 // Values
 // ---------------------------------------------------------------------------
@@ -152,6 +195,103 @@ constexpr StepOptions Source(const char* where) { return {0, CHIMP_PHASE_EXPAND,
 struct Bytes {
   const void* data = nullptr;
   size_t size = 0;
+};
+
+// A date-time `?` parameter or result column. The ABI has no date type, so a
+// DateTime travels as text, 'YYYY-MM-DD hh:mm:ss' or with microseconds
+// 'YYYY-MM-DD hh:mm:ss.ffffff', which the server converts to and from
+// DATETIME, TIMESTAMP and DATE columns (a DATE reads as midnight). It binds
+// as text (it converts to std::string_view) and reads from text only: an
+// integer or double column is a type mismatch. The zero date
+// '0000-00-00 00:00:00' is accepted, as the server returns it.
+class DateTime {
+ public:
+  // Throws Error when a field is out of range (month 1-12, a day of that
+  // month, hour 0-23, minute and second 0-59, microsecond 0-999999, year
+  // 0-9999).
+  DateTime(int year, int month, int day, int hour = 0, int minute = 0, int second = 0,
+           int microsecond = 0)
+      : year_(year), month_(month), day_(day), hour_(hour), minute_(minute), second_(second),
+        microsecond_(microsecond) {
+    const bool zero_date = year == 0 && month == 0 && day == 0;
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool date_ok = zero_date || (year >= 0 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 &&
+                                       day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0));
+    if (!date_ok || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 ||
+        microsecond < 0 || microsecond > 999999) {
+      throw Error("not a valid date-time: " + std::to_string(year) + "-" + std::to_string(month) + "-" +
+                      std::to_string(day) + " " + std::to_string(hour) + ":" + std::to_string(minute) + ":" +
+                      std::to_string(second) + "." + std::to_string(microsecond),
+                  CHIMP_BAD_ARGUMENT);
+    }
+    auto put = [this](int value, int digits) {
+      for (int i = digits - 1; i >= 0; --i) {
+        text_[size_ + i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+      }
+      size_ += digits;
+    };
+    auto sep = [this](char c) { text_[size_++] = c; };
+    put(year, 4), sep('-'), put(month, 2), sep('-'), put(day, 2), sep(' ');
+    put(hour, 2), sep(':'), put(minute, 2), sep(':'), put(second, 2);
+    if (microsecond != 0) sep('.'), put(microsecond, 6);
+    text_[size_] = '\0';
+  }
+
+  // Reads 'YYYY-MM-DD', 'YYYY-MM-DD hh:mm:ss' or 'YYYY-MM-DD hh:mm:ss.f'
+  // (1 to 6 digits; 'T' may separate date and time). Throws Error otherwise.
+  static DateTime Parse(std::string_view text) {
+    auto bad = [&]() -> Error {
+      return Error("'" + std::string(text) + "' is not a date-time (YYYY-MM-DD hh:mm:ss[.ffffff])",
+                   CHIMP_BAD_ARGUMENT);
+    };
+    auto num = [&](size_t at, size_t digits) {
+      if (at + digits > text.size()) throw bad();
+      int v = 0;
+      for (size_t i = at; i < at + digits; ++i) {
+        if (text[i] < '0' || text[i] > '9') throw bad();
+        v = v * 10 + (text[i] - '0');
+      }
+      return v;
+    };
+    auto expect = [&](size_t at, char c) {
+      if (at >= text.size() || text[at] != c) throw bad();
+    };
+    expect(4, '-'), expect(7, '-');
+    const int y = num(0, 4), mo = num(5, 2), d = num(8, 2);
+    if (text.size() == 10) return DateTime(y, mo, d);
+    if (text.size() < 19 || (text[10] != ' ' && text[10] != 'T')) throw bad();
+    expect(13, ':'), expect(16, ':');
+    const int h = num(11, 2), mi = num(14, 2), s = num(17, 2);
+    int us = 0;
+    if (text.size() > 19) {
+      expect(19, '.');
+      const size_t digits = text.size() - 20;
+      if (digits < 1 || digits > 6) throw bad();
+      us = num(20, digits);
+      for (size_t i = digits; i < 6; ++i) us *= 10;
+    }
+    return DateTime(y, mo, d, h, mi, s, us);
+  }
+
+  int year() const { return year_; }
+  int month() const { return month_; }
+  int day() const { return day_; }
+  int hour() const { return hour_; }
+  int minute() const { return minute_; }
+  int second() const { return second_; }
+  int microsecond() const { return microsecond_; }
+
+  // 'YYYY-MM-DD hh:mm:ss[.ffffff]'.
+  std::string_view text() const { return std::string_view(text_, size_); }
+  operator std::string_view() const { return text(); }  // NOLINT: binds as text
+  bool operator==(const DateTime& o) const { return text() == o.text(); }
+
+ private:
+  int year_, month_, day_, hour_, minute_, second_, microsecond_;
+  char text_[27] = {};
+  int size_ = 0;
 };
 
 // Log levels for Context::Log.
@@ -244,6 +384,33 @@ inline const char* TypeCodeName(int32_t type) {
   return "an unknown type";
 }
 
+// A result cell that does not convert to the C++ type asked for. Context
+// puts the statement in front of the message ("query 'SELECT ...': column 2:
+// cannot read text as an integer ('abc')").
+class ColumnError : public Error {
+ public:
+  ColumnError(const std::string& message, bool names_statement)
+      : Error(message, CHIMP_BAD_ARGUMENT), names_statement_(names_statement) {}
+  bool names_statement() const { return names_statement_; }
+
+ private:
+  bool names_statement_;
+};
+
+// Rethrows `error`; a ColumnError that does not name its statement yet is
+// rethrown naming `sql`.
+[[noreturn]] inline void RethrowNamingStatement(std::exception_ptr error, const char* sql) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ColumnError& e) {
+    if (e.names_statement()) throw;
+    std::string text(sql != nullptr ? sql : "");
+    for (char& c : text) c = (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+    if (text.size() > 120) text = text.substr(0, 120) + "...";
+    throw ColumnError("query '" + text + "': " + e.what(), true);
+  }
+}
+
 [[noreturn]] inline void BadColumn(uint32_t column, const chimp_value& v, const char* wanted,
                                    std::string_view detail = {}) {
   std::string msg = "column " + std::to_string(column + 1) + ": cannot read " +
@@ -253,7 +420,7 @@ inline const char* TypeCodeName(int32_t type) {
     msg += detail;
     msg += ")";
   }
-  throw Error(msg, CHIMP_BAD_ARGUMENT);
+  throw ColumnError(msg, false);
 }
 
 // A result cell as a C++ value. Throws Error when it does not convert.
@@ -303,10 +470,19 @@ T FromValue(const chimp_value& v, uint32_t column) {
       if (v.type != CHIMP_TYPE_TEXT && v.type != CHIMP_TYPE_BYTES) BadColumn(column, v, "bytes");
       const auto* p = reinterpret_cast<const typename T::value_type*>(text.data());
       return T(p, p + text.size());
+    } else if constexpr (std::is_same_v<T, DateTime>) {
+      if (v.type != CHIMP_TYPE_TEXT) BadColumn(column, v, "a date-time");
+      try {
+        return DateTime::Parse(text);
+      } catch (const ColumnError&) {
+        throw;
+      } catch (const Error&) {
+        BadColumn(column, v, "a date-time", "'" + std::string(text) + "'");
+      }
     } else {
       static_assert(kAlwaysFalse<T>,
                     "unsupported column type: read an integer, bool, double, std::string, "
-                    "std::vector<uint8_t>, std::vector<std::byte> or std::optional<...>");
+                    "std::vector<uint8_t>, std::vector<std::byte>, DateTime or std::optional<...>");
     }
   }
 }
@@ -390,12 +566,16 @@ class SqlText {
 // Parameters (`?` placeholders, bound in order): integers (up to int64),
 // bool, float/double, std::string, std::string_view, const char* (nullptr is
 // NULL), std::nullopt / nullptr (NULL), std::optional<T>, Bytes,
-// std::vector<uint8_t>, std::vector<std::byte>, std::span<const std::byte>.
+// std::vector<uint8_t>, std::vector<std::byte>, std::span<const std::byte>,
+// DateTime (as text).
 //
 // Column types: integers (range-checked; DECIMAL text is parsed), bool,
 // double, std::string (numbers are printed), std::vector<uint8_t>,
-// std::vector<std::byte>, and std::optional<T> for nullable columns (NULL
-// read as anything else throws).
+// std::vector<std::byte>, DateTime (DATETIME, TIMESTAMP and DATE columns),
+// and std::optional<T> for nullable columns (NULL read as anything else
+// throws). A cell that does not convert throws Error naming the statement
+// and the column: "query 'SELECT id, label FROM t': column 2: cannot read
+// text as an integer ('x')".
 class Context {
  public:
   explicit Context(const chimp_step_ctx* ctx) : ctx_(ctx) {}
@@ -422,7 +602,11 @@ class Context {
     chimp_value out{};
     Check(services()->query_scalar(session(), sql.c_str(), values, sizeof...(P), &out), "query_scalar");
     if (out.type == CHIMP_TYPE_NULL) return std::nullopt;
-    return internal::FromValue<T>(out, 0);
+    try {
+      return internal::FromValue<T>(out, 0);
+    } catch (const internal::ColumnError&) {
+      internal::RethrowNamingStatement(std::current_exception(), sql.c_str());
+    }
   }
 
   // Every row, converted to tuples of T... (the first sizeof...(T) columns):
@@ -447,7 +631,7 @@ class Context {
     Sink<std::remove_reference_t<Fn>> sink{&fn, nullptr};
     chimp_status status = services()->query_rows(session(), sql.c_str(), values, sizeof...(P),
                                                   &Sink<std::remove_reference_t<Fn>>::OnRow, &sink);
-    if (sink.error) std::rethrow_exception(sink.error);
+    if (sink.error) internal::RethrowNamingStatement(sink.error, sql.c_str());
     Check(status, "query_rows");
   }
 
@@ -585,6 +769,8 @@ class EdgeDef {
 
   struct Step {
     std::string id, description, sql, source, checksum, proposed_at;
+    bool has_database = false;
+    std::string database, session_sql;
     std::function<void(Context&)> native;
     std::function<bool(Context&)> check;
     chimp_step raw{};
@@ -599,6 +785,12 @@ class EdgeDef {
     step->description = std::move(description);
     if (options.source != nullptr) step->source = options.source;
     if (options.proposed_at != nullptr) step->proposed_at = options.proposed_at;
+    if (options.database != nullptr) {
+      step->has_database = true;
+      step->database = options.database;
+    }
+    if (options.session_sql != nullptr) step->session_sql = options.session_sql;
+    step->raw.dialect = options.dialect == -1 ? CHIMP_DIALECT_CLIENT : options.dialect;
     step->raw.kind = kind;
     step->raw.phase = options.phase;
     step->raw.flags = options.flags;
@@ -609,8 +801,8 @@ class EdgeDef {
   static chimp_status RunNative(const chimp_step_ctx* ctx) noexcept;
   static chimp_status RunCheck(const chimp_step_ctx* ctx) noexcept;
 
-  // Fills the C descriptors; called once, after registration.
-  const chimp_edge* Seal() {
+  // Fills the steps' C descriptors; called once, after registration.
+  void SealSteps() {
     for (auto& s : steps_) {
       chimp_step& r = s->raw;
       r.struct_size = sizeof(chimp_step);
@@ -622,8 +814,15 @@ class EdgeDef {
       r.proposed_at = s->proposed_at.empty() ? nullptr : s->proposed_at.c_str();
       r.run = s->native ? &EdgeDef::RunNative : s->check ? &EdgeDef::RunCheck : nullptr;
       r.user = s.get();
+      r.database = s->has_database ? s->database.c_str() : nullptr;
+      r.session_sql = s->session_sql.empty() ? nullptr : s->session_sql.c_str();
       step_ptrs_.push_back(&r);
     }
+  }
+
+  // Fills the C descriptors; called once, after registration.
+  const chimp_edge* Seal() {
+    SealSteps();
     raw_.struct_size = sizeof(chimp_edge);
     raw_.step_count = static_cast<uint32_t>(step_ptrs_.size());
     raw_.from_version = from_.c_str();
@@ -657,11 +856,37 @@ class Plugin {
   // The lowest host ABI minor the plugin needs. Default: 0.
   void MinHostMinor(uint32_t minor) { min_host_minor_ = minor; }
 
+  // ABI 1.1. Statements run on the session before every step of this plugin
+  // (before the step's own SessionSql), e.g.
+  //   plugin.SessionSql("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'");
+  // Split like a client-dialect script; must not cause an implicit commit.
+  void SessionSql(std::string sql) { session_sql_ = std::move(sql); }
+
+  // ABI 1.1. A query whose first column gives the version of a database
+  // managed by a legacy upgrader, for `chimp baseline`, e.g.
+  //   plugin.LegacyVersionQuery("SELECT MAX(version) FROM cloud.version");
+  void LegacyVersionQuery(std::string sql) { legacy_version_query_ = std::move(sql); }
+
+  // ABI 1.1. A repeatable SQL step: runs again whenever its checksum changes,
+  // before the path (options include kRunBefore) or after it (kRunAfter),
+  // e.g. plugin.Repeatable("app.views.user", "user_view", sql,
+  //                        sdk::kRunAfter | sdk::kDdl | sdk::Dialect(sdk::kScriptRunner));
+  // Exactly one of kRunBefore / kRunAfter is required.
+  void Repeatable(std::string id, std::string description, std::string sql, StepOptions options) {
+    repeatables_.Sql(std::move(id), std::move(description), std::move(sql), options);
+  }
+  // A repeatable native step; `rev` as for EdgeDef::Native.
+  void Repeatable(std::string id, std::string description, std::string rev,
+                  std::function<void(Context&)> fn, StepOptions options) {
+    repeatables_.Native(std::move(id), std::move(description), std::move(rev), std::move(fn), options);
+  }
+
   // Implementation details; do not rely on anything below here.
   // Fills the C descriptors once registration is done and returns the
   // plugin's descriptor. Called once, by the entry.
   const chimp_plugin* Seal() {
     for (auto& e : edges_) edge_ptrs_.push_back(e->Seal());
+    repeatables_.SealSteps();
     raw_.struct_size = sizeof(chimp_plugin);
     raw_.abi_major = CHIMP_ABI_MAJOR;
     raw_.abi_minor = CHIMP_ABI_MINOR;
@@ -671,11 +896,17 @@ class Plugin {
     raw_.description = description_.c_str();
     raw_.edge_count = static_cast<uint32_t>(edge_ptrs_.size());
     raw_.edges = edge_ptrs_.data();
+    raw_.session_sql = session_sql_.empty() ? nullptr : session_sql_.c_str();
+    raw_.repeatable_count = static_cast<uint32_t>(repeatables_.step_ptrs_.size());
+    raw_.repeatables = repeatables_.step_ptrs_.empty() ? nullptr : repeatables_.step_ptrs_.data();
+    raw_.legacy_version_query = legacy_version_query_.empty() ? nullptr : legacy_version_query_.c_str();
     return &raw_;
   }
 
  private:
   std::string name_, version_, description_;
+  std::string session_sql_, legacy_version_query_;
+  EdgeDef repeatables_{"", "", "repeatables"};
   uint32_t min_host_minor_ = 0;
   std::vector<std::unique_ptr<EdgeDef>> edges_;
   std::vector<const chimp_edge*> edge_ptrs_;
@@ -793,5 +1024,7 @@ chimp_status EntryImpl(const chimp_host* host, const chimp_plugin** out, const c
                                                         description);                       \
   }                                                                                         \
   static void ChimpPluginDeclare([[maybe_unused]] ::chimp::sdk::Plugin& plugin)
+
+#include "chimp/operations.hpp"
 
 #endif  // CHIMP_PLUGIN_HPP_

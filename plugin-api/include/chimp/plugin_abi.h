@@ -1,5 +1,5 @@
 /*
- * chimp plugin ABI, version 1.0.
+ * chimp plugin ABI, version 1.1.
  *
  * This header is the whole contract between the chimp engine (the host) and a
  * migration plugin (a shared object). It is C99 with fixed-width fields and no
@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define CHIMP_ABI_MAJOR 1
-#define CHIMP_ABI_MINOR 0
+#define CHIMP_ABI_MINOR 1
 
 /* The name of the one exported symbol. */
 #define CHIMP_PLUGIN_ENTRY_SYMBOL "chimp_plugin_entry"
@@ -117,8 +117,31 @@ enum {
   CHIMP_STEP_HAS_DDL = 1u << 0,    /* declares DDL: runs statement by
                                       statement, not in one transaction. The
                                       host double-checks SQL steps. */
-  CHIMP_STEP_IDEMPOTENT = 1u << 1  /* re-running it converges: safe to repeat
+  CHIMP_STEP_IDEMPOTENT = 1u << 1, /* re-running it converges: safe to repeat
                                       after a crash */
+  /* ABI 1.1: */
+  CHIMP_STEP_WARNINGS_FATAL = 1u << 2, /* a warning or note from any of the
+                                          step's statements fails the step.
+                                          Default: warnings are collected
+                                          into the changelog, not fatal. */
+  CHIMP_STEP_RUN_BEFORE = 1u << 3, /* repeatables only: run before the first
+                                      edge of the path (stored procedures) */
+  CHIMP_STEP_RUN_AFTER = 1u << 4   /* repeatables only: run after the last
+                                      edge of the path (views) */
+};
+
+/* ---- SQL dialects (chimp_step.dialect, ABI 1.1). How the host cuts a SQL
+ * script into statements. ---- */
+enum {
+  CHIMP_DIALECT_CLIENT = 0,       /* default: exactly as the `mariadb`
+                                     command-line client (DELIMITER, the
+                                     three comment styles, quotes) */
+  CHIMP_DIALECT_SCRIPT_RUNNER = 1 /* line-based, as CloudStack's
+                                     com.cloud.utils.db.ScriptRunner: a
+                                     statement ends on a line whose trimmed
+                                     text ends with ";"; no DELIMITER. The
+                                     exact rules are in the host's
+                                     sql_splitter.hpp and doc/abi.md. */
 };
 
 /* ---- Value types (chimp_value.type). ---- */
@@ -255,6 +278,19 @@ typedef struct chimp_step {
   const char* proposed_at;
   chimp_step_fn run; /* native and function checks; NULL otherwise */
   void* user;        /* passed back in chimp_step_ctx.user */
+  /* ---- ABI 1.1; read only when struct_size covers them. ---- */
+  /* CHIMP_DIALECT_*: how `sql` is split. Default (and for 1.0 plugins):
+   * CHIMP_DIALECT_CLIENT. */
+  int32_t dialect;
+  uint32_t reserved1; /* zero */
+  /* The default database the step runs in: NULL = the target database (the
+   * host's --database), "" = no default database. Selected before the step's
+   * session statements run. */
+  const char* database;
+  /* Statements run on the session before the step (after the plugin's
+   * session_sql), e.g. "SET SESSION sql_mode = 'ANSI_QUOTES'"; split like a
+   * client-dialect script. NULL or "" = none. Not part of the checksum. */
+  const char* session_sql;
 } chimp_step;
 
 /* An upgrade path from one version to another, with its ordered steps. */
@@ -281,6 +317,24 @@ typedef struct chimp_plugin {
   uint32_t edge_count;
   uint32_t reserved;
   const chimp_edge* const* edges; /* edge_count pointers */
+  /* ---- ABI 1.1; read only when struct_size covers them. ---- */
+  /* Statements run on the session before every step of this plugin (and
+   * before the step's own session_sql); split like a client-dialect script.
+   * NULL or "" = none. */
+  const char* session_sql;
+  /* Repeatable steps: run again whenever their checksum differs from the
+   * one of their last successful run (or when they never ran). Each has
+   * exactly one of CHIMP_STEP_RUN_BEFORE (before the first edge of a
+   * non-empty path, e.g. stored procedures) or CHIMP_STEP_RUN_AFTER (after
+   * the last edge, e.g. views); kind SQL or NATIVE; phase EXPAND. Ids share
+   * the namespace of edge steps. May be 0 / NULL. */
+  uint32_t repeatable_count;
+  uint32_t reserved2; /* zero */
+  const chimp_step* const* repeatables; /* repeatable_count pointers */
+  /* A query whose first column (of the first row) gives the version of a
+   * database managed by a legacy upgrader, e.g. "SELECT MAX(version) FROM
+   * cloud.version"; used by `chimp baseline`. NULL = none. */
+  const char* legacy_version_query;
 } chimp_plugin;
 
 /* What the host passes to the entry. Owned by the host; `services` lives for
@@ -322,7 +376,29 @@ CHIMP_PLUGIN_EXPORT chimp_status chimp_plugin_entry(const chimp_host* host,
 } /* extern "C" */
 #endif
 
-/* ---- Layout of ABI 1.0, pinned. Any change here is an ABI break. ---- */
+/* ---- Sizes of the growable structs as they were at ABI 1.0. A reader
+ * needs at least these (every 1.0 field is required); later fields are read
+ * with CHIMP_HAS_FIELD. ---- */
+#if UINTPTR_MAX == 0xffffffffffffffffu
+#define CHIMP_SERVICES_SIZE_1_0 64u
+#define CHIMP_STEP_CTX_SIZE_1_0 56u
+#define CHIMP_STEP_SIZE_1_0 80u
+#define CHIMP_EDGE_SIZE_1_0 40u
+#define CHIMP_PLUGIN_SIZE_1_0 56u
+#define CHIMP_HOST_SIZE_1_0 48u
+#else
+/* 32-bit: the offset just past the last 1.0 field. */
+#define CHIMP_SERVICES_SIZE_1_0 (offsetof(chimp_services, get_extension) + sizeof(void*))
+#define CHIMP_STEP_CTX_SIZE_1_0 (offsetof(chimp_step_ctx, to_version) + sizeof(void*))
+#define CHIMP_STEP_SIZE_1_0 (offsetof(chimp_step, user) + sizeof(void*))
+#define CHIMP_EDGE_SIZE_1_0 (offsetof(chimp_edge, steps) + sizeof(void*))
+#define CHIMP_PLUGIN_SIZE_1_0 (offsetof(chimp_plugin, edges) + sizeof(void*))
+#define CHIMP_HOST_SIZE_1_0 (offsetof(chimp_host, set_error) + sizeof(void*))
+#endif
+
+/* ---- Layout, pinned. The 1.0 offsets and sizes never change (any change
+ * there is an ABI break); each minor adds the offsets of its fields and the
+ * new total size. ---- */
 #if defined(__cplusplus)
 #define CHIMP_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
 #else
@@ -338,7 +414,8 @@ CHIMP_STATIC_ASSERT(offsetof(chimp_value, i64) == 8, "chimp_value.i64");
 CHIMP_STATIC_ASSERT(offsetof(chimp_value, f64) == 16, "chimp_value.f64");
 CHIMP_STATIC_ASSERT(offsetof(chimp_value, data) == 24, "chimp_value.data");
 CHIMP_STATIC_ASSERT(offsetof(chimp_value, size) == 32, "chimp_value.size");
-CHIMP_STATIC_ASSERT(sizeof(chimp_services) == 64, "chimp_services 1.0 layout");
+CHIMP_STATIC_ASSERT(CHIMP_SERVICES_SIZE_1_0 == 64, "chimp_services 1.0 size");
+CHIMP_STATIC_ASSERT(sizeof(chimp_services) == 64, "chimp_services 1.1 size (unchanged)");
 CHIMP_STATIC_ASSERT(offsetof(chimp_services, execute) == 8, "services.execute");
 CHIMP_STATIC_ASSERT(offsetof(chimp_services, query_scalar) == 16, "services.query_scalar");
 CHIMP_STATIC_ASSERT(offsetof(chimp_services, query_rows) == 24, "services.query_rows");
@@ -346,14 +423,15 @@ CHIMP_STATIC_ASSERT(offsetof(chimp_services, log) == 32, "services.log");
 CHIMP_STATIC_ASSERT(offsetof(chimp_services, progress) == 40, "services.progress");
 CHIMP_STATIC_ASSERT(offsetof(chimp_services, set_error) == 48, "services.set_error");
 CHIMP_STATIC_ASSERT(offsetof(chimp_services, get_extension) == 56, "services.get_extension");
-CHIMP_STATIC_ASSERT(sizeof(chimp_step_ctx) == 56, "chimp_step_ctx 1.0 layout");
+CHIMP_STATIC_ASSERT(CHIMP_STEP_CTX_SIZE_1_0 == 56, "chimp_step_ctx 1.0 size");
+CHIMP_STATIC_ASSERT(sizeof(chimp_step_ctx) == 56, "chimp_step_ctx 1.1 size (unchanged)");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step_ctx, services) == 8, "step_ctx.services");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step_ctx, session) == 16, "step_ctx.session");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step_ctx, user) == 24, "step_ctx.user");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step_ctx, step_id) == 32, "step_ctx.step_id");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step_ctx, from_version) == 40, "step_ctx.from_version");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step_ctx, to_version) == 48, "step_ctx.to_version");
-CHIMP_STATIC_ASSERT(sizeof(chimp_step) == 80, "chimp_step 1.0 layout");
+CHIMP_STATIC_ASSERT(CHIMP_STEP_SIZE_1_0 == 80, "chimp_step 1.0 size");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step, kind) == 4, "step.kind");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step, phase) == 8, "step.phase");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step, flags) == 12, "step.flags");
@@ -365,13 +443,19 @@ CHIMP_STATIC_ASSERT(offsetof(chimp_step, checksum) == 48, "step.checksum");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step, proposed_at) == 56, "step.proposed_at");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step, run) == 64, "step.run");
 CHIMP_STATIC_ASSERT(offsetof(chimp_step, user) == 72, "step.user");
-CHIMP_STATIC_ASSERT(sizeof(chimp_edge) == 40, "chimp_edge 1.0 layout");
+/* 1.1 */
+CHIMP_STATIC_ASSERT(offsetof(chimp_step, dialect) == 80, "step.dialect (1.1)");
+CHIMP_STATIC_ASSERT(offsetof(chimp_step, database) == 88, "step.database (1.1)");
+CHIMP_STATIC_ASSERT(offsetof(chimp_step, session_sql) == 96, "step.session_sql (1.1)");
+CHIMP_STATIC_ASSERT(sizeof(chimp_step) == 104, "chimp_step 1.1 size");
+CHIMP_STATIC_ASSERT(CHIMP_EDGE_SIZE_1_0 == 40, "chimp_edge 1.0 size");
+CHIMP_STATIC_ASSERT(sizeof(chimp_edge) == 40, "chimp_edge 1.1 size (unchanged)");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, step_count) == 4, "edge.step_count");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, from_version) == 8, "edge.from_version");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, to_version) == 16, "edge.to_version");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, description) == 24, "edge.description");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, steps) == 32, "edge.steps");
-CHIMP_STATIC_ASSERT(sizeof(chimp_plugin) == 56, "chimp_plugin 1.0 layout");
+CHIMP_STATIC_ASSERT(CHIMP_PLUGIN_SIZE_1_0 == 56, "chimp_plugin 1.0 size");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, abi_major) == 4, "plugin.abi_major");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, abi_minor) == 8, "plugin.abi_minor");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, min_host_minor) == 12, "plugin.min_host_minor");
@@ -380,7 +464,14 @@ CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, version) == 24, "plugin.version");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, description) == 32, "plugin.description");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, edge_count) == 40, "plugin.edge_count");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, edges) == 48, "plugin.edges");
-CHIMP_STATIC_ASSERT(sizeof(chimp_host) == 48, "chimp_host 1.0 layout");
+/* 1.1 */
+CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, session_sql) == 56, "plugin.session_sql (1.1)");
+CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, repeatable_count) == 64, "plugin.repeatable_count (1.1)");
+CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, repeatables) == 72, "plugin.repeatables (1.1)");
+CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, legacy_version_query) == 80, "plugin.legacy_version_query (1.1)");
+CHIMP_STATIC_ASSERT(sizeof(chimp_plugin) == 88, "chimp_plugin 1.1 size");
+CHIMP_STATIC_ASSERT(CHIMP_HOST_SIZE_1_0 == 48, "chimp_host 1.0 size");
+CHIMP_STATIC_ASSERT(sizeof(chimp_host) == 48, "chimp_host 1.1 size (unchanged)");
 CHIMP_STATIC_ASSERT(offsetof(chimp_host, abi_minor) == 8, "host.abi_minor");
 CHIMP_STATIC_ASSERT(offsetof(chimp_host, engine_version) == 16, "host.engine_version");
 CHIMP_STATIC_ASSERT(offsetof(chimp_host, services) == 24, "host.services");

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chimp/lock.hpp"
+#include "support/chimp_cli.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -27,60 +28,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = test::CliRun;
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs the chimp binary with `args` in an empty temporary directory (so no
-// ./chimp.toml is picked up). `password` is passed as CHIMP_PASSWORD when
-// not empty; CHIMP_PASSWORD is unset otherwise.
+// Runs the chimp binary (tests/support/chimp_cli.hpp). `password` is passed
+// as CHIMP_PASSWORD when not empty; CHIMP_PASSWORD is unset otherwise.
 Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
-  static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 ("chimp_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  fs::create_directories(dir);
-  fs::path out = dir / "stdout";
-  fs::path err = dir / "stderr";
-  std::vector<char*> argv;
-  std::string binary = CHIMP_BINARY;
-  argv.push_back(binary.data());
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fo < 0 || fe < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0 || ::chdir(dir.c_str()) != 0) _exit(127);
-    if (password.empty()) {
-      ::unsetenv("CHIMP_PASSWORD");
-    } else {
-      ::setenv("CHIMP_PASSWORD", password.c_str(), 1);
-    }
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  Run r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return r;
+  test::CliOptions options;
+  options.password = password;
+  return test::RunCli(CHIMP_BINARY, args, options);
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -89,28 +44,9 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 
 std::string Fixture(const char* name) { return std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + name; }
 
-// Connection flags for the test server, plus its password (if any).
-struct Server {
-  std::vector<std::string> flags;
-  std::string password;
-};
-Server TestServerFlags() {
-  ConnectionOptions o = test::TestServer::Shared().Options();
-  Server s;
-  s.flags = {"--socket", o.socket};
-  if (!o.user.empty()) {
-    s.flags.push_back("--user");
-    s.flags.push_back(o.user);
-  }
-  s.password = o.password;
-  return s;
-}
-
-std::vector<std::string> Args(std::initializer_list<std::vector<std::string>> parts) {
-  std::vector<std::string> all;
-  for (const auto& p : parts) all.insert(all.end(), p.begin(), p.end());
-  return all;
-}
+using Server = test::ServerFlags;
+using test::Args;
+using test::TestServerFlags;
 
 TEST_CASE("cli: --help lists the commands, the options and why there is no --password flag") {
   Run r = Chimp({"--help"});

@@ -13,6 +13,7 @@ struct StepSpec {
   const char* id;
   Phase phase = Phase::kExpand;
   bool ddl = false;
+  bool idempotent = false;
 };
 
 // A catalog of one plugin whose edges are given as (from, to, steps).
@@ -38,6 +39,7 @@ std::unique_ptr<Catalog> MakeCatalog(std::initializer_list<EdgeSpec> specs) {
       step.id = s.id;
       step.phase = s.phase;
       step.has_ddl = s.ddl;
+      step.idempotent = s.idempotent;
       step.sql = "SELECT 1";
       step.checksum = std::string("sha256:") + s.id;
       edge.steps.push_back(step);
@@ -125,6 +127,26 @@ TEST_CASE("planner: applied steps are skipped and a failed DDL step resumes at i
   CHECK(plan.steps[0].resume_from == 3);
   CHECK(plan.steps[0].previous_attempts == 1);
   CHECK(plan.notes.size() == 1);
+}
+
+TEST_CASE("planner: an interrupted DDL step carries its statement in doubt, even at statement 0") {
+  auto catalog = MakeCatalog({{"", "1.0", {{"a", Phase::kExpand, true}}}});
+  ChangelogEntry last = Row("a", StepStatus::kFailed, 0);
+  last.pending_fingerprint = "sha256:abc";
+  auto plan = MakePlan(*catalog, At(""), {last}, PlanRequest{}).value();
+  REQUIRE(plan.steps.size() == 1);
+  CHECK(plan.steps[0].resume_from == 0);
+  CHECK(plan.steps[0].pending_fingerprint == "sha256:abc");
+}
+
+TEST_CASE("planner: an IDEMPOTENT DDL step starts over instead of resuming") {
+  auto catalog = MakeCatalog({{"", "1.0", {{"a", Phase::kExpand, true, true}}}});
+  ChangelogEntry last = Row("a", StepStatus::kFailed, 3);
+  last.pending_fingerprint = "unknown";
+  auto plan = MakePlan(*catalog, At(""), {last}, PlanRequest{}).value();
+  REQUIRE(plan.steps.size() == 1);
+  CHECK(plan.steps[0].resume_from == 0);
+  CHECK(plan.steps[0].pending_fingerprint.empty());
 }
 
 TEST_CASE("planner: a failed transactional step starts over") {

@@ -175,7 +175,7 @@ TEST_CASE("sdk: Scalar converts the first cell, NULL and no row are nullopt") {
   CHECK_FALSE(ctx.Scalar<int64_t>("SELECT nothing").has_value());
 
   db.rows = {{Text("abc")}};
-  CHECK_THROWS_WITH_AS(ctx.Scalar<int64_t>("SELECT 'abc'"), "column 1: cannot read text as an integer ('abc')",
+  CHECK_THROWS_WITH_AS(ctx.Scalar<int64_t>("SELECT 'abc'"), "query 'SELECT 'abc'': column 1: cannot read text as an integer ('abc')",
                        sdk::Error);
   db.rows = {{Int(300)}};
   CHECK_THROWS_AS(ctx.Scalar<uint8_t>("SELECT 300"), sdk::Error);
@@ -195,7 +195,7 @@ TEST_CASE("sdk: Rows collects typed tuples") {
 
   // NULL into a non-optional, and more columns asked than returned.
   CHECK_THROWS_WITH_AS((ctx.Rows<int64_t, std::string, double>("SELECT")),
-                       "column 3: cannot read NULL as a value (read it as std::optional)", sdk::Error);
+                       "query 'SELECT': column 3: cannot read NULL as a value (read it as std::optional)", sdk::Error);
   CHECK_THROWS_WITH_AS((ctx.Rows<int64_t, std::string, double, int>("SELECT")),
                        "column 4 requested; the query returned 3", sdk::Error);
 }

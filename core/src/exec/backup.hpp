@@ -1,0 +1,40 @@
+// migrate --backup: the dump taken before the first step (private to core).
+#ifndef CHIMP_EXEC_BACKUP_HPP_
+#define CHIMP_EXEC_BACKUP_HPP_
+
+#include <string>
+#include <vector>
+
+#include "chimp/changelog.hpp"
+#include "chimp/connection.hpp"
+#include "chimp/status.hpp"
+
+namespace chimp::internal {
+
+struct BackupJob {
+  std::string dir;                  // where the dump goes (created when missing)
+  std::string database;             // the target database
+  std::string run_id;
+  std::string version;              // the target's version now
+  ConnectionOptions connection;     // how the dump program connects
+};
+
+// Dumps job.database (when it exists) with mariadb-dump (or mysqldump;
+// $CHIMP_DUMP_PROGRAM overrides) into job.dir, records the binlog/GTID
+// position from just before the dump, and appends a chimp_backups row,
+// status 'success' or 'failed'. The password reaches the child only through
+// a temporary option file of mode 0600, removed afterwards.
+// Errors: BackupFailed (the row is recorded first when possible).
+// REQUIRES: the caller holds the migration lock; changelog.EnsureTables().
+Result<BackupRecord> RunBackup(Connection& conn, Changelog& changelog, const BackupJob& job);
+
+// The dump program's arguments after the program name, without the option
+// file (for tests and the recorded `tool`).
+std::vector<std::string> DumpArguments(const std::string& database);
+
+// An option-file value, quoted and escaped for the [client] group.
+std::string OptionFileValue(const std::string& value);
+
+}  // namespace chimp::internal
+
+#endif  // CHIMP_EXEC_BACKUP_HPP_

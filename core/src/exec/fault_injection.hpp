@@ -1,0 +1,25 @@
+// Test-only crash points (STYLE.md rule 9: TEST_ hooks).
+//
+// With CHIMP_TEST_CRASH_AT="<point>:<n>" in the environment, the process
+// kills itself with SIGKILL the n-th time (1-based) it reaches <point>, so
+// that the fault-injection tests can stop `chimp migrate` at an exact place:
+//   step-start        before a step's changelog row is written
+//   before-statement  before a statement is sent
+//   after-statement   after the server answered, before the index update
+//   after-index       after the statement index was recorded
+//   before-commit     before a transaction's COMMIT
+//   after-commit      after a COMMIT
+//   before-version    after an edge's last step, before its version is set
+// Without the variable the hook costs one branch on a cached flag.
+#ifndef CHIMP_EXEC_FAULT_INJECTION_HPP_
+#define CHIMP_EXEC_FAULT_INJECTION_HPP_
+
+#include <string_view>
+
+namespace chimp::internal {
+
+void TEST_CrashPoint(std::string_view point);
+
+}  // namespace chimp::internal
+
+#endif  // CHIMP_EXEC_FAULT_INJECTION_HPP_

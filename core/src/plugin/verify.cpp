@@ -1,0 +1,494 @@
+// VerifyPlugin: a plugin checked on its own, in a child process. See
+// chimp/verify.hpp.
+//
+// The child writes its report as one JSON document into a pipe and exits
+// with _exit (no atexit handlers, no static destructors of the plugin); the
+// parent reads it, reaps the child and turns a signal into a problem.
+#include "chimp/verify.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "chimp/catalog.hpp"
+#include "chimp/changelog.hpp"
+#include "chimp/connection.hpp"
+#include "chimp/executor.hpp"
+#include "chimp/loader.hpp"
+#include "chimp/model.hpp"
+#include "chimp/planner.hpp"
+#include "chimp/sql_splitter.hpp"
+#include "util/sha256.hpp"
+
+namespace chimp {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::string_view kManifestMagic = "CHIMP-SQL-MANIFEST 1\n";
+
+// --- static checks ----------------------------------------------------------
+
+struct ManifestEntry {
+  std::string sha256;  // "sha256:<hex>"
+  size_t size = 0;
+  std::string name;
+};
+
+// The manifest chimp_add_plugin compiled into the library file, found by
+// its magic line in the file's bytes (every copy is read, duplicates dropped).
+std::vector<ManifestEntry> ReadManifest(const std::string& file, std::vector<VerifyProblem>* problems) {
+  std::vector<ManifestEntry> out;
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (size_t at = bytes.find(kManifestMagic); at != std::string::npos;
+       at = bytes.find(kManifestMagic, at + 1)) {
+    const size_t end = bytes.find('\0', at);
+    std::istringstream lines(bytes.substr(at + kManifestMagic.size(), end - at - kManifestMagic.size()));
+    std::string line;
+    while (std::getline(lines, line)) {
+      ManifestEntry e;
+      std::istringstream fields(line);
+      if (!(fields >> e.sha256 >> e.size >> e.name) || e.sha256.rfind("sha256:", 0) != 0) {
+        problems->push_back({StatusCode::kPluginError,
+                             "plugin '" + file + "': malformed line in the embedded SQL manifest: '" + line + "'"});
+        continue;
+      }
+      // The same manifest may appear twice (debug information keeps a copy).
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const ManifestEntry& m) {
+        return m.name == e.name && m.sha256 == e.sha256;
+      });
+      if (!seen) out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+// Whether one path is the other or a tail of it after a '/' (how
+// chimp::sdk::EmbeddedSql finds a file): "sql/V2.sql" and "V2.sql".
+bool SameFile(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  if (a == b) return true;
+  return a.size() > b.size() && a[a.size() - b.size() - 1] == '/' && a.substr(a.size() - b.size()) == b;
+}
+
+// Splits every SQL step and check; checks SQL steps whose source names an
+// embedded file against its checksum.
+void CheckSteps(const LoadedPlugin& plugin, const std::vector<ManifestEntry>& manifest, VerifyReport* report) {
+  const std::string& file = plugin.info->file;
+  for (const Edge& edge : plugin.edges) {
+    VerifyEdge ve;
+    ve.from = edge.from.ToString();
+    ve.to = edge.to.ToString();
+    for (const Step& step : edge.steps) {
+      VerifyStep vs;
+      vs.id = step.id;
+      vs.kind = StepKindName(step.kind);
+      vs.phase = PhaseName(step.phase);
+      vs.checksum = step.checksum;
+      vs.source = step.source;
+      if (step.kind == StepKind::kSql) {
+        auto statements = SplitSql(step.sql, step.source.empty() ? "step '" + step.id + "'" : step.source);
+        if (!statements.ok()) {
+          report->problems.push_back({StatusCode::kPluginError, "plugin '" + file + "' step '" + step.id +
+                                                                    "': " + statements.status().message()});
+        } else {
+          vs.statements = static_cast<int32_t>(statements->size());
+          if (statements->empty()) {
+            report->problems.push_back(
+                {StatusCode::kPluginError, "plugin '" + file + "' step '" + step.id + "': the SQL has no statement"});
+          }
+        }
+        if (!step.source.empty()) {
+          for (const ManifestEntry& m : manifest) {
+            if (!SameFile(m.name, step.source)) continue;
+            const std::string actual = "sha256:" + internal::Sha256Hex(step.sql);
+            if (actual != m.sha256) {
+              report->problems.push_back(
+                  {StatusCode::kPluginError, "plugin '" + file + "' step '" + step.id + "': its SQL is not the embedded file '" +
+                                                 m.name + "' it names as source (manifest " + m.sha256 + ", step " +
+                                                 actual + ")"});
+            }
+            break;
+          }
+        }
+      }
+      ve.steps.push_back(std::move(vs));
+    }
+    report->edges.push_back(std::move(ve));
+  }
+}
+
+// --- applying on a scratch database ------------------------------------------
+
+// The expand steps of `edge` as a plan from edge.from to edge.to, then its
+// cleanup steps as a cleanup plan. The expand plan starts with every
+// run-before repeatable of the catalog (procedures an upgrade script calls),
+// as `migrate` would run them before a path.
+Plan EdgePlan(const Catalog& catalog, const Edge& edge, Phase phase) {
+  Plan plan;
+  plan.current = phase == Phase::kExpand ? edge.from : edge.to;
+  plan.target = edge.to;
+  plan.phase = phase;
+  if (phase == Phase::kExpand) {
+    plan.path.push_back(&edge);
+    for (const LoadedPlugin& p : catalog.plugins()) {
+      for (const Repeatable& r : p.repeatables) {
+        if (r.when != RepeatableWhen::kBefore || r.edge == nullptr) continue;
+        PlannedStep planned;
+        planned.edge = r.edge.get();
+        planned.step = &r.step;
+        planned.repeatable = true;
+        planned.when = RepeatableWhen::kBefore;
+        planned.reason = "verify";
+        plan.steps.push_back(planned);
+      }
+    }
+  }
+  for (const Step& step : edge.steps) {
+    if (step.phase != phase) continue;
+    PlannedStep p;
+    p.edge = &edge;
+    p.step = &step;
+    plan.steps.push_back(p);
+  }
+  return plan;
+}
+
+std::string PathText(const Plan& plan) {
+  std::string out;
+  for (const Edge* e : plan.path) out += (out.empty() ? "" : ", ") + e->Name();
+  return out;
+}
+
+// Applies edge `edge_index` of `plugin_name` on database `db` with changelog
+// schema `log`, reaching its from-version through `catalog` first.
+void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const std::string& db,
+               const std::string& log, bool with_others, VerifyEdge* out, VerifyReport* report) {
+  const std::string where = "plugin '" + report->file + "' edge " + edge.Name();
+  Changelog changelog(conn, log, db);
+  if (Status s = changelog.EnsureTables(); !s.ok()) {
+    out->applied = "failed";
+    out->detail = "creating the scratch changelog: " + s.message();
+    report->problems.push_back({s.code(), where + ": " + out->detail});
+    return;
+  }
+  if (!edge.from.empty()) {
+    PlanRequest request;
+    request.target = edge.from;
+    auto state = changelog.ReadState();
+    auto entries = changelog.ReadEntries();
+    Result<Plan> prefix = state.ok() && entries.ok() ? MakePlan(catalog, *state, *entries, request)
+                                                     : Result<Plan>(state.ok() ? entries.status() : state.status());
+    // Run-after repeatables (views) belong to the newest schema, not to an
+    // intermediate version: reaching `from` goes without them.
+    if (prefix.ok()) {
+      std::erase_if(prefix->steps, [](const PlannedStep& p) {
+        return p.repeatable && p.when == RepeatableWhen::kAfter;
+      });
+    }
+    if (!prefix.ok()) {
+      out->applied = "not applied";
+      out->detail = "needs " + edge.from.ToString();
+      if (with_others) out->detail += " (" + prefix.status().message() + ")";
+      return;
+    }
+    out->detail = "reached " + edge.from.ToString() + " through " + PathText(*prefix);
+    auto run = ExecutePlan(*prefix, conn, changelog, db, NewRunId(), nullptr);
+    if (!run.ok()) {
+      out->applied = "failed";
+      out->detail = "while reaching " + edge.from.ToString() + " through " + PathText(*prefix) + ": " +
+                    run.status().message();
+      report->problems.push_back({run.status().code(), where + ": " + out->detail});
+      return;
+    }
+  }
+  for (Phase phase : {Phase::kExpand, Phase::kCleanup}) {
+    const Plan plan = EdgePlan(catalog, edge, phase);
+    if (plan.steps.empty() && phase == Phase::kCleanup) continue;
+    auto run = ExecutePlan(plan, conn, changelog, db, NewRunId(), nullptr);
+    if (!run.ok()) {
+      out->applied = "failed";
+      out->detail = run.status().message();
+      report->problems.push_back({run.status().code(), where + ": " + run.status().message()});
+      return;
+    }
+    out->steps_run += run->steps_run;
+  }
+  out->applied = "applied";
+}
+
+void ApplyEdges(const LoadedPlugin& plugin, const VerifyOptions& options, const std::string& prefix,
+                VerifyReport* report) {
+  // The other plugins, without this one (the same file, or another build of it).
+  std::vector<LoadedPlugin> all;
+  std::string skipped;  // other plugins that did not load
+  all.push_back(plugin);
+  if (!options.plugin_dirs.empty()) {
+    auto files = DiscoverPlugins(options.plugin_dirs);
+    if (!files.ok()) {
+      report->problems.push_back({files.status().code(), "--plugins: " + files.status().message()});
+      return;
+    }
+    for (const std::string& f : *files) {
+      if (f == plugin.info->file) continue;
+      auto other = LoadPlugin(f);
+      if (!other.ok()) {
+        // Not this plugin's fault: left out; an edge it was needed for is
+        // then "not applied", with this reason.
+        skipped += (skipped.empty() ? "" : "; ") + std::string("left out: ") + other.status().message();
+        continue;
+      }
+      if (other->info->name == plugin.info->name) continue;
+      all.push_back(std::move(other).value());
+    }
+  }
+  auto catalog = Catalog::Build(std::move(all));
+  if (!catalog.ok()) {
+    report->problems.push_back({catalog.status().code(), catalog.status().message()});
+    return;
+  }
+  const LoadedPlugin& mine = (*catalog)->plugins().front();
+
+  auto conn = Connection::Open(*options.server);
+  if (!conn.ok()) {
+    report->problems.push_back({conn.status().code(), "connecting to apply the edges: " + conn.status().message()});
+    return;
+  }
+  for (size_t i = 0; i < mine.edges.size(); ++i) {
+    const std::string db = prefix + "_" + std::to_string(i);
+    ApplyEdge(**conn, **catalog, mine.edges[i], db, db + "_log", !options.plugin_dirs.empty(), &report->edges[i],
+              report);
+    if (report->edges[i].applied == "not applied" && !skipped.empty()) report->edges[i].detail += " (" + skipped + ")";
+  }
+}
+
+// --- the child --------------------------------------------------------------
+
+VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& options, const std::string& prefix) {
+  VerifyReport report;
+  report.file = path;
+  auto loaded = LoadPlugin(path);
+  if (!loaded.ok()) {
+    report.problems.push_back({loaded.status().code() == StatusCode::kNotFound ? StatusCode::kNotFound
+                                                                                : StatusCode::kPluginError,
+                               loaded.status().message()});
+    return report;
+  }
+  const LoadedPlugin& plugin = *loaded;
+  report.loaded = true;
+  report.name = plugin.info->name;
+  report.version = plugin.info->version;
+  report.description = plugin.info->description;
+  report.abi_major = plugin.info->abi_major;
+  report.abi_minor = plugin.info->abi_minor;
+  report.min_host_minor = plugin.info->min_host_minor;
+  const std::vector<ManifestEntry> manifest = ReadManifest(plugin.info->file, &report.problems);
+  report.embedded_sql_files = static_cast<int32_t>(manifest.size());
+  CheckSteps(plugin, manifest, &report);
+  if (options.server && report.problems.empty()) ApplyEdges(plugin, options, prefix, &report);
+  return report;
+}
+
+// --- the report through the pipe ----------------------------------------------
+
+Json ToJson(const VerifyReport& r) {
+  Json j;
+  j["file"] = r.file;
+  j["loaded"] = r.loaded;
+  j["name"] = r.name;
+  j["version"] = r.version;
+  j["description"] = r.description;
+  j["abi"] = {r.abi_major, r.abi_minor, r.min_host_minor};
+  j["embedded"] = r.embedded_sql_files;
+  j["edges"] = Json::array();
+  for (const VerifyEdge& e : r.edges) {
+    Json je{{"from", e.from}, {"to", e.to}, {"applied", e.applied}, {"detail", e.detail}, {"run", e.steps_run}};
+    je["steps"] = Json::array();
+    for (const VerifyStep& s : e.steps) {
+      je["steps"].push_back({s.id, s.kind, s.phase, s.checksum, s.source, s.statements});
+    }
+    j["edges"].push_back(std::move(je));
+  }
+  j["problems"] = Json::array();
+  for (const VerifyProblem& p : r.problems) j["problems"].push_back({static_cast<int>(p.code), p.message});
+  return j;
+}
+
+VerifyReport FromJson(const Json& j) {
+  VerifyReport r;
+  r.file = j.at("file");
+  r.loaded = j.at("loaded");
+  r.name = j.at("name");
+  r.version = j.at("version");
+  r.description = j.at("description");
+  r.abi_major = j.at("abi").at(0);
+  r.abi_minor = j.at("abi").at(1);
+  r.min_host_minor = j.at("abi").at(2);
+  r.embedded_sql_files = j.at("embedded");
+  for (const Json& je : j.at("edges")) {
+    VerifyEdge e;
+    e.from = je.at("from");
+    e.to = je.at("to");
+    e.applied = je.at("applied");
+    e.detail = je.at("detail");
+    e.steps_run = je.at("run");
+    for (const Json& js : je.at("steps")) {
+      e.steps.push_back({js.at(0), js.at(1), js.at(2), js.at(3), js.at(4), js.at(5)});
+    }
+    r.edges.push_back(std::move(e));
+  }
+  for (const Json& jp : j.at("problems")) {
+    r.problems.push_back({static_cast<StatusCode>(jp.at(0).get<int>()), jp.at(1)});
+  }
+  return r;
+}
+
+bool WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string out;
+  std::ifstream in("/dev/urandom", std::ios::binary);
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < bytes; ++i) {
+    const int c = in.get();
+    const unsigned v = c < 0 ? static_cast<unsigned>(getpid() + i) & 0xff : static_cast<unsigned>(c);
+    out += kHex[v >> 4];
+    out += kHex[v & 15];
+  }
+  return out;
+}
+
+// Drops every database whose name starts with `prefix` (the child's scratch
+// databases and changelog schemas).
+void DropScratch(const ConnectionOptions& server, const std::string& prefix, VerifyReport* report) {
+  auto conn = Connection::Open(server);
+  if (!conn.ok()) return;  // the child reported the server already
+  auto rows = (*conn)->Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA");
+  if (!rows.ok()) return;
+  for (const Row& row : rows->rows) {
+    if (row.empty()) continue;
+    const std::string name = row[0].ToString();
+    if (name.rfind(prefix + "_", 0) != 0) continue;
+    auto dropped = (*conn)->Execute("DROP DATABASE IF EXISTS " + Connection::QuoteIdentifier(name));
+    if (!dropped.ok()) {
+      report->problems.push_back({dropped.status().code(), "dropping the scratch database '" + name +
+                                                               "': " + dropped.status().message()});
+    }
+  }
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& options) {
+  // Unique to this call: a name of our own, never a database that exists.
+  const std::string prefix = "chimp_verify_" + RandomHex(6);
+  int fds[2];
+  if (pipe(fds) != 0) return Status::Internal(std::string("verify: pipe: ") + std::strerror(errno));
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return Status::Internal(std::string("verify: fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    // The child: whatever the plugin prints goes to stderr, never into the
+    // parent's output.
+    close(fds[0]);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    int code = 0;
+    try {
+      const VerifyReport report = VerifyInProcess(path, options, prefix);
+      code = WriteAll(fds[1], ToJson(report).dump(-1, ' ', false, Json::error_handler_t::replace)) ? 0 : 3;
+    } catch (...) {
+      code = 4;
+    }
+    close(fds[1]);
+    _exit(code);
+  }
+
+  close(fds[1]);
+  std::string data;
+  char buf[65536];
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  bool timed_out = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+
+  VerifyReport report;
+  report.file = path;
+  if (timed_out) {
+    report.problems.push_back({StatusCode::kPluginError, "plugin '" + path + "': verification did not finish within " +
+                                                             std::to_string(options.timeout.count()) +
+                                                             " s; the child was killed"});
+  } else if (WIFSIGNALED(wstatus)) {
+    const int sig = WTERMSIG(wstatus);
+    report.crash_signal = sig;
+    const char* sig_name = sigabbrev_np(sig);
+    report.problems.push_back({StatusCode::kPluginError,
+                               "plugin '" + path + "' crashed the process verifying it: signal " + std::to_string(sig) +
+                                   " (SIG" + (sig_name != nullptr ? sig_name : "?") + ", " + strsignal(sig) + ")" +
+                                   (data.empty() ? " while loading" : "")});
+  } else if (data.empty() || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    report.problems.push_back({StatusCode::kPluginError,
+                               "plugin '" + path + "': the process verifying it exited with status " +
+                                   std::to_string(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) +
+                                   " without a report (did the plugin call exit()?)"});
+  } else {
+    try {
+      report = FromJson(Json::parse(data));
+    } catch (const std::exception& e) {
+      report.problems.push_back({StatusCode::kInternal, "plugin '" + path + "': unreadable report: " + e.what()});
+    }
+  }
+  if (options.server) DropScratch(*options.server, prefix, &report);
+  return report;
+}
+
+}  // namespace chimp

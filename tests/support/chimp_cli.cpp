@@ -1,0 +1,110 @@
+#include "support/chimp_cli.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "support/mariadb_server.hpp"
+
+namespace chimp::test {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, const CliOptions& options) {
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() /
+                 ("chimp_cli_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  fs::create_directories(dir);
+  fs::path out = dir / "stdout";
+  fs::path err = dir / "stderr";
+  std::vector<char*> argv;
+  std::string program = binary;
+  argv.push_back(program.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fo < 0 || fe < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0 || ::chdir(dir.c_str()) != 0) _exit(127);
+    if (options.password.empty()) {
+      ::unsetenv("CHIMP_PASSWORD");
+    } else {
+      ::setenv("CHIMP_PASSWORD", options.password.c_str(), 1);
+    }
+    ::unsetenv("CHIMP_TEST_CRASH_AT");
+    for (const auto& [name, value] : options.env) ::setenv(name.c_str(), value.c_str(), 1);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (options.kill_after_ms > 0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.kill_after_ms);
+    for (;;) {
+      pid_t done = ::waitpid(pid, &status, WNOHANG);
+      if (done == pid) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  } else {
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  CliRun r;
+  r.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return r;
+}
+
+ServerFlags TestServerFlags() {
+  ConnectionOptions o = TestServer::Shared().Options();
+  ServerFlags s;
+  s.flags = {"--socket", o.socket};
+  if (!o.user.empty()) {
+    s.flags.push_back("--user");
+    s.flags.push_back(o.user);
+  }
+  s.password = o.password;
+  return s;
+}
+
+std::vector<std::string> Args(std::initializer_list<std::vector<std::string>> parts) {
+  std::vector<std::string> all;
+  for (const auto& p : parts) all.insert(all.end(), p.begin(), p.end());
+  return all;
+}
+
+}  // namespace chimp::test

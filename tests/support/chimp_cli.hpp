@@ -1,0 +1,48 @@
+// Runs the real `chimp` binary from integration tests (the CLI and the
+// fault-injection tests). Test support, not a core API. [main-thread]
+#ifndef CHIMP_TESTS_SUPPORT_CHIMP_CLI_HPP_
+#define CHIMP_TESTS_SUPPORT_CHIMP_CLI_HPP_
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace chimp::test {
+
+struct CliRun {
+  int code = -1;     // the exit code, or 128 + the signal that ended it
+  int signal = 0;    // the signal that ended it, 0 when it exited
+  std::string out;
+  std::string err;
+};
+
+struct CliOptions {
+  // CHIMP_PASSWORD for the child; unset when empty.
+  std::string password;
+  // Extra environment (name, value); CHIMP_TEST_CRASH_AT is unset unless
+  // given here.
+  std::vector<std::pair<std::string, std::string>> env;
+  // > 0: SIGKILL the child after this many milliseconds if still running.
+  int kill_after_ms = 0;
+};
+
+// Runs `binary` with `args` in an empty temporary directory (so no
+// ./chimp.toml is picked up) and waits for it. Throws std::runtime_error
+// when it cannot fork.
+CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, const CliOptions& options = {});
+
+// Connection flags for the shared test server (--socket, --user) and its
+// password ("" = none).
+struct ServerFlags {
+  std::vector<std::string> flags;
+  std::string password;
+};
+ServerFlags TestServerFlags();
+
+// Concatenates argument lists.
+std::vector<std::string> Args(std::initializer_list<std::vector<std::string>> parts);
+
+}  // namespace chimp::test
+
+#endif  // CHIMP_TESTS_SUPPORT_CHIMP_CLI_HPP_

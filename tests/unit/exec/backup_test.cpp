@@ -1,0 +1,31 @@
+// The pieces of migrate --backup that need no server: the dump's arguments
+// and option-file quoting. (The dump itself: tests/integration/maintenance.)
+#include "exec/backup.hpp"
+
+#include <doctest/doctest.h>
+
+namespace chimp::internal {
+namespace {
+
+TEST_CASE("backup: the dump takes a consistent snapshot with routines, triggers and events") {
+  auto args = DumpArguments("app");
+  REQUIRE(args.size() == 6);
+  CHECK(args[0] == "--single-transaction");
+  CHECK(args[1] == "--routines");
+  CHECK(args[2] == "--triggers");
+  CHECK(args[3] == "--events");
+  CHECK(args[4] == "--databases");
+  CHECK(args[5] == "app");
+}
+
+TEST_CASE("backup: option-file values are quoted and escaped") {
+  CHECK(OptionFileValue("plain") == "\"plain\"");
+  CHECK(OptionFileValue("a\"b") == "\"a\\\"b\"");
+  CHECK(OptionFileValue("a\\b") == "\"a\\\\b\"");
+  CHECK(OptionFileValue("x#y;z 'q'") == "\"x#y;z 'q'\"");
+  CHECK(OptionFileValue("l1\nl2\tt") == "\"l1\\nl2\\tt\"");
+  CHECK(OptionFileValue("") == "\"\"");
+}
+
+}  // namespace
+}  // namespace chimp::internal

@@ -1,0 +1,102 @@
+// chimp validate: compares every applied step with the installed plugins.
+// Exit 9 when an applied step's checksum changed; missing steps and failed
+// or interrupted attempts are reported but do not fail it.
+#include <iostream>
+
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+namespace chimp::cli {
+namespace {
+
+int RunValidate(const Context& ctx) {
+  Result<std::string> format = ChooseFormat(ctx, "validate", {"text", "json"});
+  if (!format.ok()) return Fail(format.status());
+  Result<ValidationReport> result = ValidateChangelog(ctx.options);
+  if (!result.ok()) return Fail(result.status());
+  const ValidationReport& r = *result;
+
+  if (*format == "json") {
+    Json mismatches = Json::array();
+    for (const ChecksumMismatch& m : r.mismatches) {
+      mismatches.push_back({{"step_id", m.step_id},
+                            {"edge", m.edge},
+                            {"plugin_file", m.plugin_file},
+                            {"installed_checksum", m.installed_checksum},
+                            {"applied_checksum", m.applied_checksum},
+                            {"applied_plugin_file", m.applied_plugin_file},
+                            {"applied_run_id", m.applied_run_id},
+                            {"changelog_id", m.changelog_id}});
+    }
+    Json missing = Json::array();
+    for (const ChangelogEntry& e : r.missing) missing.push_back(EntryToJson(e));
+    Json unfinished = Json::array();
+    for (const ChangelogEntry& e : r.unfinished) unfinished.push_back(EntryToJson(e));
+    PrintJson({{"database", r.database},
+               {"changelog_schema", ctx.options.changelog_schema},
+               {"current_version", r.state.version.ToString()},
+               {"ok", r.ok()},
+               {"applied_steps", r.applied},
+               {"checksum_mismatches", mismatches},
+               {"missing_steps", missing},
+               {"unfinished_steps", unfinished}});
+  } else {
+    std::ostream& out = std::cout;
+    out << "Database '" << r.database << "' at version " << VersionText(r.state.version) << ": " << r.applied
+        << (r.applied == 1 ? " applied step" : " applied steps") << " checked.\n";
+    if (!r.mismatches.empty()) {
+      out << "\nChecksum mismatches (" << r.mismatches.size() << "): the installed plugin changed an applied step\n";
+      for (const ChecksumMismatch& m : r.mismatches) {
+        out << "  " << m.step_id << " (" << m.edge << ")\n"
+            << "      plugin file:  " << m.plugin_file << '\n'
+            << "      installed:    " << m.installed_checksum << '\n'
+            << "      applied:      " << m.applied_checksum << " (run " << m.applied_run_id << ", from "
+            << m.applied_plugin_file << ")\n";
+      }
+      out << "  If the change is intended (a comment, formatting), chimp repair --checksums re-records them.\n";
+    }
+    if (!r.missing.empty()) {
+      out << "\nWarning: applied steps no installed plugin provides (" << r.missing.size() << "):\n";
+      std::vector<std::vector<std::string>> rows;
+      for (const ChangelogEntry& e : r.missing) {
+        rows.push_back({e.step_id, EdgeText(e.edge_from, e.edge_to), e.plugin_file, e.run_id.substr(0, 8)});
+      }
+      PrintTable(out, {"STEP", "EDGE", "APPLIED FROM", "RUN"}, rows, 2);
+    }
+    if (!r.unfinished.empty()) {
+      out << "\nFailed or interrupted steps (" << r.unfinished.size()
+          << "): chimp migrate resumes them; chimp repair resolves them by hand\n";
+      std::vector<std::vector<std::string>> rows;
+      for (const ChangelogEntry& e : r.unfinished) {
+        rows.push_back({e.step_id, StepStatusName(e.status),
+                        std::to_string(e.statement_index) + "/" +
+                            (e.statement_count > 0 ? std::to_string(e.statement_count) : "?"),
+                        FirstLine(e.error, 80)});
+      }
+      PrintTable(out, {"STEP", "STATUS", "STATEMENTS", "ERROR"}, rows, 2);
+    }
+    if (r.ok()) out << (r.missing.empty() && r.unfinished.empty() ? "\nOK.\n" : "\nOK (with the remarks above).\n");
+  }
+  if (!r.ok()) {
+    std::fflush(stdout);
+    std::cerr << "chimp: " << r.mismatches.size()
+              << (r.mismatches.size() == 1 ? " applied step differs" : " applied steps differ")
+              << " from the installed plugins; the first: step '" << r.mismatches[0].step_id << "' of plugin '"
+              << r.mismatches[0].plugin_file << "' has checksum " << r.mismatches[0].installed_checksum
+              << ", the changelog records " << r.mismatches[0].applied_checksum << '\n';
+    return kExitFailedPrecondition;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::unique_ptr<Command> AddValidateCommand(CLI::App& root) {
+  auto cmd = std::make_unique<Command>();
+  cmd->app = root.add_subcommand(
+      "validate", "Check applied steps against the installed plugins (checksums, missing steps, failed steps)");
+  cmd->run = RunValidate;
+  return cmd;
+}
+
+}  // namespace chimp::cli
