@@ -33,6 +33,15 @@
 //    UNLOCK TABLES.) On resume the statements already done are skipped,
 //    except those that only set session state (USE, SET of session or user
 //    variables without a subquery), which run again on the fresh session.
+//  - Exactly once across a crash (doc/recovery.md): before a statement that
+//    runs alone, one changelog update records its index and its pre-image
+//    (a fingerprint of the objects it names, "idempotent" or "unknown");
+//    the index update after it clears the pre-image. On resume, a statement
+//    in doubt (PlannedStep::pending_fingerprint) is probed again: unchanged
+//    = run it, changed = it took effect, skip it; "unknown" stops with
+//    FailedPrecondition before any row is written, naming the statement and
+//    `chimp repair --statement-done/--statement-not-done`. A native step
+//    with DDL that is not IDEMPOTENT counts as one "unknown" statement.
 //  - Warnings and notes of every statement are counted and the first few
 //    texts kept in the changelog row; with Step::warnings_fatal any warning
 //    fails the step (rolling back a transaction or group it ran in).

@@ -286,20 +286,22 @@ Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
   return IntOf(*id, 0);
 }
 
+// The two writes below run once per DDL statement. They use the text
+// protocol (one round trip) rather than a prepared statement (prepare,
+// execute, close: three): their values are integers and a quoted string.
 Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
-  const Value params[] = {Value::Int(statement_index), Value::Int(id)};
   return conn_
-      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = ?, pending_fingerprint = NULL WHERE id = ?",
-               params)
+      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
+               ", pending_fingerprint = NULL WHERE id = " + std::to_string(id))
       .status()
       .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
 }
 
 Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint) {
-  const Value params[] = {Value::Int(statement_index), Value::Text(pending_fingerprint), Value::Int(id)};
   return conn_
-      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = ?, pending_fingerprint = ? WHERE id = ?",
-               params)
+      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
+               ", pending_fingerprint = " + conn_.QuoteString(pending_fingerprint) +
+               " WHERE id = " + std::to_string(id))
       .status()
       .WithContext("changelog: recording the pre-image of statement " + std::to_string(statement_index + 1) +
                    " of row " + std::to_string(id));
@@ -318,8 +320,8 @@ Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
   };
   return conn_
       .Execute("UPDATE " + ChangelogTable() +
-                   " SET status = ?, statement_index = ?, error = ?, warning_count = ?, warnings = ?, "
-                   "finished_at = NOW(6), "
+                   " SET status = ?, statement_index = ?, pending_fingerprint = NULL, error = ?, "
+                   "warning_count = ?, warnings = ?, finished_at = NOW(6), "
                    "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000 "
                    "WHERE id = ?",
                params)
