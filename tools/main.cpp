@@ -20,6 +20,7 @@ namespace chimp::cli {
 // cmd_create.cpp, cmd_plugins.cpp.
 std::unique_ptr<Command> AddCreateCommand(CLI::App& root);
 std::unique_ptr<Command> AddPluginsCommand(CLI::App& root);
+std::unique_ptr<Command> AddAdhocCommand(CLI::App& root);
 
 namespace {
 
@@ -76,6 +77,7 @@ int Run(int argc, char** argv) {
   commands.push_back(AddBaselineCommand(app));
   commands.push_back(AddCreateCommand(app));
   commands.push_back(AddPluginsCommand(app));
+  commands.push_back(AddAdhocCommand(app));
   for (auto& command : commands) {
     AddGlobalOptions(command->app, &command->flags);
     command->app->footer(
@@ -97,7 +99,7 @@ int Run(int argc, char** argv) {
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-') {
       std::cerr << "chimp: unknown command '" << rest.front()
-                << "' (commands: init, status, plan, migrate, log, graph, create, plugins; see chimp --help)\n";
+                << "' (commands: init, status, plan, migrate, log, graph, validate, repair, baseline, adhoc, create, plugins; see chimp --help)\n";
       return kExitUsage;
     }
     std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";

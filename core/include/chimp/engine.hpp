@@ -21,6 +21,7 @@
 #include "chimp/executor.hpp"
 #include "chimp/lock.hpp"
 #include "chimp/planner.hpp"
+#include "chimp/sql_splitter.hpp"
 #include "chimp/status.hpp"
 
 namespace chimp {
@@ -103,6 +104,20 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
 
 // `log`: every changelog row of the target, oldest first.
 Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options);
+
+// `adhoc`: runs `script` (named `source` in messages) one statement at a
+// time through the same splitter and connection as a SQL step, in
+// options.database when it is set. The client dialect follows the session's
+// NO_BACKSLASH_ESCAPES and ANSI_QUOTES as it goes; `script_runner` selects
+// CloudStack's line-based dialect instead. `on_statement` is called after
+// each statement (with its ExecInfo) or, with `dry_run`, for each statement
+// split (info = nullptr; no connection is made and default modes apply).
+// Stops at the first error: a splitter error names the source and line, a
+// server error is DatabaseError naming the source, line and statement.
+// Returns the number of statements run (or split).
+Result<int32_t> RunAdhoc(const EngineOptions& options, std::string_view script, const std::string& source,
+                         bool script_runner, bool dry_run,
+                         const std::function<void(const SqlStatement&, const ExecInfo*)>& on_statement);
 
 // Splits a step's SQL into the statements that would be sent (for plan -v).
 Result<std::vector<std::string>> StatementsOf(const Step& step);
