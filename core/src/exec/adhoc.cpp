@@ -1,22 +1,14 @@
 // chimp adhoc: one-off SQL through the migration splitter and connection.
 #include "chimp/engine.hpp"
+#include "exec/session.hpp"
 
 namespace chimp {
 
 namespace {
 
-std::string Shorten(std::string_view sql, size_t limit = 160) {
-  std::string out;
-  for (char c : sql) {
-    if (out.size() >= limit) return out + "...";
-    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  }
-  return out;
-}
-
 Status StatementError(const std::string& source, const SqlStatement& s, const Status& cause) {
   const std::string where = source + ":" + std::to_string(s.first_line) + ": statement " +
-                            std::to_string(s.index + 1) + " (" + Shorten(s.text) + ")";
+                            std::to_string(s.index + 1) + " (" + internal::ShortenSql(s.text) + ")";
   if (cause.code() == StatusCode::kUnavailable) return cause.WithContext(where);
   return Status::DatabaseError(where + ": " + cause.message());
 }

@@ -4,29 +4,12 @@
 #include "chimp/sql_splitter.hpp"
 #include "exec/backup.hpp"
 #include "exec/maintenance.hpp"
+#include "exec/session.hpp"
 
 namespace chimp {
 
 namespace {
 
-Status RequireDatabase(const EngineOptions& options) {
-  if (options.database.empty()) {
-    return Status::InvalidArgument(
-        "no target database: give --database NAME or set [database] name in the config file");
-  }
-  if (options.changelog_schema.empty()) {
-    return Status::InvalidArgument("the changelog schema name is empty ([changelog] schema)");
-  }
-  return Status::Ok();
-}
-
-// Steps run in the target database, which may not exist yet: connect
-// without a default database.
-Result<std::unique_ptr<Connection>> Connect(const EngineOptions& options) {
-  ConnectionOptions connection = options.connection;
-  connection.database.clear();
-  return Connection::Open(connection);
-}
 
 // Rows left `running` by a run that died. Called with the lock held, so no
 // other run can own them.
@@ -55,15 +38,15 @@ Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
 }
 
 Status InitChangelog(const EngineOptions& options) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
   return changelog.EnsureTables();
 }
 
 Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanRequest& request) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   PlanReport report;
   CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
@@ -74,8 +57,8 @@ Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanReq
 }
 
 Result<StatusReport> GetStatus(const EngineOptions& options) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   StatusReport report;
   report.database = options.database;
   report.changelog_schema = options.changelog_schema;
@@ -121,11 +104,11 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
                               ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait,
                               std::function<void(const BackupRecord&)> on_backup) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   // The lock has a session of its own, so that whatever a step does to its
   // session (a lost connection, a KILL) cannot release it mid-run.
-  CHIMP_ASSIGN_OR_RETURN(auto lock_conn, Connect(options));
+  CHIMP_ASSIGN_OR_RETURN(auto lock_conn, internal::ConnectWithoutDatabase(options));
   const std::string run_id = NewRunId();
   CHIMP_ASSIGN_OR_RETURN(auto lock, internal::TakeRunLock(options, *lock_conn, run_id, std::move(on_wait)));
   MigrateReport report;
@@ -153,8 +136,8 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
 }
 
 Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
   return changelog.ReadEntries();
 }

@@ -12,6 +12,7 @@
 #include "chimp/sql_splitter.hpp"
 #include "exec/ddl_probe.hpp"
 #include "exec/fault_injection.hpp"
+#include "exec/session.hpp"
 #include "plugin/services.hpp"
 
 namespace chimp {
@@ -36,18 +37,6 @@ struct StepOutcome {
   // A pre-image still undecided when the step failed, kept in its row.
   std::string keep_pending;
 };
-
-std::string Shorten(std::string_view sql, size_t limit = 160) {
-  std::string out;
-  for (char c : sql) {
-    if (out.size() >= limit) {
-      out += "...";
-      break;
-    }
-    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  }
-  return out;
-}
 
 // The first keyword of a statement, upper-cased, after blanks and plain
 // comments ("/*! */" counts as text).
@@ -224,7 +213,7 @@ class StepRunner {
       auto split = step.dialect == SqlDialect::kScriptRunner ? SplitScriptRunner(step.sql, SourceName(planned))
                                                               : SplitSql(step.sql, SourceName(planned));
       if (split.ok() && planned.resume_from >= 0 && static_cast<size_t>(planned.resume_from) < split->size()) {
-        text = Shorten((*split)[static_cast<size_t>(planned.resume_from)].text);
+        text = internal::ShortenSql((*split)[static_cast<size_t>(planned.resume_from)].text);
         line = (*split)[static_cast<size_t>(planned.resume_from)].first_line;
       }
       what = "the last attempt was interrupted while statement " + std::to_string(planned.resume_from + 1) + " (" +
@@ -337,7 +326,7 @@ class StepRunner {
     if (s != nullptr) {
       where += " failed at statement " + std::to_string(index + 1) + " of " +
                (count > index ? std::to_string(count) : std::string("?")) + " (" + SourceName(planned) +
-               ", line " + std::to_string(s->first_line) + ": " + Shorten(s->text) + ")";
+               ", line " + std::to_string(s->first_line) + ": " + internal::ShortenSql(s->text) + ")";
     } else {
       where += " failed";
     }
@@ -651,11 +640,11 @@ class StepRunner {
       if (s.code() == StatusCode::kUnavailable) return s.WithContext(where);
       return Status::StepFailed(where + ": " + s.message());
     }
-    if (rows == 0) return Status::StepFailed(where + " failed: the query returned no row: " + Shorten(step.sql));
+    if (rows == 0) return Status::StepFailed(where + " failed: the query returned no row: " + internal::ShortenSql(step.sql));
     if (failing > 0) {
       return Status::StepFailed(where + " failed: " + std::to_string(failing) + " of " + std::to_string(rows) +
                                 " row(s) are false, the first: (" + first_failing + "); query: " +
-                                Shorten(step.sql));
+                                internal::ShortenSql(step.sql));
     }
     return Status::Ok();
   }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "chimp/executor.hpp"
+#include "exec/session.hpp"
 
 namespace chimp {
 
@@ -30,22 +31,6 @@ Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Conne
 
 namespace {
 
-Status RequireDatabase(const EngineOptions& options) {
-  if (options.database.empty()) {
-    return Status::InvalidArgument(
-        "no target database: give --database NAME or set [database] name in the config file");
-  }
-  if (options.changelog_schema.empty()) {
-    return Status::InvalidArgument("the changelog schema name is empty ([changelog] schema)");
-  }
-  return Status::Ok();
-}
-
-Result<std::unique_ptr<Connection>> Connect(const EngineOptions& options) {
-  ConnectionOptions connection = options.connection;
-  connection.database.clear();
-  return Connection::Open(connection);
-}
 
 // What the changelog says about one step id (plugin steps only).
 struct History {
@@ -188,8 +173,8 @@ std::string KnownVersions(const Catalog& catalog) {
 }  // namespace
 
 Result<ValidationReport> ValidateChangelog(const EngineOptions& options) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   ValidationReport report;
   report.database = options.database;
   CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
@@ -208,7 +193,7 @@ Result<ValidationReport> ValidateChangelog(const EngineOptions& options) {
 Result<RepairReport> Repair(const EngineOptions& options, const RepairRequest& request,
                             const std::function<bool(const std::vector<RepairAction>&)>& confirm,
                             std::function<void(const LockHolder&)> on_wait) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
   if (!request.checksums && request.mark_applied.empty() && request.mark_rolled_back.empty() &&
       request.statement_done.empty() && request.statement_not_done.empty()) {
     return Status::InvalidArgument(
@@ -231,8 +216,8 @@ Result<RepairReport> Repair(const EngineOptions& options, const RepairRequest& r
       }
     }
   }
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
-  CHIMP_ASSIGN_OR_RETURN(auto lock_conn, Connect(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
+  CHIMP_ASSIGN_OR_RETURN(auto lock_conn, internal::ConnectWithoutDatabase(options));
   RepairReport report;
   report.run_id = NewRunId();
   CHIMP_ASSIGN_OR_RETURN(auto lock, internal::TakeRunLock(options, *lock_conn, report.run_id, std::move(on_wait)));
@@ -406,13 +391,13 @@ Result<RepairReport> Repair(const EngineOptions& options, const RepairRequest& r
 
 Result<BaselineReport> Baseline(const EngineOptions& options, const BaselineRequest& request,
                                 std::function<void(const LockHolder&)> on_wait) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
   if (options.plugin_dirs.empty() && !(request.force && request.version.has_value())) {
     return Status::InvalidArgument(
         "baseline checks the version against the plugins' graph: give --plugins DIR (or --version V --force)");
   }
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
-  CHIMP_ASSIGN_OR_RETURN(auto lock_conn, Connect(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
+  CHIMP_ASSIGN_OR_RETURN(auto lock_conn, internal::ConnectWithoutDatabase(options));
   BaselineReport report;
   report.run_id = NewRunId();
   CHIMP_ASSIGN_OR_RETURN(auto lock, internal::TakeRunLock(options, *lock_conn, report.run_id, std::move(on_wait)));
@@ -509,15 +494,15 @@ Result<BaselineReport> Baseline(const EngineOptions& options, const BaselineRequ
 }
 
 Result<std::vector<BackupRecord>> ReadBackups(const EngineOptions& options) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
   return changelog.ReadBackups();
 }
 
 Result<std::vector<RepairRecord>> ReadRepairs(const EngineOptions& options) {
-  CHIMP_RETURN_IF_ERROR(RequireDatabase(options));
-  CHIMP_ASSIGN_OR_RETURN(auto conn, Connect(options));
+  CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
+  CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
   return changelog.ReadRepairs();
 }

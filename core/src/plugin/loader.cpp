@@ -1,7 +1,6 @@
 #include "chimp/loader.hpp"
 
 #include <dlfcn.h>
-#include <openssl/evp.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <cctype>
@@ -16,6 +15,7 @@
 
 #include "chimp/sql_splitter.hpp"
 #include "plugin/services.hpp"
+#include "util/sha256.hpp"
 
 // Where a plugin's entry reports why it refuses or fails (plugin_abi.h).
 struct chimp_error_ctx {
@@ -126,16 +126,6 @@ void HostSetError(chimp_error_ctx* ctx, const char* message) noexcept {
 
 // ---- SQL checks ----
 
-std::string Hex(const unsigned char* data, size_t size) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
 
 // ---- SQL split at load time ----
 
@@ -505,13 +495,7 @@ std::string NormalizeSql(std::string_view sql) {
 }
 
 std::string SqlChecksum(std::string_view sql) {
-  const std::string text = NormalizeSql(sql);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    return "sha256:unavailable";  // OpenSSL without SHA-256: never matches a real checksum
-  }
-  return "sha256:" + Hex(digest, size);
+  return "sha256:" + internal::Sha256Hex(NormalizeSql(sql));
 }
 
 Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs) {

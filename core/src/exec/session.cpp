@@ -1,0 +1,31 @@
+#include "exec/session.hpp"
+
+namespace chimp::internal {
+
+Status RequireTarget(const EngineOptions& options) {
+  if (options.database.empty()) {
+    return Status::InvalidArgument(
+        "no target database: give --database NAME or set [database] name in the config file");
+  }
+  if (options.changelog_schema.empty()) {
+    return Status::InvalidArgument("the changelog schema name is empty ([changelog] schema)");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Connection>> ConnectWithoutDatabase(const EngineOptions& options) {
+  ConnectionOptions connection = options.connection;
+  connection.database.clear();
+  return Connection::Open(connection);
+}
+
+std::string ShortenSql(std::string_view sql, size_t limit) {
+  std::string out;
+  for (char c : sql) {
+    if (out.size() >= limit) return out + "...";
+    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace chimp::internal
