@@ -175,6 +175,12 @@ class Changelog {
   const std::string& target() const { return target_; }
 
  private:
+  // Runs an INSERT and returns the id it generated.
+  Result<int64_t> InsertRow(const std::string& sql, std::span<const Value> params, const std::string& context);
+  // `sql` with each `?` replaced by the literal of the next value, for the
+  // text protocol (one round trip; a prepared statement takes three).
+  std::string Inline(std::string_view sql, std::span<const Value> params) const;
+
   Connection& conn_;
   std::string schema_;
   std::string target_;

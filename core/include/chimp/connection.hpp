@@ -84,7 +84,14 @@ struct SessionFlags {
 struct ExecInfo {
   uint64_t affected_rows = 0;
   uint32_t warning_count = 0;
+  uint64_t insert_id = 0;  // the AUTO_INCREMENT value an INSERT generated, else 0
 };
+
+// Every statement chimp sends for its own sake (transaction control around
+// a step's statements, session resets, pre-image probes, warnings, the
+// changelog) begins with this comment, so that the server's general log,
+// slow log and processlist tell them from the statements of a migration.
+inline constexpr std::string_view kInternalTag = "/*chimp*/ ";
 
 class Connection {
  public:
@@ -159,6 +166,10 @@ class Connection {
   std::string QuoteString(std::string_view text) const;
   // Quotes an identifier with backticks, doubling embedded backticks.
   static std::string QuoteIdentifier(std::string_view name);
+
+  // The server's or client's error number of the last text-protocol
+  // statement (0 after a success), e.g. 1146 for a missing table.
+  unsigned int LastErrorNumber() const;
 
   uint64_t ThreadId() const;           // CONNECTION_ID(), from the handshake
   std::string ServerVersion() const;   // e.g. "10.11.19-MariaDB-0+deb12u1"

@@ -270,20 +270,44 @@ Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
       Value::Int(e.statement_index), Value::Int(e.statement_count), Value::Text(e.engine_version),
       e.pending_fingerprint.empty() ? Value::Null() : Value::Text(e.pending_fingerprint),
   };
-  CHIMP_RETURN_IF_ERROR(
-      conn_
-          .Execute("INSERT INTO " + ChangelogTable() +
-                       " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
-                       "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
-                       "statement_index, statement_count, engine_version, pending_fingerprint, started_at, "
-                       "executed_by) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
-                   params)
-          .status()
-          .WithContext("changelog: recording step '" + e.step_id + "'"));
-  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT LAST_INSERT_ID()"));
-  if (!id.has_value()) return Status::Internal("changelog: LAST_INSERT_ID() returned no row");
-  return IntOf(*id, 0);
+  return InsertRow(Inline("INSERT INTO " + ChangelogTable() +
+                              " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
+                              "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
+                              "statement_index, statement_count, engine_version, pending_fingerprint, "
+                              "started_at, executed_by) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
+                          params),
+                   {}, "changelog: recording step '" + e.step_id + "'");
+}
+
+Result<int64_t> Changelog::InsertRow(const std::string& sql, std::span<const Value> params,
+                                     const std::string& context) {
+  auto info = conn_.Execute(sql, params);
+  if (!info.ok()) return info.status().WithContext(context);
+  if (info->insert_id == 0) return Status::Internal(context + ": the INSERT generated no id");
+  return static_cast<int64_t>(info->insert_id);
+}
+
+std::string Changelog::Inline(std::string_view sql, std::span<const Value> params) const {
+  std::string out;
+  size_t next = 0;
+  bool in_identifier = false;  // a `?` in a quoted schema name stays
+  for (char c : sql) {
+    if (c == '`') in_identifier = !in_identifier;
+    if (c != '?' || in_identifier || next >= params.size()) {
+      out += c;
+      continue;
+    }
+    const Value& v = params[next++];
+    if (v.is_null()) {
+      out += "NULL";
+    } else if (v.type == Value::Type::kInt64 || v.type == Value::Type::kDouble) {
+      out += v.ToString();
+    } else {
+      out += conn_.QuoteString(v.text);
+    }
+  }
+  return out;
 }
 
 // The two writes below run once per DDL statement. They use the text
@@ -319,12 +343,12 @@ Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
       Value::Int(id),
   };
   return conn_
-      .Execute("UPDATE " + ChangelogTable() +
-                   " SET status = ?, statement_index = ?, pending_fingerprint = NULL, error = ?, "
-                   "warning_count = ?, warnings = ?, finished_at = NOW(6), "
-                   "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000 "
-                   "WHERE id = ?",
-               params)
+      .Execute(Inline("UPDATE " + ChangelogTable() +
+                          " SET status = ?, statement_index = ?, pending_fingerprint = NULL, error = ?, "
+                          "warning_count = ?, warnings = ?, finished_at = NOW(6), "
+                          "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000 "
+                          "WHERE id = ?",
+                      params))
       .status()
       .WithContext("changelog: finishing row " + std::to_string(id));
 }
@@ -372,17 +396,11 @@ Result<int64_t> Changelog::InsertRepair(const RepairRecord& r) {
       r.note.empty() ? Value::Null() : Value::Text(r.note),
       Value::Text(CHIMP_ENGINE_VERSION),
   };
-  CHIMP_RETURN_IF_ERROR(
-      conn_
-          .Execute("INSERT INTO " + RepairsTable() +
+  return InsertRow("INSERT INTO " + RepairsTable() +
                        " (target, run_id, action, step_id, changelog_id, old_value, new_value, note, "
                        "engine_version, executed_by, executed_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, USER(), NOW(6))",
-                   params)
-          .status()
-          .WithContext("changelog: recording the repair '" + r.action + "'"));
-  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT LAST_INSERT_ID()"));
-  return id.has_value() ? IntOf(*id, 0) : 0;
+                   params, "changelog: recording the repair '" + r.action + "'");
 }
 
 Result<std::vector<RepairRecord>> Changelog::ReadRepairs() {
@@ -431,18 +449,12 @@ Result<int64_t> Changelog::InsertBackup(const BackupRecord& b) {
       b.error.empty() ? Value::Null() : Value::Text(b.error),
       Value::Text(CHIMP_ENGINE_VERSION),
   };
-  CHIMP_RETURN_IF_ERROR(
-      conn_
-          .Execute(std::string("INSERT INTO ") + BackupsTable() +
+  return InsertRow(std::string("INSERT INTO ") + BackupsTable() +
                        " (target, run_id, status, file, size_bytes, databases_dumped, binlog_file, "
                        "binlog_position, gtid_position, version, changelog_last_id, tool, started_at, "
                        "finished_at, error, engine_version, executed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
                        "?, ?, ?, COALESCE(NULLIF(?, ''), NOW(6)), COALESCE(NULLIF(?, ''), NOW(6)), ?, ?, USER())",
-                   params)
-          .status()
-          .WithContext("changelog: recording the backup of run " + b.run_id));
-  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT LAST_INSERT_ID()"));
-  return id.has_value() ? IntOf(*id, 0) : 0;
+                   params, "changelog: recording the backup of run " + b.run_id);
 }
 
 Result<std::vector<BackupRecord>> Changelog::ReadBackups() {

@@ -288,6 +288,7 @@ struct Connection::Impl {
       if (!res && mysql_field_count(mysql) != 0) return ConnError(mysql, sql);
       if (!res) info.affected_rows = mysql_affected_rows(mysql);
     }
+    info.insert_id = mysql_insert_id(mysql);
     CHIMP_RETURN_IF_ERROR(DrainText(sql, &info));
     info.warning_count = mysql_warning_count(mysql);
     return info;
@@ -388,6 +389,7 @@ struct Connection::Impl {
   Result<ExecInfo> ExecStmt(std::string_view sql, std::span<const Value> params) {
     CHIMP_ASSIGN_OR_RETURN(StmtPtr stmt, PrepareAndExecute(sql, params));
     ExecInfo info;
+    info.insert_id = mysql_stmt_insert_id(stmt.get());
     CHIMP_RETURN_IF_ERROR(DrainStmt(stmt.get(), sql, &info));
     info.warning_count = mysql_warning_count(mysql);
     return info;
@@ -601,7 +603,7 @@ Result<std::vector<std::string>> Connection::Warnings(size_t limit) {
   std::vector<std::string> out;
   if (limit == 0) return out;
   // SHOW WARNINGS does not clear the diagnostics area it reads.
-  std::string sql = "SHOW WARNINGS LIMIT " + std::to_string(limit);
+  std::string sql = std::string(kInternalTag) + "SHOW WARNINGS LIMIT " + std::to_string(limit);
   CHIMP_RETURN_IF_ERROR(impl_->RunQuery(sql, {}, nullptr, [&](const Row& row) {
     std::string line;
     for (const Value& v : row) {
@@ -629,14 +631,15 @@ SessionFlags Connection::Flags() const {
 Status Connection::ResetSession() {
   MYSQL* m = impl_->mysql;
   if (mysql_reset_connection(m) != 0) return ConnError(m, "COM_RESET_CONNECTION");
-  if (mysql_set_character_set(m, "utf8mb4") != 0) return ConnError(m, "SET NAMES utf8mb4");
-  if (mysql_autocommit(m, 1) != 0) return ConnError(m, "SET autocommit=1");
-  return Status::Ok();
+  // The reset leaves the client's character set (utf8mb4, from Open) as it
+  // was; the server's goes back to its default. One statement puts both
+  // back in step and turns autocommit on.
+  return Execute(std::string(kInternalTag) + "SET NAMES utf8mb4, autocommit = 1").status();
 }
 
-Status Connection::Begin() { return Execute("START TRANSACTION").status(); }
-Status Connection::Commit() { return Execute("COMMIT").status(); }
-Status Connection::Rollback() { return Execute("ROLLBACK").status(); }
+Status Connection::Begin() { return Execute(std::string(kInternalTag) + "START TRANSACTION").status(); }
+Status Connection::Commit() { return Execute(std::string(kInternalTag) + "COMMIT").status(); }
+Status Connection::Rollback() { return Execute(std::string(kInternalTag) + "ROLLBACK").status(); }
 
 std::string Connection::QuoteString(std::string_view text) const {
   std::string out(text.size() * 2 + 3, '\0');
@@ -659,6 +662,8 @@ std::string Connection::QuoteIdentifier(std::string_view name) {
   out.push_back('`');
   return out;
 }
+
+unsigned int Connection::LastErrorNumber() const { return mysql_errno(impl_->mysql); }
 
 uint64_t Connection::ThreadId() const { return mysql_thread_id(impl_->mysql); }
 
