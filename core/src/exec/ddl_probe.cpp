@@ -238,53 +238,51 @@ std::string WithoutAutoIncrement(std::string text) {
   return text;
 }
 
-// The definition of one object, or "absent".
+// The definition of one object, or "absent": one SHOW CREATE, whose
+// "no such object" error means absent.
 Result<std::string> Definition(Connection& conn, const DdlObject& object, const std::string& schema) {
   const std::string qualified = Connection::QuoteIdentifier(schema) + "." + Connection::QuoteIdentifier(object.name);
-  const Value params[] = {Value::Text(schema), Value::Text(object.name)};
-  std::string exists_sql;
-  std::string show_sql;
+  std::string show;
   size_t column = 1;
+  // The error that says the object does not exist (ER_BAD_DB_ERROR, 1049,
+  // says so of its database).
+  unsigned int missing = 1049;
   switch (object.kind) {
     case DdlObject::Kind::kTable:
     case DdlObject::Kind::kView:
-      exists_sql = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?";
-      show_sql = "SHOW CREATE TABLE " + qualified;
+      show = "SHOW CREATE TABLE " + qualified;
+      missing = 1146;  // ER_NO_SUCH_TABLE
       break;
     case DdlObject::Kind::kProcedure:
-    case DdlObject::Kind::kFunction: {
-      const char* type = object.kind == DdlObject::Kind::kProcedure ? "PROCEDURE" : "FUNCTION";
-      exists_sql = std::string("SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? "
-                               "AND ROUTINE_NAME = ? AND ROUTINE_TYPE = '") + type + "'";
-      show_sql = std::string("SHOW CREATE ") + type + " " + qualified;
+    case DdlObject::Kind::kFunction:
+      show = std::string("SHOW CREATE ") +
+             (object.kind == DdlObject::Kind::kProcedure ? "PROCEDURE " : "FUNCTION ") + qualified;
+      missing = 1305;  // ER_SP_DOES_NOT_EXIST
       column = 2;
       break;
-    }
     case DdlObject::Kind::kTrigger:
-      exists_sql = "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?";
-      show_sql = "SHOW CREATE TRIGGER " + qualified;
+      show = "SHOW CREATE TRIGGER " + qualified;
+      missing = 1360;  // ER_TRG_DOES_NOT_EXIST
       column = 2;
       break;
     case DdlObject::Kind::kEvent:
-      exists_sql = "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? AND EVENT_NAME = ?";
-      show_sql = "SHOW CREATE EVENT " + qualified;
+      show = "SHOW CREATE EVENT " + qualified;
+      missing = 1539;  // ER_EVENT_DOES_NOT_EXIST
       column = 3;
       break;
-    case DdlObject::Kind::kDatabase: {
-      const Value db[] = {Value::Text(object.name)};
-      CHIMP_ASSIGN_OR_RETURN(
-          auto found, conn.QueryScalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", db));
-      if (!found || found->ToString() == "0") return std::string("absent");
-      CHIMP_ASSIGN_OR_RETURN(auto shown, conn.Query("SHOW CREATE DATABASE " + Connection::QuoteIdentifier(object.name)));
-      if (shown.rows.empty() || shown.rows[0].size() < 2) return std::string("present");
-      return shown.rows[0][1].ToString();
-    }
+    case DdlObject::Kind::kDatabase:
+      show = "SHOW CREATE DATABASE " + Connection::QuoteIdentifier(object.name);
+      break;
   }
-  CHIMP_ASSIGN_OR_RETURN(auto found, conn.QueryScalar(exists_sql, params));
-  if (!found || found->ToString() == "0") return std::string("absent");
-  CHIMP_ASSIGN_OR_RETURN(auto shown, conn.Query(show_sql));
-  if (shown.rows.empty() || shown.rows[0].size() <= column) return std::string("present");
-  return WithoutAutoIncrement(shown.rows[0][column].ToString());
+  auto shown = conn.Query(std::string(kInternalTag) + show);
+  if (!shown.ok()) {
+    const unsigned int error = conn.LastErrorNumber();
+    if (error == missing || error == 1049) return std::string("absent");
+    return shown.status();
+  }
+  if (shown->rows.empty() || shown->rows[0].size() <= column) return std::string("present");
+  std::string definition = shown->rows[0][column].ToString();
+  return object.kind == DdlObject::Kind::kDatabase ? definition : WithoutAutoIncrement(std::move(definition));
 }
 
 }  // namespace
@@ -323,7 +321,7 @@ Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape) {
     std::string schema = object.schema;
     if (schema.empty() && object.kind != DdlObject::Kind::kDatabase) {
       if (!current) {
-        CHIMP_ASSIGN_OR_RETURN(auto db, conn.QueryScalar("SELECT DATABASE()"));
+        CHIMP_ASSIGN_OR_RETURN(auto db, conn.QueryScalar(std::string(kInternalTag) + "SELECT DATABASE()"));
         current = db && !db->is_null() ? db->ToString() : std::string();
       }
       schema = *current;
