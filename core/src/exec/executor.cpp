@@ -259,7 +259,7 @@ class StepRunner {
     if (db.empty()) {
       CHIMP_RETURN_IF_ERROR(LeaveDatabase());
     } else {
-      Status used = conn_.Execute("USE " + Connection::QuoteIdentifier(db)).status();
+      Status used = conn_.Execute(std::string(kInternalTag) + "USE " + Connection::QuoteIdentifier(db)).status();
       if (!used.ok()) {
         // A database that does not exist (yet): the step runs without one,
         // as a client started with a missing database would not.
@@ -275,9 +275,10 @@ class StepRunner {
   // which leaves the session without a default database.
   Status LeaveDatabase() {
     const std::string scratch = Connection::QuoteIdentifier("chimp_nodb_" + std::to_string(conn_.ThreadId()));
-    CHIMP_RETURN_IF_ERROR(conn_.Execute("CREATE DATABASE IF NOT EXISTS " + scratch).status());
-    CHIMP_RETURN_IF_ERROR(conn_.Execute("USE " + scratch).status());
-    return conn_.Execute("DROP DATABASE " + scratch).status();
+    const std::string tag(kInternalTag);
+    CHIMP_RETURN_IF_ERROR(conn_.Execute(tag + "CREATE DATABASE IF NOT EXISTS " + scratch).status());
+    CHIMP_RETURN_IF_ERROR(conn_.Execute(tag + "USE " + scratch).status());
+    return conn_.Execute(tag + "DROP DATABASE " + scratch).status();
   }
 
   Status RunSessionSql(const std::string& sql, const char* what) {
@@ -474,13 +475,25 @@ class StepRunner {
       outcome->statements_done = done;
       return Status::Ok();
     };
+    // After a statement whose pre-image is "unknown" ran, the changelog
+    // still names it as the one in flight. The next pre-image write says it
+    // is done (it moves the index on); before anything else runs, the index
+    // is written on its own. Either way, nothing but read-only probes runs
+    // between the statement and the write that records it.
+    bool unrecorded = false;
+    auto record_index = [&](int32_t done) -> Status {
+      CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, done));
+      TEST_CrashPoint("after-index");
+      unrecorded = false;
+      return Status::Ok();
+    };
     // Between LOCK TABLES and UNLOCK TABLES the session can write no other
     // table (the changelog) and must not open a transaction (that would
     // unlock): statements run one by one, and the index is written after
     // UNLOCK TABLES. A failure in between leaves the index at LOCK TABLES.
     bool tables_locked = false;
     auto unlock_after_failure = [&]() {
-      if (tables_locked) (void)conn_.Execute("UNLOCK TABLES");
+      if (tables_locked) (void)conn_.Execute(std::string(kInternalTag) + "UNLOCK TABLES");
       tables_locked = false;
     };
     int32_t i = 0;
@@ -515,8 +528,7 @@ class StepRunner {
           return StepError(planned, now.status(), i, count, &statement);
         }
         if (*now != planned.pending_fingerprint) {
-          CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i + 1));
-          TEST_CrashPoint("after-index");
+          CHIMP_RETURN_IF_ERROR(record_index(i + 1));
           outcome->statements_done = i + 1;
           source.Follow(conn_.Flags());
           continue;
@@ -531,12 +543,21 @@ class StepRunner {
             return StepError(planned, pre.status(), i, count, &statement);
           }
           last_pre_image_ = *pre;
+          // A statement that may simply run again ("idempotent": IF EXISTS,
+          // OR REPLACE, SET, LOCK ...) needs no write of its own: if the run
+          // dies, the resume starts at the last recorded statement and runs
+          // it again with the rest (doc/recovery.md).
+          const bool rerunnable = *pre == kPendingIdempotent;
           if (in_group) {
-            CHIMP_RETURN_IF_ERROR(end_group(i, *pre));
-          } else {
+            CHIMP_RETURN_IF_ERROR(end_group(i, rerunnable ? "" : *pre));
+            TEST_CrashPoint("after-index");
+          } else if (!rerunnable) {
             CHIMP_RETURN_IF_ERROR(changelog_.SetPending(id, i, *pre));
+            TEST_CrashPoint("after-index");
+            unrecorded = false;
+          } else if (unrecorded) {
+            CHIMP_RETURN_IF_ERROR(record_index(i));
           }
-          TEST_CrashPoint("after-index");
           outcome->statements_done = i;
         }
         Status s = Execute(planned, statement, i, outcome);
@@ -550,22 +571,22 @@ class StepRunner {
         if (kw == "LOCK") tables_locked = true;
         if (kw == "UNLOCK") tables_locked = false;
         if (!tables_locked) {
-          // After a statement whose pre-image is a probe fingerprint, the
-          // index need not advance now: if the run dies before the next
-          // write, the probe tells on resume that it took effect. That
-          // saves a commit per DDL statement. Every other statement (an
-          // "unknown" one, UNLOCK TABLES ending a locked run) is recorded
-          // at once.
-          const bool probed = !was_locked && last_pre_image_.rfind("sha256:", 0) == 0;
-          if (!probed) {
-            CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i + 1));
-            TEST_CrashPoint("after-index");
+          // The index need not advance after a statement whose pre-image is
+          // a probe fingerprint (the probe tells on resume that it took
+          // effect) or one that may run again: that saves a commit per DDL
+          // statement. An "unknown" one is recorded by the next write,
+          // UNLOCK TABLES ending a locked run at once.
+          if (was_locked) {
+            CHIMP_RETURN_IF_ERROR(record_index(i + 1));
+          } else if (last_pre_image_ == kPendingUnknown) {
+            unrecorded = true;
           }
           outcome->statements_done = i + 1;
         }
         continue;
       }
       if (!in_group) {
+        if (unrecorded) CHIMP_RETURN_IF_ERROR(record_index(i));
         CHIMP_RETURN_IF_ERROR(conn_.Begin());
         in_group = true;
         group_start = i;
@@ -581,8 +602,7 @@ class StepRunner {
         // Something committed that RunsAlone did not foresee: what ran is
         // permanent, so the index must say so at once.
         in_group = false;
-        CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i + 1));
-        TEST_CrashPoint("after-index");
+        CHIMP_RETURN_IF_ERROR(record_index(i + 1));
         outcome->statements_done = i + 1;
       }
     }
@@ -590,7 +610,7 @@ class StepRunner {
     if (tables_locked) {
       // The script ended with its tables locked; the client would keep
       // them until it disconnects.
-      CHIMP_RETURN_IF_ERROR(conn_.Execute("UNLOCK TABLES").status());
+      CHIMP_RETURN_IF_ERROR(conn_.Execute(std::string(kInternalTag) + "UNLOCK TABLES").status());
       CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, i));
     }
     outcome->statements_done = i;
@@ -673,7 +693,8 @@ class StepRunner {
 Result<bool> DatabaseExists(Connection& conn, const std::string& name) {
   const Value params[] = {Value::Text(name)};
   CHIMP_ASSIGN_OR_RETURN(auto found, conn.QueryScalar(
-                                         "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                                         std::string(kInternalTag) +
+                                             "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
                                          params));
   return found.has_value() && found->ToString() != "0";
 }
@@ -706,7 +727,7 @@ Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changel
 
   CHIMP_ASSIGN_OR_RETURN(bool exists, DatabaseExists(conn, target_db));
   if (!exists && !plan.steps.empty()) {
-    CHIMP_RETURN_IF_ERROR(conn.Execute("CREATE DATABASE IF NOT EXISTS " +
+    CHIMP_RETURN_IF_ERROR(conn.Execute(std::string(kInternalTag) + "CREATE DATABASE IF NOT EXISTS " +
                                        Connection::QuoteIdentifier(target_db) +
                                        " DEFAULT CHARACTER SET utf8mb4")
                               .status()
