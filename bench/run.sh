@@ -23,4 +23,4 @@ cleanup() {
 trap cleanup EXIT INT TERM
 sock=$("$root/scripts/throwaway-mariadb.sh" start "$dir")
 echo "server: $(mariadb --socket="$sock" -uroot -N -e 'SELECT VERSION()' 2>/dev/null || echo '?'), socket $sock" >&2
-"$bench" --socket "$sock" --user root --runs "$runs" --plugins "$build/cloudstack"
+"$bench" --socket "$sock" --user root --runs "$runs" --plugins "$build/cloudstack" ${BENCH_ARGS:-}
