@@ -40,7 +40,7 @@ constexpr const char* kCreateChangelog = R"(CREATE TABLE IF NOT EXISTS %s (
   warnings TEXT NULL,
   executed_by VARCHAR(300) NOT NULL,
   engine_version VARCHAR(32) NOT NULL,
-  pending_fingerprint VARCHAR(100) NULL,
+  pending_fingerprint TEXT NULL,
   PRIMARY KEY (id),
   KEY by_step (target, step_id),
   KEY by_run (target, run_id)
@@ -198,9 +198,19 @@ Status Changelog::EnsureTables() {
   CHIMP_RETURN_IF_ERROR(run("CREATE DATABASE IF NOT EXISTS " + Connection::QuoteIdentifier(schema_) +
                             " DEFAULT CHARACTER SET utf8mb4"));
   CHIMP_RETURN_IF_ERROR(run(Format(kCreateChangelog, ChangelogTable())));
-  // Changelogs created before engine 0.x had no pending_fingerprint.
+  // Changelogs created before engine 0.x had no pending_fingerprint, and
+  // had it as VARCHAR(100) (one fingerprint) before pre-images were
+  // written for several statements at once.
   CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() +
-                            " ADD COLUMN IF NOT EXISTS pending_fingerprint VARCHAR(100) NULL"));
+                            " ADD COLUMN IF NOT EXISTS pending_fingerprint TEXT NULL"));
+  const Value column[] = {Value::Text(schema_), Value::Text(kChangelogTable)};
+  CHIMP_ASSIGN_OR_RETURN(auto type, conn_.QueryScalar("SELECT DATA_TYPE FROM information_schema.COLUMNS "
+                                                      "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
+                                                      "AND COLUMN_NAME = 'pending_fingerprint'",
+                                                      column));
+  if (type.has_value() && TextOf(*type) != "text") {
+    CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() + " MODIFY COLUMN pending_fingerprint TEXT NULL"));
+  }
   CHIMP_RETURN_IF_ERROR(run(Format(kCreateState, StateTable())));
   CHIMP_RETURN_IF_ERROR(run(Format(kCreateRepairs, RepairsTable())));
   CHIMP_RETURN_IF_ERROR(run(Format(kCreateBackups, BackupsTable())));

@@ -314,6 +314,47 @@ DdlShape ParseDdl(std::string_view statement) {
   return shape;
 }
 
+bool ProbeHoldsAcrossOthers(std::string_view statement, const DdlShape& shape) {
+  if (!shape.probeable) return false;
+  for (const DdlObject& object : shape.objects) {
+    if (object.kind == DdlObject::Kind::kDatabase) return false;
+  }
+  Parser p(statement);
+  if (p.Keyword("RENAME")) return false;
+  if (!p.Keyword("ALTER")) return true;
+  for (const Token& t : Tokenize(statement, statement.size())) {
+    if (t.type == Token::Type::kWord && (t.upper == "RENAME" || t.upper == "EXCHANGE")) return false;
+  }
+  return true;
+}
+
+namespace {
+
+int Namespace(DdlObject::Kind kind) {
+  return kind == DdlObject::Kind::kView ? static_cast<int>(DdlObject::Kind::kTable) : static_cast<int>(kind);
+}
+
+bool SameName(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Overlap(const std::vector<DdlObject>& a, const std::vector<DdlObject>& b) {
+  for (const DdlObject& x : a) {
+    for (const DdlObject& y : b) {
+      if (x.kind == DdlObject::Kind::kDatabase || y.kind == DdlObject::Kind::kDatabase) return true;
+      if (Namespace(x.kind) != Namespace(y.kind) || !SameName(x.name, y.name)) continue;
+      if (x.schema.empty() || y.schema.empty() || SameName(x.schema, y.schema)) return true;
+    }
+  }
+  return false;
+}
+
 Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape) {
   std::optional<std::string> current;
   std::string text;

@@ -44,6 +44,19 @@ struct DdlShape {
 // read as SQL.
 DdlShape ParseDdl(std::string_view statement);
 
+// True when `shape` (probeable) still names all its statement changes when
+// other statements on other objects run between the probe and the
+// statement, so that one write can carry the pre-images of several
+// statements: not for DATABASE statements (they change every object in
+// the schema), RENAME TABLE, or an ALTER that renames or exchanges a
+// partition (a second table changes).
+bool ProbeHoldsAcrossOthers(std::string_view statement, const DdlShape& shape);
+
+// True when an object of `a` may be an object of `b`: same namespace (a
+// view shares the tables'), same name (ignoring case), and the same schema
+// or either unqualified. A DATABASE object overlaps everything.
+bool Overlap(const std::vector<DdlObject>& a, const std::vector<DdlObject>& b);
+
 // A fingerprint of the current definition of every object in `shape`:
 // "sha256:<hex>" over, per object, its kind, resolved name and either
 // "absent" or its SHOW CREATE text (AUTO_INCREMENT counters removed).

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <optional>
 
 #include "chimp/engine.hpp"
@@ -26,6 +27,24 @@ constexpr size_t kWarningsKept = 5;
 // Pre-image markers (ChangelogEntry::pending_fingerprint, doc/recovery.md).
 constexpr const char* kPendingIdempotent = "idempotent";
 constexpr const char* kPendingUnknown = "unknown";
+// At most this many DDL statements share one pre-image write.
+constexpr size_t kMaxBatch = 32;
+
+bool IsProbeImage(std::string_view image) { return image.rfind("sha256:", 0) == 0; }
+
+// The fingerprints of a pre-image write that covers several statements,
+// separated by blanks ("sha256:<a> sha256:<b> ..."); one for a lone one.
+std::vector<std::string> SplitImages(std::string_view images) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < images.size()) {
+    size_t end = images.find(' ', at);
+    if (end == std::string_view::npos) end = images.size();
+    if (end > at) out.emplace_back(images.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
 
 // What one step left behind, for its changelog row.
 struct StepOutcome {
@@ -126,6 +145,11 @@ class StatementSource {
   }
 
   Result<std::optional<SqlStatement>> Next() {
+    if (!queued_.empty()) {
+      SqlStatement next = std::move(queued_.front());
+      queued_.pop_front();
+      return std::optional<SqlStatement>(std::move(next));
+    }
     if (!error_.ok()) return error_;
     if (splitter_.has_value()) return splitter_->Next();
     if (next_ >= fixed_.size()) return std::optional<SqlStatement>();
@@ -138,9 +162,20 @@ class StatementSource {
     splitter_->SetAnsiQuotes(flags.ansi_quotes);
   }
 
+  // Gives back statements read ahead, to be returned next in this order.
+  // Only statements that change no session state may be read ahead: the
+  // split of what follows them must not depend on their running.
+  void PutBack(std::vector<SqlStatement> statements) {
+    queued_.insert(queued_.begin(), std::make_move_iterator(statements.begin()),
+                   std::make_move_iterator(statements.end()));
+  }
+  // A split error met while reading ahead: returned after the queue.
+  void PutBack(Status error) { error_ = std::move(error); }
+
   int32_t estimated() const { return estimated_; }
 
  private:
+  std::deque<SqlStatement> queued_;
   std::optional<SqlSplitter> splitter_;
   std::vector<SqlStatement> fixed_;
   size_t next_ = 0;
@@ -228,18 +263,41 @@ class StepRunner {
   }
 
   // The pre-image of a statement that runs alone, recorded before it is
-  // sent (doc/recovery.md).
-  Result<std::string> PreImage(const SqlStatement& statement) {
+  // sent (doc/recovery.md), with the objects it names.
+  struct PreImageOf {
+    std::string image;  // kPendingIdempotent, kPendingUnknown or "sha256:<hex>"
+    internal::DdlShape shape;
+  };
+  Result<PreImageOf> PreImage(const SqlStatement& statement) {
+    PreImageOf out;
     const std::string kw = FirstKeyword(statement.text);
     // Transaction control, LOCK and SET change no schema object: running
     // them again on the fresh session is what a resume needs anyway.
     if (kw == "COMMIT" || kw == "ROLLBACK" || kw == "BEGIN" || kw == "START" || kw == "SAVEPOINT" ||
         kw == "RELEASE" || kw == "LOCK" || kw == "UNLOCK" || kw == "SET") {
-      return std::string(kPendingIdempotent);
+      out.image = kPendingIdempotent;
+      return out;
     }
+    out.shape = internal::ParseDdl(statement.text);
+    if (out.shape.idempotent) {
+      out.image = kPendingIdempotent;  // IF [NOT] EXISTS, OR REPLACE: no probe needed
+    } else if (out.shape.probeable) {
+      CHIMP_ASSIGN_OR_RETURN(out.image, internal::ProbeFingerprint(conn_, out.shape));
+    } else {
+      out.image = kPendingUnknown;
+    }
+    return out;
+  }
+
+  // The fingerprint of the objects a statement names, now: compared on
+  // resume with the pre-image the last attempt recorded.
+  Result<std::string> ProbeNow(const SqlStatement& statement, int32_t index) {
     const internal::DdlShape shape = internal::ParseDdl(statement.text);
-    if (shape.probeable) return internal::ProbeFingerprint(conn_, shape);
-    return std::string(shape.idempotent ? kPendingIdempotent : kPendingUnknown);
+    if (!shape.probeable) {
+      return Status::Internal("statement " + std::to_string(index + 1) +
+                              " has a recorded pre-image but names no object to probe");
+    }
+    return internal::ProbeFingerprint(conn_, shape);
   }
 
   static std::string StepWhere(const PlannedStep& planned) {
@@ -452,6 +510,24 @@ class StepRunner {
     bool in_group = false;
     int32_t group_start = 0;
     outcome->statements_done = planned.resume_from;
+    // The objects of the DDL statements whose pre-images the last write
+    // carried: until a later write moves the index past them, a statement
+    // that runs again on a resume (IF EXISTS, ...) must not touch them, or
+    // the probes on resume could no longer tell what ran.
+    std::vector<internal::DdlObject> unconfirmed;
+    // After a statement whose pre-image is "unknown" ran, the changelog
+    // still names it as the one in flight. The next pre-image write says it
+    // is done (it moves the index on); before anything else runs, the index
+    // is written on its own. Either way, nothing but read-only probes runs
+    // between the statement and the write that records it.
+    bool unrecorded = false;
+    auto record_index = [&](int32_t done) -> Status {
+      CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, done));
+      TEST_CrashPoint("after-index");
+      unrecorded = false;
+      unconfirmed.clear();
+      return Status::Ok();
+    };
     auto fail_group = [&]() {
       if (!in_group) return;
       (void)conn_.Rollback();
@@ -472,19 +548,8 @@ class StepRunner {
         return s;
       }
       in_group = false;
+      unconfirmed.clear();
       outcome->statements_done = done;
-      return Status::Ok();
-    };
-    // After a statement whose pre-image is "unknown" ran, the changelog
-    // still names it as the one in flight. The next pre-image write says it
-    // is done (it moves the index on); before anything else runs, the index
-    // is written on its own. Either way, nothing but read-only probes runs
-    // between the statement and the write that records it.
-    bool unrecorded = false;
-    auto record_index = [&](int32_t done) -> Status {
-      CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(id, done));
-      TEST_CrashPoint("after-index");
-      unrecorded = false;
       return Status::Ok();
     };
     // Between LOCK TABLES and UNLOCK TABLES the session can write no other
@@ -496,6 +561,15 @@ class StepRunner {
       if (tables_locked) (void)conn_.Execute(std::string(kInternalTag) + "UNLOCK TABLES");
       tables_locked = false;
     };
+    // Resume: the pre-images the last attempt wrote for the statements
+    // from resume_from on. Each that took effect is skipped; the first that
+    // did not ends the check (they ran in order).
+    std::vector<std::string> resume_images;
+    if (IsProbeImage(planned.pending_fingerprint)) resume_images = SplitImages(planned.pending_fingerprint);
+    bool checking = !resume_images.empty();
+    // Statements before this index had their pre-images carried by the last
+    // write (a batch of DDL statements): they run with no write of their own.
+    int32_t batch_end = 0;
     int32_t i = 0;
     for (;; ++i) {
       auto next = source.Next();
@@ -518,46 +592,59 @@ class StepRunner {
         }
         continue;
       }
-      if (i == planned.resume_from && !planned.pending_fingerprint.empty() &&
-          planned.pending_fingerprint.rfind("sha256:", 0) == 0) {
-        // The last attempt died with this statement in flight: the objects
-        // it names tell whether it took effect.
-        auto now = PreImage(statement);
-        if (!now.ok()) {
-          outcome->keep_pending = planned.pending_fingerprint;
-          return StepError(planned, now.status(), i, count, &statement);
+      if (checking) {
+        const size_t k = static_cast<size_t>(i - planned.resume_from);
+        if (k < resume_images.size()) {
+          // The last attempt may have died with this statement in flight:
+          // the objects it names tell whether it took effect.
+          auto now = ProbeNow(statement, i);
+          if (!now.ok()) {
+            outcome->keep_pending = planned.pending_fingerprint;
+            return StepError(planned, now.status(), i, count, &statement);
+          }
+          if (*now != resume_images[k]) {
+            outcome->statements_done = i + 1;
+            continue;
+          }
         }
-        if (*now != planned.pending_fingerprint) {
-          CHIMP_RETURN_IF_ERROR(record_index(i + 1));
-          outcome->statements_done = i + 1;
-          source.Follow(conn_.Flags());
-          continue;
-        }
+        checking = false;
+        if (i > planned.resume_from) CHIMP_RETURN_IF_ERROR(record_index(i));
       }
       if (RunsAlone(statement) || tables_locked) {
         last_pre_image_.clear();
-        if (!tables_locked) {
+        if (!tables_locked && i < batch_end) {
+          last_pre_image_ = "sha256:";  // carried by the batch's write
+        } else if (!tables_locked) {
           auto pre = PreImage(statement);
           if (!pre.ok()) {
             fail_group();
             return StepError(planned, pre.status(), i, count, &statement);
           }
-          last_pre_image_ = *pre;
+          last_pre_image_ = pre->image;
+          std::string write = pre->image;
+          std::vector<internal::DdlObject> objects = pre->shape.objects;
+          if (IsProbeImage(pre->image) && internal::ProbeHoldsAcrossOthers(statement.text, pre->shape)) {
+            const int32_t joined = ReadAheadBatch(source, &write, &objects);
+            batch_end = i + 1 + joined;
+          }
           // A statement that may simply run again ("idempotent": IF EXISTS,
           // OR REPLACE, SET, LOCK ...) needs no write of its own: if the run
           // dies, the resume starts at the last recorded statement and runs
           // it again with the rest (doc/recovery.md).
-          const bool rerunnable = *pre == kPendingIdempotent;
+          const bool rerunnable = pre->image == kPendingIdempotent;
+          const bool confirm = rerunnable && (unrecorded || internal::Overlap(unconfirmed, pre->shape.objects));
           if (in_group) {
-            CHIMP_RETURN_IF_ERROR(end_group(i, rerunnable ? "" : *pre));
+            CHIMP_RETURN_IF_ERROR(end_group(i, rerunnable ? "" : write));
             TEST_CrashPoint("after-index");
           } else if (!rerunnable) {
-            CHIMP_RETURN_IF_ERROR(changelog_.SetPending(id, i, *pre));
+            CHIMP_RETURN_IF_ERROR(changelog_.SetPending(id, i, write));
             TEST_CrashPoint("after-index");
             unrecorded = false;
-          } else if (unrecorded) {
+          } else if (confirm) {
             CHIMP_RETURN_IF_ERROR(record_index(i));
           }
+          if (IsProbeImage(write)) unconfirmed = std::move(objects);
+          if (!rerunnable && !IsProbeImage(write)) unconfirmed.clear();
           outcome->statements_done = i;
         }
         Status s = Execute(planned, statement, i, outcome);
@@ -615,6 +702,39 @@ class StepRunner {
     }
     outcome->statements_done = i;
     return Status::Ok();
+  }
+
+  // Reads ahead the DDL statements that follow a probed one and can share
+  // its pre-image write: each runs alone, names all it changes, touches no
+  // object of the others, and is probed now, before the first of them runs.
+  // Appends their fingerprints to `images` and their objects to `objects`;
+  // returns how many joined. What was read is given back to `source`.
+  int32_t ReadAheadBatch(StatementSource& source, std::string* images, std::vector<internal::DdlObject>* objects) {
+    std::vector<SqlStatement> ahead;
+    int32_t joined = 0;
+    while (static_cast<size_t>(joined) + 1 < kMaxBatch) {
+      auto next = source.Next();
+      if (!next.ok()) {
+        source.PutBack(next.status());
+        break;
+      }
+      if (!next->has_value()) break;
+      ahead.push_back(std::move(**next));
+      const SqlStatement& candidate = ahead.back();
+      if (!RunsAlone(candidate)) break;
+      const internal::DdlShape shape = internal::ParseDdl(candidate.text);
+      if (shape.idempotent || !internal::ProbeHoldsAcrossOthers(candidate.text, shape) ||
+          internal::Overlap(*objects, shape.objects)) {
+        break;
+      }
+      auto image = internal::ProbeFingerprint(conn_, shape);
+      if (!image.ok()) break;  // the statement probes again on its own
+      *images += " " + *image;
+      objects->insert(objects->end(), shape.objects.begin(), shape.objects.end());
+      ++joined;
+    }
+    source.PutBack(std::move(ahead));
+    return joined;
   }
 
   // Checks change nothing: run them, then record the verdict.
