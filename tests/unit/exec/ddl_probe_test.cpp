@@ -79,5 +79,37 @@ TEST_CASE("ddl probe: what it cannot name is not probeable") {
   CHECK(temp.objects.empty());
 }
 
+TEST_CASE("ddl probe: which statements may share a pre-image write") {
+  auto holds = [](const char* sql) { return ProbeHoldsAcrossOthers(sql, ParseDdl(sql)); };
+  CHECK(holds("CREATE TABLE t (id INT)"));
+  CHECK(holds("ALTER TABLE t ADD COLUMN c INT"));
+  CHECK(holds("DROP TABLE a, b"));
+  CHECK(holds("CREATE VIEW v AS SELECT 1"));
+  CHECK(holds("CREATE INDEX i ON t (c)"));
+  // They change objects they do not name as probed objects.
+  CHECK_FALSE(holds("ALTER TABLE t RENAME TO u"));
+  CHECK_FALSE(holds("ALTER TABLE t RENAME COLUMN a TO b"));
+  CHECK_FALSE(holds("ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u"));
+  CHECK_FALSE(holds("RENAME TABLE a TO b"));
+  CHECK_FALSE(holds("DROP DATABASE cloud"));
+  CHECK_FALSE(holds("CREATE DATABASE cloud"));
+  // Not probeable at all.
+  CHECK_FALSE(holds("CALL p()"));
+  CHECK_FALSE(holds("GRANT ALL ON cloud.* TO 'cloud'@'localhost'"));
+}
+
+TEST_CASE("ddl probe: objects overlap by namespace, name and schema") {
+  auto objects = [](const char* sql) { return ParseDdl(sql).objects; };
+  CHECK(Overlap(objects("CREATE TABLE t (id INT)"), objects("ALTER TABLE t ADD c INT")));
+  CHECK(Overlap(objects("CREATE TABLE T (id INT)"), objects("DROP TABLE t")));  // case is ignored
+  CHECK(Overlap(objects("CREATE TABLE cloud.t (id INT)"), objects("DROP TABLE t")));  // t may be cloud.t
+  CHECK_FALSE(Overlap(objects("CREATE TABLE cloud.t (id INT)"), objects("DROP TABLE usage.t")));
+  CHECK(Overlap(objects("CREATE VIEW v AS SELECT 1"), objects("DROP TABLE IF EXISTS v")));  // one namespace
+  CHECK_FALSE(Overlap(objects("CREATE TABLE p (id INT)"), objects("DROP PROCEDURE p")));
+  CHECK_FALSE(Overlap(objects("CREATE TABLE a (id INT)"), objects("CREATE TABLE b (id INT)")));
+  CHECK(Overlap(objects("CREATE TABLE a (id INT)"), objects("DROP DATABASE IF EXISTS other")));
+  CHECK(Overlap(objects("DROP TABLE a, b"), objects("CREATE TABLE b (id INT)")));
+}
+
 }  // namespace
 }  // namespace chimp::internal
