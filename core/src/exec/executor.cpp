@@ -55,6 +55,9 @@ struct StepOutcome {
   std::string warnings;  // the first kWarningsKept texts, one per line
   // A pre-image still undecided when the step failed, kept in its row.
   std::string keep_pending;
+  // The row was finished in the same transaction as the step's last
+  // statements.
+  bool finished = false;
 };
 
 // The first keyword of a statement, upper-cased, after blanks and plain
@@ -494,10 +497,12 @@ class StepRunner {
     } else {
       outcome.status = RunGrouped(planned, source, count, id, &outcome);
     }
-    Status finish = changelog_.Finish(id, outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed,
-                                      outcome.statements_done, outcome.status.message(),
-                                      outcome.warning_count, outcome.warnings);
-    if (outcome.status.ok()) outcome.status = finish;
+    if (!outcome.finished) {
+      Status finish = changelog_.Finish(id, outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed,
+                                        outcome.statements_done, outcome.status.message(),
+                                        outcome.warning_count, outcome.warnings);
+      if (outcome.status.ok()) outcome.status = finish;
+    }
     if (!outcome.keep_pending.empty()) {
       (void)changelog_.SetPending(id, outcome.statements_done, outcome.keep_pending);
     }
@@ -693,7 +698,21 @@ class StepRunner {
         outcome->statements_done = i + 1;
       }
     }
-    if (in_group) CHIMP_RETURN_IF_ERROR(end_group(i, ""));
+    if (in_group) {
+      // The step ends with a group: finishing the row is its closing
+      // update, and one commit makes both permanent.
+      Status s = changelog_.Finish(id, StepStatus::kSuccess, i, "", outcome->warning_count, outcome->warnings);
+      if (s.ok()) {
+        TEST_CrashPoint("before-commit");
+        s = conn_.Commit();
+        if (s.ok()) TEST_CrashPoint("after-commit");
+      }
+      if (!s.ok()) {
+        fail_group();
+        return s;
+      }
+      outcome->finished = true;
+    }
     if (tables_locked) {
       // The script ended with its tables locked; the client would keep
       // them until it disconnects.
