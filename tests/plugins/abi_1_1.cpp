@@ -135,6 +135,7 @@ CHIMP_PLUGIN("abi-1-1", "1.1.0", "every ABI 1.1 field") {
   plugin.MinHostMinor(1);
   plugin.SessionSql("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'");
   plugin.LegacyVersionQuery("SELECT MAX(version) FROM cloud.version");
+  plugin.RerunnableCalls("idempotent_*,  Cloud.ADD_Mapping");  // ABI 1.2
   auto& e = plugin.Edge("", "1.0.0", "base");
   e.Sql("abi11.plain", "defaults", "CREATE TABLE a (id INT)", sdk::kDdl);
   e.Sql("abi11.runner", "ScriptRunner, database, session, warnings fatal",

@@ -20,9 +20,12 @@ static chimp_status RawRun(const chimp_step_ctx* ctx) {
 #define RAW_NATIVE_CHECKSUM "rev:1"
 #endif
 
-/* The ABI 1.1 fields, zero (C's -Wmissing-field-initializers wants them
- * spelled out); none under an older header. */
-#if CHIMP_ABI_MINOR >= 1
+/* The ABI 1.1 and 1.2 fields, zero (C's -Wmissing-field-initializers wants
+ * them spelled out); none under an older header. */
+#if CHIMP_ABI_MINOR >= 2
+#define RAW_STEP_1_1 , 0, 0, NULL, NULL
+#define RAW_PLUGIN_1_1 , NULL, 0, 0, NULL, NULL, NULL
+#elif CHIMP_ABI_MINOR >= 1
 #define RAW_STEP_1_1 , 0, 0, NULL, NULL
 #define RAW_PLUGIN_1_1 , NULL, 0, 0, NULL, NULL
 #else

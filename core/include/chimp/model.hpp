@@ -49,6 +49,9 @@ struct PluginInfo {
   // ABI 1.1. The query `chimp baseline` asks for a legacy database's
   // version ("" = none).
   std::string legacy_version_query;
+  // ABI 1.2. Patterns of the stored routines whose CALL may run again
+  // (lower-case; `*` = any run of characters; "schema.name" or "name").
+  std::vector<std::string> rerunnable_calls;
 };
 
 struct Step {

@@ -355,6 +355,45 @@ bool Overlap(const std::vector<DdlObject>& a, const std::vector<DdlObject>& b) {
   return false;
 }
 
+namespace {
+
+// `text` matches the glob `pattern` (`*` = any run of characters).
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  if (pattern.empty()) return text.empty();
+  if (pattern[0] == '*') {
+    for (size_t skip = 0; skip <= text.size(); ++skip) {
+      if (GlobMatch(pattern.substr(1), text.substr(skip))) return true;
+    }
+    return false;
+  }
+  return !text.empty() && pattern[0] == text[0] && GlobMatch(pattern.substr(1), text.substr(1));
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+bool IsRerunnableCall(std::string_view statement, const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return false;
+  Parser p(statement);
+  if (!p.Keyword("CALL")) return false;
+  auto routine = p.Name(DdlObject::Kind::kProcedure);
+  if (!routine) return false;
+  const std::string schema = Lower(routine->schema);
+  const std::string name = Lower(routine->name);
+  for (const std::string& pattern : patterns) {
+    const size_t dot = pattern.find('.');
+    const bool match = dot == std::string::npos
+                           ? GlobMatch(pattern, name)
+                           : GlobMatch(pattern.substr(0, dot), schema) && GlobMatch(pattern.substr(dot + 1), name);
+    if (match) return true;
+  }
+  return false;
+}
+
 Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape) {
   std::optional<std::string> current;
   std::string text;

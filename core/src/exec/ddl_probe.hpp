@@ -57,6 +57,12 @@ bool ProbeHoldsAcrossOthers(std::string_view statement, const DdlShape& shape);
 // or either unqualified. A DATABASE object overlaps everything.
 bool Overlap(const std::vector<DdlObject>& a, const std::vector<DdlObject>& b);
 
+// True when `statement` is a CALL of a routine that matches one of
+// `patterns` (lower-case globs, `*` = any run of characters; "schema.name"
+// or "name", which matches in any schema): a plugin's re-runnable routines
+// (PluginInfo::rerunnable_calls).
+bool IsRerunnableCall(std::string_view statement, const std::vector<std::string>& patterns);
+
 // A fingerprint of the current definition of every object in `shape`:
 // "sha256:<hex>" over, per object, its kind, resolved name and either
 // "absent" or its SHOW CREATE text (AUTO_INCREMENT counters removed).

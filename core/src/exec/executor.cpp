@@ -270,9 +270,15 @@ class StepRunner {
   struct PreImageOf {
     std::string image;  // kPendingIdempotent, kPendingUnknown or "sha256:<hex>"
     internal::DdlShape shape;
+    bool may_touch_anything = false;  // a re-runnable CALL: its objects are unknown
   };
-  Result<PreImageOf> PreImage(const SqlStatement& statement) {
+  Result<PreImageOf> PreImage(const SqlStatement& statement, const PluginInfo& plugin) {
     PreImageOf out;
+    if (internal::IsRerunnableCall(statement.text, plugin.rerunnable_calls)) {
+      out.image = kPendingIdempotent;
+      out.may_touch_anything = true;
+      return out;
+    }
     const std::string kw = FirstKeyword(statement.text);
     // Transaction control, LOCK and SET change no schema object: running
     // them again on the fresh session is what a resume needs anyway.
@@ -620,7 +626,7 @@ class StepRunner {
         if (!tables_locked && i < batch_end) {
           last_pre_image_ = "sha256:";  // carried by the batch's write
         } else if (!tables_locked) {
-          auto pre = PreImage(statement);
+          auto pre = PreImage(statement, *planned.edge->plugin);
           if (!pre.ok()) {
             fail_group();
             return StepError(planned, pre.status(), i, count, &statement);
@@ -637,7 +643,9 @@ class StepRunner {
           // dies, the resume starts at the last recorded statement and runs
           // it again with the rest (doc/recovery.md).
           const bool rerunnable = pre->image == kPendingIdempotent;
-          const bool confirm = rerunnable && (unrecorded || internal::Overlap(unconfirmed, pre->shape.objects));
+          const bool confirm =
+              rerunnable && (unrecorded || internal::Overlap(unconfirmed, pre->shape.objects) ||
+                             (pre->may_touch_anything && !unconfirmed.empty()));
           if (in_group) {
             CHIMP_RETURN_IF_ERROR(end_group(i, rerunnable ? "" : write));
             TEST_CrashPoint("after-index");

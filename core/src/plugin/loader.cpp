@@ -237,6 +237,17 @@ class DescriptorCopier {
     if (CHIMP_HAS_FIELD(d, chimp_plugin, legacy_version_query)) {
       info->legacy_version_query = Str(d->legacy_version_query);
     }
+    if (CHIMP_HAS_FIELD(d, chimp_plugin, rerunnable_calls)) {
+      std::string pattern;
+      for (char c : Str(d->rerunnable_calls) + " ") {
+        if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
+          if (!pattern.empty()) info->rerunnable_calls.push_back(std::move(pattern));
+          pattern.clear();
+        } else {
+          pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+      }
+    }
 
     LoadedPlugin loaded;
     loaded.info = info;

@@ -867,6 +867,14 @@ class Plugin {
   //   plugin.LegacyVersionQuery("SELECT MAX(version) FROM cloud.version");
   void LegacyVersionQuery(std::string sql) { legacy_version_query_ = std::move(sql); }
 
+  // ABI 1.2. Stored routines whose CALL may simply run again, because they
+  // check before they change, e.g.
+  //   plugin.RerunnableCalls("idempotent_* cloud.add_guest_os_and_hypervisor_mapping");
+  // Blank- or comma-separated, case-insensitive, `*` = any characters. A
+  // CALL of one of them costs no changelog write (doc/recovery.md); only
+  // list routines that really converge when called twice.
+  void RerunnableCalls(std::string patterns) { rerunnable_calls_ = std::move(patterns); }
+
   // ABI 1.1. A repeatable SQL step: runs again whenever its checksum changes,
   // before the path (options include kRunBefore) or after it (kRunAfter),
   // e.g. plugin.Repeatable("app.views.user", "user_view", sql,
@@ -900,12 +908,13 @@ class Plugin {
     raw_.repeatable_count = static_cast<uint32_t>(repeatables_.step_ptrs_.size());
     raw_.repeatables = repeatables_.step_ptrs_.empty() ? nullptr : repeatables_.step_ptrs_.data();
     raw_.legacy_version_query = legacy_version_query_.empty() ? nullptr : legacy_version_query_.c_str();
+    raw_.rerunnable_calls = rerunnable_calls_.empty() ? nullptr : rerunnable_calls_.c_str();
     return &raw_;
   }
 
  private:
   std::string name_, version_, description_;
-  std::string session_sql_, legacy_version_query_;
+  std::string session_sql_, legacy_version_query_, rerunnable_calls_;
   EdgeDef repeatables_{"", "", "repeatables"};
   uint32_t min_host_minor_ = 0;
   std::vector<std::unique_ptr<EdgeDef>> edges_;

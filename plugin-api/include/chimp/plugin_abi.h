@@ -1,5 +1,5 @@
 /*
- * chimp plugin ABI, version 1.1.
+ * chimp plugin ABI, version 1.2.
  *
  * This header is the whole contract between the chimp engine (the host) and a
  * migration plugin (a shared object). It is C99 with fixed-width fields and no
@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define CHIMP_ABI_MAJOR 1
-#define CHIMP_ABI_MINOR 1
+#define CHIMP_ABI_MINOR 2
 
 /* The name of the one exported symbol. */
 #define CHIMP_PLUGIN_ENTRY_SYMBOL "chimp_plugin_entry"
@@ -335,6 +335,15 @@ typedef struct chimp_plugin {
    * database managed by a legacy upgrader, e.g. "SELECT MAX(version) FROM
    * cloud.version"; used by `chimp baseline`. NULL = none. */
   const char* legacy_version_query;
+  /* ---- ABI 1.2; read only when struct_size covers it. ---- */
+  /* Stored routines whose CALL may simply run again because they check
+   * before they change (CloudStack's idempotent_* procedures), for this
+   * plugin's steps: names separated by blanks or commas, case-insensitive,
+   * `*` matching any run of characters, optionally `schema.`-qualified (an
+   * unqualified pattern matches the routine in any schema). A CALL of one
+   * of them needs no pre-image write before it (doc/recovery.md); any other
+   * CALL is "unknown". NULL or "" = none. */
+  const char* rerunnable_calls;
 } chimp_plugin;
 
 /* What the host passes to the entry. Owned by the host; `services` lives for
@@ -469,7 +478,9 @@ CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, session_sql) == 56, "plugin.session_s
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, repeatable_count) == 64, "plugin.repeatable_count (1.1)");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, repeatables) == 72, "plugin.repeatables (1.1)");
 CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, legacy_version_query) == 80, "plugin.legacy_version_query (1.1)");
-CHIMP_STATIC_ASSERT(sizeof(chimp_plugin) == 88, "chimp_plugin 1.1 size");
+/* 1.2 */
+CHIMP_STATIC_ASSERT(offsetof(chimp_plugin, rerunnable_calls) == 88, "plugin.rerunnable_calls (1.2)");
+CHIMP_STATIC_ASSERT(sizeof(chimp_plugin) == 96, "chimp_plugin 1.2 size");
 CHIMP_STATIC_ASSERT(CHIMP_HOST_SIZE_1_0 == 48, "chimp_host 1.0 size");
 CHIMP_STATIC_ASSERT(sizeof(chimp_host) == 48, "chimp_host 1.1 size (unchanged)");
 CHIMP_STATIC_ASSERT(offsetof(chimp_host, abi_minor) == 8, "host.abi_minor");

@@ -520,6 +520,10 @@ int Run(int argc, char** argv) {
       << "  plugin.MinHostMinor(1);  // dialects, per-step databases, session SQL: ABI 1.1\n"
       << "  // CloudStack's JDBC URL sets this sql_mode (db.properties).\n"
       << "  plugin.SessionSql(" << Quote(session_sql) << ");\n"
+      << "  // CloudStack's procedures (procedures/*.sql) check before they change\n"
+      << "  // (IF NOT EXISTS, error handlers): a CALL of one may run again after a\n"
+      << "  // crash, so it needs no pre-image write (ABI 1.2; a 1.1 host ignores it).\n"
+      << "  plugin.RerunnableCalls(\"idempotent_* add_guest_os_and_hypervisor_mapping\");\n"
       << "  auto& e = plugin.Edge(" << Quote(head.from) << ", " << Quote(head.to) << ", "
       << Quote("CloudStack " + klass) << ");\n";
     for (const Edge* e : g) WriteEdgeSteps(src, *e, notes);

@@ -111,5 +111,17 @@ TEST_CASE("ddl probe: objects overlap by namespace, name and schema") {
   CHECK(Overlap(objects("DROP TABLE a, b"), objects("CREATE TABLE b (id INT)")));
 }
 
+TEST_CASE("ddl probe: a CALL of a routine the plugin declares re-runnable") {
+  const std::vector<std::string> patterns = {"idempotent_*", "cloud.add_mapping"};
+  CHECK(IsRerunnableCall("CALL idempotent_add_column('t', 'c', 'INT')", patterns));
+  CHECK(IsRerunnableCall("call `cloud`.`IDEMPOTENT_ADD_COLUMN`('t')", patterns));  // any schema, any case
+  CHECK(IsRerunnableCall("/* x */ CALL cloud.add_mapping(1)", patterns));
+  CHECK_FALSE(IsRerunnableCall("CALL usage.add_mapping(1)", patterns));  // another schema
+  CHECK_FALSE(IsRerunnableCall("CALL add_mapping(1)", patterns));        // unqualified: schema unknown
+  CHECK_FALSE(IsRerunnableCall("CALL drop_everything()", patterns));
+  CHECK_FALSE(IsRerunnableCall("SELECT idempotent_x()", patterns));
+  CHECK_FALSE(IsRerunnableCall("CALL idempotent_add_column()", {}));
+}
+
 }  // namespace
 }  // namespace chimp::internal

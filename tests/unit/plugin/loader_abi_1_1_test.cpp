@@ -28,13 +28,17 @@ const Step* FindStep(const LoadedPlugin& plugin, const std::string& id) {
   return nullptr;
 }
 
-TEST_CASE("abi: 1.1 appends to chimp_step and chimp_plugin; 1.0 sizes are pinned") {
+TEST_CASE("abi: 1.1 and 1.2 append to chimp_step and chimp_plugin; 1.0 sizes are pinned") {
   CHECK(CHIMP_ABI_MAJOR == 1);
-  CHECK(CHIMP_ABI_MINOR == 1);
+  CHECK(CHIMP_ABI_MINOR == 2);
   CHECK(CHIMP_STEP_SIZE_1_0 == 80);
   CHECK(CHIMP_PLUGIN_SIZE_1_0 == 56);
   CHECK(sizeof(chimp_step) == 104);
-  CHECK(sizeof(chimp_plugin) == 88);
+  CHECK(sizeof(chimp_plugin) == 96);
+  chimp_plugin plugin{};
+  plugin.struct_size = 88;  // a 1.1 plugin
+  CHECK(CHIMP_HAS_FIELD(&plugin, chimp_plugin, legacy_version_query));
+  CHECK_FALSE(CHIMP_HAS_FIELD(&plugin, chimp_plugin, rerunnable_calls));
   chimp_step step{};
   step.struct_size = CHIMP_STEP_SIZE_1_0;
   CHECK(CHIMP_HAS_FIELD(&step, chimp_step, user));
@@ -44,11 +48,12 @@ TEST_CASE("abi: 1.1 appends to chimp_step and chimp_plugin; 1.0 sizes are pinned
   CHECK(CHIMP_HAS_FIELD(&step, chimp_step, session_sql));
 }
 
-TEST_CASE("loader: every ABI 1.1 field is copied") {
+TEST_CASE("loader: every ABI 1.1 and 1.2 field is copied") {
   auto loaded = LoadPlugin(Fixture("abi_1_1"));
   REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
   const LoadedPlugin& p = *loaded;
-  CHECK(p.info->abi_minor == 1);
+  CHECK(p.info->abi_minor == CHIMP_ABI_MINOR);
+  CHECK(p.info->rerunnable_calls == std::vector<std::string>{"idempotent_*", "cloud.add_mapping"});
   CHECK(p.info->min_host_minor == 1);
   CHECK(p.info->session_sql == "SET SESSION sql_mode = 'STRICT_TRANS_TABLES'");
   CHECK(p.info->legacy_version_query == "SELECT MAX(version) FROM cloud.version");

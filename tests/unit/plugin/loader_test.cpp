@@ -185,14 +185,16 @@ TEST_CASE("loader: a raw C plugin loads") {
 TEST_CASE("loader: each broken plugin is refused with a message naming the file and the problem") {
   struct Case {
     const char* fixture;
-    const char* problem;  // what follows "plugin '<file>'"
+    std::string problem;  // what follows "plugin '<file>'"
   };
   const Case cases[] = {
-      {"wrong_major", " was built for chimp ABI 2.1; this host speaks ABI 1.1 (the major must match)"},
+      {"wrong_major", " was built for chimp ABI 2." + std::to_string(CHIMP_ABI_MINOR) + "; this host speaks ABI 1." +
+                          std::to_string(CHIMP_ABI_MINOR) + " (the major must match)"},
       {"refuses", " refuses to load: this plugin needs the extension chimp.fancy/1, which the host lacks"},
       {"null_descriptor", ": the entry returned CHIMP_OK but no descriptor"},
       {"small_struct", ": struct_size 24 is smaller than the ABI 1.0 chimp_plugin (56 bytes)"},
-      {"needs_newer_host", " needs a host with ABI 1.7 or later (min_host_minor); this host speaks ABI 1.1"},
+      {"needs_newer_host", " needs a host with ABI 1.7 or later (min_host_minor); this host speaks ABI 1." +
+                               std::to_string(CHIMP_ABI_MINOR)},
       {"unknown_status", ": chimp_plugin_entry failed with status 42 (unknown): something odd happened"},
       {"unknown_kind", " edge #1 ((empty) -> 1.0.0) step #2 'raw.1.0.0.bump': unknown kind 9"},
       {"missing_rev",
