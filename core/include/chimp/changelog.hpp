@@ -146,6 +146,10 @@ class Changelog {
                 const std::string& error, int32_t warning_count,
                 const std::string& warnings);
   // Sets the target's version (and the run that set it).
+  // Marks the rows a dead run left `running` as `failed` ("interrupted:
+  // ..."), keeping them as history. REQUIRES: the migration lock is held,
+  // so no live run owns them.
+  Status CloseInterrupted();
   Status SetVersion(const Version& version, const std::string& run_id);
 
   // The fully qualified, quoted names, e.g. "`chimp`.`chimp_changelog`".

@@ -363,6 +363,18 @@ Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
       .WithContext("changelog: finishing row " + std::to_string(id));
 }
 
+Status Changelog::CloseInterrupted() {
+  const Value params[] = {Value::Text(target_)};
+  return conn_
+      .Execute("UPDATE " + ChangelogTable() +
+                   " SET status = 'failed', error = CONCAT('interrupted: the run ended before the step "
+                   "finished; statements completed: ', statement_index) "
+                   "WHERE target = ? AND status = 'running'",
+               params)
+      .status()
+      .WithContext("changelog: closing interrupted rows");
+}
+
 Status Changelog::SetVersion(const Version& version, const std::string& run_id) {
   const Value params[] = {Value::Text(target_), Value::Text(version.ToString()), Value::Text(run_id)};
   return conn_

@@ -8,25 +8,6 @@
 
 namespace chimp {
 
-namespace {
-
-
-// Rows left `running` by a run that died. Called with the lock held, so no
-// other run can own them.
-Status CloseInterruptedRows(Connection& conn, Changelog& changelog) {
-  const Value params[] = {Value::Text(changelog.target())};
-  return conn
-      .Execute("UPDATE " + changelog.ChangelogTable() +
-                   " SET status = 'failed', error = CONCAT('interrupted: the run ended before the step "
-                   "finished; statements completed: ', statement_index) "
-                   "WHERE target = ? AND status = 'running'",
-               params)
-      .status()
-      .WithContext("changelog: closing interrupted rows");
-}
-
-}  // namespace
-
 const char* EngineVersion() { return CHIMP_ENGINE_VERSION; }
 
 Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
@@ -115,7 +96,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(report.catalog, LoadCatalog(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
-  CHIMP_RETURN_IF_ERROR(CloseInterruptedRows(*conn, changelog));
+  CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));

@@ -103,20 +103,6 @@ std::vector<ChecksumMismatch> FindMismatches(const Catalog& catalog, const std::
   return out;
 }
 
-// Rows left `running` by a run that died (the same rule as migrate's).
-// REQUIRES: the lock is held.
-Status CloseInterruptedRows(Connection& conn, Changelog& changelog) {
-  const Value params[] = {Value::Text(changelog.target())};
-  return conn
-      .Execute("UPDATE " + changelog.ChangelogTable() +
-                   " SET status = 'failed', error = CONCAT('interrupted: the run ended before the step "
-                   "finished; statements completed: ', statement_index) "
-                   "WHERE target = ? AND status = 'running'",
-               params)
-      .status()
-      .WithContext("changelog: closing interrupted rows");
-}
-
 // A changelog row for `step` of `edge`, recorded by run `run_id`.
 ChangelogEntry EntryFor(const Edge& edge, const Step& step, const std::string& run_id) {
   ChangelogEntry e;
@@ -310,7 +296,7 @@ Result<RepairReport> Repair(const EngineOptions& options, const RepairRequest& r
   for (const Pending& p : pending) report.actions.push_back(p.action);
   if (pending.empty() || !confirm || !confirm(report.actions)) return report;
 
-  CHIMP_RETURN_IF_ERROR(CloseInterruptedRows(*conn, changelog));
+  CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
   CHIMP_RETURN_IF_ERROR(conn->Begin());
   auto apply = [&]() -> Status {
     for (const Pending& p : pending) {
