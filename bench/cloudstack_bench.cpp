@@ -195,6 +195,7 @@ std::vector<Statement> Capture(Db& db, const Options& o) {
   auto rows = db.Query("SELECT thread_id, command_type, argument FROM mysql.general_log");
   std::vector<Statement> out;
   size_t dropped = 0;
+  size_t changelog_writes = 0, probes = 0;  // of the dropped: what chimp spends its time on
   std::string database;  // the session's, as the baseline will have it
   for (const auto& r : rows) {
     const std::string& thread = r[0];
@@ -210,6 +211,9 @@ std::vector<Statement> Capture(Db& db, const Options& o) {
     if (Contains(arg, kChangelogSchema) || Contains(arg, "get_lock(") || Contains(arg, "release_lock(") ||
         Contains(arg, "is_used_lock(") || Contains(arg, "is_free_lock(")) {
       ++dropped;
+      if (Contains(arg, kChangelogSchema) && (StartsWith(arg, "UPDATE ") || StartsWith(arg, "INSERT "))) {
+        ++changelog_writes;
+      }
       continue;
     }
     if (StartsWith(arg, kTag)) {
@@ -223,6 +227,7 @@ std::vector<Statement> Capture(Db& db, const Options& o) {
         out.push_back({false, true, sql});
       } else {
         ++dropped;
+        if (StartsWith(sql, "SHOW CREATE ")) ++probes;
       }
       continue;
     }
@@ -230,7 +235,8 @@ std::vector<Statement> Capture(Db& db, const Options& o) {
     out.push_back({false, false, arg});
   }
   std::cerr << "captured " << out.size() << " statements from chimp's session (" << dropped
-            << " bookkeeping statements left out)\n";
+            << " bookkeeping statements left out, among them " << changelog_writes << " changelog writes and "
+            << probes << " pre-image probes)\n";
   if (!o.statements_out.empty()) {
     std::ofstream f(o.statements_out, std::ios::binary);
     for (const auto& s : out) f << (s.use ? "-- USE " : s.transaction ? "-- chimp: " : "") << s.text << "\n;;\n";
