@@ -48,9 +48,13 @@ CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, c
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    int in = ::open("/dev/null", O_RDONLY);
     int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fo < 0 || fe < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0 || ::chdir(dir.c_str()) != 0) _exit(127);
+    if (in < 0 || fo < 0 || fe < 0 || ::dup2(in, 0) < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0 ||
+        ::chdir(dir.c_str()) != 0) {
+      _exit(127);
+    }
     if (options.password.empty()) {
       ::unsetenv("CHIMP_PASSWORD");
     } else {

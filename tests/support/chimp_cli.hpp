@@ -28,7 +28,8 @@ struct CliOptions {
 };
 
 // Runs `binary` with `args` in an empty temporary directory (so no
-// ./chimp.toml is picked up) and waits for it. Throws std::runtime_error
+// ./chimp.toml is picked up), stdin from /dev/null (not a terminal), and
+// waits for it. Throws std::runtime_error
 // when it cannot fork.
 CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, const CliOptions& options = {});
 

@@ -4,8 +4,6 @@
 // load), which must fail with the right exit code and message.
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/chimp_cli.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -27,11 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = test::CliRun;
+using test::Args;
+using test::TestServerFlags;
 
 std::string Slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -42,42 +39,9 @@ std::string Slurp(const fs::path& path) {
 
 // Runs chimp with `args` in an empty temporary directory (no ./chimp.toml).
 Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
-  static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 ("chimp_plugins_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  fs::create_directories(dir);
-  fs::path out = dir / "stdout";
-  fs::path err = dir / "stderr";
-  std::vector<char*> argv;
-  std::string binary = CHIMP_BINARY;
-  argv.push_back(binary.data());
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fo < 0 || fe < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0 || ::chdir(dir.c_str()) != 0) _exit(127);
-    if (password.empty()) {
-      ::unsetenv("CHIMP_PASSWORD");
-    } else {
-      ::setenv("CHIMP_PASSWORD", password.c_str(), 1);
-    }
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  Run r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return r;
+  test::CliOptions options;
+  options.password = password;
+  return test::RunCli(CHIMP_BINARY, args, options);
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -95,28 +59,6 @@ std::vector<std::string> SamplePlugins() {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-struct Server {
-  std::vector<std::string> flags;
-  std::string password;
-};
-Server TestServerFlags() {
-  ConnectionOptions o = test::TestServer::Shared().Options();
-  Server s;
-  s.flags = {"--socket", o.socket};
-  if (!o.user.empty()) {
-    s.flags.push_back("--user");
-    s.flags.push_back(o.user);
-  }
-  s.password = o.password;
-  return s;
-}
-
-std::vector<std::string> Args(std::initializer_list<std::vector<std::string>> parts) {
-  std::vector<std::string> all;
-  for (const auto& p : parts) all.insert(all.end(), p.begin(), p.end());
-  return all;
 }
 
 // Databases left behind by verify (there must be none).
@@ -165,7 +107,7 @@ TEST_CASE("plugins verify: the sample migrations pass without a server") {
 }
 
 TEST_CASE("plugins verify: with a server, every edge of the samples applies on a scratch database") {
-  Server s = TestServerFlags();
+  test::ServerFlags s = TestServerFlags();
   const std::vector<std::string> samples = SamplePlugins();
   // With the other plugins: edges from a non-empty version are reached first.
   Run r = Chimp(Args({{"plugins", "verify", "--format", "json", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR},
@@ -196,7 +138,7 @@ TEST_CASE("plugins verify: with a server, every edge of the samples applies on a
 }
 
 TEST_CASE("plugins verify: SQL that fails on the server names the file and the line, exit 8") {
-  Server s = TestServerFlags();
+  test::ServerFlags s = TestServerFlags();
   // Statically it is fine, and its two embedded files are in the manifest.
   Run st = Chimp({"plugins", "verify", "--format", "json", Fixture("bad_sql")});
   INFO(st.out << st.err);

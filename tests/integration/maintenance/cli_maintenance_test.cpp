@@ -2,19 +2,17 @@
 // exit codes, the confirmation rule and the JSON documents.
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "support/chimp_cli.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -24,63 +22,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Run = test::CliRun;
+using test::Args;
 
 // Runs chimp with `args` in an empty directory, stdin from /dev/null (not a
-// terminal) and `env` added to the environment.
-Run Chimp(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-  static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 ("chimp_maint_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  fs::create_directories(dir);
-  fs::path out = dir / "stdout";
-  fs::path err = dir / "stderr";
-  std::vector<std::string> copy = args;
-  copy.insert(copy.begin(), CHIMP_BINARY);
-  std::vector<char*> argv;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const std::string password = test::TestServer::Shared().Options().password;
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int in = ::open("/dev/null", O_RDONLY);
-    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || fo < 0 || fe < 0 || ::dup2(in, 0) < 0 || ::dup2(fo, 1) < 0 || ::dup2(fe, 2) < 0 ||
-        ::chdir(dir.c_str()) != 0) {
-      _exit(127);
-    }
-    if (password.empty()) {
-      ::unsetenv("CHIMP_PASSWORD");
-    } else {
-      ::setenv("CHIMP_PASSWORD", password.c_str(), 1);
-    }
-    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  Run r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return r;
+// terminal), with the test server's password and `env` (name, value) added.
+Run Chimp(const std::vector<std::string>& args, std::vector<std::pair<std::string, std::string>> env = {}) {
+  test::CliOptions options;
+  options.password = test::TestServer::Shared().Options().password;
+  options.env = std::move(env);
+  return test::RunCli(CHIMP_BINARY, args, options);
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -97,12 +48,6 @@ std::vector<std::string> Flags(const std::string& db, const std::string& plugins
     f.push_back(o.user);
   }
   return f;
-}
-
-std::vector<std::string> Args(std::initializer_list<std::vector<std::string>> parts) {
-  std::vector<std::string> all;
-  for (const auto& p : parts) all.insert(all.end(), p.begin(), p.end());
-  return all;
 }
 
 TEST_CASE("cli: validate exits 9 on a changed applied step, and repair needs --yes without a terminal") {
@@ -192,7 +137,7 @@ TEST_CASE("cli: migrate --backup records the dump; a failing dump exits 10 befor
   fs::remove_all(dir);
 
   Run failed = Chimp(Args({{"migrate", "--to", "1.1.0", "--backup", dir.string()}, flags}),
-                     {"CHIMP_DUMP_PROGRAM=/bin/false"});
+                     {{"CHIMP_DUMP_PROGRAM", "/bin/false"}});
   CHECK(failed.code == 10);
   CHECK(Contains(failed.err, "no step was run"));
   Run status = Chimp(Args({{"status", "--format", "json"}, flags}));
