@@ -207,7 +207,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
       std::cerr << "chimp: the failed attempt is recorded in chimp_backups; fix the cause (disk, privileges, "
                    "the dump program) and run migrate --backup again\n";
     }
-    if (result.status().code() == StatusCode::kStepFailed) {
+    if (result.status().code() == StatusCode::kStepFailed || result.status().code() == StatusCode::kCheckFailed) {
       std::cerr << "chimp: the changelog records the failed attempt (chimp log); "
                    "after fixing the cause, chimp migrate resumes from there\n";
     }

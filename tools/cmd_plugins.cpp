@@ -47,14 +47,14 @@ std::string Plural(size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-// Plugin problems first (3), then failed steps (8), else the first problem.
+// Plugin problems first (3), then failed steps (8) and checks (11), else the first problem.
 int ExitCodeOf(const std::vector<VerifyReport>& reports) {
   std::vector<StatusCode> codes;
   for (const VerifyReport& r : reports) {
     for (const VerifyProblem& p : r.problems) codes.push_back(p.code);
   }
   if (codes.empty()) return kExitOk;
-  for (StatusCode c : {StatusCode::kPluginError, StatusCode::kStepFailed}) {
+  for (StatusCode c : {StatusCode::kPluginError, StatusCode::kStepFailed, StatusCode::kCheckFailed}) {
     if (std::find(codes.begin(), codes.end(), c) != codes.end()) return ExitCodeFor(c);
   }
   return ExitCodeFor(codes.front());

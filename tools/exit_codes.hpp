@@ -24,6 +24,9 @@
 //         checksum mismatch)
 //   10    backup failed: migrate --backup  kBackupFailed
 //         could not dump; nothing was run
+//   11    a check failed: a pre-flight or  kCheckFailed
+//         sanity check (SQL or native)
+//         found the data not as required
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
@@ -42,6 +45,7 @@ inline constexpr int kExitLockTimeout = 7;
 inline constexpr int kExitStepFailed = 8;
 inline constexpr int kExitFailedPrecondition = 9;
 inline constexpr int kExitBackupFailed = 10;
+inline constexpr int kExitCheckFailed = 11;
 
 // The exit code for a Status with `code`.
 inline int ExitCodeFor(StatusCode code) {
@@ -58,6 +62,7 @@ inline int ExitCodeFor(StatusCode code) {
     case StatusCode::kFailedPrecondition: return kExitFailedPrecondition;
     case StatusCode::kInternal: return kExitInternal;
     case StatusCode::kBackupFailed: return kExitBackupFailed;
+    case StatusCode::kCheckFailed: return kExitCheckFailed;
   }
   return kExitInternal;
 }
@@ -70,7 +75,8 @@ inline constexpr const char* kExitCodeHelp =
     "  2  usage or configuration error     7  lock timeout (another run holds the lock)\n"
     "  3  plugin error                     8  a migration step failed\n"
     "  4  planning error                   9  failed precondition (e.g. checksum mismatch)\n"
-    "                                     10  backup failed (migrate --backup; nothing was run)\n";
+    "                                     10  backup failed (migrate --backup; nothing was run)\n"
+    "                                     11  a check failed (pre-flight or sanity)\n";
 
 }  // namespace chimp::cli
 

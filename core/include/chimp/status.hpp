@@ -10,6 +10,7 @@
 #ifndef CHIMP_STATUS_HPP_
 #define CHIMP_STATUS_HPP_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,8 @@ enum class StatusCode {
   kFailedPrecondition,  // the database is in a state that must be fixed first
   kInternal,            // a bug in chimp
   kBackupFailed,        // migrate --backup could not dump: nothing was run
+  kCheckFailed,         // a check step (pre-flight or sanity) found the database
+                        // not as the plugin requires: fix the data, run again
 };
 
 // Returns the stable lower-case name of `code`, e.g. "plugin error".
@@ -54,6 +57,21 @@ class [[nodiscard]] Status {
   static Status FailedPrecondition(std::string msg) { return {StatusCode::kFailedPrecondition, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
   static Status BackupFailed(std::string msg) { return {StatusCode::kBackupFailed, std::move(msg)}; }
+  static Status CheckFailed(std::string msg) { return {StatusCode::kCheckFailed, std::move(msg)}; }
+
+  // The server's error, when the status comes from one: its number (e.g.
+  // 1049, ER_BAD_DB_ERROR; 0 when the error did not come from the server or
+  // the client library) and SQLSTATE ("42000"; "" when none). Callers branch
+  // on these, never on the message text. WithContext() keeps them.
+  uint32_t server_errno() const { return server_errno_; }
+  const std::string& sqlstate() const { return sqlstate_; }
+  // Returns a copy that carries the server's error number and SQLSTATE.
+  Status WithServerError(uint32_t server_errno, std::string sqlstate) const;
+  // Returns a copy with `code`, the message and server error kept: for a
+  // caller that decides what an error means for its own caller (a refused
+  // statement inside a step is a failed step). An unavailable server stays
+  // unavailable whatever `code` asks: the caller must retry the call.
+  Status WithCode(StatusCode code) const;
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -70,6 +88,8 @@ class [[nodiscard]] Status {
 
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  uint32_t server_errno_ = 0;
+  std::string sqlstate_;
 };
 
 // Either a value or a non-OK Status.

@@ -85,8 +85,8 @@ Status MakeError(unsigned int err, const char* sqlstate, const char* text, std::
   }
   msg += ": ";
   msg += (text != nullptr ? text : "");
-  if (IsConnectionLost(err)) return Status::Unavailable(std::move(msg));
-  return Status::DatabaseError(std::move(msg));
+  Status status = IsConnectionLost(err) ? Status::Unavailable(std::move(msg)) : Status::DatabaseError(std::move(msg));
+  return status.WithServerError(err, sqlstate != nullptr ? sqlstate : "");
 }
 
 Status ConnError(MYSQL* m, std::string_view sql) {

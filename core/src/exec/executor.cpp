@@ -23,6 +23,8 @@ namespace {
 using internal::TEST_CrashPoint;
 
 constexpr size_t kWarningsKept = 5;
+// ER_BAD_DB_ERROR: "Unknown database".
+constexpr uint32_t kErBadDb = 1049;
 
 // Pre-image markers (ChangelogEntry::pending_fingerprint, doc/recovery.md).
 constexpr const char* kPendingIdempotent = "idempotent";
@@ -203,10 +205,8 @@ class StepRunner {
 
     StepOutcome outcome;
     if (Status entered = EnterStep(planned); !entered.ok()) {
-      outcome.status = entered.code() == StatusCode::kUnavailable
-                           ? entered
-                           : Status::StepFailed(StepWhere(planned) + " failed before its first statement: " +
-                                                entered.message());
+      outcome.status = entered.WithContext(StepWhere(planned) + " failed before its first statement")
+                           .WithCode(StatusCode::kStepFailed);
       if (outcome.status.code() != StatusCode::kUnavailable) {
         // A DDL step keeps its resume point and any statement in doubt.
         outcome.keep_pending = planned.pending_fingerprint;
@@ -330,7 +330,7 @@ class StepRunner {
       if (!used.ok()) {
         // A database that does not exist (yet): the step runs without one,
         // as a client started with a missing database would not.
-        if (used.message().find("error 1049 ") == std::string::npos) return used;
+        if (used.server_errno() != kErBadDb) return used;
         CHIMP_RETURN_IF_ERROR(LeaveDatabase());
       }
     }
@@ -398,8 +398,7 @@ class StepRunner {
     } else {
       where += " failed";
     }
-    if (cause.code() == StatusCode::kUnavailable) return cause.WithContext(where);
-    return Status::StepFailed(where + ": " + cause.message());
+    return cause.WithContext(where).WithCode(StatusCode::kStepFailed);
   }
 
   // Runs statement `index`, collecting warnings into `outcome`; a warning
@@ -804,12 +803,11 @@ class StepRunner {
     });
     const std::string where = "check '" + step.id + "' (plugin '" + planned.edge->plugin->file + "')";
     if (!s.ok()) {
-      if (s.code() == StatusCode::kUnavailable) return s.WithContext(where);
-      return Status::StepFailed(where + ": " + s.message());
+      return s.WithContext(where).WithCode(StatusCode::kStepFailed);
     }
-    if (rows == 0) return Status::StepFailed(where + " failed: the query returned no row: " + internal::ShortenSql(step.sql));
+    if (rows == 0) return Status::CheckFailed(where + " failed: the query returned no row: " + internal::ShortenSql(step.sql));
     if (failing > 0) {
-      return Status::StepFailed(where + " failed: " + std::to_string(failing) + " of " + std::to_string(rows) +
+      return Status::CheckFailed(where + " failed: " + std::to_string(failing) + " of " + std::to_string(rows) +
                                 " row(s) are false, the first: (" + first_failing + "); query: " +
                                 internal::ShortenSql(step.sql));
     }

@@ -36,6 +36,7 @@ chimp_status Fail(chimp_session* session, chimp_status status, std::string messa
 }
 
 chimp_status FailFromStatus(chimp_session* session, const Status& s) noexcept {
+  if (s.code() == StatusCode::kUnavailable) session->server_lost = true;
   return Fail(session, s.code() == StatusCode::kInvalidArgument ? CHIMP_BAD_ARGUMENT : CHIMP_DB_ERROR,
               s.message());
 }
@@ -263,6 +264,7 @@ Status Run(const Step& step, const Edge& edge, Connection* conn, const NativeSte
     return Status::StepFailed(what + ": an exception escaped the plugin");
   }
   if (status == CHIMP_OK) return Status::Ok();
+  if (session.server_lost) return Status::Unavailable(what + ": " + session.error);
 
   if (status == CHIMP_CANCELLED) return Status::StepFailed(what + ": cancelled by the operator");
   std::string reason = session.error;
@@ -272,7 +274,7 @@ Status Run(const Step& step, const Edge& edge, Connection* conn, const NativeSte
     reason = "returned status " + DescribeAbiStatus(status) + " without a reason";
   }
   if (step.kind == StepKind::kCheck && status == CHIMP_CHECK_FAILED) {
-    return Status::FailedPrecondition("check '" + step.id + "' (" + file + ") failed: " + reason);
+    return Status::CheckFailed("check '" + step.id + "' (" + file + ") failed: " + reason);
   }
   return Status::StepFailed(what + ": " + reason);
 }

@@ -26,6 +26,9 @@ struct chimp_session {
   // The reason the step fails: the last set_error text or the last service
   // failure, whichever came last. "" when none.
   std::string error;
+  // Set when a service call found the server gone: the step then fails as
+  // unavailable, whatever status the plugin returns, so the caller retries.
+  bool server_lost = false;
   // Backs the text of query_scalar's result until the next call.
   std::string scalar_text;
   // Asked by progress; true = the operator cancelled the run.
@@ -60,7 +63,7 @@ struct NativeStepOptions {
 // step's set_error text (or the failing service's reason):
 //   - a native step:   StepFailed("step '<id>' (<plugin file>): <reason>");
 //   - a failed check (CHIMP_CHECK_FAILED from a check step):
-//     FailedPrecondition("check '<id>' (<plugin file>) failed: <reason>");
+//     CheckFailed("check '<id>' (<plugin file>) failed: <reason>");
 //   - CHIMP_CANCELLED: StepFailed("step '<id>' (<plugin file>): cancelled by
 //     the operator");
 //   - a status the ABI does not name is an error like any other:

@@ -16,6 +16,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kFailedPrecondition: return "failed precondition";
     case StatusCode::kInternal: return "internal error";
     case StatusCode::kBackupFailed: return "backup failed";
+    case StatusCode::kCheckFailed: return "check failed";
   }
   return "unknown";
 }
@@ -25,7 +26,25 @@ Status Status::WithContext(std::string_view context) const {
   std::string msg(context);
   msg += ": ";
   msg += message_;
-  return Status(code_, std::move(msg));
+  Status out(code_, std::move(msg));
+  out.server_errno_ = server_errno_;
+  out.sqlstate_ = sqlstate_;
+  return out;
+}
+
+Status Status::WithServerError(uint32_t server_errno, std::string sqlstate) const {
+  if (ok()) return *this;
+  Status out = *this;
+  out.server_errno_ = server_errno;
+  out.sqlstate_ = std::move(sqlstate);
+  return out;
+}
+
+Status Status::WithCode(StatusCode code) const {
+  if (ok() || code_ == StatusCode::kUnavailable) return *this;
+  Status out = *this;
+  out.code_ = code;
+  return out;
 }
 
 std::string Status::ToString() const {

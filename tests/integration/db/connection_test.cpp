@@ -341,6 +341,8 @@ TEST_CASE("connection: server errors name the number, state, statement and text"
   const std::string msg = r.status().message();
   CHECK(msg.rfind("server error 1064 (42000) on 'ALTER TABLE users ADD COLUMN': You have an error",
                   0) == 0);
+  CHECK(r.status().server_errno() == 1064);
+  CHECK(r.status().sqlstate() == "42000");
 
   // Long statements are shortened, whitespace collapsed.
   std::string long_sql = "SELECT\n\n   nope_" + std::string(400, 'x') + " FROM dual";
@@ -359,6 +361,8 @@ TEST_CASE("connection: server errors name the number, state, statement and text"
   CHECK(r3.status().message().rfind(
             "server error 1146 (42S02) on 'SELECT * FROM missing_table WHERE id = ?': Table", 0) ==
         0);
+  CHECK(r3.status().server_errno() == 1146);
+  CHECK(r3.status().sqlstate() == "42S02");
   CHECK(conn->QueryScalar("SELECT 1")->value().i64 == 1);
 }
 

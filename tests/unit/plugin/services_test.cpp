@@ -151,7 +151,7 @@ TEST_CASE("native step: statuses map to chimp statuses") {
   step.kind = StepKind::kCheck;
   step.run = &FailCheck;
   Status check = TEST_RunNativeStepWithoutConnection(step, edge);
-  CHECK(check.code() == StatusCode::kFailedPrecondition);
+  CHECK(check.code() == StatusCode::kCheckFailed);
   CHECK(check.message() == "check 'raw.step' (/plugins/raw.so) failed: 3 books are on loan without a loan row");
 
   step.kind = StepKind::kNative;
