@@ -188,6 +188,11 @@ class Changelog {
   Connection& conn_;
   std::string schema_;
   std::string target_;
+
+ public:
+  // Corrects the statement_count of row `id` (the executor's split while
+  // running found another number than the split up front).
+  Status SetStatementCount(int64_t id, int32_t statement_count);
 };
 
 }  // namespace chimp

@@ -524,4 +524,9 @@ Result<int64_t> Changelog::LastEntryId() {
   return id.has_value() ? IntOf(*id, 0) : 0;
 }
 
+Status Changelog::SetStatementCount(int64_t id, int32_t statement_count) {
+  const Value params[] = {Value::Int(statement_count), Value::Int(id)};
+  return conn_.Execute("UPDATE " + ChangelogTable() + " SET statement_count = ? WHERE id = ?", params).status();
+}
+
 }  // namespace chimp

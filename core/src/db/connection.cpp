@@ -14,6 +14,8 @@
 #include <mutex>
 #include <utility>
 
+#include "sql/shorten.hpp"
+
 namespace chimp {
 
 namespace {
@@ -46,26 +48,7 @@ bool IsConnectionLost(unsigned int err) {
 
 // Collapses whitespace and cuts at ~200 bytes on a UTF-8 boundary.
 std::string ShortenStatement(std::string_view sql) {
-  std::string out;
-  out.reserve(std::min(sql.size(), kMaxStatementInMessage + 4));
-  bool pending_space = false;
-  for (char c : sql) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(c);
-    if (out.size() > kMaxStatementInMessage) break;
-  }
-  if (out.size() > kMaxStatementInMessage) {
-    size_t cut = kMaxStatementInMessage;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out.resize(cut);
-    out += "\xE2\x80\xA6";  // "…"
-  }
-  return out;
+  return internal::ShortenSql(sql, internal::ShortenStyle::kCollapseBlanks, kMaxStatementInMessage);
 }
 
 Status MakeError(unsigned int err, const char* sqlstate, const char* text, std::string_view sql) {

@@ -1,6 +1,7 @@
 // chimp adhoc: one-off SQL through the migration splitter and connection.
 #include "chimp/engine.hpp"
-#include "exec/session.hpp"
+#include "sql/shorten.hpp"
+#include "sql/statement_source.hpp"
 
 namespace chimp {
 
@@ -24,34 +25,21 @@ Result<int32_t> RunAdhoc(const EngineOptions& options, std::string_view script, 
     connection.database = options.database;
     CHIMP_ASSIGN_OR_RETURN(conn, Connection::Open(connection));
   }
+  internal::StatementSource statements(script, script_runner ? SqlDialect::kScriptRunner : SqlDialect::kClient,
+                                       source);
   int32_t count = 0;
-  auto run = [&](const SqlStatement& statement) -> Status {
-    ++count;
+  for (;; ++count) {
+    CHIMP_ASSIGN_OR_RETURN(auto next, statements.Next());
+    if (!next.has_value()) break;
+    const SqlStatement& statement = next->statement;
     if (dry_run) {
       if (on_statement) on_statement(statement, nullptr);
-      return Status::Ok();
+      continue;
     }
     auto info = conn->Execute(statement.text);
     if (!info.ok()) return StatementError(source, statement, info.status());
     if (on_statement) on_statement(statement, &*info);
-    return Status::Ok();
-  };
-
-  if (script_runner) {
-    CHIMP_ASSIGN_OR_RETURN(auto statements, SplitScriptRunner(script, source));
-    for (const SqlStatement& statement : statements) CHIMP_RETURN_IF_ERROR(run(statement));
-    return count;
-  }
-  SqlSplitter splitter(script, source);
-  for (;;) {
-    CHIMP_ASSIGN_OR_RETURN(auto next, splitter.Next());
-    if (!next.has_value()) break;
-    CHIMP_RETURN_IF_ERROR(run(*next));
-    if (conn != nullptr) {
-      const SessionFlags flags = conn->Flags();
-      splitter.SetNoBackslashEscapes(flags.no_backslash_escapes);
-      splitter.SetAnsiQuotes(flags.ansi_quotes);
-    }
+    statements.Follow(conn->Flags());
   }
   return count;
 }

@@ -5,6 +5,7 @@
 #include "exec/backup.hpp"
 #include "exec/maintenance.hpp"
 #include "exec/session.hpp"
+#include "sql/statement_source.hpp"
 
 namespace chimp {
 
@@ -131,10 +132,8 @@ Result<std::vector<std::string>> StatementsOf(const Step& step) {
     return out;
   }
   const std::string source = step.source.empty() ? step.id : step.source;
-  CHIMP_ASSIGN_OR_RETURN(auto statements, step.dialect == SqlDialect::kScriptRunner
-                                              ? SplitScriptRunner(step.sql, source)
-                                              : SplitSql(step.sql, source));
-  for (auto& s : statements) out.push_back(std::move(s.text));
+  CHIMP_ASSIGN_OR_RETURN(auto statements, internal::SplitScript(step.sql, step.dialect, source));
+  for (auto& s : statements) out.push_back(std::move(s.statement.text));
   return out;
 }
 

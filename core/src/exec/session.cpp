@@ -19,13 +19,4 @@ Result<std::unique_ptr<Connection>> ConnectWithoutDatabase(const EngineOptions& 
   return Connection::Open(connection);
 }
 
-std::string ShortenSql(std::string_view sql, size_t limit) {
-  std::string out;
-  for (char c : sql) {
-    if (out.size() >= limit) return out + "...";
-    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  }
-  return out;
-}
-
 }  // namespace chimp::internal

@@ -1,5 +1,5 @@
 // What every command's pipeline shares before it reaches the database: the
-// target check, the connection, and how statements are quoted in messages.
+// target check and the connection.
 #ifndef CHIMP_EXEC_SESSION_HPP_
 #define CHIMP_EXEC_SESSION_HPP_
 
@@ -17,10 +17,6 @@ Status RequireTarget(const EngineOptions& options);
 // Connects without a default database: steps run in the target database,
 // which may not exist yet.
 Result<std::unique_ptr<Connection>> ConnectWithoutDatabase(const EngineOptions& options);
-
-// `sql` on one line, cut to `limit` characters with "..." after, for error
-// messages.
-std::string ShortenSql(std::string_view sql, size_t limit = 160);
 
 }  // namespace chimp::internal
 

@@ -35,6 +35,7 @@
 #include "chimp/model.hpp"
 #include "chimp/planner.hpp"
 #include "chimp/sql_splitter.hpp"
+#include "sql/statement_source.hpp"
 #include "util/sha256.hpp"
 
 namespace chimp {
@@ -105,7 +106,9 @@ void CheckSteps(const LoadedPlugin& plugin, const std::vector<ManifestEntry>& ma
       vs.checksum = step.checksum;
       vs.source = step.source;
       if (step.kind == StepKind::kSql) {
-        auto statements = SplitSql(step.sql, step.source.empty() ? "step '" + step.id + "'" : step.source);
+        // The client dialect for every step, as verify has always split.
+        auto statements = internal::SplitScript(step.sql, SqlDialect::kClient,
+                                                step.source.empty() ? "step '" + step.id + "'" : step.source);
         if (!statements.ok()) {
           report->problems.push_back({StatusCode::kPluginError, "plugin '" + file + "' step '" + step.id +
                                                                     "': " + statements.status().message()});

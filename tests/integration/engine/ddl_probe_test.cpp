@@ -1,6 +1,6 @@
 // DDL probe fingerprints against the real server: they change exactly when
 // the statement they guard takes effect.
-#include "exec/ddl_probe.hpp"
+#include "recovery/probe.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Fault injection: kills `chimp migrate` with SIGKILL at exact points
-// (CHIMP_TEST_CRASH_AT, core/src/exec/fault_injection.hpp) and at random
+// (CHIMP_TEST_CRASH_AT, core/src/recovery/fault_points.hpp) and at random
 // times, runs it again, and checks that the result equals a clean run's:
 // the same schema and rows, exactly one `success` row per step, and every
 // attempt that died left visible as a `failed` row ("interrupted: ...").

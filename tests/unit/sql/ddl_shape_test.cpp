@@ -1,4 +1,4 @@
-#include "exec/ddl_probe.hpp"
+#include "sql/ddl_shape.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,7 +9,7 @@ using Kind = DdlObject::Kind;
 
 DdlObject Obj(Kind kind, std::string schema, std::string name) { return {kind, std::move(schema), std::move(name)}; }
 
-TEST_CASE("ddl probe: CREATE and ALTER TABLE name their table") {
+TEST_CASE("ddl shape: CREATE and ALTER TABLE name their table") {
   auto create = ParseDdl("CREATE TABLE `loans` (id INT)");
   CHECK(create.probeable);
   CHECK_FALSE(create.idempotent);
@@ -26,7 +26,7 @@ TEST_CASE("ddl probe: CREATE and ALTER TABLE name their table") {
   CHECK(guarded.objects[0].name == "Books");  // case kept
 }
 
-TEST_CASE("ddl probe: indexes belong to their table") {
+TEST_CASE("ddl shape: indexes belong to their table") {
   auto create = ParseDdl("CREATE UNIQUE INDEX idx_a ON t1 (a)");
   REQUIRE(create.objects.size() == 1);
   CHECK(create.objects[0] == Obj(Kind::kTable, "", "t1"));
@@ -35,7 +35,7 @@ TEST_CASE("ddl probe: indexes belong to their table") {
   CHECK(drop.objects[0] == Obj(Kind::kTable, "s", "t1"));
 }
 
-TEST_CASE("ddl probe: DROP lists every table, RENAME both sides") {
+TEST_CASE("ddl shape: DROP lists every table, RENAME both sides") {
   auto drop = ParseDdl("DROP TABLE IF EXISTS a, `b`, s.c");
   CHECK(drop.idempotent);
   CHECK(drop.objects == std::vector<DdlObject>{Obj(Kind::kTable, "", "a"), Obj(Kind::kTable, "", "b"),
@@ -46,7 +46,7 @@ TEST_CASE("ddl probe: DROP lists every table, RENAME both sides") {
   CHECK(rename.objects[3] == Obj(Kind::kTable, "", "d"));
 }
 
-TEST_CASE("ddl probe: views, routines, triggers, events and databases") {
+TEST_CASE("ddl shape: views, routines, triggers, events and databases") {
   auto view = ParseDdl("CREATE OR REPLACE ALGORITHM=MERGE DEFINER=`root`@`localhost` SQL SECURITY INVOKER "
                        "VIEW v AS SELECT 1");
   CHECK(view.idempotent);
@@ -60,13 +60,13 @@ TEST_CASE("ddl probe: views, routines, triggers, events and databases") {
   CHECK(ParseDdl("CREATE DATABASE IF NOT EXISTS `cloud_usage`").objects[0] == Obj(Kind::kDatabase, "", "cloud_usage"));
 }
 
-TEST_CASE("ddl probe: executable comments are read as SQL") {
+TEST_CASE("ddl shape: executable comments are read as SQL") {
   auto shape = ParseDdl("/*!40101 CREATE TABLE t (id INT) */");
   REQUIRE(shape.objects.size() == 1);
   CHECK(shape.objects[0].name == "t");
 }
 
-TEST_CASE("ddl probe: what it cannot name is not probeable") {
+TEST_CASE("ddl shape: what it cannot name is not probeable") {
   CHECK_FALSE(ParseDdl("GRANT ALL ON cloud.* TO 'cloud'@'localhost'").probeable);
   CHECK_FALSE(ParseDdl("CREATE USER 'cloud'@'%' IDENTIFIED BY 'x'").probeable);
   CHECK_FALSE(ParseDdl("LOCK TABLES t WRITE").probeable);
@@ -79,7 +79,7 @@ TEST_CASE("ddl probe: what it cannot name is not probeable") {
   CHECK(temp.objects.empty());
 }
 
-TEST_CASE("ddl probe: which statements may share a pre-image write") {
+TEST_CASE("ddl shape: which statements may share a pre-image write") {
   auto holds = [](const char* sql) { return ProbeHoldsAcrossOthers(sql, ParseDdl(sql)); };
   CHECK(holds("CREATE TABLE t (id INT)"));
   CHECK(holds("ALTER TABLE t ADD COLUMN c INT"));
@@ -98,7 +98,7 @@ TEST_CASE("ddl probe: which statements may share a pre-image write") {
   CHECK_FALSE(holds("GRANT ALL ON cloud.* TO 'cloud'@'localhost'"));
 }
 
-TEST_CASE("ddl probe: objects overlap by namespace, name and schema") {
+TEST_CASE("ddl shape: objects overlap by namespace, name and schema") {
   auto objects = [](const char* sql) { return ParseDdl(sql).objects; };
   CHECK(Overlap(objects("CREATE TABLE t (id INT)"), objects("ALTER TABLE t ADD c INT")));
   CHECK(Overlap(objects("CREATE TABLE T (id INT)"), objects("DROP TABLE t")));  // case is ignored
@@ -111,7 +111,7 @@ TEST_CASE("ddl probe: objects overlap by namespace, name and schema") {
   CHECK(Overlap(objects("DROP TABLE a, b"), objects("CREATE TABLE b (id INT)")));
 }
 
-TEST_CASE("ddl probe: a CALL of a routine the plugin declares re-runnable") {
+TEST_CASE("ddl shape: a CALL of a routine the plugin declares re-runnable") {
   const std::vector<std::string> patterns = {"idempotent_*", "cloud.add_mapping"};
   CHECK(IsRerunnableCall("CALL idempotent_add_column('t', 'c', 'INT')", patterns));
   CHECK(IsRerunnableCall("call `cloud`.`IDEMPOTENT_ADD_COLUMN`('t')", patterns));  // any schema, any case

@@ -1,4 +1,4 @@
-#include "exec/fault_injection.hpp"
+#include "recovery/fault_points.hpp"
 
 #include <csignal>
 #include <cstdlib>

@@ -11,8 +11,8 @@
 //   after-commit      after a COMMIT
 //   before-version    after an edge's last step, before its version is set
 // Without the variable the hook costs one branch on a cached flag.
-#ifndef CHIMP_EXEC_FAULT_INJECTION_HPP_
-#define CHIMP_EXEC_FAULT_INJECTION_HPP_
+#ifndef CHIMP_RECOVERY_FAULT_POINTS_HPP_
+#define CHIMP_RECOVERY_FAULT_POINTS_HPP_
 
 #include <string_view>
 
@@ -22,4 +22,4 @@ void TEST_CrashPoint(std::string_view point);
 
 }  // namespace chimp::internal
 
-#endif  // CHIMP_EXEC_FAULT_INJECTION_HPP_
+#endif  // CHIMP_RECOVERY_FAULT_POINTS_HPP_

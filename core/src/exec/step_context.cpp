@@ -1,0 +1,78 @@
+#include "exec/step_context.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "plugin/services.hpp"
+#include "recovery/fault_points.hpp"
+#include "sql/shorten.hpp"
+
+namespace chimp::internal {
+
+namespace {
+
+constexpr size_t kWarningsKept = 5;
+
+}  // namespace
+
+std::string StepWhere(const PlannedStep& planned) {
+  return "step '" + planned.step->id + "' (plugin '" + planned.edge->plugin->file + "', " +
+         (planned.repeatable ? std::string("repeatable, ") + RepeatableWhenName(planned.when) + " the path"
+                             : "edge " + planned.edge->Name()) +
+         ")";
+}
+
+std::string SourceName(const PlannedStep& planned) {
+  const Step& step = *planned.step;
+  if (!step.source.empty()) return step.source;
+  return "step '" + step.id + "'";
+}
+
+Status StepContext::Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const {
+  if (observer_ != nullptr) observer_->OnStatement(planned_, index, statement.text);
+  TEST_CrashPoint("before-statement");
+  CHIMP_ASSIGN_OR_RETURN(ExecInfo info, conn_.Execute(statement.text));
+  TEST_CrashPoint("after-statement");
+  if (info.warning_count == 0) return Status::Ok();
+  return KeepWarnings(info.warning_count, index, outcome);
+}
+
+Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutcome* outcome) const {
+  outcome->warning_count += static_cast<int32_t>(warning_count);
+  size_t kept = 0;
+  for (char c : outcome->warnings) kept += c == '\n' ? 1 : 0;
+  std::vector<std::string> texts;
+  if (kept < kWarningsKept || planned_.step->warnings_fatal) {
+    CHIMP_ASSIGN_OR_RETURN(texts, conn_.Warnings(std::max<size_t>(kWarningsKept - std::min(kept, kWarningsKept), 1)));
+    for (size_t i = 0; i < texts.size() && kept + i < kWarningsKept; ++i) {
+      outcome->warnings += "statement " + std::to_string(index + 1) + ": " + texts[i] + "\n";
+    }
+  }
+  if (planned_.step->warnings_fatal) {
+    std::string first = texts.empty() ? std::string() : ": " + texts.front();
+    return Status::StepFailed(std::to_string(warning_count) +
+                              " warning(s) or note(s), and the step declares warnings fatal" + first);
+  }
+  return Status::Ok();
+}
+
+Status StepContext::RunNative() const {
+  const Step& step = *planned_.step;
+  Status s = RunNativeStep(step, *planned_.edge, conn_);
+  if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
+  return Status::Ok();
+}
+
+Status StepContext::Error(const Status& cause, int32_t index, const SqlStatement* statement) const {
+  std::string where = StepWhere(planned_);
+  if (statement != nullptr) {
+    where += " failed at statement " + std::to_string(index + 1) + " of " +
+             (count_ > index ? std::to_string(count_) : std::string("?")) + " (" + SourceName(planned_) + ", line " +
+             std::to_string(statement->first_line) + ": " + ShortenSql(statement->text) + ")";
+  } else {
+    where += " failed";
+  }
+  return cause.WithContext(where).WithCode(StatusCode::kStepFailed);
+}
+
+}  // namespace chimp::internal

@@ -1,0 +1,75 @@
+// StepContext: what the running of one step shares between its parts
+// (exec/step_runner.hpp, exec/ddl_run.hpp): the session, the changelog, the
+// planned step and its observer, and how a statement is run and an error
+// named.
+#ifndef CHIMP_EXEC_STEP_CONTEXT_HPP_
+#define CHIMP_EXEC_STEP_CONTEXT_HPP_
+
+#include <cstdint>
+#include <string>
+
+#include "chimp/changelog.hpp"
+#include "chimp/connection.hpp"
+#include "chimp/executor.hpp"
+#include "chimp/planner.hpp"
+#include "chimp/sql_splitter.hpp"
+#include "chimp/status.hpp"
+
+namespace chimp::internal {
+
+// What one step left behind, for its changelog row.
+struct StepOutcome {
+  Status status;
+  int32_t statements_done = 0;
+  int32_t statements_seen = 0;  // statements the splitter returned
+  int32_t warning_count = 0;
+  std::string warnings;  // the first kWarningsKept texts, one per line
+  // A pre-image still undecided when the step failed, kept in its row
+  // (the changelog's text, recovery/pre_image.hpp).
+  std::string keep_pending;
+  // The row was finished in the same transaction as the step's last
+  // statements.
+  bool finished = false;
+};
+
+// "step 'id' (plugin 'file', edge a -> b)" or "(..., repeatable, before the
+// path)": the start of every message about the step.
+std::string StepWhere(const PlannedStep& planned);
+// The step's source file, or "step 'id'": the name split errors start with.
+std::string SourceName(const PlannedStep& planned);
+
+// REQUIRES: every reference outlives the context; `observer` may be null.
+class StepContext {
+ public:
+  StepContext(Connection& conn, Changelog& changelog, const PlannedStep& planned, ExecutionObserver* observer,
+              int32_t count)
+      : conn_(conn), changelog_(changelog), planned_(planned), observer_(observer), count_(count) {}
+
+  Connection& conn() const { return conn_; }
+  Changelog& changelog() const { return changelog_; }
+  const PlannedStep& planned() const { return planned_; }
+  // The statement count estimated up front.
+  int32_t count() const { return count_; }
+
+  // Runs statement `index`, collecting warnings into `outcome`; a warning
+  // fails the statement when the step declares warnings fatal.
+  Status Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const;
+  // Runs the native step.
+  Status RunNative() const;
+  // `cause` as the step's failure at statement `index` (`statement` null:
+  // no statement at hand), coded kStepFailed.
+  Status Error(const Status& cause, int32_t index, const SqlStatement* statement) const;
+
+ private:
+  Status KeepWarnings(uint64_t warning_count, int32_t index, StepOutcome* outcome) const;
+
+  Connection& conn_;
+  Changelog& changelog_;
+  const PlannedStep& planned_;
+  ExecutionObserver* observer_;
+  int32_t count_;
+};
+
+}  // namespace chimp::internal
+
+#endif  // CHIMP_EXEC_STEP_CONTEXT_HPP_

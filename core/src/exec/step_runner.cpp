@@ -1,0 +1,302 @@
+#include "exec/step_runner.hpp"
+
+#include <chrono>
+
+#include "chimp/engine.hpp"
+#include "exec/ddl_run.hpp"
+#include "plugin/services.hpp"
+#include "recovery/fault_points.hpp"
+#include "recovery/pre_image.hpp"
+#include "sql/shorten.hpp"
+
+namespace chimp::internal {
+
+namespace {
+
+// ER_BAD_DB_ERROR: "Unknown database".
+constexpr uint32_t kErBadDb = 1049;
+
+// The last attempt died while a statement ran whose effect chimp cannot see
+// (pre-image "unknown"): only the operator can say whether it took effect.
+// No row is written; the interrupted attempt keeps the pre-image.
+Status UncertainStatement(const PlannedStep& planned) {
+  const Step& step = *planned.step;
+  std::string what;
+  if (step.kind == StepKind::kNative) {
+    what = "the native step was interrupted while it ran; it is not declared IDEMPOTENT and may have changed "
+           "the schema in part. Check what the step changes (plugin '" +
+           planned.edge->plugin->file + "', " + step.description + ")";
+  } else {
+    std::string text = "?";
+    int32_t line = 0;
+    auto split = SplitScript(step.sql, step.dialect, SourceName(planned));
+    if (split.ok() && planned.resume_from >= 0 && static_cast<size_t>(planned.resume_from) < split->size()) {
+      const SqlStatement& statement = (*split)[static_cast<size_t>(planned.resume_from)].statement;
+      text = ShortenSql(statement.text);
+      line = static_cast<int32_t>(statement.first_line);
+    }
+    what = "the last attempt was interrupted while statement " + std::to_string(planned.resume_from + 1) + " (" +
+           SourceName(planned) + ", line " + std::to_string(line) + ": " + text +
+           ") ran, and chimp cannot tell from the schema whether it took effect. Check whether its change is "
+           "in the database";
+  }
+  return Status::FailedPrecondition(StepWhere(planned) + ": " + what + "; then run `chimp repair --statement-done " +
+                                    step.id + "` if it took effect or `chimp repair --statement-not-done " + step.id +
+                                    "` if it did not, and migrate again (doc/recovery.md)");
+}
+
+// The script a step's statements come from: none for native steps and
+// checks (a check's query runs whole).
+std::string_view ScriptOf(const Step& step) {
+  return step.kind == StepKind::kSql ? std::string_view(step.sql) : std::string_view();
+}
+
+}  // namespace
+
+Status StepRunner::Run(const PlannedStep& planned) {
+  TEST_CrashPoint("step-start");
+  if (DecodePreImage(planned.pending_fingerprint).kind == PreImage::Kind::kUnknown) {
+    return UncertainStatement(planned);
+  }
+  StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
+  const StepContext step(conn_, changelog_, planned, observer_, source.estimated());
+  if (observer_ != nullptr) observer_->OnStepStart(planned, step.count());
+  const auto started = std::chrono::steady_clock::now();
+  const StepOutcome outcome = Dispatch(step, source);
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (observer_ != nullptr) {
+    observer_->OnStepDone(planned, outcome.status, elapsed.count(), outcome.warning_count);
+  }
+  return outcome.status;
+}
+
+StepOutcome StepRunner::Dispatch(const StepContext& step, StatementSource& source) {
+  const PlannedStep& planned = step.planned();
+  if (Status entered = EnterStep(planned); !entered.ok()) {
+    StepOutcome outcome;
+    outcome.status = entered.WithContext(StepWhere(planned) + " failed before its first statement")
+                         .WithCode(StatusCode::kStepFailed);
+    if (outcome.status.code() != StatusCode::kUnavailable) {
+      // A DDL step keeps its resume point and any statement in doubt.
+      outcome.keep_pending = planned.pending_fingerprint;
+      RecordFailure(step, planned.step->has_ddl ? planned.resume_from : 0, outcome);
+    }
+    return outcome;
+  }
+  if (planned.step->kind == StepKind::kCheck) return RunAutocommit(step);
+  if (planned.step->has_ddl) return RunStatementByStatement(step, source);
+  return RunInTransaction(step, source);
+}
+
+// Every step starts from a fresh session state: the session is reset (as a
+// new connection), the step's database selected, then the plugin's and the
+// step's session statements run.
+Status StepRunner::EnterStep(const PlannedStep& planned) {
+  const Step& step = *planned.step;
+  CHIMP_RETURN_IF_ERROR(conn_.ResetSession().WithContext("resetting the session"));
+  const std::string db = step.database.has_value() ? *step.database : target_db_;
+  if (db.empty()) {
+    CHIMP_RETURN_IF_ERROR(LeaveDatabase());
+  } else {
+    Status used = conn_.Execute(std::string(kInternalTag) + "USE " + Connection::QuoteIdentifier(db)).status();
+    if (!used.ok()) {
+      // A database that does not exist (yet): the step runs without one,
+      // as a client started with a missing database would not.
+      if (used.server_errno() != kErBadDb) return used;
+      CHIMP_RETURN_IF_ERROR(LeaveDatabase());
+    }
+  }
+  CHIMP_RETURN_IF_ERROR(RunSessionSql(planned.edge->plugin->session_sql, "plugin session_sql"));
+  return RunSessionSql(step.session_sql, "step session_sql");
+}
+
+// MariaDB has no "USE nothing": select a scratch database and drop it, which
+// leaves the session without a default database.
+Status StepRunner::LeaveDatabase() {
+  const std::string scratch = Connection::QuoteIdentifier("chimp_nodb_" + std::to_string(conn_.ThreadId()));
+  const std::string tag(kInternalTag);
+  CHIMP_RETURN_IF_ERROR(conn_.Execute(tag + "CREATE DATABASE IF NOT EXISTS " + scratch).status());
+  CHIMP_RETURN_IF_ERROR(conn_.Execute(tag + "USE " + scratch).status());
+  return conn_.Execute(tag + "DROP DATABASE " + scratch).status();
+}
+
+Status StepRunner::RunSessionSql(const std::string& sql, const char* what) {
+  if (sql.empty()) return Status::Ok();
+  StatementSource source(sql, SqlDialect::kClient, what);
+  for (;;) {
+    CHIMP_ASSIGN_OR_RETURN(std::optional<ClassifiedStatement> next, source.Next());
+    if (!next.has_value()) return Status::Ok();
+    CHIMP_RETURN_IF_ERROR(conn_.Execute(next->statement.text).status().WithContext(what));
+    source.Follow(conn_.Flags());
+  }
+}
+
+ChangelogEntry StepRunner::NewEntry(const PlannedStep& planned, int32_t statement_count) const {
+  const Step& step = *planned.step;
+  const Edge& edge = *planned.edge;
+  ChangelogEntry e;
+  e.run_id = run_id_;
+  e.step_id = step.id;
+  e.edge_from = edge.from.ToString();
+  e.edge_to = edge.to.ToString();
+  e.phase = step.phase;
+  e.kind = step.kind;
+  e.checksum = step.checksum;
+  e.plugin_name = edge.plugin->name;
+  e.plugin_version = edge.plugin->version;
+  e.plugin_file = edge.plugin->file;
+  e.description = step.description;
+  e.proposed_at = step.proposed_at;
+  e.status = StepStatus::kRunning;
+  e.statement_index = planned.resume_from;
+  e.statement_count = statement_count;
+  // Carried over so that a crash before the pending statement is decided
+  // leaves the same question for the next attempt.
+  e.pending_fingerprint = planned.pending_fingerprint;
+  if (step.kind == StepKind::kNative && step.has_ddl && !step.idempotent) {
+    e.pending_fingerprint = EncodePreImage(PreImage{PreImage::Kind::kUnknown, {}});
+  }
+  e.engine_version = EngineVersion();
+  return e;
+}
+
+// Checks change nothing: run them, then record the verdict.
+StepOutcome StepRunner::RunAutocommit(const StepContext& step) {
+  StepOutcome outcome;
+  const PlannedStep& planned = step.planned();
+  if (planned.step->run != nullptr) {
+    outcome.status = RunNativeStep(*planned.step, *planned.edge, conn_);
+  } else {
+    outcome.status = RunCheckQuery(planned);
+  }
+  if (!outcome.status.ok()) {
+    RecordFailure(step, 0, outcome);
+    return outcome;
+  }
+  auto row = changelog_.Insert(NewEntry(planned, 0));
+  if (!row.ok()) {
+    outcome.status = row.status();
+    return outcome;
+  }
+  outcome.status = changelog_.Finish(*row, StepStatus::kSuccess, 0, "", 0, "");
+  return outcome;
+}
+
+Status StepRunner::RunCheckQuery(const PlannedStep& planned) {
+  const Step& step = *planned.step;
+  int64_t rows = 0;
+  int64_t failing = 0;
+  std::string first_failing;
+  Status s = conn_.QueryEach(step.sql, {}, [&](const Row& row) {
+    ++rows;
+    const bool pass = !row.empty() && !row[0].is_null() && row[0].ToString() != "0" && row[0].ToString() != "" &&
+                      row[0].ToString() != "0.0";
+    if (!pass && failing++ == 0) {
+      for (size_t i = 0; i < row.size(); ++i) {
+        first_failing += (i ? ", " : "") + (row[i].is_null() ? std::string("NULL") : row[i].ToString());
+      }
+    }
+    return true;
+  });
+  const std::string where = "check '" + step.id + "' (plugin '" + planned.edge->plugin->file + "')";
+  if (!s.ok()) return s.WithContext(where).WithCode(StatusCode::kStepFailed);
+  if (rows == 0) return Status::CheckFailed(where + " failed: the query returned no row: " + ShortenSql(step.sql));
+  if (failing > 0) {
+    return Status::CheckFailed(where + " failed: " + std::to_string(failing) + " of " + std::to_string(rows) +
+                               " row(s) are false, the first: (" + first_failing + "); query: " +
+                               ShortenSql(step.sql));
+  }
+  return Status::Ok();
+}
+
+// No DDL: the statements and the changelog row commit together, or neither
+// does; a failure is recorded afterwards, outside the rollback.
+StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSource& source) {
+  StepOutcome outcome;
+  int64_t row = 0;
+  outcome.status = RunTransaction(step, source, &row, &outcome);
+  if (!outcome.status.ok()) {
+    (void)conn_.Rollback();
+    RecordFailure(step, /*statements_done=*/0, outcome);
+  } else {
+    FixCount(row, step.count(), outcome);
+  }
+  return outcome;
+}
+
+Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, int64_t* row,
+                                  StepOutcome* outcome) {
+  CHIMP_RETURN_IF_ERROR(conn_.Begin());
+  CHIMP_ASSIGN_OR_RETURN(*row, changelog_.Insert(NewEntry(step.planned(), step.count())));
+  if (step.planned().step->kind == StepKind::kNative) {
+    CHIMP_RETURN_IF_ERROR(step.RunNative());
+  } else {
+    for (int32_t i = 0;; ++i) {
+      auto next = source.Next();
+      if (!next.ok()) return step.Error(next.status(), i, nullptr);
+      if (!next->has_value()) break;
+      const SqlStatement& statement = (*next)->statement;
+      outcome->statements_seen = i + 1;
+      Status s = step.Execute(statement, i, outcome);
+      if (!s.ok()) return step.Error(s, i, &statement);
+      outcome->statements_done = i + 1;
+      source.Follow(conn_.Flags());
+    }
+  }
+  CHIMP_RETURN_IF_ERROR(changelog_.Finish(*row, StepStatus::kSuccess, outcome->statements_done, "",
+                                          outcome->warning_count, outcome->warnings));
+  TEST_CrashPoint("before-commit");
+  CHIMP_RETURN_IF_ERROR(conn_.Commit());
+  TEST_CrashPoint("after-commit");
+  return Status::Ok();
+}
+
+// DDL: the row is written `running` first, then the statements run one by
+// one (exec/ddl_run.hpp) or the native step runs; the row is finished with
+// what they left.
+StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, StatementSource& source) {
+  StepOutcome outcome;
+  auto row = changelog_.Insert(NewEntry(step.planned(), step.count()));
+  if (!row.ok()) {
+    outcome.status = row.status();
+    return outcome;
+  }
+  const int64_t id = *row;
+  if (step.planned().step->kind == StepKind::kNative) {
+    outcome.status = step.RunNative();
+  } else {
+    outcome.status = DdlRun(step, source, id, &outcome).Run();
+  }
+  if (!outcome.finished) {
+    Status finish = changelog_.Finish(id, outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed,
+                                      outcome.statements_done, outcome.status.message(), outcome.warning_count,
+                                      outcome.warnings);
+    if (outcome.status.ok()) outcome.status = finish;
+  }
+  if (!outcome.keep_pending.empty()) {
+    (void)changelog_.SetPending(id, outcome.statements_done, outcome.keep_pending);
+  }
+  FixCount(id, step.count(), outcome);
+  return outcome;
+}
+
+void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome) {
+  ChangelogEntry entry = NewEntry(step.planned(), step.count());
+  entry.statement_index = statements_done;
+  auto row = changelog_.Insert(entry);
+  if (row.ok()) {
+    (void)changelog_.Finish(*row, StepStatus::kFailed, statements_done, outcome.status.message(),
+                            outcome.warning_count, outcome.warnings);
+    if (!outcome.keep_pending.empty()) (void)changelog_.SetPending(*row, statements_done, outcome.keep_pending);
+  }
+}
+
+// Corrects the row's statement_count when the split while executing found
+// another number than the split up front (sql_mode changes).
+void StepRunner::FixCount(int64_t row, int32_t estimated, const StepOutcome& outcome) {
+  if (!outcome.status.ok() || outcome.statements_seen == estimated) return;
+  (void)changelog_.SetStatementCount(row, outcome.statements_seen);
+}
+
+}  // namespace chimp::internal

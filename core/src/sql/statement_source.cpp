@@ -1,0 +1,68 @@
+#include "sql/statement_source.hpp"
+
+namespace chimp::internal {
+
+namespace {
+
+ClassifiedStatement WithClass(SqlStatement statement) {
+  StatementInfo info = Classify(statement);
+  return ClassifiedStatement{std::move(statement), std::move(info)};
+}
+
+}  // namespace
+
+StatementSource::StatementSource(std::string_view script, SqlDialect dialect, std::string source_name) {
+  if (dialect == SqlDialect::kScriptRunner) {
+    auto split = SplitScriptRunner(script, source_name);
+    if (split.ok()) {
+      fixed_ = std::move(split).value();
+    } else {
+      error_ = split.status();
+    }
+    estimated_ = static_cast<int32_t>(fixed_.size());
+    return;
+  }
+  auto split = SplitSql(script, source_name);
+  estimated_ = split.ok() ? static_cast<int32_t>(split->size()) : 0;
+  splitter_.emplace(script, std::move(source_name));
+}
+
+Result<std::optional<ClassifiedStatement>> StatementSource::Next() {
+  if (!queued_.empty()) {
+    ClassifiedStatement next = std::move(queued_.front());
+    queued_.pop_front();
+    return std::optional<ClassifiedStatement>(std::move(next));
+  }
+  if (!error_.ok()) return error_;
+  if (splitter_.has_value()) {
+    CHIMP_ASSIGN_OR_RETURN(std::optional<SqlStatement> next, splitter_->Next());
+    if (!next.has_value()) return std::optional<ClassifiedStatement>();
+    return std::optional<ClassifiedStatement>(WithClass(std::move(*next)));
+  }
+  if (next_ >= fixed_.size()) return std::optional<ClassifiedStatement>();
+  return std::optional<ClassifiedStatement>(WithClass(fixed_[next_++]));
+}
+
+void StatementSource::Follow(const SessionFlags& flags) {
+  if (!splitter_.has_value()) return;
+  splitter_->SetNoBackslashEscapes(flags.no_backslash_escapes);
+  splitter_->SetAnsiQuotes(flags.ansi_quotes);
+}
+
+void StatementSource::PutBack(std::vector<ClassifiedStatement> statements) {
+  queued_.insert(queued_.begin(), std::make_move_iterator(statements.begin()),
+                 std::make_move_iterator(statements.end()));
+}
+
+Result<std::vector<ClassifiedStatement>> SplitScript(std::string_view script, SqlDialect dialect,
+                                                     std::string source_name) {
+  CHIMP_ASSIGN_OR_RETURN(std::vector<SqlStatement> statements, dialect == SqlDialect::kScriptRunner
+                                                                   ? SplitScriptRunner(script, source_name)
+                                                                   : SplitSql(script, source_name));
+  std::vector<ClassifiedStatement> out;
+  out.reserve(statements.size());
+  for (SqlStatement& statement : statements) out.push_back(WithClass(std::move(statement)));
+  return out;
+}
+
+}  // namespace chimp::internal

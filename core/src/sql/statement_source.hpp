@@ -1,0 +1,71 @@
+// StatementSource: the one way a script becomes statements, whatever its
+// dialect and source (a step, session_sql, adhoc, verify). Each statement
+// comes with its class (sql/statement_info.hpp), read once here.
+//
+// The client dialect splits as it executes (SqlSplitter), following the
+// session's NO_BACKSLASH_ESCAPES and ANSI_QUOTES when the caller passes
+// them on with Follow(); the ScriptRunner dialect does not read quotes and
+// splits up front (SplitScriptRunner).
+//
+// Ownership: the source does not copy `script`; the caller keeps it alive
+// and unchanged until the source is destroyed. Not thread-safe.
+#ifndef CHIMP_SQL_STATEMENT_SOURCE_HPP_
+#define CHIMP_SQL_STATEMENT_SOURCE_HPP_
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chimp/connection.hpp"
+#include "chimp/model.hpp"
+#include "chimp/sql_splitter.hpp"
+#include "chimp/status.hpp"
+#include "sql/statement_info.hpp"
+
+namespace chimp::internal {
+
+class StatementSource {
+ public:
+  // `source_name` (a file name, "step 'id'") starts every split error.
+  StatementSource(std::string_view script, SqlDialect dialect, std::string source_name);
+
+  // The next statement, nullopt at the end, or the split error (then again
+  // on every later call).
+  Result<std::optional<ClassifiedStatement>> Next();
+
+  // The session's modes after the statement last returned ran (client
+  // dialect; ignored by ScriptRunner).
+  void Follow(const SessionFlags& flags);
+
+  // Gives back statements read ahead, to be returned next in this order.
+  // Only statements that change no session state may be read ahead: the
+  // split of what follows them must not depend on their running.
+  void PutBack(std::vector<ClassifiedStatement> statements);
+  // A split error met while reading ahead: returned after the queue.
+  void PutBack(Status error) { error_ = std::move(error); }
+
+  // The number of statements with the default modes: exact unless the
+  // script changes sql_mode in a way that moves a boundary. 0 when the
+  // script does not split.
+  int32_t estimated() const { return estimated_; }
+
+ private:
+  std::deque<ClassifiedStatement> queued_;
+  std::optional<SqlSplitter> splitter_;
+  std::vector<SqlStatement> fixed_;
+  size_t next_ = 0;
+  Status error_;
+  int32_t estimated_ = 0;
+};
+
+// Every statement of `script`, split with the default modes, with its
+// class; the first split error, if any.
+Result<std::vector<ClassifiedStatement>> SplitScript(std::string_view script, SqlDialect dialect,
+                                                     std::string source_name);
+
+}  // namespace chimp::internal
+
+#endif  // CHIMP_SQL_STATEMENT_SOURCE_HPP_
