@@ -198,8 +198,18 @@ class SqlSplitter::Impl {
     return Status::InvalidArgument(std::move(msg));
   }
 
+  // What a byte of add_line() left: go on, the line is done, or a
+  // statement is ready.
+  enum class Scan { kNext, kLineDone, kStatement };
+
   Status StartLine();
   Status ScanLine(std::optional<SqlStatement>* out);
+  void CopyRun();
+  Result<Scan> ScanByte(std::optional<SqlStatement>* out);
+  Result<Scan> Backslash(std::size_t pos, std::optional<SqlStatement>* out);
+  std::size_t CommandEnd(std::size_t next, const ClientCommand& command) const;
+  Scan CommentOrText(std::size_t pos, unsigned char c);
+  Status EndOfScript(std::optional<SqlStatement>* out);
   void EndLine();
   Status EndOfStatement(std::optional<SqlStatement>* out);
   Status RunCommand(const ClientCommand& command, std::string_view line,
@@ -391,146 +401,184 @@ void SqlSplitter::Impl::EndLine() {
 // statement is ready. Returns with *out set in the latter case; the next
 // call resumes after the statement's terminator.
 Status SqlSplitter::Impl::ScanLine(std::optional<SqlStatement>* out) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(script_.data());
   while (cur_ < line_end_) {
-    // Fast paths over runs of bytes that cannot change the state: comment
-    // text up to the next '*' or '/', string text up to the next quote or
-    // backslash, statement text up to the next byte that may start
-    // something. The byte-by-byte rules below decide at the run's end.
-    std::size_t run = cur_;
-    if (ml_comment_) {
-      while (run < line_end_ && bytes[run] != '*' && bytes[run] != '/') ++run;
-      cur_ = run;
-    } else if (in_string_) {
-      const auto quote = static_cast<unsigned char>(in_string_);
-      while (run < line_end_ && bytes[run] != quote && bytes[run] != '\\') ++run;
-    } else if (!buf_.empty() && !need_space_) {
-      const auto delimiter_start = static_cast<unsigned char>(delimiter_[0]);
-      while (run < line_end_ && !kSpecial[bytes[run]] && bytes[run] != delimiter_start) ++run;
-    }
-    if (run > cur_) {
-      buf_.append(script_.data() + cur_, run - cur_);
-      for (std::size_t k = cur_; k < run; ++k) {
-        if (IsGraph(bytes[k])) {
-          last_text_line_ = line_no_;
-          break;
-        }
-      }
-      cur_ = run;
-    }
+    CopyRun();
     if (cur_ >= line_end_) break;
-
-    const std::size_t pos = cur_;
-    const unsigned char c = bytes[pos];
-
-    // Blanks before a statement are dropped.
-    if (IsSpace(c) && buf_.empty()) {
-      cur_ = pos + 1;
-      continue;
-    }
-    // A multibyte character is copied whole and never starts anything.
-    if (c >= 0x80) {
-      if (int len = MultibyteLength(bytes + pos, bytes + line_end_)) {
-        if (!ml_comment_)
-          for (int k = 0; k < len; ++k) Put(static_cast<char>(bytes[pos + k]));
-        cur_ = pos + len;
-        continue;
-      }
-    }
-    // Backslash: an escape inside a string, else a client command.
-    if (c == '\\' && !ml_comment_ && in_string_ != '`' && !(in_string_ == '"' && ansi_quotes_) &&
-        !(in_string_ && no_backslash_escapes_)) {
-      if (pos + 1 >= line_end_) {  // dropped: the client's readline adds it
-        cur_ = line_end_;
-        break;
-      }
-      const char letter = static_cast<char>(bytes[pos + 1]);
-      if (in_string_ || letter == 'N') {
-        Put('\\');
-        Put(letter);
-        cur_ = pos + 2;
-        continue;
-      }
-      const ClientCommand* command = FindCommandByLetter(letter);
-      if (!command)
-        return Error(line_no_, "unknown client command '\\" + Printable(letter) +
-                                   "' (outside quotes a backslash starts a client command)");
-      pending_begin_ = buf_.size();
-      const std::string_view rest = script_.substr(pos, line_end_ - pos);
-      CHIMP_RETURN_IF_ERROR(RunCommand(*command, rest, line_no_, out));
-      std::size_t next = pos + 2;
-      if (command->takes_params) {
-        // The arguments run to the end of the executable comment the
-        // command sits in, else past the next delimiter, else to the end
-        // of the line.
-        const std::string_view tail = script_.substr(next, line_end_ - next);
-        if (ss_comment_) {
-          const std::size_t close = tail.find("*/");
-          next = close == std::string_view::npos ? line_end_ : next + close;
-        } else {
-          const std::size_t d = tail.find(delimiter_);
-          next = d == std::string_view::npos ? line_end_ : next + d + delimiter_.size();
-        }
-      }
-      cur_ = next;
-      if (*out) return Status::Ok();
-      continue;
-    }
-    // The delimiter ends the statement.
-    if (!ml_comment_ && !in_string_ && c == static_cast<unsigned char>(delimiter_[0]) &&
-        script_.compare(pos, delimiter_.size(), delimiter_) == 0 &&
-        pos + delimiter_.size() <= line_end_) {
-      cur_ = pos + delimiter_.size();
-      pending_begin_ = buf_.size();
-      CHIMP_RETURN_IF_ERROR(EndOfStatement(out));
-      if (*out) return Status::Ok();
-      continue;
-    }
-    // "#" and "-- " comments run to the end of the line.
-    if (!ml_comment_ && !in_string_ &&
-        (c == '#' || (c == '-' && At(pos + 1) == '-' &&
-                      (IsSpace(At(pos + 2)) || pos + 2 >= line_end_ || buf_.empty())))) {
-      pending_begin_ = buf_.size();
-      cur_ = line_end_;
-      break;
-    }
-    // "/*" opens a comment unless it is "/*!" or "/*M!".
-    if (!in_string_ && c == '/' && At(pos + 1) == '*' &&
-        !(At(pos + 2) == '!' || (At(pos + 2) == 'M' && At(pos + 3) == '!'))) {
-      if (!ml_comment_) comment_line_ = line_no_;
-      ml_comment_ = true;
-      pending_begin_ = buf_.size();
-      cur_ = pos + 2;
-      continue;
-    }
-    // "*/" closes it; text right after it gets a space.
-    if (ml_comment_ && !ss_comment_ && c == '*' && At(pos + 1) == '/') {
-      ml_comment_ = false;
-      pending_begin_ = buf_.size();
-      need_space_ = true;
-      cur_ = pos + 2;
-      continue;
-    }
-    // Any other byte: track "/*!" and quotes, copy it unless in a comment.
-    if (!in_string_ && c == '/' && At(pos + 1) == '*' && At(pos + 2) == '!') {
-      ss_comment_ = true;
-    } else if (!in_string_ && ss_comment_ && c == '*' && At(pos + 1) == '/') {
-      ss_comment_ = false;
-    }
-    if (in_string_ && c == static_cast<unsigned char>(in_string_)) {
-      in_string_ = 0;
-    } else if (!ml_comment_ && !in_string_ && (c == '\'' || c == '"' || c == '`')) {
-      in_string_ = static_cast<char>(c);
-      string_line_ = line_no_;
-    }
-    if (!ml_comment_) {
-      if (need_space_ && !IsSpace(c)) Put(' ');
-      need_space_ = false;
-      Put(static_cast<char>(c));
-    }
-    cur_ = pos + 1;
+    CHIMP_ASSIGN_OR_RETURN(const Scan scan, ScanByte(out));
+    if (scan == Scan::kLineDone) break;
+    if (scan == Scan::kStatement) return Status::Ok();
   }
   EndLine();
+  return Status::Ok();
+}
+
+// Fast paths over runs of bytes that cannot change the state: comment text
+// up to the next '*' or '/', string text up to the next quote or backslash,
+// statement text up to the next byte that may start something. The
+// byte-by-byte rules of ScanByte decide at the run's end.
+void SqlSplitter::Impl::CopyRun() {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(script_.data());
+  std::size_t run = cur_;
+  if (ml_comment_) {
+    while (run < line_end_ && bytes[run] != '*' && bytes[run] != '/') ++run;
+    cur_ = run;
+  } else if (in_string_) {
+    const auto quote = static_cast<unsigned char>(in_string_);
+    while (run < line_end_ && bytes[run] != quote && bytes[run] != '\\') ++run;
+  } else if (!buf_.empty() && !need_space_) {
+    const auto delimiter_start = static_cast<unsigned char>(delimiter_[0]);
+    while (run < line_end_ && !kSpecial[bytes[run]] && bytes[run] != delimiter_start) ++run;
+  }
+  if (run <= cur_) return;
+  buf_.append(script_.data() + cur_, run - cur_);
+  for (std::size_t k = cur_; k < run; ++k) {
+    if (IsGraph(bytes[k])) {
+      last_text_line_ = line_no_;
+      break;
+    }
+  }
+  cur_ = run;
+}
+
+// One byte of add_line() at cur_ (< line_end_).
+Result<SqlSplitter::Impl::Scan> SqlSplitter::Impl::ScanByte(std::optional<SqlStatement>* out) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(script_.data());
+  const std::size_t pos = cur_;
+  const unsigned char c = bytes[pos];
+  // Blanks before a statement are dropped.
+  if (IsSpace(c) && buf_.empty()) {
+    cur_ = pos + 1;
+    return Scan::kNext;
+  }
+  // A multibyte character is copied whole and never starts anything.
+  if (c >= 0x80) {
+    if (int len = MultibyteLength(bytes + pos, bytes + line_end_)) {
+      if (!ml_comment_)
+        for (int k = 0; k < len; ++k) Put(static_cast<char>(bytes[pos + k]));
+      cur_ = pos + len;
+      return Scan::kNext;
+    }
+  }
+  // Backslash: an escape inside a string, else a client command.
+  if (c == '\\' && !ml_comment_ && in_string_ != '`' && !(in_string_ == '"' && ansi_quotes_) &&
+      !(in_string_ && no_backslash_escapes_)) {
+    return Backslash(pos, out);
+  }
+  // The delimiter ends the statement.
+  if (!ml_comment_ && !in_string_ && c == static_cast<unsigned char>(delimiter_[0]) &&
+      script_.compare(pos, delimiter_.size(), delimiter_) == 0 && pos + delimiter_.size() <= line_end_) {
+    cur_ = pos + delimiter_.size();
+    pending_begin_ = buf_.size();
+    CHIMP_RETURN_IF_ERROR(EndOfStatement(out));
+    return *out ? Scan::kStatement : Scan::kNext;
+  }
+  // "#" and "-- " comments run to the end of the line.
+  if (!ml_comment_ && !in_string_ &&
+      (c == '#' ||
+       (c == '-' && At(pos + 1) == '-' && (IsSpace(At(pos + 2)) || pos + 2 >= line_end_ || buf_.empty())))) {
+    pending_begin_ = buf_.size();
+    cur_ = line_end_;
+    return Scan::kLineDone;
+  }
+  return CommentOrText(pos, c);
+}
+
+// A backslash at `pos` outside a comment, where it escapes or commands.
+Result<SqlSplitter::Impl::Scan> SqlSplitter::Impl::Backslash(std::size_t pos, std::optional<SqlStatement>* out) {
+  if (pos + 1 >= line_end_) {  // dropped: the client's readline adds it
+    cur_ = line_end_;
+    return Scan::kLineDone;
+  }
+  const char letter = script_[pos + 1];
+  if (in_string_ || letter == 'N') {
+    Put('\\');
+    Put(letter);
+    cur_ = pos + 2;
+    return Scan::kNext;
+  }
+  const ClientCommand* command = FindCommandByLetter(letter);
+  if (!command)
+    return Error(line_no_, "unknown client command '\\" + Printable(letter) +
+                               "' (outside quotes a backslash starts a client command)");
+  pending_begin_ = buf_.size();
+  const std::string_view rest = script_.substr(pos, line_end_ - pos);
+  CHIMP_RETURN_IF_ERROR(RunCommand(*command, rest, line_no_, out));
+  cur_ = CommandEnd(pos + 2, *command);
+  return *out ? Scan::kStatement : Scan::kNext;
+}
+
+// Where a backslash command's arguments end, from `next` (after the
+// command's letter): at the end of the executable comment the command sits
+// in, else past the next delimiter, else at the end of the line.
+std::size_t SqlSplitter::Impl::CommandEnd(std::size_t next, const ClientCommand& command) const {
+  if (!command.takes_params) return next;
+  const std::string_view tail = script_.substr(next, line_end_ - next);
+  if (ss_comment_) {
+    const std::size_t close = tail.find("*/");
+    return close == std::string_view::npos ? line_end_ : next + close;
+  }
+  const std::size_t d = tail.find(delimiter_);
+  return d == std::string_view::npos ? line_end_ : next + d + delimiter_.size();
+}
+
+// The byte `c` at `pos` when it ends no statement and starts no line
+// comment: "/*" and "*/" open and close comments; any other byte tracks
+// "/*!" and quotes and is copied unless in a comment.
+SqlSplitter::Impl::Scan SqlSplitter::Impl::CommentOrText(std::size_t pos, unsigned char c) {
+  // "/*" opens a comment unless it is "/*!" or "/*M!".
+  if (!in_string_ && c == '/' && At(pos + 1) == '*' &&
+      !(At(pos + 2) == '!' || (At(pos + 2) == 'M' && At(pos + 3) == '!'))) {
+    if (!ml_comment_) comment_line_ = line_no_;
+    ml_comment_ = true;
+    pending_begin_ = buf_.size();
+    cur_ = pos + 2;
+    return Scan::kNext;
+  }
+  // "*/" closes it; text right after it gets a space.
+  if (ml_comment_ && !ss_comment_ && c == '*' && At(pos + 1) == '/') {
+    ml_comment_ = false;
+    pending_begin_ = buf_.size();
+    need_space_ = true;
+    cur_ = pos + 2;
+    return Scan::kNext;
+  }
+  if (!in_string_ && c == '/' && At(pos + 1) == '*' && At(pos + 2) == '!') {
+    ss_comment_ = true;
+  } else if (!in_string_ && ss_comment_ && c == '*' && At(pos + 1) == '/') {
+    ss_comment_ = false;
+  }
+  if (in_string_ && c == static_cast<unsigned char>(in_string_)) {
+    in_string_ = 0;
+  } else if (!ml_comment_ && !in_string_ && (c == '\'' || c == '"' || c == '`')) {
+    in_string_ = static_cast<char>(c);
+    string_line_ = line_no_;
+  }
+  if (!ml_comment_) {
+    if (need_space_ && !IsSpace(c)) Put(' ');
+    need_space_ = false;
+    Put(static_cast<char>(c));
+  }
+  cur_ = pos + 1;
+  return Scan::kNext;
+}
+
+// The end of the script: an open quote or comment is an error; else the
+// text collected is the last statement.
+Status SqlSplitter::Impl::EndOfScript(std::optional<SqlStatement>* out) {
+  if (in_string_) {
+    const char q[2] = {in_string_, 0};
+    return Error(string_line_, std::string("unterminated ") + q + "-quoted " +
+                                   std::string(QuoteNoun(in_string_, ansi_quotes_)) + ": it began on line " +
+                                   std::to_string(string_line_) +
+                                   " and is still open at the end of the script (line " + std::to_string(line_no_) +
+                                   ")");
+  }
+  if (ml_comment_) {
+    return Error(comment_line_, "unterminated /* comment: it began on line " + std::to_string(comment_line_) +
+                                    " and is still open at the end of the script (line " +
+                                    std::to_string(line_no_) + ")");
+  }
+  Go(last_text_line_, out);
   return Status::Ok();
 }
 
@@ -543,24 +591,9 @@ Result<std::optional<SqlStatement>> SqlSplitter::Impl::Next() {
       if (next_line_ >= script_.size()) {  // end of the script
         if (finished_) return std::optional<SqlStatement>();
         finished_ = true;
-        if (in_string_) {
-          const char q[2] = {in_string_, 0};
-          status = Error(string_line_, std::string("unterminated ") + q + "-quoted " +
-                                           std::string(QuoteNoun(in_string_, ansi_quotes_)) +
-                                           ": it began on line " + std::to_string(string_line_) +
-                                           " and is still open at the end of the script (line " +
-                                           std::to_string(line_no_) + ")");
-        } else if (ml_comment_) {
-          status = Error(comment_line_, "unterminated /* comment: it began on line " +
-                                            std::to_string(comment_line_) +
-                                            " and is still open at the end of the script (line " +
-                                            std::to_string(line_no_) + ")");
-        } else {
-          Go(last_text_line_, &out);
-          return out;
-        }
-        error_ = status;
-        return status;
+        error_ = EndOfScript(&out);
+        if (!error_.ok()) return error_;
+        return out;
       }
       status = StartLine();
       if (status.ok() && buf_.empty() && !ml_comment_ && !in_string_) {
