@@ -20,7 +20,10 @@ class TokenCursor {
   // The next token, consumed; a kEnd token past the end.
   Token Next() { return pos_ < tokens_->size() ? (*tokens_)[pos_++] : Token{}; }
   const Token& Peek() const;
-  void Skip() { if (pos_ < tokens_->size()) ++pos_; }
+  // Consumes the next token, whatever it is.
+  void Skip() {
+    if (pos_ < tokens_->size()) ++pos_;
+  }
   bool AtEnd() const { return pos_ >= tokens_->size(); }
   // Consumes the word `keyword` (upper case) when it comes next.
   bool Keyword(std::string_view keyword);
