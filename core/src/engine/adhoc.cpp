@@ -1,6 +1,6 @@
 // chimp adhoc: one-off SQL through the migration splitter and connection.
 #include "chimp/engine.hpp"
-#include "exec/session.hpp"
+#include "engine/session.hpp"
 
 namespace chimp {
 

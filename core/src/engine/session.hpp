@@ -1,7 +1,7 @@
 // What every command's pipeline shares before it reaches the database: the
 // target check, the connection, and how statements are quoted in messages.
-#ifndef CHIMP_EXEC_SESSION_HPP_
-#define CHIMP_EXEC_SESSION_HPP_
+#ifndef CHIMP_ENGINE_SESSION_HPP_
+#define CHIMP_ENGINE_SESSION_HPP_
 
 #include <memory>
 #include <string>
@@ -24,4 +24,4 @@ std::string ShortenSql(std::string_view sql, size_t limit = 160);
 
 }  // namespace chimp::internal
 
-#endif  // CHIMP_EXEC_SESSION_HPP_
+#endif  // CHIMP_ENGINE_SESSION_HPP_
