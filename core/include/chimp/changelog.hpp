@@ -186,6 +186,10 @@ class Changelog {
   // Also clears pending_fingerprint.
   Status SetStatementIndex(int64_t id, int32_t statement_index);
 
+  // Corrects the statement count of row `id` (the executor, when splitting
+  // while executing found another number than the split up front).
+  Status SetStatementCount(int64_t id, int32_t statement_count);
+
   // Records, in one update, that `statement_index` statements of row `id`
   // are done and that statement `statement_index` is about to run, with its
   // pre-image (ChangelogEntry::pending_fingerprint).

@@ -274,6 +274,13 @@ Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
       .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
 }
 
+Status Changelog::SetStatementCount(int64_t id, int32_t statement_count) {
+  const Value params[] = {Value::Int(statement_count), Value::Int(id)};
+  return conn_.Execute("UPDATE " + ChangelogTable() + " SET statement_count = ? WHERE id = ?", params)
+      .status()
+      .WithContext("changelog: correcting the statement count of row " + std::to_string(id));
+}
+
 Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint) {
   return conn_
       .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +

@@ -1,5 +1,6 @@
 #include "lock/run_lock.hpp"
 
+#include <cstdio>
 #include <utility>
 
 namespace chimp::internal {
@@ -17,6 +18,13 @@ Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Conne
   lock.heartbeat_connection = options.connection;
   lock.heartbeat_connection.database.clear();
   return AcquireRunLock(conn, lock, std::move(on_wait));
+}
+
+std::string FormatSeconds(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(d.count()) / 1000.0);
+  return buf;
 }
 
 }  // namespace chimp::internal

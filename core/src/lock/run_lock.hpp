@@ -1,7 +1,9 @@
-// Taking the run lock a command's options ask for (private to core).
+// Taking the run lock a command's options ask for, and what the lock
+// units share (private to core).
 #ifndef CHIMP_LOCK_RUN_LOCK_HPP_
 #define CHIMP_LOCK_RUN_LOCK_HPP_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +19,9 @@ namespace chimp::internal {
 Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn,
                                              const std::string& run_id,
                                              std::function<void(const LockHolder&)> on_wait);
+
+// A wait for messages: "60 s", "0.5 s".
+std::string FormatSeconds(std::chrono::milliseconds d);
 
 }  // namespace chimp::internal
 
