@@ -15,6 +15,10 @@ namespace chimp::internal {
 
 namespace {
 
+void CloseIfOpen(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
 Status SystemError(const char* call) { return Status::Internal(std::string(call) + ": " + std::strerror(errno)); }
 
 // In the child: stdin from /dev/null, stdout and stderr as asked.
@@ -66,10 +70,6 @@ bool ReadUntilClosed(int (&fds)[2], std::chrono::milliseconds timeout, ChildResu
   }
 }
 
-void CloseIfOpen(int fd) {
-  if (fd >= 0) ::close(fd);
-}
-
 }  // namespace
 
 bool ChildResult::exited() const { return !timed_out && WIFEXITED(wait_status); }
@@ -95,6 +95,8 @@ Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, con
     return failed;
   }
   if (pid == 0) {
+    CloseIfOpen(report[0]);
+    CloseIfOpen(err[0]);
     SetUpChild(options, err[1]);
     _exit(child(report[1]));
   }
