@@ -25,7 +25,7 @@ struct RepairFlags {
 void PrintActions(std::ostream& out, const std::string& database, const std::vector<RepairAction>& actions) {
   out << "Repairs for the changelog of database '" << database << "' (" << actions.size() << "):\n";
   std::vector<std::vector<std::string>> rows;
-  for (const RepairAction& a : actions) rows.push_back({a.action, a.step_id, a.detail});
+  for (const RepairAction& a : actions) rows.push_back({RepairKindName(a.action), a.step_id, a.detail});
   PrintTable(out, {"ACTION", "STEP", "CHANGE"}, rows, 2);
 }
 
@@ -69,7 +69,7 @@ int RunRepair(const Context& ctx, const RepairFlags& flags) {
   if (json) {
     Json actions = Json::array();
     for (const RepairAction& a : r.actions) {
-      actions.push_back({{"action", a.action}, {"step_id", a.step_id}, {"change", a.detail}});
+      actions.push_back({{"action", RepairKindName(a.action)}, {"step_id", a.step_id}, {"change", a.detail}});
     }
     PrintJson({{"database", database}, {"run_id", r.run_id}, {"applied", r.applied}, {"actions", actions}});
   }

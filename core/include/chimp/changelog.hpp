@@ -11,8 +11,11 @@
 #define CHIMP_CHANGELOG_HPP_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "chimp/connection.hpp"
@@ -67,12 +70,58 @@ inline constexpr const char* kEngineStepPrefix = "chimp:";
 inline constexpr const char* kBaselineStepId = "chimp:baseline";
 bool IsEngineRow(const ChangelogEntry& entry);
 
+// The row of one attempt at `step` of `edge` by run `run_id`, before it
+// runs: status running, statement 0 of 0, the step's and its plugin's
+// identity (plugin fields "" when edge.plugin is null), this engine's
+// version. The one place a plugin step's row is built: the executor, repair
+// and the tests start from it and set statement_index, statement_count and
+// pending_fingerprint themselves.
+ChangelogEntry MakeEntry(const Edge& edge, const Step& step, std::string_view run_id);
+
+// What the changelog says about one step id.
+struct StepHistory {
+  const ChangelogEntry* applied = nullptr;  // the latest success row, if any
+  const ChangelogEntry* last = nullptr;     // the latest row
+  int32_t unsuccessful = 0;                 // failed or interrupted attempts
+};
+
+// The latest attempt per step: the changelog's rows indexed by step id, for
+// the planner, status, validate and repair. Engine rows ("chimp:...") are
+// indexed like any other; callers that judge plugin steps skip them.
+// Holds pointers into `entries`. REQUIRES: `entries` (oldest first, as
+// ReadEntries returns them) outlives the index and is not modified.
+class ChangelogHistory {
+ public:
+  explicit ChangelogHistory(const std::vector<ChangelogEntry>& entries);
+
+  // The history of `step_id`, or nullptr when it has no row.
+  const StepHistory* Find(std::string_view step_id) const;
+  // Whether `step_id` has a success row.
+  bool IsApplied(std::string_view step_id) const;
+  // Every step with a row, ordered by step id.
+  const std::map<std::string, StepHistory, std::less<>>& by_id() const { return by_id_; }
+  // The latest row of every step, in the order of each step's first row.
+  std::vector<const ChangelogEntry*> LatestInOrder() const;
+
+ private:
+  std::map<std::string, StepHistory, std::less<>> by_id_;
+  std::vector<const std::string*> first_seen_;  // keys of by_id_
+};
+
+// What `chimp repair` or `chimp baseline` did to the changelog (one row of
+// chimp_repairs each). The text forms are what chimp_repairs stores.
+enum class RepairKind { kChecksum, kMarkApplied, kMarkRolledBack, kStatementDone, kStatementNotDone, kBaseline };
+// "checksum", "mark-applied", "mark-rolled-back", "statement-done",
+// "statement-not-done", "baseline".
+const char* RepairKindName(RepairKind kind);
+
 // One row of chimp_repairs: one change `chimp repair` or `chimp baseline`
 // made to the changelog, kept as an audit trail (doc/changelog.md).
 struct RepairRecord {
   int64_t id = 0;
   std::string run_id;        // the repair run
-  std::string action;        // "checksum", "mark-applied", "mark-rolled-back", "baseline"
+  std::string action;        // RepairKindName(): "checksum", "mark-applied", ... "baseline"
+                             // (text: a later engine may record kinds this one does not know)
   std::string step_id;       // "" for baseline
   int64_t changelog_id = 0;  // the chimp_changelog row changed or added (0: none)
   std::string old_value;     // e.g. the old checksum
@@ -137,6 +186,10 @@ class Changelog {
   // Also clears pending_fingerprint.
   Status SetStatementIndex(int64_t id, int32_t statement_index);
 
+  // Corrects the statement count of row `id` (the executor, when splitting
+  // while executing found another number than the split up front).
+  Status SetStatementCount(int64_t id, int32_t statement_count);
+
   // Records, in one update, that `statement_index` statements of row `id`
   // are done and that statement `statement_index` is about to run, with its
   // pre-image (ChangelogEntry::pending_fingerprint).
@@ -145,11 +198,11 @@ class Changelog {
   Status Finish(int64_t id, StepStatus status, int32_t statement_index,
                 const std::string& error, int32_t warning_count,
                 const std::string& warnings);
-  // Sets the target's version (and the run that set it).
   // Marks the rows a dead run left `running` as `failed` ("interrupted:
   // ..."), keeping them as history. REQUIRES: the migration lock is held,
   // so no live run owns them.
   Status CloseInterrupted();
+  // Sets the target's version (and the run that set it).
   Status SetVersion(const Version& version, const std::string& run_id);
 
   // The fully qualified, quoted names, e.g. "`chimp`.`chimp_changelog`".
@@ -162,23 +215,37 @@ class Changelog {
 
   // Sets the checksum of row `id` (chimp repair --checksums).
   Status SetChecksum(int64_t id, const std::string& checksum);
+  // Records `entry` as the target's baseline row: kind 'baseline', status
+  // success, nothing run (chimp baseline). Returns its id. Runs inside the
+  // caller's transaction if one is open.
+  Result<int64_t> InsertBaseline(const ChangelogEntry& entry);
+  // The highest chimp_changelog id of the target (0 when none).
+  Result<int64_t> LastEntryId();
+
+  // chimp_repairs (core/src/changelog/repairs.cpp) ---------------------------
+
   // Appends an audit row to chimp_repairs. REQUIRES: EnsureTables().
   Result<int64_t> InsertRepair(const RepairRecord& record);
   // Every chimp_repairs row of the target, oldest first; none when the
   // table does not exist.
   Result<std::vector<RepairRecord>> ReadRepairs();
+
+  // chimp_backups (core/src/changelog/backups.cpp) ---------------------------
+
   // Appends a row to chimp_backups (started_at = finished_at = now when
   // record.started_at is empty). REQUIRES: EnsureTables().
   Result<int64_t> InsertBackup(const BackupRecord& record);
   // Every chimp_backups row of the target, oldest first; none when the
   // table does not exist.
   Result<std::vector<BackupRecord>> ReadBackups();
-  // The highest chimp_changelog id of the target (0 when none).
-  Result<int64_t> LastEntryId();
+
   const std::string& schema() const { return schema_; }
   const std::string& target() const { return target_; }
 
  private:
+  // CREATE TABLE IF NOT EXISTS of chimp_repairs and chimp_backups (EnsureTables).
+  Status EnsureRepairsTable();
+  Status EnsureBackupsTable();
   // Runs an INSERT and returns the id it generated.
   Result<int64_t> InsertRow(const std::string& sql, std::span<const Value> params, const std::string& context);
   // `sql` with each `?` replaced by the literal of the next value, for the
@@ -189,10 +256,6 @@ class Changelog {
   std::string schema_;
   std::string target_;
 
- public:
-  // Corrects the statement_count of row `id` (the executor's split while
-  // running found another number than the split up front).
-  Status SetStatementCount(int64_t id, int32_t statement_count);
 };
 
 }  // namespace chimp

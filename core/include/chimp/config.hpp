@@ -36,7 +36,7 @@
 
 #include <string>
 
-#include "chimp/engine.hpp"
+#include "chimp/options.hpp"
 #include "chimp/status.hpp"
 
 namespace chimp {

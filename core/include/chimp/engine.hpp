@@ -20,6 +20,7 @@
 #include "chimp/connection.hpp"
 #include "chimp/executor.hpp"
 #include "chimp/lock.hpp"
+#include "chimp/options.hpp"
 #include "chimp/planner.hpp"
 #include "chimp/sql_splitter.hpp"
 #include "chimp/status.hpp"
@@ -28,29 +29,6 @@ namespace chimp {
 
 // The engine's version ("0.1.0").
 const char* EngineVersion();
-
-struct EngineOptions {
-  // Where to connect. connection.database is ignored: see `database`.
-  ConnectionOptions connection;
-  // The target database: the one migrated. REQUIRES: not empty for every
-  // command that reads the changelog.
-  std::string database;
-  // Directories searched for plugins (*.so, not recursive).
-  std::vector<std::string> plugin_dirs;
-  // The schema that holds the changelog tables. Default: "chimp".
-  std::string changelog_schema = "chimp";
-  // How long `migrate` waits for another run's lock. Default: 60 s.
-  std::chrono::seconds lock_timeout{60};
-  // Which migration lock to take ([changelog] lock): the server's named
-  // lock, or a lease row for Galera and proxies (lock.hpp). Default: named.
-  LockKind lock_kind = LockKind::kNamed;
-  // Lease only ([changelog] lease_seconds): a holder that stops renewing
-  // its lease loses it after this long. Default: 30 s.
-  std::chrono::seconds lease_ttl{30};
-  // `migrate --backup DIR`: dump the target database into DIR before the
-  // first step (backup.cpp). Default: "" (no backup).
-  std::string backup_dir;
-};
 
 // Loads every plugin in options.plugin_dirs and builds the graph. Needs no
 // server.
@@ -122,20 +100,8 @@ Result<int32_t> RunAdhoc(const EngineOptions& options, std::string_view script, 
 // Splits a step's SQL into the statements that would be sent (for plan -v).
 Result<std::vector<std::string>> StatementsOf(const Step& step);
 
-// Maintenance: validate, repair, baseline, backups (core/src/exec/
-// maintenance.cpp and backup.cpp; doc/operations.md) ------------------------
-
-// An applied step whose installed plugin has a different checksum.
-struct ChecksumMismatch {
-  std::string step_id;
-  std::string edge;                // "<from> -> <to>"
-  std::string plugin_file;         // the installed plugin providing the step now
-  std::string installed_checksum;  // what that plugin says
-  std::string applied_checksum;    // what the changelog recorded
-  std::string applied_plugin_file; // the plugin file that applied it
-  std::string applied_run_id;
-  int64_t changelog_id = 0;        // the success row
-};
+// Maintenance: validate, repair, baseline, backups (core/src/engine/
+// validate.cpp, repair.cpp, baseline.cpp, backup.cpp; doc/operations.md) -----
 
 struct ValidationReport {
   std::unique_ptr<Catalog> catalog;
@@ -167,8 +133,7 @@ struct RepairRequest {
 
 // One change repair makes (shown before confirming, recorded after).
 struct RepairAction {
-  std::string action;   // "checksum", "mark-applied", "mark-rolled-back", "statement-done",
-                        // "statement-not-done"
+  RepairKind action = RepairKind::kChecksum;  // never kBaseline; printed as RepairKindName()
   std::string step_id;
   std::string detail;   // e.g. "sha256:ab.. -> sha256:cd.."
 };

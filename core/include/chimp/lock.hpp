@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "chimp/connection.hpp"
+#include "chimp/options.hpp"
 #include "chimp/status.hpp"
 
 namespace chimp {
@@ -79,10 +80,6 @@ class RunLock {
   // The lock's name for messages: "chimp:<db>" or "lease chimp.chimp_lock/<db>".
   virtual const std::string& name() const = 0;
 };
-
-enum class LockKind { kNamed, kLease };
-// "named", "lease".
-const char* LockKindName(LockKind kind);
 
 struct RunLockOptions {
   LockKind kind = LockKind::kNamed;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "chimp/catalog.hpp"
@@ -83,6 +84,31 @@ struct Plan {
 //    A changed repeatable checksum is never a validation error. A DDL
 //    repeatable resumes after a failed attempt only when its checksum is
 //    the one that attempt ran.
+// An applied step whose installed plugin has a different checksum.
+struct ChecksumMismatch {
+  std::string step_id;
+  std::string edge;                // "<from> -> <to>"
+  std::string plugin_file;         // the installed plugin providing the step now
+  std::string installed_checksum;  // what that plugin says
+  std::string applied_checksum;    // what the changelog recorded
+  std::string applied_plugin_file; // the plugin file that applied it
+  std::string applied_run_id;
+  int64_t changelog_id = 0;        // the success row
+};
+
+// The checksum rule shared by the planner (the first mismatch stops a plan)
+// and `validate` (reports them all): every step of `history` with a success
+// row that an installed edge provides with another checksum, ordered by step
+// id. A repeatable step re-runs when it changes, so it is never a mismatch.
+// When `missing` is not null, the success rows of plugin steps no installed
+// plugin provides are appended to it (engine rows are not plugin steps).
+std::vector<ChecksumMismatch> FindChecksumMismatches(const Catalog& catalog, const ChangelogHistory& history,
+                                                     std::vector<ChangelogEntry>* missing);
+
+// The repeatable step (ABI 1.1) with `id` of any loaded plugin, or nullptr;
+// sets *edge (when not null) to its plugin's pseudo-edge.
+const Step* FindRepeatableStep(const Catalog& catalog, std::string_view id, const Edge** edge);
+
 Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
                       const std::vector<ChangelogEntry>& entries,
                       const PlanRequest& request);

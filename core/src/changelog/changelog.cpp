@@ -2,14 +2,18 @@
 
 #include <utility>
 
+#include "changelog/row_reader.hpp"
+
 namespace chimp {
+
+using internal::IntOf;
+using internal::RowReader;
+using internal::TextOf;
 
 namespace {
 
 constexpr const char* kChangelogTable = "chimp_changelog";
 constexpr const char* kStateTable = "chimp_state";
-constexpr const char* kRepairsTable = "chimp_repairs";
-constexpr const char* kBackupsTable = "chimp_backups";
 
 // The layout is documented in doc/changelog.md; keep the two in step.
 // Status, kind and phase are VARCHAR rather than ENUM so that later engine
@@ -54,57 +58,10 @@ constexpr const char* kCreateState = R"(CREATE TABLE IF NOT EXISTS %s (
   PRIMARY KEY (target)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
 
-constexpr const char* kCreateRepairs = R"(CREATE TABLE IF NOT EXISTS %s (
-  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-  target VARCHAR(64) NOT NULL,
-  run_id CHAR(36) NOT NULL,
-  action VARCHAR(32) NOT NULL,
-  step_id VARCHAR(128) NOT NULL,
-  changelog_id BIGINT UNSIGNED NULL,
-  old_value VARCHAR(1024) NOT NULL,
-  new_value VARCHAR(1024) NOT NULL,
-  note TEXT NULL,
-  executed_by VARCHAR(300) NOT NULL,
-  executed_at DATETIME(6) NOT NULL,
-  engine_version VARCHAR(32) NOT NULL,
-  PRIMARY KEY (id),
-  KEY by_target (target, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
-
-constexpr const char* kCreateBackups = R"(CREATE TABLE IF NOT EXISTS %s (
-  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-  target VARCHAR(64) NOT NULL,
-  run_id CHAR(36) NOT NULL,
-  status VARCHAR(16) NOT NULL,
-  file VARCHAR(2048) NOT NULL,
-  size_bytes BIGINT NOT NULL DEFAULT 0,
-  databases_dumped VARCHAR(1024) NOT NULL,
-  binlog_file VARCHAR(512) NOT NULL,
-  binlog_position BIGINT NULL,
-  gtid_position TEXT NULL,
-  version VARCHAR(64) NOT NULL,
-  changelog_last_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
-  tool VARCHAR(2048) NOT NULL,
-  started_at DATETIME(6) NOT NULL,
-  finished_at DATETIME(6) NOT NULL,
-  error TEXT NULL,
-  executed_by VARCHAR(300) NOT NULL,
-  engine_version VARCHAR(32) NOT NULL,
-  PRIMARY KEY (id),
-  KEY by_run (target, run_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
-
 std::string Format(const char* pattern, const std::string& table) {
   std::string out(pattern);
   out.replace(out.find("%s"), 2, table);
   return out;
-}
-
-std::string TextOf(const Value& v) { return v.is_null() ? std::string() : v.ToString(); }
-int64_t IntOf(const Value& v, int64_t fallback) {
-  if (v.type == Value::Type::kInt64) return v.i64;
-  if (v.type == Value::Type::kText && !v.text.empty()) return std::stoll(v.text);
-  return fallback;
 }
 
 StepStatus ParseStepStatus(const std::string& text) {
@@ -126,33 +83,33 @@ constexpr const char* kSelectColumns =
     "status, statement_index, statement_count, IFNULL(error, ''), warning_count, "
     "IFNULL(warnings, ''), executed_by, engine_version, IFNULL(pending_fingerprint, '')";
 
-ChangelogEntry EntryFromRow(const Row& r) {
+ChangelogEntry ReadEntry(RowReader& r) {
   ChangelogEntry e;
-  e.id = IntOf(r[0], 0);
-  e.run_id = TextOf(r[1]);
-  e.step_id = TextOf(r[2]);
-  e.edge_from = TextOf(r[3]);
-  e.edge_to = TextOf(r[4]);
-  e.phase = TextOf(r[5]) == "cleanup" ? Phase::kCleanup : Phase::kExpand;
-  e.kind = ParseKind(TextOf(r[6]));
-  e.checksum = TextOf(r[7]);
-  e.plugin_name = TextOf(r[8]);
-  e.plugin_version = TextOf(r[9]);
-  e.plugin_file = TextOf(r[10]);
-  e.description = TextOf(r[11]);
-  e.proposed_at = TextOf(r[12]);
-  e.started_at = TextOf(r[13]);
-  e.finished_at = TextOf(r[14]);
-  e.duration_ms = IntOf(r[15], -1);
-  e.status = ParseStepStatus(TextOf(r[16]));
-  e.statement_index = static_cast<int32_t>(IntOf(r[17], 0));
-  e.statement_count = static_cast<int32_t>(IntOf(r[18], 0));
-  e.error = TextOf(r[19]);
-  e.warning_count = static_cast<int32_t>(IntOf(r[20], 0));
-  e.warnings = TextOf(r[21]);
-  e.executed_by = TextOf(r[22]);
-  e.engine_version = TextOf(r[23]);
-  e.pending_fingerprint = TextOf(r[24]);
+  e.id = r.Int();
+  e.run_id = r.Text();
+  e.step_id = r.Text();
+  e.edge_from = r.Text();
+  e.edge_to = r.Text();
+  e.phase = r.Text() == "cleanup" ? Phase::kCleanup : Phase::kExpand;
+  e.kind = ParseKind(r.Text());
+  e.checksum = r.Text();
+  e.plugin_name = r.Text();
+  e.plugin_version = r.Text();
+  e.plugin_file = r.Text();
+  e.description = r.Text();
+  e.proposed_at = r.Text();
+  e.started_at = r.Text();
+  e.finished_at = r.Text();
+  e.duration_ms = r.Int(-1);
+  e.status = ParseStepStatus(r.Text());
+  e.statement_index = r.Int32();
+  e.statement_count = r.Int32();
+  e.error = r.Text();
+  e.warning_count = r.Int32();
+  e.warnings = r.Text();
+  e.executed_by = r.Text();
+  e.engine_version = r.Text();
+  e.pending_fingerprint = r.Text();
   return e;
 }
 
@@ -175,19 +132,11 @@ Changelog::Changelog(Connection& conn, std::string schema, std::string target)
     : conn_(conn), schema_(std::move(schema)), target_(std::move(target)) {}
 
 std::string Changelog::ChangelogTable() const {
-  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kChangelogTable);
+  return internal::QualifiedName(schema_, kChangelogTable);
 }
 
 std::string Changelog::StateTable() const {
-  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kStateTable);
-}
-
-std::string Changelog::RepairsTable() const {
-  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kRepairsTable);
-}
-
-std::string Changelog::BackupsTable() const {
-  return Connection::QuoteIdentifier(schema_) + "." + Connection::QuoteIdentifier(kBackupsTable);
+  return internal::QualifiedName(schema_, kStateTable);
 }
 
 Status Changelog::EnsureTables() {
@@ -212,8 +161,8 @@ Status Changelog::EnsureTables() {
     CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() + " MODIFY COLUMN pending_fingerprint TEXT NULL"));
   }
   CHIMP_RETURN_IF_ERROR(run(Format(kCreateState, StateTable())));
-  CHIMP_RETURN_IF_ERROR(run(Format(kCreateRepairs, RepairsTable())));
-  CHIMP_RETURN_IF_ERROR(run(Format(kCreateBackups, BackupsTable())));
+  CHIMP_RETURN_IF_ERROR(EnsureRepairsTable().WithContext(context));
+  CHIMP_RETURN_IF_ERROR(EnsureBackupsTable().WithContext(context));
   const Value params[] = {Value::Text(target_)};
   return conn_
       .Execute("INSERT IGNORE INTO " + StateTable() +
@@ -244,30 +193,24 @@ Result<ChangelogState> Changelog::ReadState() {
                       StateTable() + " WHERE target = ?",
                   params));
   if (result.rows.empty()) return state;
-  const Row& row = result.rows.front();
+  RowReader row(result.rows.front());
   state.initialized = true;
   CHIMP_ASSIGN_OR_RETURN(state.version,
-                         Version::Parse(TextOf(row[0]), "changelog " + StateTable() + " version of '" +
+                         Version::Parse(row.Text(), "changelog " + StateTable() + " version of '" +
                                                             target_ + "'",
                                         /*allow_empty=*/true));
-  state.run_id = TextOf(row[1]);
-  state.updated_at = TextOf(row[2]);
+  state.run_id = row.Text();
+  state.updated_at = row.Text();
   return state;
 }
 
 Result<std::vector<ChangelogEntry>> Changelog::ReadEntries() {
-  std::vector<ChangelogEntry> entries;
   CHIMP_ASSIGN_OR_RETURN(bool exists, TablesExist());
-  if (!exists) return entries;
+  if (!exists) return std::vector<ChangelogEntry>();
   const Value params[] = {Value::Text(target_)};
-  CHIMP_RETURN_IF_ERROR(conn_.QueryEach(
-      std::string("SELECT ") + kSelectColumns + " FROM " + ChangelogTable() +
-          " WHERE target = ? ORDER BY id",
-      params, [&](const Row& row) {
-        entries.push_back(EntryFromRow(row));
-        return true;
-      }));
-  return entries;
+  return internal::ReadRows(
+      conn_, std::string("SELECT ") + kSelectColumns + " FROM " + ChangelogTable() + " WHERE target = ? ORDER BY id",
+      params, &ReadEntry);
 }
 
 Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
@@ -331,6 +274,13 @@ Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
       .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
 }
 
+Status Changelog::SetStatementCount(int64_t id, int32_t statement_count) {
+  const Value params[] = {Value::Int(statement_count), Value::Int(id)};
+  return conn_.Execute("UPDATE " + ChangelogTable() + " SET statement_count = ? WHERE id = ?", params)
+      .status()
+      .WithContext("changelog: correcting the statement count of row " + std::to_string(id));
+}
+
 Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint) {
   return conn_
       .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
@@ -387,21 +337,6 @@ Status Changelog::SetVersion(const Version& version, const std::string& run_id) 
       .WithContext("changelog: recording version " + version.ToString());
 }
 
-namespace {
-
-Result<bool> TableExists(Connection& conn, const std::string& schema, const char* table) {
-  const Value params[] = {Value::Text(schema), Value::Text(table)};
-  CHIMP_ASSIGN_OR_RETURN(auto count,
-                         conn.QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES "
-                                          "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                                          params));
-  return count.has_value() && count->ToString() == "1";
-}
-
-constexpr const char* kDateFormat = "'%Y-%m-%d %H:%i:%s.%f'";
-
-}  // namespace
-
 Status Changelog::SetChecksum(int64_t id, const std::string& checksum) {
   const Value params[] = {Value::Text(checksum), Value::Int(id)};
   return conn_.Execute("UPDATE " + ChangelogTable() + " SET checksum = ? WHERE id = ?", params)
@@ -409,109 +344,13 @@ Status Changelog::SetChecksum(int64_t id, const std::string& checksum) {
       .WithContext("changelog: re-recording the checksum of row " + std::to_string(id));
 }
 
-Result<int64_t> Changelog::InsertRepair(const RepairRecord& r) {
-  const Value params[] = {
-      Value::Text(target_),      Value::Text(r.run_id),
-      Value::Text(r.action),     Value::Text(r.step_id),
-      r.changelog_id > 0 ? Value::Int(r.changelog_id) : Value::Null(),
-      Value::Text(r.old_value),  Value::Text(r.new_value),
-      r.note.empty() ? Value::Null() : Value::Text(r.note),
-      Value::Text(CHIMP_ENGINE_VERSION),
-  };
-  return InsertRow("INSERT INTO " + RepairsTable() +
-                       " (target, run_id, action, step_id, changelog_id, old_value, new_value, note, "
-                       "engine_version, executed_by, executed_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, USER(), NOW(6))",
-                   params, "changelog: recording the repair '" + r.action + "'");
-}
-
-Result<std::vector<RepairRecord>> Changelog::ReadRepairs() {
-  std::vector<RepairRecord> out;
-  CHIMP_ASSIGN_OR_RETURN(bool exists, TableExists(conn_, schema_, kRepairsTable));
-  if (!exists) return out;
-  const Value params[] = {Value::Text(target_)};
-  CHIMP_RETURN_IF_ERROR(conn_.QueryEach(
-      std::string("SELECT id, run_id, action, step_id, IFNULL(changelog_id, 0), old_value, new_value, "
-                  "IFNULL(note, ''), executed_by, DATE_FORMAT(executed_at, ") +
-          kDateFormat + ") FROM " + RepairsTable() + " WHERE target = ? ORDER BY id",
-      params, [&](const Row& row) {
-        RepairRecord r;
-        r.id = IntOf(row[0], 0);
-        r.run_id = TextOf(row[1]);
-        r.action = TextOf(row[2]);
-        r.step_id = TextOf(row[3]);
-        r.changelog_id = IntOf(row[4], 0);
-        r.old_value = TextOf(row[5]);
-        r.new_value = TextOf(row[6]);
-        r.note = TextOf(row[7]);
-        r.executed_by = TextOf(row[8]);
-        r.executed_at = TextOf(row[9]);
-        out.push_back(std::move(r));
-        return true;
-      }));
-  return out;
-}
-
-Result<int64_t> Changelog::InsertBackup(const BackupRecord& b) {
-  const Value params[] = {
-      Value::Text(target_),
-      Value::Text(b.run_id),
-      Value::Text(b.status),
-      Value::Text(b.file),
-      Value::Int(b.size_bytes),
-      Value::Text(b.databases),
-      Value::Text(b.binlog_file),
-      b.binlog_position >= 0 ? Value::Int(b.binlog_position) : Value::Null(),
-      b.gtid_position.empty() ? Value::Null() : Value::Text(b.gtid_position),
-      Value::Text(b.version),
-      Value::Int(b.changelog_last_id),
-      Value::Text(b.tool),
-      Value::Text(b.started_at),
-      Value::Text(b.finished_at),
-      b.error.empty() ? Value::Null() : Value::Text(b.error),
-      Value::Text(CHIMP_ENGINE_VERSION),
-  };
-  return InsertRow(std::string("INSERT INTO ") + BackupsTable() +
-                       " (target, run_id, status, file, size_bytes, databases_dumped, binlog_file, "
-                       "binlog_position, gtid_position, version, changelog_last_id, tool, started_at, "
-                       "finished_at, error, engine_version, executed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "?, ?, ?, COALESCE(NULLIF(?, ''), NOW(6)), COALESCE(NULLIF(?, ''), NOW(6)), ?, ?, USER())",
-                   params, "changelog: recording the backup of run " + b.run_id);
-}
-
-Result<std::vector<BackupRecord>> Changelog::ReadBackups() {
-  std::vector<BackupRecord> out;
-  CHIMP_ASSIGN_OR_RETURN(bool exists, TableExists(conn_, schema_, kBackupsTable));
-  if (!exists) return out;
-  const Value params[] = {Value::Text(target_)};
-  CHIMP_RETURN_IF_ERROR(conn_.QueryEach(
-      std::string("SELECT id, run_id, status, file, size_bytes, databases_dumped, binlog_file, "
-                  "IFNULL(binlog_position, -1), IFNULL(gtid_position, ''), version, changelog_last_id, tool, "
-                  "DATE_FORMAT(started_at, ") +
-          kDateFormat + "), DATE_FORMAT(finished_at, " + kDateFormat +
-          "), IFNULL(error, ''), executed_by FROM " + BackupsTable() + " WHERE target = ? ORDER BY id",
-      params, [&](const Row& row) {
-        BackupRecord b;
-        b.id = IntOf(row[0], 0);
-        b.run_id = TextOf(row[1]);
-        b.status = TextOf(row[2]);
-        b.file = TextOf(row[3]);
-        b.size_bytes = IntOf(row[4], 0);
-        b.databases = TextOf(row[5]);
-        b.binlog_file = TextOf(row[6]);
-        b.binlog_position = IntOf(row[7], -1);
-        b.gtid_position = TextOf(row[8]);
-        b.version = TextOf(row[9]);
-        b.changelog_last_id = IntOf(row[10], 0);
-        b.tool = TextOf(row[11]);
-        b.started_at = TextOf(row[12]);
-        b.finished_at = TextOf(row[13]);
-        b.error = TextOf(row[14]);
-        b.executed_by = TextOf(row[15]);
-        out.push_back(std::move(b));
-        return true;
-      }));
-  return out;
+Result<int64_t> Changelog::InsertBaseline(const ChangelogEntry& entry) {
+  CHIMP_ASSIGN_OR_RETURN(int64_t id, Insert(entry));
+  const Value params[] = {Value::Int(id)};
+  CHIMP_RETURN_IF_ERROR(
+      conn_.Execute("UPDATE " + ChangelogTable() + " SET kind = 'baseline' WHERE id = ?", params).status());
+  CHIMP_RETURN_IF_ERROR(Finish(id, StepStatus::kSuccess, 0, "", 0, ""));
+  return id;
 }
 
 Result<int64_t> Changelog::LastEntryId() {
@@ -524,9 +363,25 @@ Result<int64_t> Changelog::LastEntryId() {
   return id.has_value() ? IntOf(*id, 0) : 0;
 }
 
-Status Changelog::SetStatementCount(int64_t id, int32_t statement_count) {
-  const Value params[] = {Value::Int(statement_count), Value::Int(id)};
-  return conn_.Execute("UPDATE " + ChangelogTable() + " SET statement_count = ? WHERE id = ?", params).status();
+ChangelogEntry MakeEntry(const Edge& edge, const Step& step, std::string_view run_id) {
+  ChangelogEntry e;
+  e.run_id = std::string(run_id);
+  e.step_id = step.id;
+  e.edge_from = edge.from.ToString();
+  e.edge_to = edge.to.ToString();
+  e.phase = step.phase;
+  e.kind = step.kind;
+  e.checksum = step.checksum;
+  if (edge.plugin) {
+    e.plugin_name = edge.plugin->name;
+    e.plugin_version = edge.plugin->version;
+    e.plugin_file = edge.plugin->file;
+  }
+  e.description = step.description;
+  e.proposed_at = step.proposed_at;
+  e.status = StepStatus::kRunning;
+  e.engine_version = CHIMP_ENGINE_VERSION;
+  return e;
 }
 
 }  // namespace chimp

@@ -134,21 +134,7 @@ Status StepRunner::RunSessionSql(const std::string& sql, const char* what) {
 
 ChangelogEntry StepRunner::NewEntry(const PlannedStep& planned, int32_t statement_count) const {
   const Step& step = *planned.step;
-  const Edge& edge = *planned.edge;
-  ChangelogEntry e;
-  e.run_id = run_id_;
-  e.step_id = step.id;
-  e.edge_from = edge.from.ToString();
-  e.edge_to = edge.to.ToString();
-  e.phase = step.phase;
-  e.kind = step.kind;
-  e.checksum = step.checksum;
-  e.plugin_name = edge.plugin->name;
-  e.plugin_version = edge.plugin->version;
-  e.plugin_file = edge.plugin->file;
-  e.description = step.description;
-  e.proposed_at = step.proposed_at;
-  e.status = StepStatus::kRunning;
+  ChangelogEntry e = MakeEntry(*planned.edge, step, run_id_);
   e.statement_index = planned.resume_from;
   e.statement_count = statement_count;
   // Carried over so that a crash before the pending statement is decided
@@ -157,7 +143,6 @@ ChangelogEntry StepRunner::NewEntry(const PlannedStep& planned, int32_t statemen
   if (step.kind == StepKind::kNative && step.has_ddl && !step.idempotent) {
     e.pending_fingerprint = EncodePreImage(PreImage{PreImage::Kind::kUnknown, {}});
   }
-  e.engine_version = EngineVersion();
   return e;
 }
 

@@ -1,78 +1,46 @@
 #include "chimp/planner.hpp"
 
 #include <algorithm>
-#include <map>
 #include <string_view>
 
 namespace chimp {
 
 namespace {
 
-// What the changelog says about one step id.
-struct StepHistory {
-  const ChangelogEntry* applied = nullptr;  // the success row, if any
-  const ChangelogEntry* last = nullptr;     // the latest row
-  int32_t unsuccessful = 0;                 // failed or interrupted attempts
-};
-
-std::map<std::string, StepHistory, std::less<>> IndexHistory(
-    const std::vector<ChangelogEntry>& entries) {
-  std::map<std::string, StepHistory, std::less<>> history;
-  for (const ChangelogEntry& entry : entries) {  // oldest first
-    StepHistory& h = history[entry.step_id];
-    h.last = &entry;
-    if (entry.status == StepStatus::kSuccess) {
-      h.applied = &entry;
-    } else {
-      ++h.unsuccessful;
-    }
-  }
-  return history;
-}
-
-bool IsApplied(const std::map<std::string, StepHistory, std::less<>>& history, std::string_view id) {
-  auto it = history.find(id);
-  return it != history.end() && it->second.applied != nullptr;
-}
-
-Status ValidateChecksums(const Catalog& catalog,
-                         const std::map<std::string, StepHistory, std::less<>>& history) {
-  for (const auto& [id, h] : history) {
-    if (h.applied == nullptr) continue;
-    const Edge* edge = nullptr;
-    const Step* step = catalog.FindStep(id, &edge);
-    if (step == nullptr || step->checksum == h.applied->checksum) continue;
-    return Status::FailedPrecondition(
-        "step '" + id + "' of plugin '" + edge->plugin->file + "' has checksum " + step->checksum +
-        ", but the changelog records " + h.applied->checksum + " (applied by run " + h.applied->run_id +
-        " from plugin file '" + h.applied->plugin_file +
-        "'): the installed plugin changed a step that was already applied");
-  }
-  return Status::Ok();
+// The first checksum mismatch as the planner reports it.
+Status ValidateChecksums(const Catalog& catalog, const ChangelogHistory& history) {
+  const std::vector<ChecksumMismatch> mismatches = FindChecksumMismatches(catalog, history, nullptr);
+  if (mismatches.empty()) return Status::Ok();
+  const ChecksumMismatch& m = mismatches.front();
+  return Status::FailedPrecondition(
+      "step '" + m.step_id + "' of plugin '" + m.plugin_file + "' has checksum " + m.installed_checksum +
+      ", but the changelog records " + m.applied_checksum + " (applied by run " + m.applied_run_id +
+      " from plugin file '" + m.applied_plugin_file +
+      "'): the installed plugin changed a step that was already applied");
 }
 
 // Number of expand steps of `edge` and how many of them are applied.
 std::pair<int, int> ExpandProgress(const Edge& edge,
-                                   const std::map<std::string, StepHistory, std::less<>>& history) {
+                                   const ChangelogHistory& history) {
   int total = 0;
   int applied = 0;
   for (const Step& step : edge.steps) {
     if (step.phase != Phase::kExpand) continue;
     ++total;
-    if (IsApplied(history, step.id)) ++applied;
+    if (history.IsApplied(step.id)) ++applied;
   }
   return {total, applied};
 }
 
 PlannedStep PlanStep(const Edge& edge, const Step& step,
-                     const std::map<std::string, StepHistory, std::less<>>& history,
+                     const ChangelogHistory& history,
                      std::vector<std::string>* notes) {
   PlannedStep planned;
   planned.edge = &edge;
   planned.step = &step;
-  auto it = history.find(step.id);
-  if (it == history.end()) return planned;
-  const StepHistory& h = it->second;
+  const StepHistory* found = history.Find(step.id);
+  if (found == nullptr) return planned;
+  const StepHistory& h = *found;
   planned.previous_attempts = h.unsuccessful;
   // Only a step that runs statement by statement leaves work behind; a
   // transactional step rolled back entirely and starts over.
@@ -95,10 +63,10 @@ PlannedStep PlanStep(const Edge& edge, const Step& step,
 
 // Whether `r` runs without a path: never succeeded, or changed since.
 const char* RepeatablePending(const Repeatable& r,
-                              const std::map<std::string, StepHistory, std::less<>>& history) {
-  auto it = history.find(r.step.id);
-  if (it == history.end() || it->second.applied == nullptr) return "new";
-  if (it->second.applied->checksum != r.step.checksum) return "changed";
+                              const ChangelogHistory& history) {
+  const StepHistory* h = history.Find(r.step.id);
+  if (h == nullptr || h->applied == nullptr) return "new";
+  if (h->applied->checksum != r.step.checksum) return "changed";
   return nullptr;
 }
 
@@ -111,7 +79,7 @@ bool RepeatableApplies(const LoadedPlugin& plugin, const Version& target) {
 }
 
 void PlanRepeatables(const Catalog& catalog, RepeatableWhen when, bool path_runs,
-                     const std::map<std::string, StepHistory, std::less<>>& history, Plan* plan) {
+                     const ChangelogHistory& history, Plan* plan) {
   for (const LoadedPlugin& plugin : catalog.plugins()) {
     if (!RepeatableApplies(plugin, plan->target)) continue;
     for (const Repeatable& r : plugin.repeatables) {
@@ -120,8 +88,8 @@ void PlanRepeatables(const Catalog& catalog, RepeatableWhen when, bool path_runs
       if (pending == nullptr && !path_runs) continue;
       std::vector<std::string> ignored;
       PlannedStep planned = PlanStep(*r.edge, r.step, history, &ignored);
-      auto it = history.find(r.step.id);
-      const ChangelogEntry* last = it != history.end() ? it->second.last : nullptr;
+      const StepHistory* h = history.Find(r.step.id);
+      const ChangelogEntry* last = h != nullptr ? h->last : nullptr;
       const bool resumes = planned.resume_from > 0 || !planned.pending_fingerprint.empty();
       if (resumes && last != nullptr && last->checksum == r.step.checksum) {
         plan->notes.insert(plan->notes.end(), ignored.begin(), ignored.end());
@@ -138,7 +106,7 @@ void PlanRepeatables(const Catalog& catalog, RepeatableWhen when, bool path_runs
 }
 
 Result<Plan> PlanCleanup(const Catalog& catalog, const ChangelogState& state,
-                         const std::map<std::string, StepHistory, std::less<>>& history,
+                         const ChangelogHistory& history,
                          const PlanRequest& request) {
   Plan plan;
   plan.current = state.version;
@@ -165,7 +133,7 @@ Result<Plan> PlanCleanup(const Catalog& catalog, const ChangelogState& state,
   });
   for (const Edge* edge : walked) {
     for (const Step& step : edge->steps) {
-      if (step.phase == Phase::kCleanup && !IsApplied(history, step.id)) {
+      if (step.phase == Phase::kCleanup && !history.IsApplied(step.id)) {
         plan.steps.push_back(PlanStep(*edge, step, history, &plan.notes));
       }
     }
@@ -173,23 +141,12 @@ Result<Plan> PlanCleanup(const Catalog& catalog, const ChangelogState& state,
   return plan;
 }
 
-}  // namespace
-
-Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
-                      const std::vector<ChangelogEntry>& entries, const PlanRequest& request) {
-  const auto history = IndexHistory(entries);
-  CHIMP_RETURN_IF_ERROR(ValidateChecksums(catalog, history));
-  if (request.phase == Phase::kCleanup) return PlanCleanup(catalog, state, history, request);
-
-  const Graph& graph = catalog.graph();
-  Plan plan;
-  plan.current = state.version;
-  plan.phase = Phase::kExpand;
-
-  // An edge from the current version with some steps applied is in
-  // progress: the run that started it must be finished the same way.
+// An edge from the current version with some steps applied is in
+// progress: the run that started it must be finished the same way. Null
+// when none is.
+Result<const Edge*> FindEdgeInProgress(const Catalog& catalog, const ChangelogState& state,
+                                       const ChangelogHistory& history) {
   const Edge* in_progress = nullptr;
-  size_t in_progress_index = 0;
   for (size_t i = 0; i < catalog.edge_count(); ++i) {
     const Edge& edge = catalog.edge(i);
     if (!(edge.from == state.version)) continue;
@@ -201,9 +158,47 @@ Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
                                         edge.Name() + "; the changelog needs repair");
     }
     in_progress = &edge;
-    in_progress_index = i;
   }
+  return in_progress;
+}
 
+// The index of `edge` in the catalog.
+size_t EdgeIndex(const Catalog& catalog, const Edge* edge) {
+  size_t i = 0;
+  while (&catalog.edge(i) != edge) ++i;
+  return i;
+}
+
+// The edges (catalog indexes) from the current version to `target`,
+// through the edge in progress when there is one.
+Result<std::vector<size_t>> FindPath(const Catalog& catalog, const ChangelogState& state, const Edge* in_progress,
+                                     const Version& target) {
+  const Graph& graph = catalog.graph();
+  if (in_progress == nullptr) return graph.ShortestPath(state.version, target);
+  if (target < in_progress->to) {
+    return Status::PlanError("the edge in progress " + in_progress->plugin->file + ": " + in_progress->Name() +
+                             " must be finished first, and it goes beyond the target " + target.ToString());
+  }
+  std::vector<size_t> path = {EdgeIndex(catalog, in_progress)};
+  CHIMP_ASSIGN_OR_RETURN(auto rest, graph.ShortestPath(in_progress->to, target));
+  path.insert(path.end(), rest.begin(), rest.end());
+  return path;
+}
+
+}  // namespace
+
+Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
+                      const std::vector<ChangelogEntry>& entries, const PlanRequest& request) {
+  const ChangelogHistory history(entries);
+  CHIMP_RETURN_IF_ERROR(ValidateChecksums(catalog, history));
+  if (request.phase == Phase::kCleanup) return PlanCleanup(catalog, state, history, request);
+
+  const Graph& graph = catalog.graph();
+  Plan plan;
+  plan.current = state.version;
+  plan.phase = Phase::kExpand;
+
+  CHIMP_ASSIGN_OR_RETURN(const Edge* in_progress, FindEdgeInProgress(catalog, state, history));
   if (request.target.has_value()) {
     plan.target = *request.target;
   } else {
@@ -213,27 +208,14 @@ Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
     plan.target = from;
     for (const Version& v : graph.ReachableFrom(from)) plan.target = std::max(plan.target, v);
   }
-
-  std::vector<size_t> path;
-  if (in_progress != nullptr) {
-    if (plan.target < in_progress->to) {
-      return Status::PlanError("the edge in progress " + in_progress->plugin->file + ": " +
-                               in_progress->Name() + " must be finished first, and it goes beyond the target " +
-                               plan.target.ToString());
-    }
-    path.push_back(in_progress_index);
-    CHIMP_ASSIGN_OR_RETURN(auto rest, graph.ShortestPath(in_progress->to, plan.target));
-    path.insert(path.end(), rest.begin(), rest.end());
-  } else {
-    CHIMP_ASSIGN_OR_RETURN(path, graph.ShortestPath(state.version, plan.target));
-  }
+  CHIMP_ASSIGN_OR_RETURN(auto path, FindPath(catalog, state, in_progress, plan.target));
 
   std::vector<PlannedStep> path_steps;
   for (size_t index : path) {
     const Edge& edge = catalog.edge(index);
     plan.path.push_back(&edge);
     for (const Step& step : edge.steps) {
-      if (step.phase != Phase::kExpand || IsApplied(history, step.id)) continue;
+      if (step.phase != Phase::kExpand || history.IsApplied(step.id)) continue;
       path_steps.push_back(PlanStep(edge, step, history, &plan.notes));
     }
   }

@@ -93,7 +93,7 @@ TEST_CASE("validate: a changed applied step is named with its plugin file and bo
   REQUIRE_MESSAGE(declined.ok(), declined.status().ToString());
   CHECK_FALSE(declined->applied);
   REQUIRE(declined->actions.size() == 1);
-  CHECK(declined->actions[0].action == "checksum");
+  CHECK(declined->actions[0].action == RepairKind::kChecksum);
   CHECK(ValidateChangelog(options)->mismatches.size() == 1);
   CHECK(ReadRepairs(options)->empty());
 

@@ -188,6 +188,30 @@ TEST_CASE("planner: a changed checksum of an applied step refuses to plan") {
         "plugin changed a step that was already applied");
 }
 
+TEST_CASE("planner: the checksum rule lists every mismatch by step id and the applied steps no plugin has") {
+  auto catalog = Sample();
+  ChangelogEntry engine_row = Row("chimp:baseline", StepStatus::kSuccess);
+  const std::vector<ChangelogEntry> rows = {
+      Row("m11.a", StepStatus::kSuccess, 0, "sha256:old11"), Row("base.a", StepStatus::kSuccess, 0, "sha256:olda"),
+      Row("base.b", StepStatus::kFailed, 0, "sha256:oldb"),  Row("gone.x", StepStatus::kSuccess),
+      engine_row,                                            Row("base.b", StepStatus::kSuccess)};
+  const ChangelogHistory history(rows);
+  std::vector<ChangelogEntry> missing;
+  const std::vector<ChecksumMismatch> mismatches = FindChecksumMismatches(*catalog, history, &missing);
+  REQUIRE(mismatches.size() == 2);
+  CHECK(mismatches[0].step_id == "base.a");
+  const Edge* base = nullptr;
+  REQUIRE(catalog->FindStep("base.a", &base) != nullptr);
+  CHECK(mismatches[0].edge == base->Name());
+  CHECK(mismatches[0].installed_checksum == "sha256:base.a");
+  CHECK(mismatches[0].applied_checksum == "sha256:olda");
+  CHECK(mismatches[0].plugin_file == "/plugins/app.so");
+  CHECK(mismatches[1].step_id == "m11.a");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].step_id == "gone.x");
+  CHECK(FindChecksumMismatches(*catalog, history, nullptr).size() == 2);
+}
+
 TEST_CASE("planner: cleanup runs the cleanup steps of walked edges only") {
   auto catalog = Sample();
   std::vector<ChangelogEntry> log = {Row("base.a", StepStatus::kSuccess), Row("base.b", StepStatus::kSuccess),

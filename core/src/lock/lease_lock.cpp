@@ -8,8 +8,11 @@
 #include <random>
 
 #include "chimp/lock.hpp"
+#include "lock/run_lock.hpp"
 
 namespace chimp {
+
+using internal::FormatSeconds;
 
 namespace {
 
@@ -38,13 +41,6 @@ std::string LeaseTable(std::string_view schema) {
 std::string HostName() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
-  return buf;
-}
-
-std::string FormatSeconds(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(d.count()) / 1000.0);
   return buf;
 }
 

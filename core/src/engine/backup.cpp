@@ -1,10 +1,10 @@
-// migrate --backup (backup.hpp). The dump runs as a child process; the
-// password goes through a 0600 option file, never the command line.
-#include "exec/backup.hpp"
+// migrate --backup (backup.hpp). The dump runs as a child process
+// (util/child_process.hpp); the password goes through a 0600 option file,
+// never the command line.
+#include "engine/backup.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,7 +14,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+
+#include "util/child_process.hpp"
 
 namespace chimp::internal {
 
@@ -22,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Removes a file when it goes out of scope (the option file, stderr).
+// Removes a file when it goes out of scope (the option file).
 struct TempFile {
   std::string path;
   ~TempFile() {
@@ -68,11 +69,8 @@ std::string SafeFileName(const std::string& name) {
   return out;
 }
 
-std::string Tail(const std::string& path, size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
+// The end of `text` (at most `max` characters), without trailing newlines.
+std::string Tail(std::string text, size_t max) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.size() > max) text = "..." + text.substr(text.size() - max);
   return text;
@@ -184,131 +182,158 @@ std::string OptionFileValue(const std::string& value) {
   return out + "\"";
 }
 
-Result<BackupRecord> RunBackup(Connection& conn, Changelog& changelog, const BackupJob& job) {
-  BackupRecord record;
-  record.run_id = job.run_id;
-  record.version = job.version;
-  auto when = conn.QueryScalar("SELECT DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f')");
-  if (when.ok() && when->has_value()) record.started_at = (*when)->ToString();
+namespace {
 
+// One dump attempt. Its record fills as it goes and is written once, as a
+// success or a failure.
+class BackupRun {
+ public:
+  BackupRun(Connection& conn, Changelog& changelog, const BackupJob& job)
+      : conn_(conn), changelog_(changelog), job_(job) {}
+
+  Result<BackupRecord> Run();
+
+ private:
+  // Fills what is known before the dump; returns whether the database exists.
+  Result<bool> Start();
   // Records the attempt as failed and returns the error (the row is best
   // effort: the dump's failure is what the operator must see).
-  auto fail = [&](const std::string& why) -> Status {
-    record.status = "failed";
-    record.error = why;
-    record.file.clear();
-    record.size_bytes = 0;
-    auto ignored = changelog.InsertBackup(record);
-    (void)ignored;
-    return Status::BackupFailed("backup of database '" + job.database + "' into '" + job.dir + "' failed: " +
-                                why + "; no step was run");
-  };
+  Status Fail(const std::string& why);
+  // Creates the dump file (mode 0600, never an existing one) into out_.
+  Result<std::string> CreateDumpFile();
+  // Runs the dump program into `file`; removes the file when it failed.
+  Status Dump(const std::string& file);
+  // Why the finished dump into `file` is no good; "" when it is.
+  std::string Problem(const ChildResult& run, const std::string& file) const;
+  std::string Now();
 
-  const Value params[] = {Value::Text(job.database)};
-  CHIMP_ASSIGN_OR_RETURN(auto exists, conn.QueryScalar("SELECT COUNT(*) FROM information_schema.SCHEMATA "
-                                                       "WHERE SCHEMA_NAME = ?",
-                                                       params));
-  CHIMP_ASSIGN_OR_RETURN(record.changelog_last_id, changelog.LastEntryId());
-  Position position = ReadPosition(conn);
-  record.binlog_file = position.binlog_file;
-  record.binlog_position = position.binlog_position;
-  record.gtid_position = position.gtid;
+  Connection& conn_;
+  Changelog& changelog_;
+  const BackupJob& job_;
+  BackupRecord record_;
+  Position position_;
+  std::string program_;
+  std::vector<std::string> args_;
+  int out_ = -1;
+};
 
-  const std::string program = FindDumpProgram();
-  std::vector<std::string> args = DumpArguments(job.database);
-  record.tool = program.empty() ? "mariadb-dump" : program;
-  for (const auto& a : args) record.tool += " " + a;
+std::string BackupRun::Now() {
+  auto now = conn_.QueryScalar("SELECT DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f')");
+  return now.ok() && now->has_value() ? (*now)->ToString() : std::string();
+}
 
-  if (!exists.has_value() || exists->ToString() != "1") {
-    record.status = "success";
-    record.error = "the target database did not exist yet: nothing to dump";
-    if (!position.note.empty()) record.error += "; " + position.note;
-    CHIMP_ASSIGN_OR_RETURN(record.id, changelog.InsertBackup(record));
-    return record;
+Result<BackupRecord> BackupRun::Run() {
+  CHIMP_ASSIGN_OR_RETURN(bool exists, Start());
+  if (!exists) {
+    record_.status = "success";
+    record_.error = "the target database did not exist yet: nothing to dump";
+    if (!position_.note.empty()) record_.error += "; " + position_.note;
+    CHIMP_ASSIGN_OR_RETURN(record_.id, changelog_.InsertBackup(record_));
+    return record_;
   }
-  record.databases = job.database;
-  if (program.empty()) return fail("neither mariadb-dump nor mysqldump was found on PATH (or set CHIMP_DUMP_PROGRAM)");
-
+  record_.databases = job_.database;
+  if (program_.empty()) return Fail("neither mariadb-dump nor mysqldump was found on PATH (or set CHIMP_DUMP_PROGRAM)");
+  CHIMP_ASSIGN_OR_RETURN(std::string file, CreateDumpFile());
+  CHIMP_RETURN_IF_ERROR(Dump(file));
   std::error_code ec;
-  fs::create_directories(job.dir, ec);
-  if (ec || !fs::is_directory(job.dir, ec)) {
-    return fail("cannot create the directory '" + job.dir + "': " + (ec ? ec.message() : "not a directory"));
-  }
-  fs::path dir = fs::absolute(job.dir, ec);
-  const std::string file =
-      (dir / (SafeFileName(job.database) + "-" + UtcStamp() + "-" + job.run_id.substr(0, 8) + ".sql")).string();
-  int out = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (out < 0) return fail("cannot create '" + file + "': " + std::strerror(errno));
+  record_.status = "success";
+  record_.file = file;
+  record_.size_bytes = static_cast<int64_t>(fs::file_size(file, ec));
+  if (!position_.note.empty()) record_.error = position_.note;
+  record_.finished_at = Now();
+  CHIMP_ASSIGN_OR_RETURN(record_.id, changelog_.InsertBackup(record_));
+  return record_;
+}
 
-  auto option_file = WriteOptionFile(job.connection);
+Result<bool> BackupRun::Start() {
+  record_.run_id = job_.run_id;
+  record_.version = job_.version;
+  record_.started_at = Now();
+  const Value params[] = {Value::Text(job_.database)};
+  CHIMP_ASSIGN_OR_RETURN(auto exists, conn_.QueryScalar("SELECT COUNT(*) FROM information_schema.SCHEMATA "
+                                                        "WHERE SCHEMA_NAME = ?",
+                                                        params));
+  CHIMP_ASSIGN_OR_RETURN(record_.changelog_last_id, changelog_.LastEntryId());
+  position_ = ReadPosition(conn_);
+  record_.binlog_file = position_.binlog_file;
+  record_.binlog_position = position_.binlog_position;
+  record_.gtid_position = position_.gtid;
+  program_ = FindDumpProgram();
+  args_ = DumpArguments(job_.database);
+  record_.tool = program_.empty() ? "mariadb-dump" : program_;
+  for (const auto& a : args_) record_.tool += " " + a;
+  return exists.has_value() && exists->ToString() == "1";
+}
+
+Status BackupRun::Fail(const std::string& why) {
+  record_.status = "failed";
+  record_.error = why;
+  record_.file.clear();
+  record_.size_bytes = 0;
+  auto ignored = changelog_.InsertBackup(record_);
+  (void)ignored;
+  return Status::BackupFailed("backup of database '" + job_.database + "' into '" + job_.dir + "' failed: " +
+                              why + "; no step was run");
+}
+
+Result<std::string> BackupRun::CreateDumpFile() {
+  std::error_code ec;
+  fs::create_directories(job_.dir, ec);
+  if (ec || !fs::is_directory(job_.dir, ec)) {
+    return Fail("cannot create the directory '" + job_.dir + "': " + (ec ? ec.message() : "not a directory"));
+  }
+  fs::path dir = fs::absolute(job_.dir, ec);
+  const std::string file =
+      (dir / (SafeFileName(job_.database) + "-" + UtcStamp() + "-" + job_.run_id.substr(0, 8) + ".sql")).string();
+  out_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (out_ < 0) return Fail("cannot create '" + file + "': " + std::strerror(errno));
+  return file;
+}
+
+Status BackupRun::Dump(const std::string& file) {
+  auto option_file = WriteOptionFile(job_.connection);
   if (!option_file.ok()) {
-    ::close(out);
+    ::close(out_);
     ::unlink(file.c_str());
-    return fail(option_file.status().message());
+    return Fail(option_file.status().message());
   }
   TempFile options_guard{*option_file};
-  std::string err_tmpl = (fs::temp_directory_path() / "chimp-dump-err-XXXXXX").string();
-  int err = ::mkstemp(err_tmpl.data());
-  if (err < 0) {
-    ::close(out);
-    ::unlink(file.c_str());
-    return fail("cannot create a temporary file for the dump's errors");
-  }
-  TempFile err_guard{err_tmpl};
-
-  // Everything the child needs is built before fork(): between fork and
-  // exec only async-signal-safe calls happen.
-  const std::string defaults = (job.connection.read_default_option_file ? "--defaults-extra-file="
-                                                                         : "--defaults-file=") +
+  const std::string defaults = (job_.connection.read_default_option_file ? "--defaults-extra-file="
+                                                                          : "--defaults-file=") +
                                *option_file;
-  std::vector<std::string> argv_text = {program, defaults};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_text) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<std::string> argv = {program_, defaults};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  ChildOptions child;
+  child.stdout_fd = out_;
+  child.capture_stderr = true;
+  auto run = RunProgram(argv, child);
+  ::close(out_);
+  std::string problem = run.ok() ? Problem(*run, file) : run.status().message();
+  if (problem.empty()) return Status::Ok();
+  ::unlink(file.c_str());
+  return Fail(problem);
+}
 
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(out);
-    ::close(err);
-    ::unlink(file.c_str());
-    return fail(std::string("fork failed: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    if (::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) _exit(126);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  ::close(out);
-  ::close(err);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) break;
-  }
-  const std::string stderr_text = Tail(err_tmpl, 1500);
+std::string BackupRun::Problem(const ChildResult& run, const std::string& file) const {
   std::string problem;
-  if (!WIFEXITED(status)) {
-    problem = program + " was killed by signal " + std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  } else if (WEXITSTATUS(status) == 127) {
-    problem = "cannot run " + program;
-  } else if (WEXITSTATUS(status) != 0) {
-    problem = program + " exited with code " + std::to_string(WEXITSTATUS(status));
+  if (!run.exited()) {
+    problem = program_ + " was killed by signal " + std::to_string(run.signal());
+  } else if (run.exit_code() == 127) {
+    problem = "cannot run " + program_;
+  } else if (run.exit_code() != 0) {
+    problem = program_ + " exited with code " + std::to_string(run.exit_code());
   } else if (!EndsWithDumpCompleted(file)) {
-    problem = program + " exited with 0 but the dump does not end with '-- Dump completed'";
+    problem = program_ + " exited with 0 but the dump does not end with '-- Dump completed'";
   }
-  if (!problem.empty()) {
-    ::unlink(file.c_str());
-    if (!stderr_text.empty()) problem += ": " + stderr_text;
-    return fail(problem);
-  }
-  record.status = "success";
-  record.file = file;
-  record.size_bytes = static_cast<int64_t>(fs::file_size(file, ec));
-  if (!position.note.empty()) record.error = position.note;
-  auto finished = conn.QueryScalar("SELECT DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f')");
-  if (finished.ok() && finished->has_value()) record.finished_at = (*finished)->ToString();
-  CHIMP_ASSIGN_OR_RETURN(record.id, changelog.InsertBackup(record));
-  return record;
+  const std::string stderr_text = Tail(run.error_text, 1500);
+  if (!problem.empty() && !stderr_text.empty()) problem += ": " + stderr_text;
+  return problem;
+}
+
+}  // namespace
+
+Result<BackupRecord> RunBackup(Connection& conn, Changelog& changelog, const BackupJob& job) {
+  return BackupRun(conn, changelog, job).Run();
 }
 
 }  // namespace chimp::internal

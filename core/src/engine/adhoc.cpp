@@ -1,5 +1,6 @@
 // chimp adhoc: one-off SQL through the migration splitter and connection.
 #include "chimp/engine.hpp"
+#include "engine/session.hpp"
 #include "sql/shorten.hpp"
 #include "sql/statement_source.hpp"
 

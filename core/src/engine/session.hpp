@@ -1,7 +1,7 @@
 // What every command's pipeline shares before it reaches the database: the
 // target check and the connection.
-#ifndef CHIMP_EXEC_SESSION_HPP_
-#define CHIMP_EXEC_SESSION_HPP_
+#ifndef CHIMP_ENGINE_SESSION_HPP_
+#define CHIMP_ENGINE_SESSION_HPP_
 
 #include <memory>
 #include <string>
@@ -20,4 +20,4 @@ Result<std::unique_ptr<Connection>> ConnectWithoutDatabase(const EngineOptions& 
 
 }  // namespace chimp::internal
 
-#endif  // CHIMP_EXEC_SESSION_HPP_
+#endif  // CHIMP_ENGINE_SESSION_HPP_

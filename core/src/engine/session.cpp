@@ -1,4 +1,4 @@
-#include "exec/session.hpp"
+#include "engine/session.hpp"
 
 namespace chimp::internal {
 

@@ -7,7 +7,6 @@
 #include "chimp/verify.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -36,6 +35,7 @@
 #include "chimp/planner.hpp"
 #include "chimp/sql_splitter.hpp"
 #include "sql/statement_source.hpp"
+#include "util/child_process.hpp"
 #include "util/sha256.hpp"
 
 namespace chimp {
@@ -412,57 +412,24 @@ void DropScratch(const ConnectionOptions& server, const std::string& prefix, Ver
 Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& options) {
   // Unique to this call: a name of our own, never a database that exists.
   const std::string prefix = "chimp_verify_" + RandomHex(6);
-  int fds[2];
-  if (pipe(fds) != 0) return Status::Internal(std::string("verify: pipe: ") + std::strerror(errno));
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return Status::Internal(std::string("verify: fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    // The child: whatever the plugin prints goes to stderr, never into the
-    // parent's output.
-    close(fds[0]);
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-    int code = 0;
-    try {
-      const VerifyReport report = VerifyInProcess(path, options, prefix);
-      code = WriteAll(fds[1], ToJson(report).dump(-1, ' ', false, Json::error_handler_t::replace)) ? 0 : 3;
-    } catch (...) {
-      code = 4;
-    }
-    close(fds[1]);
-    _exit(code);
-  }
-
-  close(fds[1]);
-  std::string data;
-  char buf[65536];
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  bool timed_out = false;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) continue;
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
-  int wstatus = 0;
-  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
+  // The child: whatever the plugin prints goes to stderr, never into the
+  // parent's output; the report comes back through report_fd.
+  internal::ChildOptions child;
+  child.timeout = options.timeout;
+  auto run = internal::RunChild(
+      [&](int report_fd) {
+        try {
+          const VerifyReport report = VerifyInProcess(path, options, prefix);
+          return WriteAll(report_fd, ToJson(report).dump(-1, ' ', false, Json::error_handler_t::replace)) ? 0 : 3;
+        } catch (...) {
+          return 4;
+        }
+      },
+      child);
+  if (!run.ok()) return Status::Internal("verify: " + run.status().message());
+  const std::string& data = run->output;
+  const int wstatus = run->wait_status;
+  const bool timed_out = run->timed_out;
 
   VerifyReport report;
   report.file = path;

@@ -1,6 +1,6 @@
 // The pieces of migrate --backup that need no server: the dump's arguments
 // and option-file quoting. (The dump itself: tests/integration/maintenance.)
-#include "exec/backup.hpp"
+#include "engine/backup.hpp"
 
 #include <doctest/doctest.h>
 

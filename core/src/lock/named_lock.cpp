@@ -1,10 +1,13 @@
 #include "chimp/lock.hpp"
+#include "lock/run_lock.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 
 namespace chimp {
+
+using internal::FormatSeconds;
 
 namespace {
 
@@ -18,13 +21,6 @@ uint64_t Fnv1a64(std::string_view s) {
     h *= 0x100000001b3ULL;
   }
   return h;
-}
-
-std::string FormatSeconds(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f s", static_cast<double>(d.count()) / 1000.0);
-  return buf;
 }
 
 // GET_LOCK(name, wait): true when acquired, false when the wait ran out.

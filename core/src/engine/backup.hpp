@@ -1,6 +1,6 @@
 // migrate --backup: the dump taken before the first step (private to core).
-#ifndef CHIMP_EXEC_BACKUP_HPP_
-#define CHIMP_EXEC_BACKUP_HPP_
+#ifndef CHIMP_ENGINE_BACKUP_HPP_
+#define CHIMP_ENGINE_BACKUP_HPP_
 
 #include <string>
 #include <vector>
@@ -37,4 +37,4 @@ std::string OptionFileValue(const std::string& value);
 
 }  // namespace chimp::internal
 
-#endif  // CHIMP_EXEC_BACKUP_HPP_
+#endif  // CHIMP_ENGINE_BACKUP_HPP_

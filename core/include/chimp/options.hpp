@@ -1,0 +1,47 @@
+// EngineOptions: what every command is told about its target (where to
+// connect, the target database, the plugin directories, the changelog schema,
+// the lock). A leaf header: the config reader fills these without seeing the
+// engine facade (engine.hpp).
+#ifndef CHIMP_OPTIONS_HPP_
+#define CHIMP_OPTIONS_HPP_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "chimp/connection.hpp"
+
+namespace chimp {
+
+// Which migration lock a run takes (lock.hpp): the server's named lock, or a
+// lease row for Galera and proxies.
+enum class LockKind { kNamed, kLease };
+// "named", "lease".
+const char* LockKindName(LockKind kind);
+
+struct EngineOptions {
+  // Where to connect. connection.database is ignored: see `database`.
+  ConnectionOptions connection;
+  // The target database: the one migrated. REQUIRES: not empty for every
+  // command that reads the changelog.
+  std::string database;
+  // Directories searched for plugins (*.so, not recursive).
+  std::vector<std::string> plugin_dirs;
+  // The schema that holds the changelog tables. Default: "chimp".
+  std::string changelog_schema = "chimp";
+  // How long `migrate` waits for another run's lock. Default: 60 s.
+  std::chrono::seconds lock_timeout{60};
+  // Which migration lock to take ([changelog] lock): the server's named
+  // lock, or a lease row for Galera and proxies (lock.hpp). Default: named.
+  LockKind lock_kind = LockKind::kNamed;
+  // Lease only ([changelog] lease_seconds): a holder that stops renewing
+  // its lease loses it after this long. Default: 30 s.
+  std::chrono::seconds lease_ttl{30};
+  // `migrate --backup DIR`: dump the target database into DIR before the
+  // first step (core/src/engine/backup.cpp). Default: "" (no backup).
+  std::string backup_dir;
+};
+
+}  // namespace chimp
+
+#endif  // CHIMP_OPTIONS_HPP_

@@ -1,0 +1,17 @@
+// chimp plan and migrate --dry-run: the plan, touching nothing.
+#include "chimp/engine.hpp"
+#include "engine/target.hpp"
+
+namespace chimp {
+
+Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanRequest& request) {
+  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::WithCatalog()));
+  PlanReport report;
+  report.catalog = std::move(target.catalog);
+  CHIMP_ASSIGN_OR_RETURN(report.state, target.changelog->ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, target.changelog->ReadEntries());
+  CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, report.state, entries, request));
+  return report;
+}
+
+}  // namespace chimp

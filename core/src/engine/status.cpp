@@ -1,0 +1,47 @@
+// chimp status: where the target stands and what is pending.
+#include "chimp/engine.hpp"
+#include "engine/target.hpp"
+
+namespace chimp {
+
+namespace {
+
+// The plan to the newest version and the cleanup steps waiting, when the
+// plugins are given.
+Status AddPending(const EngineOptions& options, const std::vector<ChangelogEntry>& entries, StatusReport* report) {
+  CHIMP_ASSIGN_OR_RETURN(report->catalog, LoadCatalog(options));
+  const Catalog& catalog = *report->catalog;
+  report->newest = catalog.Newest();
+  auto plan = MakePlan(catalog, report->state, entries, PlanRequest{});
+  if (plan.ok()) {
+    report->pending = std::move(plan).value();
+  } else {
+    report->plan_error = plan.status().message();
+  }
+  auto cleanup = MakePlan(catalog, report->state, entries, PlanRequest{std::nullopt, Phase::kCleanup});
+  if (cleanup.ok()) report->pending_cleanup = static_cast<int32_t>(cleanup->steps.size());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<StatusReport> GetStatus(const EngineOptions& options) {
+  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options));
+  Changelog& changelog = *target.changelog;
+  StatusReport report;
+  report.database = options.database;
+  report.changelog_schema = options.changelog_schema;
+  CHIMP_ASSIGN_OR_RETURN(report.state, changelog.ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
+  // The latest attempt of each step that has not succeeded (yet).
+  for (const ChangelogEntry* e : ChangelogHistory(entries).LatestInOrder()) {
+    if (e->status != StepStatus::kSuccess) report.failed.push_back(*e);
+  }
+  CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());
+  if (!backups.empty()) report.last_backup = backups.back();
+  if (options.plugin_dirs.empty()) return report;
+  CHIMP_RETURN_IF_ERROR(AddPending(options, entries, &report));
+  return report;
+}
+
+}  // namespace chimp

@@ -1,0 +1,24 @@
+// chimp validate: every applied step against the installed plugins.
+#include "chimp/engine.hpp"
+#include "engine/target.hpp"
+
+namespace chimp {
+
+Result<ValidationReport> ValidateChangelog(const EngineOptions& options) {
+  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::WithCatalog()));
+  ValidationReport report;
+  report.database = options.database;
+  report.catalog = std::move(target.catalog);
+  CHIMP_ASSIGN_OR_RETURN(report.state, target.changelog->ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, target.changelog->ReadEntries());
+  const ChangelogHistory history(entries);
+  report.mismatches = FindChecksumMismatches(*report.catalog, history, &report.missing);
+  for (const auto& [id, h] : history.by_id()) {
+    if (IsEngineRow(*h.last)) continue;
+    if (h.applied != nullptr) ++report.applied;
+    if (h.last->status != StepStatus::kSuccess) report.unfinished.push_back(*h.last);
+  }
+  return report;
+}
+
+}  // namespace chimp

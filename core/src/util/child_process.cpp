@@ -1,0 +1,132 @@
+#include "util/child_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace chimp::internal {
+
+namespace {
+
+void CloseIfOpen(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
+Status SystemError(const char* call) { return Status::Internal(std::string(call) + ": " + std::strerror(errno)); }
+
+// In the child: stdin from /dev/null, stdout and stderr as asked.
+void SetUpChild(const ChildOptions& options, int err_write) {
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+  if (::dup2(options.stdout_fd >= 0 ? options.stdout_fd : STDERR_FILENO, STDOUT_FILENO) < 0) _exit(126);
+  if (err_write >= 0 && ::dup2(err_write, STDERR_FILENO) < 0) _exit(126);
+}
+
+// Reads the report and stderr pipes (fds[0], fds[1]; -1 = none) until the
+// child closed both or the deadline passes (false). Each pipe is closed and
+// its entry set to -1 once the child closed its end.
+bool ReadUntilClosed(int (&fds)[2], std::chrono::milliseconds timeout, ChildResult* result) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string* sinks[2] = {&result->output, &result->error_text};
+  char buf[65536];
+  for (;;) {
+    pollfd polls[2];
+    nfds_t count = 0;
+    std::string* targets[2];
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i] < 0) continue;
+      polls[count] = {fds[i], POLLIN, 0};
+      targets[count++] = sinks[i];
+    }
+    if (count == 0) return true;
+    int wait_ms = 1000;
+    if (timeout.count() > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1000));
+    }
+    const int ready = ::poll(polls, count, wait_ms);
+    if (ready <= 0) continue;  // EINTR or nothing yet
+    for (nfds_t i = 0; i < count; ++i) {
+      if (polls[i].revents == 0) continue;
+      const ssize_t n = ::read(polls[i].fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        targets[i]->append(buf, static_cast<size_t>(n));
+        continue;
+      }
+      for (int& fd : fds) {
+        if (fd == polls[i].fd) fd = -1;
+      }
+      ::close(polls[i].fd);
+    }
+  }
+}
+
+}  // namespace
+
+bool ChildResult::exited() const { return !timed_out && WIFEXITED(wait_status); }
+int ChildResult::exit_code() const { return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1; }
+int ChildResult::signal() const { return WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0; }
+
+Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, const ChildOptions& options) {
+  int report[2] = {-1, -1};
+  int err[2] = {-1, -1};
+  if (::pipe2(report, O_CLOEXEC) != 0) return SystemError("pipe");
+  if (options.capture_stderr && ::pipe2(err, O_CLOEXEC) != 0) {
+    Status failed = SystemError("pipe");
+    CloseIfOpen(report[0]);
+    CloseIfOpen(report[1]);
+    return failed;
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    Status failed = SystemError("fork");
+    for (int fd : {report[0], report[1], err[0], err[1]}) CloseIfOpen(fd);
+    return failed;
+  }
+  if (pid == 0) {
+    CloseIfOpen(report[0]);
+    CloseIfOpen(err[0]);
+    SetUpChild(options, err[1]);
+    _exit(child(report[1]));
+  }
+  CloseIfOpen(report[1]);
+  CloseIfOpen(err[1]);
+  ChildResult result;
+  int reads[2] = {report[0], err[0]};
+  if (!ReadUntilClosed(reads, options.timeout, &result)) {
+    result.timed_out = true;
+    ::kill(pid, SIGKILL);
+  }
+  CloseIfOpen(reads[0]);
+  CloseIfOpen(reads[1]);
+  while (::waitpid(pid, &result.wait_status, 0) < 0 && errno == EINTR) {
+  }
+  return result;
+}
+
+Result<ChildResult> RunProgram(const std::vector<std::string>& argv, const ChildOptions& options) {
+  // Built before fork(): between fork and exec only async-signal-safe calls.
+  std::vector<std::string> text = argv;
+  std::vector<char*> args;
+  for (std::string& a : text) args.push_back(a.data());
+  args.push_back(nullptr);
+  return RunChild(
+      [&args](int) {
+        ::execv(args[0], args.data());
+        return 127;
+      },
+      options);
+}
+
+}  // namespace chimp::internal

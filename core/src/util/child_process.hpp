@@ -1,0 +1,59 @@
+// RunChild: one child process, forked, waited for within a time limit
+// (private to core). Used where a crash, an exit() or a hang must not take
+// the calling process with it (plugins verify) and to run external programs
+// (migrate --backup's dump).
+#ifndef CHIMP_UTIL_CHILD_PROCESS_HPP_
+#define CHIMP_UTIL_CHILD_PROCESS_HPP_
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "chimp/status.hpp"
+
+namespace chimp::internal {
+
+struct ChildOptions {
+  // Past this the child is killed (SIGKILL) and ChildResult::timed_out set.
+  // Default: 0, no limit.
+  std::chrono::milliseconds timeout{0};
+  // Where the child's stdout goes: a file descriptor of the parent (>= 0,
+  // e.g. the dump file), or, with -1, the child's stderr (so that whatever
+  // it prints never reaches the parent's output). Default: -1.
+  int stdout_fd = -1;
+  // Capture the child's stderr into ChildResult::error_text; else it is
+  // the parent's. Default: false.
+  bool capture_stderr = false;
+};
+
+struct ChildResult {
+  std::string output;      // what the child wrote to `report_fd` (RunChild)
+  std::string error_text;  // its stderr, when captured
+  bool timed_out = false;  // killed at the time limit
+  int wait_status = 0;     // as waitpid() reports it (WIFEXITED, ...)
+
+  bool exited() const;     // ended by exit(), not a signal
+  int exit_code() const;   // when exited(); -1 otherwise
+  int signal() const;      // the signal that ended it; 0 when exited()
+};
+
+// Forks; in the child, stdin is /dev/null and stdout/stderr are set up as
+// `options` says, then `child(report_fd)` runs and its return value is the
+// exit code (_exit: no atexit handlers, no static destructors). Whatever the
+// child writes to `report_fd` (close-on-exec) becomes ChildResult::output.
+// The parent reads until the child closes its ends, then reaps it. stdout
+// and stderr are flushed before the fork.
+// REQUIRES: `child` makes only async-signal-safe calls when the parent has
+// threads (build what it needs before calling), and does not throw.
+// Errors: Internal "pipe: ..." or "fork: ..." when the child cannot start.
+Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, const ChildOptions& options);
+
+// Runs the program argv[0] with arguments argv[1..] (execv; no PATH
+// search). A child that cannot exec exits with 127.
+// REQUIRES: argv is not empty.
+Result<ChildResult> RunProgram(const std::vector<std::string>& argv, const ChildOptions& options);
+
+}  // namespace chimp::internal
+
+#endif  // CHIMP_UTIL_CHILD_PROCESS_HPP_
