@@ -190,7 +190,7 @@ class Source {
 
   std::string Text() const {
     std::ostringstream out;
-    out << head_ << "\n#include <chimp/plugin.hpp>\n\n#include \"cloudstack_native.hpp\"\n\n"
+    out << head_ << "\n#include <chimp/sdk/plugin.hpp>\n\n#include \"cloudstack_native.hpp\"\n\n"
         << "namespace sdk = chimp::sdk;\n\n"
         << embeds_.str() << "\n"
         << body_.str();

@@ -1,4 +1,4 @@
-// The typed operations (plugin-api/include/chimp/operations.hpp) on the real
+// The typed operations (plugin-api/include/chimp/sdk/operations.hpp) on the real
 // server: each one, applied twice, converges; update_rows walks a table in
 // chunks, reports progress per chunk and stops when the operator cancels.
 //
