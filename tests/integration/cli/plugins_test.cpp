@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/chimp_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -24,18 +25,13 @@
 namespace chimp {
 namespace {
 
+using test::Slurp;
+
 namespace fs = std::filesystem;
 
 using Run = test::CliRun;
 using test::Args;
 using test::TestServerFlags;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Runs chimp with `args` in an empty temporary directory (no ./chimp.toml).
 Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
