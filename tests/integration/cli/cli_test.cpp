@@ -30,22 +30,12 @@ namespace fs = std::filesystem;
 
 using Run = test::CliRun;
 
-// Runs the chimp binary (tests/support/chimp_cli.hpp). `password` is passed
-// as CHIMP_PASSWORD when not empty; CHIMP_PASSWORD is unset otherwise.
-Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
-  test::CliOptions options;
-  options.password = password;
-  return test::RunCli(CHIMP_BINARY, args, options);
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 std::string Fixture(const char* name) { return std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + name; }
 
 using Server = test::ServerFlags;
 using test::Args;
+using test::Chimp;
+using test::Contains;
 using test::TestServerFlags;
 
 TEST_CASE("cli: --help lists the commands, the options and why there is no --password flag") {

@@ -31,18 +31,9 @@ namespace fs = std::filesystem;
 
 using Run = test::CliRun;
 using test::Args;
+using test::Chimp;
+using test::Contains;
 using test::TestServerFlags;
-
-// Runs chimp with `args` in an empty temporary directory (no ./chimp.toml).
-Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
-  test::CliOptions options;
-  options.password = password;
-  return test::RunCli(CHIMP_BINARY, args, options);
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 std::string Fixture(const std::string& name) {
   return std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + name + "/" + name + ".so";
