@@ -85,7 +85,7 @@ Json ReportToJson(const VerifyReport& r) {
                        {"statements", s.statements}});
     }
     Json je = {{"from", e.from}, {"to", e.to}, {"steps", steps}};
-    je["applied"] = e.applied.empty() ? Json(nullptr) : Json(e.applied);
+    je["applied"] = e.applied == VerifyOutcome::kNotRun ? Json(nullptr) : Json(VerifyOutcomeName(e.applied));
     je["detail"] = e.detail;
     je["steps_run"] = e.steps_run;
     edges.push_back(std::move(je));
@@ -112,12 +112,12 @@ void PrintReportText(const VerifyReport& r, bool applied) {
   for (const VerifyEdge& e : r.edges) {
     std::cout << "      " << EdgeText(e.from, e.to) << "  " << Plural(e.steps.size(), "step");
     if (applied) {
-      if (e.applied == "applied") {
+      if (e.applied == VerifyOutcome::kApplied) {
         std::cout << ": applied on a scratch database (" << Plural(static_cast<size_t>(e.steps_run), "step")
                   << " run" << (e.detail.empty() ? "" : "; " + e.detail) << ")";
-      } else if (e.applied == "not applied") {
+      } else if (e.applied == VerifyOutcome::kNotApplied) {
         std::cout << ": not applied: " << e.detail;
-      } else if (e.applied == "failed") {
+      } else if (e.applied == VerifyOutcome::kFailed) {
         std::cout << ": FAILED (below)";
       }
     }

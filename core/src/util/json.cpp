@@ -21,7 +21,11 @@ Json ToJson(const VerifyReport& r) {
   j["embedded"] = r.embedded_sql_files;
   j["edges"] = Json::array();
   for (const VerifyEdge& e : r.edges) {
-    Json je{{"from", e.from}, {"to", e.to}, {"applied", e.applied}, {"detail", e.detail}, {"run", e.steps_run}};
+    Json je{{"from", e.from},
+            {"to", e.to},
+            {"applied", static_cast<int>(e.applied)},
+            {"detail", e.detail},
+            {"run", e.steps_run}};
     je["steps"] = Json::array();
     for (const VerifyStep& s : e.steps) {
       je["steps"].push_back({s.id, s.kind, s.phase, s.checksum, s.source, s.statements});
@@ -37,7 +41,7 @@ VerifyEdge EdgeFromJson(const Json& je) {
   VerifyEdge e;
   e.from = je.at("from");
   e.to = je.at("to");
-  e.applied = je.at("applied");
+  e.applied = static_cast<VerifyOutcome>(je.at("applied").get<int>());
   e.detail = je.at("detail");
   e.steps_run = je.at("run");
   for (const Json& js : je.at("steps")) {
