@@ -25,14 +25,13 @@
 namespace chimp {
 namespace {
 
-using test::Slurp;
-
 namespace fs = std::filesystem;
 
 using Run = test::CliRun;
 using test::Args;
 using test::Chimp;
 using test::Contains;
+using test::Slurp;
 using test::TestServerFlags;
 
 std::string Fixture(const std::string& name) {
