@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/chimp_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -34,7 +35,7 @@ test::CliRun MigrateWith(const char* fixture) {
                       Args({{"migrate"},
                             server.flags,
                             {"-d", db, "--changelog-schema", db + "_chimp", "--plugins",
-                             std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + fixture}}),
+                             test::FixtureDir(fixture)}}),
                       options);
 }
 
