@@ -1,6 +1,6 @@
 // Library sample app, release 1.0.0: the base schema, from the empty
 // database. See README.md for the whole graph.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 namespace sdk = chimp::sdk;
 

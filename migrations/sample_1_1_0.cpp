@@ -1,7 +1,7 @@
 // Library sample app, release 1.1.0: books get a URL slug, computed in C++
 // from the title (transliterated, lower-case, unique), something plain SQL
 // cannot express. The native step uses only the services table.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <set>
 #include <string>

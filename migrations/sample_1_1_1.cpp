@@ -1,5 +1,5 @@
 // Library sample app, hotfix 1.1.1: searching books by title was slow.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 CHIMP_PLUGIN("library-1.1.1", "1.1.1", "Library sample app 1.1.1: title index") {
   plugin.Edge("1.1.0", "1.1.1", "Hotfix: index books by title")

@@ -5,7 +5,7 @@
 //   1.1.1 -> 2.0.0  for sites that did: it replaces the hotfix's index (5 steps)
 // From 1.1.0 the direct edge (5) is shorter than the hotfix route (1 + 5),
 // and both end with the same schema.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <string>
 

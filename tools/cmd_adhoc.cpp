@@ -10,7 +10,7 @@
 
 namespace chimp::cli {
 
-std::unique_ptr<Command> AddAdhocCommand(CLI::App& root) {
+CommandRun RegisterAdhoc(CLI::App* app) {
   struct Options {
     std::string file;
     std::string execute;
@@ -18,18 +18,16 @@ std::unique_ptr<Command> AddAdhocCommand(CLI::App& root) {
     bool dry_run = false;
   };
   auto opts = std::make_shared<Options>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand("adhoc", "Run a SQL script or statement through chimp's splitter and connection");
-  auto* file = cmd->app->add_option("--file,-f", opts->file, "SQL script to run")->type_name("FILE");
-  auto* exec = cmd->app->add_option("--execute,-e", opts->execute, "SQL to run")->type_name("SQL");
+  auto* file = app->add_option("--file,-f", opts->file, "SQL script to run")->type_name("FILE");
+  auto* exec = app->add_option("--execute,-e", opts->execute, "SQL to run")->type_name("SQL");
   file->excludes(exec);
   exec->excludes(file);
-  cmd->app->add_option("--dialect", opts->dialect,
+  app->add_option("--dialect", opts->dialect,
                        "client (Default: split as the mariadb client does) or script-runner (CloudStack's "
                        "line-based runner)")
       ->check(CLI::IsMember({"client", "script-runner"}));
-  cmd->app->add_flag("--dry-run", opts->dry_run, "Only print the statements that would be sent, one per block");
-  cmd->run = [opts](const Context& ctx) -> int {
+  app->add_flag("--dry-run", opts->dry_run, "Only print the statements that would be sent, one per block");
+  return [opts](const Context& ctx) -> int {
     std::string script;
     std::string source;
     if (!opts->file.empty()) {
@@ -65,7 +63,6 @@ std::unique_ptr<Command> AddAdhocCommand(CLI::App& root) {
     }
     return kExitOk;
   };
-  return cmd;
 }
 
 }  // namespace chimp::cli

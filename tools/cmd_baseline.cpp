@@ -47,17 +47,13 @@ int RunBaseline(const Context& ctx, const BaselineFlags& flags) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddBaselineCommand(CLI::App& root) {
+CommandRun RegisterBaseline(CLI::App* app) {
   auto flags = std::make_shared<BaselineFlags>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand(
-      "baseline", "Mark an existing database as being at a version without running anything");
-  cmd->app->add_option("--version", flags->version,
+  app->add_option("--version", flags->version,
                        "The version the database is at (Default: what a plugin's legacy version query finds)")
       ->type_name("VERSION");
-  cmd->app->add_flag("--force", flags->force, "Accept a version the plugins' graph does not know");
-  cmd->run = [flags](const Context& ctx) { return RunBaseline(ctx, *flags); };
-  return cmd;
+  app->add_flag("--force", flags->force, "Accept a version the plugins' graph does not know");
+  return [flags](const Context& ctx) { return RunBaseline(ctx, *flags); };
 }
 
 }  // namespace chimp::cli

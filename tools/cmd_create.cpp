@@ -168,19 +168,15 @@ int RunCreate(const CreateOptions& opts) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddCreateCommand(CLI::App& root) {
+CommandRun RegisterCreate(CLI::App* app) {
   auto opts = std::make_shared<CreateOptions>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand(
-      "create", "Scaffold a standalone plugin project (CMake, one SQL step, one native step, a verify test)");
-  cmd->app->add_option("name", opts->name, "Plugin name: letters, digits, '-', '_', '.'")->required()->type_name("NAME");
-  cmd->app->add_option("--to", opts->to, "The version the plugin's edge reaches")->required()->type_name("VERSION");
-  cmd->app->add_option("--from", opts->from, "The version the edge starts from (Default: the empty database)")
+  app->add_option("name", opts->name, "Plugin name: letters, digits, '-', '_', '.'")->required()->type_name("NAME");
+  app->add_option("--to", opts->to, "The version the plugin's edge reaches")->required()->type_name("VERSION");
+  app->add_option("--from", opts->from, "The version the edge starts from (Default: the empty database)")
       ->type_name("VERSION");
-  cmd->app->add_option("--dir", opts->dir, "Where to create the project (Default: ./NAME); must be empty or absent")
+  app->add_option("--dir", opts->dir, "Where to create the project (Default: ./NAME); must be empty or absent")
       ->type_name("DIR");
-  cmd->run = [opts](const Context&) { return RunCreate(*opts); };
-  return cmd;
+  return [opts](const Context&) { return RunCreate(*opts); };
 }
 
 }  // namespace chimp::cli

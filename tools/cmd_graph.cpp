@@ -81,23 +81,19 @@ int RunGraph(const Context& ctx, const GraphOptions& opts) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddGraphCommand(CLI::App& root) {
+CommandRun RegisterGraph(CLI::App* app) {
   auto opts = std::make_shared<GraphOptions>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand(
-      "graph", "Print the version graph (--format dot (Default), mermaid or json); needs no database");
-  CLI::Option* from = cmd->app->add_option("--from", opts->from,
+  CLI::Option* from = app->add_option("--from", opts->from,
                                            "Highlight the path from this version (Default: the lowest)")
                           ->type_name("VERSION");
-  CLI::Option* to = cmd->app->add_option("--to", opts->to,
+  CLI::Option* to = app->add_option("--to", opts->to,
                                          "Highlight the path to this version (Default: the newest)")
                         ->type_name("VERSION");
-  cmd->run = [opts, from, to](const Context& ctx) {
+  return [opts, from, to](const Context& ctx) {
     opts->from_given = from->count() > 0;
     opts->to_given = to->count() > 0;
     return RunGraph(ctx, *opts);
   };
-  return cmd;
 }
 
 }  // namespace chimp::cli

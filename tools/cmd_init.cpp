@@ -6,11 +6,8 @@
 
 namespace chimp::cli {
 
-std::unique_ptr<Command> AddInitCommand(CLI::App& root) {
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand(
-      "init", "Create the changelog tables for the target database (idempotent; migrate does it too)");
-  cmd->run = [](const Context& ctx) -> int {
+CommandRun RegisterInit(CLI::App* /*app*/) {
+  return [](const Context& ctx) -> int {
     Result<std::string> format = ChooseFormat(ctx, "init", {"text", "json"});
     if (!format.ok()) return Fail(format.status());
     Status status = InitChangelog(ctx.options);
@@ -25,7 +22,6 @@ std::unique_ptr<Command> AddInitCommand(CLI::App& root) {
     }
     return kExitOk;
   };
-  return cmd;
 }
 
 }  // namespace chimp::cli

@@ -75,11 +75,8 @@ int RunLog(const Context& ctx) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddLogCommand(CLI::App& root) {
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand("log", "List every changelog row of the target database, oldest first");
-  cmd->run = RunLog;
-  return cmd;
+CommandRun RegisterLog(CLI::App* /*app*/) {
+  return RunLog;
 }
 
 }  // namespace chimp::cli

@@ -230,7 +230,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
 
 }  // namespace
 
-std::unique_ptr<Command> AddMigrateCommand(CLI::App& root) {
+CommandRun RegisterMigrate(CLI::App* app) {
   struct Options {
     std::string to;
     std::string phase = "expand";
@@ -238,24 +238,21 @@ std::unique_ptr<Command> AddMigrateCommand(CLI::App& root) {
     std::string backup;
   };
   auto opts = std::make_shared<Options>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand("migrate", "Run the pending steps up to the target version");
-  cmd->app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
-  cmd->app->add_option("--phase", opts->phase,
+  app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
+  app->add_option("--phase", opts->phase,
                        "expand (Default) or cleanup (run the cleanup steps once every server runs the new code)")
       ->type_name("PHASE")
       ->check(CLI::IsMember({"expand", "cleanup"}));
-  cmd->app->add_flag("--dry-run", opts->dry_run, "Only print the plan (the same as chimp plan)");
-  cmd->app->add_option("--backup", opts->backup,
+  app->add_flag("--dry-run", opts->dry_run, "Only print the plan (the same as chimp plan)");
+  app->add_option("--backup", opts->backup,
                        "Before the first step, dump the target database into DIR (mariadb-dump "
                        "--single-transaction --routines --triggers --events) and record the file and the "
                        "binlog/GTID position; a failed dump stops the run (exit 10)")
       ->type_name("DIR");
-  cmd->run = [opts](const Context& ctx) {
+  return [opts](const Context& ctx) {
     if (opts->dry_run) return RunPlan(ctx, opts->to, opts->phase, "migrate --dry-run");
     return RunMigrate(ctx, opts->to, opts->phase, opts->backup);
   };
-  return cmd;
 }
 
 }  // namespace chimp::cli

@@ -28,20 +28,17 @@ int RunPlan(const Context& ctx, const std::string& to, const std::string& phase,
   return kExitOk;
 }
 
-std::unique_ptr<Command> AddPlanCommand(CLI::App& root) {
+CommandRun RegisterPlan(CLI::App* app) {
   struct Options {
     std::string to;
     std::string phase = "expand";
   };
   auto opts = std::make_shared<Options>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand("plan", "Show what migrate would do (the dry run); -v prints every statement");
-  cmd->app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
-  cmd->app->add_option("--phase", opts->phase, "expand (Default) or cleanup")
+  app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
+  app->add_option("--phase", opts->phase, "expand (Default) or cleanup")
       ->type_name("PHASE")
       ->check(CLI::IsMember({"expand", "cleanup"}));
-  cmd->run = [opts](const Context& ctx) { return RunPlan(ctx, opts->to, opts->phase, "plan"); };
-  return cmd;
+  return [opts](const Context& ctx) { return RunPlan(ctx, opts->to, opts->phase, "plan"); };
 }
 
 }  // namespace chimp::cli

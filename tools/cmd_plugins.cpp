@@ -85,7 +85,7 @@ Json ReportToJson(const VerifyReport& r) {
                        {"statements", s.statements}});
     }
     Json je = {{"from", e.from}, {"to", e.to}, {"steps", steps}};
-    je["applied"] = e.applied.empty() ? Json(nullptr) : Json(e.applied);
+    je["applied"] = e.applied == VerifyOutcome::kNotRun ? Json(nullptr) : Json(VerifyOutcomeName(e.applied));
     je["detail"] = e.detail;
     je["steps_run"] = e.steps_run;
     edges.push_back(std::move(je));
@@ -112,12 +112,12 @@ void PrintReportText(const VerifyReport& r, bool applied) {
   for (const VerifyEdge& e : r.edges) {
     std::cout << "      " << EdgeText(e.from, e.to) << "  " << Plural(e.steps.size(), "step");
     if (applied) {
-      if (e.applied == "applied") {
+      if (e.applied == VerifyOutcome::kApplied) {
         std::cout << ": applied on a scratch database (" << Plural(static_cast<size_t>(e.steps_run), "step")
                   << " run" << (e.detail.empty() ? "" : "; " + e.detail) << ")";
-      } else if (e.applied == "not applied") {
+      } else if (e.applied == VerifyOutcome::kNotApplied) {
         std::cout << ": not applied: " << e.detail;
-      } else if (e.applied == "failed") {
+      } else if (e.applied == VerifyOutcome::kFailed) {
         std::cout << ": FAILED (below)";
       }
     }
@@ -204,12 +204,10 @@ int RunList(const Context& ctx, const PluginsOptions& opts) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddPluginsCommand(CLI::App& root) {
+CommandRun RegisterPlugins(CLI::App* app) {
   auto opts = std::make_shared<PluginsOptions>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand("plugins", "Check plugins on their own: verify FILE..., list");
-  cmd->app->require_subcommand(1);
-  CLI::App* verify = cmd->app->add_subcommand(
+  app->require_subcommand(1);
+  CLI::App* verify = app->add_subcommand(
       "verify",
       "Load each plugin in a child process and check it (ABI, descriptors, versions, ids, checksums, SQL);\n"
       "with a server (--socket/--host), apply its edges on a scratch database that is dropped afterwards");
@@ -224,15 +222,14 @@ std::unique_ptr<Command> AddPluginsCommand(CLI::App& root) {
       ->expected(1);
   verify->add_flag("--no-apply", opts->no_apply, "Static checks only, even when a server is configured");
   verify->add_option("--timeout", opts->timeout_s, "Seconds allowed per plugin (Default: 600)")->type_name("S");
-  CLI::App* list = cmd->app->add_subcommand(
+  CLI::App* list = app->add_subcommand(
       "list", "Show the plugins found in the --plugins directories: file, name, version, ABI, edges, steps");
   list->fallthrough();
-  cmd->run = [opts, verify, list](const Context& ctx) {
+  return [opts, verify, list](const Context& ctx) {
     if (verify->parsed()) return RunVerify(ctx, *opts);
     if (list->parsed()) return RunList(ctx, *opts);
     return Fail(Status::InvalidArgument("'plugins' needs a command: verify or list"));
   };
-  return cmd;
 }
 
 }  // namespace chimp::cli

@@ -94,40 +94,35 @@ int RunRepair(const Context& ctx, const RepairFlags& flags) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddRepairCommand(CLI::App& root) {
+CommandRun RegisterRepair(CLI::App* app) {
   auto flags = std::make_shared<RepairFlags>();
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand("repair",
-                                 "Re-record checksums, or resolve a failed or interrupted step by hand "
-                                 "(asks first; --yes to confirm without a prompt)");
-  cmd->app->add_flag("--checksums", flags->checksums,
+  app->add_flag("--checksums", flags->checksums,
                      "Re-record the checksum of every applied step whose installed plugin now differs");
-  cmd->app->add_option("--mark-applied", flags->mark_applied,
+  app->add_option("--mark-applied", flags->mark_applied,
                        "The operator completed this failed or interrupted step by hand: record it as applied")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->app->add_option("--mark-rolled-back", flags->mark_rolled_back,
+  app->add_option("--mark-rolled-back", flags->mark_rolled_back,
                        "The operator undid this step's partial changes: the next migrate starts it from "
                        "statement 1")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->app->add_option("--statement-done", flags->statement_done,
+  app->add_option("--statement-done", flags->statement_done,
                        "The statement in doubt of this interrupted step took effect: the next migrate goes on "
                        "after it")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->app->add_option("--statement-not-done", flags->statement_not_done,
+  app->add_option("--statement-not-done", flags->statement_not_done,
                        "The statement in doubt of this interrupted step did not take effect: the next migrate "
                        "runs it again")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->app->add_flag("-y,--yes", flags->yes, "Apply without asking (needed when stdin is not a terminal)");
-  cmd->run = [flags](const Context& ctx) { return RunRepair(ctx, *flags); };
-  return cmd;
+  app->add_flag("-y,--yes", flags->yes, "Apply without asking (needed when stdin is not a terminal)");
+  return [flags](const Context& ctx) { return RunRepair(ctx, *flags); };
 }
 
 }  // namespace chimp::cli

@@ -118,11 +118,8 @@ int RunStatus(const Context& ctx) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddStatusCommand(CLI::App& root) {
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand("status", "Show the current version, pending steps and failed steps");
-  cmd->run = RunStatus;
-  return cmd;
+CommandRun RegisterStatus(CLI::App* /*app*/) {
+  return RunStatus;
 }
 
 }  // namespace chimp::cli

@@ -91,12 +91,8 @@ int RunValidate(const Context& ctx) {
 
 }  // namespace
 
-std::unique_ptr<Command> AddValidateCommand(CLI::App& root) {
-  auto cmd = std::make_unique<Command>();
-  cmd->app = root.add_subcommand(
-      "validate", "Check applied steps against the installed plugins (checksums, missing steps, failed steps)");
-  cmd->run = RunValidate;
-  return cmd;
+CommandRun RegisterValidate(CLI::App* /*app*/) {
+  return RunValidate;
 }
 
 }  // namespace chimp::cli

@@ -5,10 +5,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include <spdlog/spdlog.h>
-
 #include "chimp/config.hpp"
 #include "exit_codes.hpp"
+#include "log.hpp"
 
 namespace chimp::cli {
 namespace {
@@ -36,7 +35,7 @@ void WarnIfShared(const std::string& path) {
   fs::perms perms = fs::status(path, ec).permissions();
   if (ec) return;
   if ((perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none) {
-    spdlog::warn("password file '{}' is readable by group or others; consider chmod 600", path);
+    LogWarn("password file '" + path + "' is readable by group or others; consider chmod 600");
   }
 }
 
@@ -96,7 +95,7 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   } else {
     std::error_code ec;
     if (fs::is_regular_file("chimp.toml", ec)) {
-      spdlog::debug("reading config file ./chimp.toml");
+      LogDebug("reading config file ./chimp.toml");
       CHIMP_RETURN_IF_ERROR(ApplyConfigFile("chimp.toml", &o));
     }
   }

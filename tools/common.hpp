@@ -72,24 +72,36 @@ struct Context {
 // Errors are InvalidArgument or NotFound (exit code 2).
 Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub);
 
-// A subcommand: its CLI11 app, its copy of the global flags and its body.
-// `run` returns the exit code and prints its own errors through Fail().
-struct Command {
-  CLI::App* app = nullptr;
-  GlobalFlags flags;
-  std::function<int(const Context&)> run;
+// The command table (main.cpp, kCommands) ---------------------------------
+
+// The body of a subcommand: returns the exit code and prints its own errors
+// through Fail(). It may read what the command's options wrote.
+using CommandRun = std::function<int(const Context&)>;
+
+// Adds a subcommand's own options (and subcommands) to `app`, which the table
+// created with the command's name and help, and returns its body.
+using CommandRegister = CommandRun (*)(CLI::App* app);
+
+// One row of the command table: what `chimp --help` lists, in its order.
+struct CommandSpec {
+  const char* name;
+  const char* help;
+  CommandRegister add;
 };
 
-// One per cmd_*.cpp. Each adds its subcommand to `root`.
-std::unique_ptr<Command> AddInitCommand(CLI::App& root);
-std::unique_ptr<Command> AddStatusCommand(CLI::App& root);
-std::unique_ptr<Command> AddPlanCommand(CLI::App& root);
-std::unique_ptr<Command> AddMigrateCommand(CLI::App& root);
-std::unique_ptr<Command> AddLogCommand(CLI::App& root);
-std::unique_ptr<Command> AddGraphCommand(CLI::App& root);
-std::unique_ptr<Command> AddValidateCommand(CLI::App& root);
-std::unique_ptr<Command> AddRepairCommand(CLI::App& root);
-std::unique_ptr<Command> AddBaselineCommand(CLI::App& root);
+// One per cmd_*.cpp.
+CommandRun RegisterInit(CLI::App* app);
+CommandRun RegisterStatus(CLI::App* app);
+CommandRun RegisterPlan(CLI::App* app);
+CommandRun RegisterMigrate(CLI::App* app);
+CommandRun RegisterLog(CLI::App* app);
+CommandRun RegisterGraph(CLI::App* app);
+CommandRun RegisterValidate(CLI::App* app);
+CommandRun RegisterRepair(CLI::App* app);
+CommandRun RegisterBaseline(CLI::App* app);
+CommandRun RegisterCreate(CLI::App* app);
+CommandRun RegisterPlugins(CLI::App* app);
+CommandRun RegisterAdhoc(CLI::App* app);
 
 // The body of `plan`, shared with `migrate --dry-run`: plans from the
 // current version to `to` ("" = newest) in `phase` and prints the plan.

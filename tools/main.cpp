@@ -8,21 +8,51 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "chimp/engine.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "log.hpp"
 
 namespace chimp::cli {
 
-// cmd_create.cpp, cmd_plugins.cpp.
-std::unique_ptr<Command> AddCreateCommand(CLI::App& root);
-std::unique_ptr<Command> AddPluginsCommand(CLI::App& root);
-std::unique_ptr<Command> AddAdhocCommand(CLI::App& root);
-
 namespace {
+
+// Every subcommand, in the order `chimp --help` lists them.
+constexpr CommandSpec kCommands[] = {
+    {"init", "Create the changelog tables for the target database (idempotent; migrate does it too)",
+     RegisterInit},
+    {"status", "Show the current version, pending steps and failed steps", RegisterStatus},
+    {"plan", "Show what migrate would do (the dry run); -v prints every statement", RegisterPlan},
+    {"migrate", "Run the pending steps up to the target version", RegisterMigrate},
+    {"log", "List every changelog row of the target database, oldest first", RegisterLog},
+    {"graph", "Print the version graph (--format dot (Default), mermaid or json); needs no database",
+     RegisterGraph},
+    {"validate", "Check applied steps against the installed plugins (checksums, missing steps, failed steps)",
+     RegisterValidate},
+    {"repair",
+     "Re-record checksums, or resolve a failed or interrupted step by hand "
+     "(asks first; --yes to confirm without a prompt)",
+     RegisterRepair},
+    {"baseline", "Mark an existing database as being at a version without running anything", RegisterBaseline},
+    {"create", "Scaffold a standalone plugin project (CMake, one SQL step, one native step, a verify test)",
+     RegisterCreate},
+    {"plugins", "Check plugins on their own: verify FILE..., list", RegisterPlugins},
+    {"adhoc", "Run a SQL script or statement through chimp's splitter and connection", RegisterAdhoc},
+};
+
+// A registered subcommand: its CLI11 app, its copy of the global flags (which
+// CLI11 writes into, so it never moves) and its body.
+struct Command {
+  CLI::App* app = nullptr;
+  GlobalFlags flags;
+  CommandRun run;
+};
+
+constexpr const char* kCommandFooter =
+    "Options are accepted before or after the command name. There is deliberately no\n"
+    "--password flag: use CHIMP_PASSWORD, --password-file or the config file.\n"
+    "chimp --help lists the precedence of settings and the exit codes.";
 
 constexpr const char* kFooter =
     "Options are accepted before or after the command name.\n"
@@ -46,17 +76,6 @@ bool HasPasswordFlag(int argc, char** argv) {
   return false;
 }
 
-void SetUpLogging(bool verbose, bool quiet) {
-  try {
-    auto logger = spdlog::stderr_color_mt("chimp");
-    logger->set_pattern("chimp: %^%l%$: %v");
-    logger->set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
-    spdlog::set_default_logger(logger);
-  } catch (const std::exception&) {
-    // Logging never stops a command.
-  }
-}
-
 int Run(int argc, char** argv) {
   CLI::App app{"chimp: schema migrations for MySQL and MariaDB, compiled as plugins", "chimp"};
   app.footer(std::string(kFooter) + "\n" + kExitCodeHelp);
@@ -66,24 +85,13 @@ int Run(int argc, char** argv) {
   AddGlobalOptions(&app, &root_flags);
 
   std::vector<std::unique_ptr<Command>> commands;
-  commands.push_back(AddInitCommand(app));
-  commands.push_back(AddStatusCommand(app));
-  commands.push_back(AddPlanCommand(app));
-  commands.push_back(AddMigrateCommand(app));
-  commands.push_back(AddLogCommand(app));
-  commands.push_back(AddGraphCommand(app));
-  commands.push_back(AddValidateCommand(app));
-  commands.push_back(AddRepairCommand(app));
-  commands.push_back(AddBaselineCommand(app));
-  commands.push_back(AddCreateCommand(app));
-  commands.push_back(AddPluginsCommand(app));
-  commands.push_back(AddAdhocCommand(app));
-  for (auto& command : commands) {
+  for (const CommandSpec& spec : kCommands) {
+    auto command = std::make_unique<Command>();
+    command->app = app.add_subcommand(spec.name, spec.help);
+    command->run = spec.add(command->app);
     AddGlobalOptions(command->app, &command->flags);
-    command->app->footer(
-        "Options are accepted before or after the command name. There is deliberately no\n"
-        "--password flag: use CHIMP_PASSWORD, --password-file or the config file.\n"
-        "chimp --help lists the precedence of settings and the exit codes.");
+    command->app->footer(kCommandFooter);
+    commands.push_back(std::move(command));
   }
 
   if (HasPasswordFlag(argc, argv)) {

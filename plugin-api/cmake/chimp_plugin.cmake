@@ -17,7 +17,7 @@
 #    are pulled in by the assembler (.incbin), so megabytes cost nothing at
 #    compile time, and the library is rebuilt when a file changes. Plugin code
 #    reads them with chimp::sdk::EmbeddedSql("V2__users.sql")
-#    (<chimp/embedded.hpp>), by the path as listed (relative to the current
+#    (<chimp/sdk/embedded.hpp>), by the path as listed (relative to the current
 #    source directory) or by its file name;
 #  - records the sha256 of each embedded file in a manifest inside the .so,
 #    which `chimp plugins verify` checks against the SQL the plugin declares;

@@ -2,7 +2,7 @@
 // dialects, warnings, DML grouping and repeatable steps. Each FIXTURE_*
 // define selects one plugin; with none, the loader-test plugin that sets
 // every 1.1 field.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 namespace sdk = chimp::sdk;
 

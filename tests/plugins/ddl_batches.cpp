@@ -8,7 +8,7 @@
 //   two CALLs of a procedure declared re-runnable   no write of their own; the first
 //                                                   confirms the batch before it
 //   ALTER TABLE ... RENAME TO                       never batched
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 CHIMP_PLUGIN("ddl-batches", "1.0.0", "DDL statements that share pre-image writes") {
   plugin.RerunnableCalls("b_idem_*");

@@ -3,7 +3,7 @@
 //   fails_until_fixed.ddl   DDL, 4 statements; the 3rd needs table `needed_by_ddl`
 //   fails_until_fixed.dml   no DDL, 2 inserts in one transaction; the 2nd needs
 //                           table `needed_by_dml`
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 CHIMP_PLUGIN("fails-until-fixed", "1.0.0", "Steps that fail until their cause is fixed") {
   plugin.Edge("", "1.0.0", "Base schema")

@@ -1,6 +1,6 @@
 // Fixture: a valid plugin using every feature of the C++ layer. The loader
 // tests assert the copied fields below; keep them in sync.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <cctype>
 #include <string>

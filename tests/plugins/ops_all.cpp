@@ -1,4 +1,4 @@
-// Every typed operation of chimp/operations.hpp, on two edges, for
+// Every typed operation of chimp/sdk/operations.hpp, on two edges, for
 // tests/integration/sdk/operations_test.cpp (applied twice, it converges) and
 // tests/unit/plugin/operations_test.cpp (it loads; the SQL it sends).
 //
@@ -6,7 +6,7 @@
 //                   and a foreign key, a view, rows
 //   1.0.0 -> 1.1.0  drop the foreign key, the index, a column, a table and a
 //                   view, replace a view, update rows in chunks
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 namespace sdk = chimp::sdk;
 

@@ -3,7 +3,7 @@
 // runs the native steps itself.
 //   ops.update.items  items(id BIGINT PK, v INT, done TINYINT), 10 rows a chunk
 //   ops.update.tags   tags(code VARCHAR PK, n INT), a text key, 3 rows a chunk
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 namespace sdk = chimp::sdk;
 

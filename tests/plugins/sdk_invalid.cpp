@@ -1,7 +1,7 @@
 // Fixture plugins built with the C++ layer that the loader must reject. Each
 // FIXTURE_* define (set by CMakeLists.txt) selects one; the comment says what
 // the loader must report.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <stdexcept>
 

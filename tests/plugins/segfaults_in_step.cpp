@@ -2,7 +2,7 @@
 // CHIMP_FIXTURE_SEGFAULT=1 is set, and otherwise inserts one row. A crash
 // of a plugin must leave the database and the changelog consistent, and the
 // next migrate must finish the work exactly once.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <csignal>
 #include <cstdlib>

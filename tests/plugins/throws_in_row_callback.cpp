@@ -3,7 +3,7 @@
 // plugin and becomes the step's error ("thrown in the row callback at id 2").
 // The step declares no DDL, so it runs in one transaction: afterwards every
 // tirc_items.seen must still be 0.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <stdexcept>
 

@@ -1,6 +1,6 @@
 // Fixture: a native step that throws. The exception must become the step's
 // error ("boom: thrown by the throws_in_step fixture"), not a crash.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <stdexcept>
 

@@ -3,7 +3,7 @@
 //   ""    -> 1.0.0  date-time parameters and columns round-trip
 //   1.0.0 -> 1.1.0  reads a text column as an integer: fails naming the
 //                   statement and the column
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <optional>
 #include <string>

@@ -22,8 +22,8 @@ cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" || { cat "$t
 chimp="$tmp/prefix/bin/chimp"
 test -x "$chimp"
 test -f "$tmp/prefix/include/chimp/plugin_abi.h"
-test -f "$tmp/prefix/include/chimp/plugin.hpp"
-test -f "$tmp/prefix/include/chimp/embedded.hpp"
+test -f "$tmp/prefix/include/chimp/sdk/plugin.hpp"
+test -f "$tmp/prefix/include/chimp/sdk/embedded.hpp"
 test -f "$tmp/prefix/lib/cmake/chimp/chimpConfig.cmake" || test -f "$tmp"/prefix/lib*/cmake/chimp/chimpConfig.cmake
 
 step "chimp create"

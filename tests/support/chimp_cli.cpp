@@ -14,22 +14,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp::test {
 
-namespace {
-
 namespace fs = std::filesystem;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, const CliOptions& options) {
   static int counter = 0;
@@ -91,6 +81,18 @@ CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, c
   std::error_code ec;
   fs::remove_all(dir, ec);
   return r;
+}
+
+#ifdef CHIMP_BINARY
+CliRun Chimp(const std::vector<std::string>& args, const std::string& password) {
+  CliOptions options;
+  options.password = password;
+  return RunCli(CHIMP_BINARY, args, options);
+}
+#endif
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
 }
 
 ServerFlags TestServerFlags() {

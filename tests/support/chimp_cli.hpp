@@ -33,6 +33,13 @@ struct CliOptions {
 // when it cannot fork.
 CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, const CliOptions& options = {});
 
+// RunCli of the chimp binary under test (CHIMP_BINARY), with CHIMP_PASSWORD
+// set to `password` (unset when empty). REQUIRES: CHIMP_BINARY is defined.
+CliRun Chimp(const std::vector<std::string>& args, const std::string& password = "");
+
+// True when `haystack` contains `needle`.
+bool Contains(const std::string& haystack, const std::string& needle);
+
 // Connection flags for the shared test server (--socket, --user) and its
 // password ("" = none).
 struct ServerFlags {

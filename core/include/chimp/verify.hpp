@@ -63,12 +63,32 @@ struct VerifyStep {
   int32_t statements = 0;  // SQL steps: statements after splitting
 };
 
+// What became of an edge applied on a scratch database.
+enum class VerifyOutcome {
+  kNotRun,      // no server was given: static checks only
+  kApplied,     // every step ran
+  kFailed,      // a step (or reaching the from-version) failed; see problems
+  kNotApplied,  // its from-version could not be reached; `detail` says why
+};
+
+// "" (kNotRun), "applied", "failed", "not applied": the words of
+// `plugins verify --format json`.
+constexpr const char* VerifyOutcomeName(VerifyOutcome outcome) {
+  switch (outcome) {
+    case VerifyOutcome::kNotRun: return "";
+    case VerifyOutcome::kApplied: return "applied";
+    case VerifyOutcome::kFailed: return "failed";
+    case VerifyOutcome::kNotApplied: return "not applied";
+  }
+  return "";
+}
+
 struct VerifyEdge {
   std::string from;  // "" = the empty database
   std::string to;
   std::vector<VerifyStep> steps;
-  // With a server: "applied", "failed" or "not applied"; "" without one.
-  std::string applied;
+  // With a server: applied, failed or not applied; kNotRun without one.
+  VerifyOutcome applied = VerifyOutcome::kNotRun;
   std::string detail;    // why failed / not applied; the path used to reach `from`
   int32_t steps_run = 0;
 };

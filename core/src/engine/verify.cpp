@@ -188,7 +188,7 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
   const std::string where = "plugin '" + report->file + "' edge " + edge.Name();
   Changelog changelog(conn, log, db);
   if (Status s = changelog.EnsureTables(); !s.ok()) {
-    out->applied = "failed";
+    out->applied = VerifyOutcome::kFailed;
     out->detail = "creating the scratch changelog: " + s.message();
     report->problems.push_back({s.code(), where + ": " + out->detail});
     return;
@@ -208,7 +208,7 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
       });
     }
     if (!prefix.ok()) {
-      out->applied = "not applied";
+      out->applied = VerifyOutcome::kNotApplied;
       out->detail = "needs " + edge.from.ToString();
       if (with_others) out->detail += " (" + prefix.status().message() + ")";
       return;
@@ -216,7 +216,7 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
     out->detail = "reached " + edge.from.ToString() + " through " + PathText(*prefix);
     auto run = ExecutePlan(*prefix, conn, changelog, db, NewRunId(), nullptr);
     if (!run.ok()) {
-      out->applied = "failed";
+      out->applied = VerifyOutcome::kFailed;
       out->detail = "while reaching " + edge.from.ToString() + " through " + PathText(*prefix) + ": " +
                     run.status().message();
       report->problems.push_back({run.status().code(), where + ": " + out->detail});
@@ -228,14 +228,14 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
     if (plan.steps.empty() && phase == Phase::kCleanup) continue;
     auto run = ExecutePlan(plan, conn, changelog, db, NewRunId(), nullptr);
     if (!run.ok()) {
-      out->applied = "failed";
+      out->applied = VerifyOutcome::kFailed;
       out->detail = run.status().message();
       report->problems.push_back({run.status().code(), where + ": " + run.status().message()});
       return;
     }
     out->steps_run += run->steps_run;
   }
-  out->applied = "applied";
+  out->applied = VerifyOutcome::kApplied;
 }
 
 void ApplyEdges(const LoadedPlugin& plugin, const VerifyOptions& options, const std::string& prefix,
@@ -279,7 +279,7 @@ void ApplyEdges(const LoadedPlugin& plugin, const VerifyOptions& options, const 
     const std::string db = prefix + "_" + std::to_string(i);
     ApplyEdge(**conn, **catalog, mine.edges[i], db, db + "_log", !options.plugin_dirs.empty(), &report->edges[i],
               report);
-    if (report->edges[i].applied == "not applied" && !skipped.empty()) report->edges[i].detail += " (" + skipped + ")";
+    if (report->edges[i].applied == VerifyOutcome::kNotApplied && !skipped.empty()) report->edges[i].detail += " (" + skipped + ")";
   }
 }
 

@@ -1,11 +1,12 @@
 #include "plugin/services.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <exception>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/log.hpp"
 
 namespace chimp {
 
@@ -185,12 +186,15 @@ void ServiceLog(chimp_session* session, int32_t level, const char* message) noex
   try {
     const std::string_view id = session != nullptr ? std::string_view(session->step_id) : "?";
     const std::string_view text = message != nullptr ? message : "";
+    internal::LogLevel log_level = internal::LogLevel::kInfo;
     switch (level) {
-      case CHIMP_LOG_DEBUG: spdlog::debug("step {}: {}", id, text); break;
-      case CHIMP_LOG_WARN: spdlog::warn("step {}: {}", id, text); break;
-      case CHIMP_LOG_ERROR: spdlog::error("step {}: {}", id, text); break;
-      default: spdlog::info("step {}: {}", id, text); break;
+      case CHIMP_LOG_DEBUG: log_level = internal::LogLevel::kDebug; break;
+      case CHIMP_LOG_WARN: log_level = internal::LogLevel::kWarn; break;
+      case CHIMP_LOG_ERROR: log_level = internal::LogLevel::kError; break;
+      default: break;
     }
+    if (!internal::LogEnabled(log_level)) return;
+    internal::Log(log_level, "step " + std::string(id) + ": " + std::string(text));
   } catch (...) {
     // Logging never fails its caller.
   }
@@ -201,8 +205,10 @@ chimp_status ServiceProgress(chimp_session* session, uint64_t done, uint64_t tot
   try {
     if (session->progress) {
       session->progress(done, total);
-    } else {
-      spdlog::debug("step {}: progress {}/{}", session->step_id, done, total == 0 ? "?" : std::to_string(total));
+    } else if (internal::LogEnabled(internal::LogLevel::kDebug)) {
+      internal::Log(internal::LogLevel::kDebug, "step " + session->step_id + ": progress " +
+                                                    std::to_string(done) + "/" +
+                                                    (total == 0 ? "?" : std::to_string(total)));
     }
     if (session->cancelled && session->cancelled()) {
       return Fail(session, CHIMP_CANCELLED, "cancelled by the operator");

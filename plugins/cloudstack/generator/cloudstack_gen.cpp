@@ -23,8 +23,6 @@
 // generator fails when its own list differs, so the two cannot drift apart.
 //
 // Exit status: 0 on success, 1 on any error (printed to stderr).
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -39,6 +37,8 @@
 #include <string_view>
 #include <toml++/toml.h>
 #include <vector>
+
+#include "util/sha256.hpp"  // the engine's OpenSSL adapter, compiled in (CMakeLists.txt)
 
 namespace fs = std::filesystem;
 
@@ -55,18 +55,9 @@ std::string ReadFile(const fs::path& path) {
 }
 
 std::string Sha256Hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    Fail("sha256 failed");
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  std::string hex = chimp::internal::Sha256Hex(data);
+  if (hex.empty()) Fail("sha256 failed");
+  return hex;
 }
 
 // Whether com.cloud.utils.db.ScriptRunner would send anything for `text`:
@@ -190,7 +181,7 @@ class Source {
 
   std::string Text() const {
     std::ostringstream out;
-    out << head_ << "\n#include <chimp/plugin.hpp>\n\n#include \"cloudstack_native.hpp\"\n\n"
+    out << head_ << "\n#include <chimp/sdk/plugin.hpp>\n\n#include \"cloudstack_native.hpp\"\n\n"
         << "namespace sdk = chimp::sdk;\n\n"
         << embeds_.str() << "\n"
         << body_.str();

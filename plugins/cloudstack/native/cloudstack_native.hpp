@@ -10,7 +10,7 @@
 #ifndef CHIMP_PLUGINS_CLOUDSTACK_NATIVE_HPP_
 #define CHIMP_PLUGINS_CLOUDSTACK_NATIVE_HPP_
 
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 #include <cstddef>
 #include <string>

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include <chimp/embedded.hpp>
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/embedded.hpp>
+#include <chimp/sdk/plugin.hpp>
 
 namespace sdk = chimp::sdk;
 

@@ -13,14 +13,8 @@ namespace chimp {
 namespace {
 
 using test::Args;
-
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-test::CliOptions WithPassword(const std::string& password) {
-  test::CliOptions options;
-  options.password = password;
-  return options;
-}
+using test::Chimp;
+using test::Contains;
 
 std::string WriteScript(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
@@ -41,8 +35,8 @@ TEST_CASE("adhoc: a script runs statement by statement, DELIMITER and all") {
                                        "CREATE PROCEDURE p() BEGIN UPDATE t SET s = 'x'; END$$\n"
                                        "DELIMITER ;\n"
                                        "CALL p();\n");
-  test::CliRun run = test::RunCli(CHIMP_BINARY, Args({{"adhoc", "--file", file, "-d", db}, server.flags}),
-                                  WithPassword(server.password));
+  test::CliRun run = Chimp(Args({{"adhoc", "--file", file, "-d", db}, server.flags}),
+                         server.password);
   CHECK_MESSAGE(run.code == 0, run.err);
   CHECK(Contains(run.out, file + ":3: ok, 2 rows affected"));
   CHECK(Contains(run.out, "4 statements run."));
@@ -60,8 +54,8 @@ TEST_CASE("adhoc: the first error stops the script with file, line and statement
                                        "CREATE TABLE t (id INT);\n"
                                        "INSERT INTO nope VALUES (1);\n"
                                        "CREATE TABLE never (id INT);\n");
-  test::CliRun run = test::RunCli(CHIMP_BINARY, Args({{"adhoc", "-f", file, "-d", db}, server.flags}),
-                                  WithPassword(server.password));
+  test::CliRun run = Chimp(Args({{"adhoc", "-f", file, "-d", db}, server.flags}),
+                         server.password);
   CHECK(run.code == 5);  // database error
   CHECK(Contains(run.err, file + ":2: statement 2 (INSERT INTO nope VALUES (1))"));
   CHECK(Contains(run.err, "1146"));
@@ -72,13 +66,13 @@ TEST_CASE("adhoc: the first error stops the script with file, line and statement
 }
 
 TEST_CASE("adhoc: --dry-run prints each statement in a block and touches nothing") {
-  test::CliRun run = test::RunCli(CHIMP_BINARY, {"adhoc", "--dry-run", "-e", "SELECT 1; /* c */ SELECT 'a;b'"});
+  test::CliRun run = Chimp({"adhoc", "--dry-run", "-e", "SELECT 1; /* c */ SELECT 'a;b'"});
   CHECK_MESSAGE(run.code == 0, run.err);
   CHECK(run.out == "-- -e:1\nSELECT 1\n\n-- -e:1\n SELECT 'a;b'\n");
-  test::CliRun bad = test::RunCli(CHIMP_BINARY, {"adhoc", "--dry-run", "-e", "SELECT 'unterminated"});
+  test::CliRun bad = Chimp({"adhoc", "--dry-run", "-e", "SELECT 'unterminated"});
   CHECK(bad.code != 0);
   CHECK(Contains(bad.err, "-e"));
-  test::CliRun none = test::RunCli(CHIMP_BINARY, {"adhoc", "--dry-run"});
+  test::CliRun none = Chimp({"adhoc", "--dry-run"});
   CHECK(none.code == 2);
 }
 

@@ -19,6 +19,7 @@
 
 #include "chimp/lock.hpp"
 #include "support/chimp_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -30,22 +31,11 @@ namespace fs = std::filesystem;
 
 using Run = test::CliRun;
 
-// Runs the chimp binary (tests/support/chimp_cli.hpp). `password` is passed
-// as CHIMP_PASSWORD when not empty; CHIMP_PASSWORD is unset otherwise.
-Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
-  test::CliOptions options;
-  options.password = password;
-  return test::RunCli(CHIMP_BINARY, args, options);
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string Fixture(const char* name) { return std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + name; }
-
 using Server = test::ServerFlags;
 using test::Args;
+using test::Chimp;
+using test::Contains;
+using test::FixtureDir;
 using test::TestServerFlags;
 
 TEST_CASE("cli: --help lists the commands, the options and why there is no --password flag") {
@@ -79,7 +69,7 @@ TEST_CASE("cli: usage errors exit 2 with one line on stderr") {
       {{"plan", "--phase", "later"}, "--phase"},
       {{"--config", "/nonexistent/chimp.toml", "status"}, "chimp: config file '/nonexistent/chimp.toml': no such file"},
       {{"status", "--password-file", "/nonexistent/pw"}, "chimp: --password-file: password file '/nonexistent/pw'"},
-      {{"graph", "--plugins", Fixture("good"), "--to", "1.x"}, "chimp: --to: '1.x' is not a version"},
+      {{"graph", "--plugins", FixtureDir("good"), "--to", "1.x"}, "chimp: --to: '1.x' is not a version"},
       {{"--format", "mermaid", "log", "-d", "x"}, "chimp: 'log' does not support --format mermaid (use text or json)"},
   };
   for (const Case& c : cases) {
@@ -93,24 +83,24 @@ TEST_CASE("cli: usage errors exit 2 with one line on stderr") {
 }
 
 TEST_CASE("cli: graph needs no database, and options go before or after the command") {
-  Run before = Chimp({"--plugins", Fixture("good"), "graph"});
-  Run after = Chimp({"graph", "--plugins", Fixture("good")});
+  Run before = Chimp({"--plugins", FixtureDir("good"), "graph"});
+  Run after = Chimp({"graph", "--plugins", FixtureDir("good")});
   CHECK(before.code == 0);
   CHECK(before.out.rfind("digraph", 0) == 0);
   CHECK(before.out == after.out);
 
-  Run mermaid = Chimp({"graph", "--plugins", Fixture("good"), "--format", "mermaid", "--to", "1.1.0"});
+  Run mermaid = Chimp({"graph", "--plugins", FixtureDir("good"), "--format", "mermaid", "--to", "1.1.0"});
   CHECK(mermaid.code == 0);
   CHECK(mermaid.out.rfind("flowchart LR", 0) == 0);
 
-  Run json = Chimp({"graph", "--plugins", Fixture("good"), "--format", "json", "--to", "1.0.0"});
+  Run json = Chimp({"graph", "--plugins", FixtureDir("good"), "--format", "json", "--to", "1.0.0"});
   REQUIRE(json.code == 0);
   auto doc = nlohmann::json::parse(json.out);
   CHECK(doc["versions"] == nlohmann::json::array({"", "1.0.0", "1.1.0"}));
   CHECK(doc["edges"].size() == 2);
   CHECK(doc["path"]["edges"] == nlohmann::json::array({0}));
 
-  Run down = Chimp({"graph", "--plugins", Fixture("good"), "--from", "1.1.0", "--to", "1.0.0"});
+  Run down = Chimp({"graph", "--plugins", FixtureDir("good"), "--from", "1.1.0", "--to", "1.0.0"});
   CHECK(down.code == 4);
   CHECK(Contains(down.err, "downgrade"));
 
@@ -121,7 +111,7 @@ TEST_CASE("cli: graph needs no database, and options go before or after the comm
 TEST_CASE("cli: the config file is read, and flags override it") {
   fs::path dir = fs::temp_directory_path() / ("chimp_cli_config_" + std::to_string(::getpid()));
   fs::create_directories(dir / "etc");
-  fs::create_directory_symlink(Fixture("good"), dir / "etc" / "plugins");
+  fs::create_directory_symlink(FixtureDir("good"), dir / "etc" / "plugins");
   std::string config = (dir / "etc" / "chimp.toml").string();
   std::ofstream(config) << "[plugins]\npaths = [\"plugins\"]   # relative to this file\n";
 
@@ -130,7 +120,7 @@ TEST_CASE("cli: the config file is read, and flags override it") {
   CHECK(from_config.code == 0);
   CHECK(Contains(from_config.out, "good.so"));
 
-  Run overridden = Chimp({"graph", "--config", config, "--plugins", Fixture("raw_good")});
+  Run overridden = Chimp({"graph", "--config", config, "--plugins", FixtureDir("raw_good")});
   CHECK(overridden.code == 0);
   CHECK(Contains(overridden.out, "raw_good.so"));
   CHECK_FALSE(Contains(overridden.out, "/good.so"));
@@ -148,7 +138,7 @@ TEST_CASE("cli: migrate, then status, log and plan agree") {
   Server server = TestServerFlags();
   std::string db = test::TestServer::Shared().FreshDatabase("cli");
   std::vector<std::string> common = Args({server.flags, {"-d", db, "--changelog-schema", db + "_chimp"}});
-  std::vector<std::string> plugins = {"--plugins", Fixture("good")};
+  std::vector<std::string> plugins = {"--plugins", FixtureDir("good")};
 
   Run plan = Chimp(Args({{"plan"}, common, plugins, {"-v"}}), server.password);
   CAPTURE(plan.err);
@@ -191,7 +181,7 @@ TEST_CASE("cli: a failed step exits 8 and the changelog shows it") {
   Server server = TestServerFlags();
   std::string db = test::TestServer::Shared().FreshDatabase("cli_fail");
   std::vector<std::string> common =
-      Args({server.flags, {"-d", db, "--changelog-schema", db + "_chimp", "--plugins", Fixture("throws_in_step")}});
+      Args({server.flags, {"-d", db, "--changelog-schema", db + "_chimp", "--plugins", FixtureDir("throws_in_step")}});
   Run migrate = Chimp(Args({{"migrate"}, common}), server.password);
   CHECK(migrate.code == 8);
   CHECK(Contains(migrate.out, "FAILED"));
@@ -211,7 +201,7 @@ TEST_CASE("cli: a held lock makes migrate wait, say who holds it, and exit 7") {
   REQUIRE(got.ok());
   Run migrate = Chimp(Args({{"migrate", "--lock-timeout", "2", "-q"},
                             server.flags,
-                            {"-d", db, "--changelog-schema", db + "_chimp", "--plugins", Fixture("good")}}),
+                            {"-d", db, "--changelog-schema", db + "_chimp", "--plugins", FixtureDir("good")}}),
                       server.password);
   CHECK(migrate.code == 7);
   CHECK(Contains(migrate.err, "chimp: waiting up to 2 s for the migration lock of '" + db + "', held by connection"));

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/chimp_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -28,25 +29,10 @@ namespace fs = std::filesystem;
 
 using Run = test::CliRun;
 using test::Args;
+using test::Chimp;
+using test::Contains;
+using test::Slurp;
 using test::TestServerFlags;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs chimp with `args` in an empty temporary directory (no ./chimp.toml).
-Run Chimp(const std::vector<std::string>& args, const std::string& password = "") {
-  test::CliOptions options;
-  options.password = password;
-  return test::RunCli(CHIMP_BINARY, args, options);
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 std::string Fixture(const std::string& name) {
   return std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + name + "/" + name + ".so";

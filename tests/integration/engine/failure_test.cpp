@@ -6,37 +6,15 @@
 #include <thread>
 
 #include "chimp/engine.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
 namespace {
 
-EngineOptions FixtureOptions(const std::string& database, const std::string& fixture) {
-  EngineOptions options;
-  options.connection = test::TestServer::Shared().Options();
-  options.database = database;
-  options.plugin_dirs = {std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + fixture};
-  options.changelog_schema = database + "_chimp";
-  options.lock_timeout = std::chrono::seconds(5);
-  return options;
-}
-
-std::vector<ChangelogEntry> RowsOf(const EngineOptions& options, const std::string& step_id) {
-  auto log = ReadLog(options);
-  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
-  std::vector<ChangelogEntry> rows;
-  for (const ChangelogEntry& e : *log) {
-    if (e.step_id == step_id) rows.push_back(e);
-  }
-  return rows;
-}
-
-std::string Scalar(const std::string& database, const std::string& sql) {
-  auto conn = test::TestServer::Shared().Connect(database);
-  auto value = conn->QueryScalar(sql);
-  REQUIRE_MESSAGE(value.ok(), value.status().ToString());
-  return value->has_value() ? (*value)->ToString() : "(no row)";
-}
+using test::FixtureOptions;
+using test::RowsOf;
+using test::Scalar;
 
 TEST_CASE("failure: a DDL step records where it failed and resumes there once fixed") {
   const std::string db = test::TestServer::Shared().FreshDatabase("fail_ddl");

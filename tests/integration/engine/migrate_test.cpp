@@ -6,28 +6,15 @@
 #include <set>
 
 #include "chimp/engine.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
 namespace {
 
-EngineOptions SampleOptions(const std::string& database) {
-  EngineOptions options;
-  options.connection = test::TestServer::Shared().Options();
-  options.database = database;
-  options.plugin_dirs = {CHIMP_SAMPLE_MIGRATIONS_DIR};
-  options.changelog_schema = database + "_chimp";
-  options.lock_timeout = std::chrono::seconds(5);
-  return options;
-}
-
-Version V(const char* text) { return Version::Parse(text, "test").value(); }
-
-Version CurrentVersion(const EngineOptions& options) {
-  auto status = GetStatus(options);
-  REQUIRE_MESSAGE(status.ok(), status.status().ToString());
-  return status->state.version;
-}
+using test::CurrentVersion;
+using test::SampleOptions;
+using test::V;
 
 // Table name -> column names, for comparing schemas reached by two routes.
 std::map<std::string, std::string> SchemaOf(const std::string& database) {

@@ -8,52 +8,20 @@
 #include <vector>
 
 #include "chimp/engine.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
 namespace {
 
-EngineOptions Options11(const std::string& database, const std::string& fixture) {
-  EngineOptions options;
-  options.connection = test::TestServer::Shared().Options();
-  options.database = database;
-  options.plugin_dirs = {std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + fixture};
-  options.changelog_schema = database + "_chimp";
-  options.lock_timeout = std::chrono::seconds(5);
-  return options;
-}
-
-std::vector<ChangelogEntry> RowsOf(const EngineOptions& options, const std::string& step_id) {
-  auto log = ReadLog(options);
-  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
-  std::vector<ChangelogEntry> rows;
-  for (const ChangelogEntry& e : *log) {
-    if (e.step_id == step_id) rows.push_back(e);
-  }
-  return rows;
-}
-
-std::vector<std::vector<std::string>> Rows(const std::string& database, const std::string& sql) {
-  auto conn = test::TestServer::Shared().Connect(database);
-  auto result = conn->Query(sql);
-  REQUIRE_MESSAGE(result.ok(), result.status().ToString());
-  std::vector<std::vector<std::string>> out;
-  for (const Row& row : result->rows) {
-    std::vector<std::string> cells;
-    for (const Value& v : row) cells.push_back(v.is_null() ? "NULL" : v.ToString());
-    out.push_back(cells);
-  }
-  return out;
-}
-
-std::string Scalar(const std::string& database, const std::string& sql) {
-  auto rows = Rows(database, sql);
-  return rows.empty() || rows[0].empty() ? "(no row)" : rows[0][0];
-}
+using test::FixtureOptions;
+using test::Rows;
+using test::RowsOf;
+using test::Scalar;
 
 TEST_CASE("session: plugin and step session SQL apply, and every step starts afresh") {
   const std::string db = test::TestServer::Shared().FreshDatabase("session");
-  auto options = Options11(db, "session");
+  auto options = FixtureOptions(db, "session");
   auto result = Migrate(options, PlanRequest{}, nullptr);
   REQUIRE_MESSAGE(result.ok(), result.status().ToString());
 
@@ -71,7 +39,7 @@ TEST_CASE("session: plugin and step session SQL apply, and every step starts afr
 
 TEST_CASE("session: a sql_mode set mid-script changes how the rest of the script splits") {
   const std::string db = test::TestServer::Shared().FreshDatabase("session_split");
-  auto options = Options11(db, "session");
+  auto options = FixtureOptions(db, "session");
   auto result = Migrate(options, PlanRequest{}, nullptr);
   REQUIRE_MESSAGE(result.ok(), result.status().ToString());
   // NO_BACKSLASH_ESCAPES: 'a\' is a complete string holding a backslash.
@@ -86,7 +54,7 @@ TEST_CASE("session: a sql_mode set mid-script changes how the rest of the script
 
 TEST_CASE("session: a ScriptRunner-dialect step runs CloudStack-style procedures") {
   const std::string db = test::TestServer::Shared().FreshDatabase("script_runner");
-  auto options = Options11(db, "script_runner");
+  auto options = FixtureOptions(db, "script_runner");
   auto result = Migrate(options, PlanRequest{}, nullptr);
   REQUIRE_MESSAGE(result.ok(), result.status().ToString());
   // CALL sr_add(7) and the two-line INSERT ran; the last line, without a
@@ -101,7 +69,7 @@ TEST_CASE("session: a ScriptRunner-dialect step runs CloudStack-style procedures
 
 TEST_CASE("session: warnings are collected, and fatal when the step says so") {
   const std::string db = test::TestServer::Shared().FreshDatabase("warnings");
-  auto options = Options11(db, "warnings");
+  auto options = FixtureOptions(db, "warnings");
   auto result = Migrate(options, PlanRequest{}, nullptr);
   REQUIRE_FALSE(result.ok());
   CHECK(result.status().code() == StatusCode::kStepFailed);
@@ -128,7 +96,7 @@ TEST_CASE("session: warnings are collected, and fatal when the step says so") {
 
 TEST_CASE("session: DML between DDL runs in groups; a failure rolls the group back and resumes at its start") {
   const std::string db = test::TestServer::Shared().FreshDatabase("grouped");
-  auto options = Options11(db, "grouped");
+  auto options = FixtureOptions(db, "grouped");
   auto first = Migrate(options, PlanRequest{}, nullptr);
   REQUIRE_FALSE(first.ok());
   CHECK(first.status().message().find("failed at statement 4 of 6") != std::string::npos);
@@ -155,7 +123,7 @@ TEST_CASE("session: DML between DDL runs in groups; a failure rolls the group ba
 
 TEST_CASE("session: a resumed step replays the session state of the statements it skips") {
   const std::string db = test::TestServer::Shared().FreshDatabase("resume_session");
-  auto options = Options11(db, "resume_session");
+  auto options = FixtureOptions(db, "resume_session");
   auto first = Migrate(options, PlanRequest{}, nullptr);
   REQUIRE_FALSE(first.ok());
   auto rows = RowsOf(options, "resume.step");
@@ -171,7 +139,7 @@ TEST_CASE("session: a resumed step replays the session state of the statements i
 
 TEST_CASE("session: repeatables run around the path, and again only when their checksum changes") {
   const std::string db = test::TestServer::Shared().FreshDatabase("repeatable");
-  auto v1 = Options11(db, "repeatable_v1");
+  auto v1 = FixtureOptions(db, "repeatable_v1");
   auto first = Migrate(v1, PlanRequest{}, nullptr);
   REQUIRE_MESSAGE(first.ok(), first.status().ToString());
   // The only edge is a base edge: it runs before the before-repeatable.
@@ -194,7 +162,7 @@ TEST_CASE("session: repeatables run around the path, and again only when their c
   CHECK(again->summary.steps_run == 0);
 
   // v2 changes the view: only it runs, and that is not a checksum error.
-  auto v2 = Options11(db, "repeatable_v2");
+  auto v2 = FixtureOptions(db, "repeatable_v2");
   auto changed = Migrate(v2, PlanRequest{}, nullptr);
   REQUIRE_MESSAGE(changed.ok(), changed.status().ToString());
   CHECK(changed->summary.steps_run == 1);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "support/chimp_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #if defined(CHIMP_BINARY) && defined(CHIMP_SAMPLE_MIGRATIONS_DIR)
@@ -367,7 +368,7 @@ TEST_CASE("fault: SIGKILL after a random delay converges to the clean run's stat
 #ifdef CHIMP_TEST_PLUGIN_DIR
 TEST_CASE("fault: a SIGKILL inside a batch of DDL statements converges") {
   Harness h;
-  h.plugins = std::string(CHIMP_TEST_PLUGIN_DIR) + "/ddl_batches";
+  h.plugins = test::FixtureDir("ddl_batches");
   h.target = "1.0.0";
   (void)CleanRun(h);
 

@@ -7,6 +7,7 @@
 
 #include "chimp/engine.hpp"
 #include "support/chimp_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -27,7 +28,7 @@ TEST_CASE("fault: a native step that segfaults leaves a consistent changelog and
   const auto args = test::Args({{"migrate", "-q"},
                                 server.flags,
                                 {"-d", db, "--changelog-schema", log, "--plugins",
-                                 std::string(CHIMP_TEST_PLUGIN_DIR) + "/segfaults_in_step"}});
+                                 test::FixtureDir("segfaults_in_step")}});
   test::CliOptions crash;
   crash.password = server.password;
   crash.env = {{"CHIMP_FIXTURE_SEGFAULT", "1"}};

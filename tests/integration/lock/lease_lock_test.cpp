@@ -4,13 +4,14 @@
 
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
@@ -113,41 +114,18 @@ TEST_CASE("lease: a holder that stops renewing loses the lease after its time to
 TEST_CASE("lease: a waiter gets the lease after the holding process dies") {
   TestServer& server = TestServer::Shared();
   const std::string db = server.FreshDatabase("lease_crash");
-  int locked[2];
-  int go[2];
-  REQUIRE(pipe(locked) == 0);
-  REQUIRE(pipe(go) == 0);
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    close(locked[0]);
-    close(go[1]);
-    auto conn = Connection::Open(server.Options());
-    if (!conn.ok()) _exit(2);
-    auto lock = AcquireRunLock(**conn, Lease(db, kRunA, 3));
-    if (!lock.ok()) _exit(3);
-    char c = 'x';
-    if (write(locked[1], &c, 1) != 1) _exit(4);
-    ssize_t ignored = read(go[0], &c, 1);
-    (void)ignored;
-    _exit(0);  // dies holding the lease: no destructor, no release
-  }
-  close(locked[1]);
-  close(go[0]);
-  char c;
-  REQUIRE(read(locked[0], &c, 1) == 1);
-  close(locked[0]);
+  auto holder = test::DyingHolder::Start([&](Connection& conn) -> std::shared_ptr<void> {
+    auto lock = AcquireRunLock(conn, Lease(db, kRunA, 3));
+    if (!lock.ok()) return nullptr;
+    return std::move(*lock);
+  });
 
   auto conn = server.Connect();
   auto busy = AcquireRunLock(*conn, Lease(db, kRunB));
   CHECK(busy.status().code() == StatusCode::kLockTimeout);
-  CHECK(busy.status().message().find("pid " + std::to_string(child)) != std::string::npos);
+  CHECK(busy.status().message().find("pid " + std::to_string(holder->pid())) != std::string::npos);
 
-  close(go[1]);
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  holder->Die();
 
   auto start = std::chrono::steady_clock::now();
   auto taken = AcquireRunLock(*conn, Lease(db, kRunB, 30, 10));

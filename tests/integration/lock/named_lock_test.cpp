@@ -2,13 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <chrono>
+#include <memory>
 #include <string>
 
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
@@ -130,45 +129,19 @@ TEST_CASE("lock: the server releases it when the holder's connection closes") {
 TEST_CASE("lock: a waiter gets the lock when the holding process dies") {
   TestServer& server = TestServer::Shared();
   std::string db = server.FreshDatabase("lock_crash");
-  int locked[2];
-  int go[2];
-  REQUIRE(pipe(locked) == 0);
-  REQUIRE(pipe(go) == 0);
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // The holder: takes the lock on its own connection, then dies without
-    // releasing it (no destructors run).
-    close(locked[0]);
-    close(go[1]);
-    auto conn = Connection::Open(server.Options());
-    if (!conn.ok()) _exit(2);
-    auto lock = MigrationLock::Acquire(**conn, db, seconds(1));
-    if (!lock.ok()) _exit(3);
-    uint64_t id = (*conn)->ThreadId();
-    if (write(locked[1], &id, sizeof(id)) != sizeof(id)) _exit(4);
-    char c;
-    ssize_t ignored = read(go[0], &c, 1);  // until the parent closes `go`
-    (void)ignored;
-    _exit(0);
-  }
-  close(locked[1]);
-  close(go[0]);
-  uint64_t holder_id = 0;
-  REQUIRE(read(locked[0], &holder_id, sizeof(holder_id)) == sizeof(holder_id));
-  close(locked[0]);
+  auto holder = test::DyingHolder::Start([&](Connection& conn) -> std::shared_ptr<void> {
+    auto lock = MigrationLock::Acquire(conn, db, seconds(1));
+    if (!lock.ok()) return nullptr;
+    return std::move(*lock);
+  });
 
   auto conn = server.Connect();
   auto busy = MigrationLock::Acquire(*conn, db, seconds(0));
   CHECK(busy.status().code() == StatusCode::kLockTimeout);
-  CHECK(busy.status().message().find("connection " + std::to_string(holder_id)) !=
+  CHECK(busy.status().message().find("connection " + std::to_string(holder->connection_id())) !=
         std::string::npos);
 
-  close(go[1]);  // the child exits
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  holder->Die();
 
   auto taken = MigrationLock::Acquire(*conn, db, seconds(5));
   REQUIRE_MESSAGE(taken.ok(), taken.status().ToString());

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "chimp/engine.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
@@ -16,30 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-EngineOptions Sample(const std::string& prefix) {
-  EngineOptions options;
-  options.connection = test::TestServer::Shared().Options();
-  options.database = test::TestServer::Shared().FreshDatabase(prefix);
-  options.plugin_dirs = {CHIMP_SAMPLE_MIGRATIONS_DIR};
-  options.changelog_schema = options.database + "_chimp";
-  options.lock_timeout = std::chrono::seconds(5);
-  return options;
-}
-
-Version V(const char* text) { return Version::Parse(text, "test").value(); }
-
-void Exec(const std::string& sql) {
-  auto conn = test::TestServer::Shared().Connect();
-  auto r = conn->Execute(sql);
-  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::Exec;
+using test::FreshSampleOptions;
+using test::Slurp;
+using test::V;
 
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("chimp_maint_" + name + "_" + std::to_string(::getpid()));
@@ -48,7 +29,7 @@ fs::path TempDir(const std::string& name) {
 }
 
 TEST_CASE("baseline: marks the database at a version; migrate continues from there") {
-  auto options = Sample("base_ok");
+  auto options = FreshSampleOptions("base_ok");
   auto done = Baseline(options, BaselineRequest{V("1.1.0"), false});
   REQUIRE_MESSAGE(done.ok(), done.status().ToString());
   CHECK(done->version == V("1.1.0"));
@@ -83,12 +64,12 @@ TEST_CASE("baseline: marks the database at a version; migrate continues from the
 }
 
 TEST_CASE("baseline: refused after a migration, and for a version the graph does not know") {
-  auto migrated = Sample("base_refused");
+  auto migrated = FreshSampleOptions("base_refused");
   REQUIRE(Migrate(migrated, PlanRequest{V("1.0.0")}, nullptr).ok());
   CHECK(Baseline(migrated, BaselineRequest{V("1.1.0"), false}).status().code() ==
         StatusCode::kFailedPrecondition);
 
-  auto unknown = Sample("base_unknown");
+  auto unknown = FreshSampleOptions("base_unknown");
   auto r = Baseline(unknown, BaselineRequest{V("1.5.0"), false});
   CHECK(r.status().code() == StatusCode::kPlanError);
   CHECK(r.status().message().find("1.5.0") != std::string::npos);
@@ -100,7 +81,7 @@ TEST_CASE("baseline: refused after a migration, and for a version the graph does
 }
 
 TEST_CASE("baseline: without --version, a plugin's legacy version query is needed") {
-  auto options = Sample("base_legacy");
+  auto options = FreshSampleOptions("base_legacy");
   auto r = Baseline(options, BaselineRequest{});
   // The sample application has no legacy upgrader to bridge from.
   CHECK(r.status().code() == StatusCode::kNotFound);
@@ -148,7 +129,7 @@ TEST_CASE("baseline: without --version, the CloudStack plugin's legacy query rea
 #endif
 
 TEST_CASE("backup: migrate --backup dumps the existing target first and records it") {
-  auto options = Sample("backup_ok");
+  auto options = FreshSampleOptions("backup_ok");
   REQUIRE(Migrate(options, PlanRequest{V("1.0.0")}, nullptr).ok());
   Exec("CREATE TABLE " + Connection::QuoteIdentifier(options.database) + ".keep_me (id INT)");
   Exec("INSERT INTO " + Connection::QuoteIdentifier(options.database) + ".keep_me VALUES (4242)");
@@ -194,7 +175,7 @@ TEST_CASE("backup: migrate --backup dumps the existing target first and records 
 }
 
 TEST_CASE("backup: a target that does not exist yet is recorded as nothing to dump") {
-  auto options = Sample("backup_new");
+  auto options = FreshSampleOptions("backup_new");
   fs::path dir = TempDir("backup_new");
   options.backup_dir = dir.string();
   auto result = Migrate(options, PlanRequest{V("1.0.0")}, nullptr);
@@ -208,7 +189,7 @@ TEST_CASE("backup: a target that does not exist yet is recorded as nothing to du
 }
 
 TEST_CASE("backup: a failed dump stops the run before the first step and is recorded") {
-  auto options = Sample("backup_fail");
+  auto options = FreshSampleOptions("backup_fail");
   REQUIRE(Migrate(options, PlanRequest{V("1.0.0")}, nullptr).ok());
   const size_t rows_before = ReadLog(options)->size();
   fs::path dir = TempDir("backup_fail");
@@ -232,7 +213,7 @@ TEST_CASE("backup: a failed dump stops the run before the first step and is reco
 }
 
 TEST_CASE("backup: a password with quotes and backslashes reaches the dump through the option file") {
-  auto options = Sample("backup_pw");
+  auto options = FreshSampleOptions("backup_pw");
   REQUIRE(Migrate(options, PlanRequest{V("1.0.0")}, nullptr).ok());
   const std::string user = "bk_" + std::to_string(::getpid());
   const std::string password = "p\"a\\ss'w#rd; x";

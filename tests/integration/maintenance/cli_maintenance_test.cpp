@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 
 using Run = test::CliRun;
 using test::Args;
+using test::Contains;
 
 // Runs chimp with `args` in an empty directory, stdin from /dev/null (not a
 // terminal), with the test server's password and `env` (name, value) added.
@@ -32,10 +33,6 @@ Run Chimp(const std::vector<std::string>& args, std::vector<std::pair<std::strin
   options.password = test::TestServer::Shared().Options().password;
   options.env = std::move(env);
   return test::RunCli(CHIMP_BINARY, args, options);
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 // Connection, database, changelog schema and plugin flags for `db`.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "chimp/engine.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -22,16 +23,11 @@
 namespace chimp {
 namespace {
 
+using test::Slurp;
+
 namespace fs = std::filesystem;
 
 constexpr int kProcesses = 8;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void RunEight(const char* lock_kind) {
   test::TestServer& server = test::TestServer::Shared();

@@ -3,35 +3,15 @@
 #include <doctest/doctest.h>
 
 #include "chimp/engine.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
 namespace {
 
-EngineOptions OptionsFor(const std::string& database, const std::string& plugin_dir) {
-  EngineOptions options;
-  options.connection = test::TestServer::Shared().Options();
-  options.database = database;
-  options.plugin_dirs = {plugin_dir};
-  options.changelog_schema = database + "_chimp";
-  options.lock_timeout = std::chrono::seconds(5);
-  return options;
-}
-
-EngineOptions Sample(const std::string& prefix) {
-  return OptionsFor(test::TestServer::Shared().FreshDatabase(prefix), CHIMP_SAMPLE_MIGRATIONS_DIR);
-}
-
-EngineOptions Fixture(const std::string& prefix, const std::string& fixture) {
-  return OptionsFor(test::TestServer::Shared().FreshDatabase(prefix),
-                    std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + fixture);
-}
-
-void Exec(const std::string& sql) {
-  auto conn = test::TestServer::Shared().Connect();
-  auto r = conn->Execute(sql);
-  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-}
+using test::Exec;
+using test::FreshFixtureOptions;
+using test::FreshSampleOptions;
 
 std::string Table(const EngineOptions& o, const char* table) {
   return Connection::QuoteIdentifier(o.changelog_schema) + "." + table;
@@ -48,7 +28,7 @@ auto Yes = [](const std::vector<RepairAction>&) { return true; };
 auto No = [](const std::vector<RepairAction>&) { return false; };
 
 TEST_CASE("validate: a clean changelog validates, with every applied step counted") {
-  auto options = Sample("val_clean");
+  auto options = FreshSampleOptions("val_clean");
   REQUIRE(Migrate(options, PlanRequest{}, nullptr).ok());
   auto report = ValidateChangelog(options);
   REQUIRE_MESSAGE(report.ok(), report.status().ToString());
@@ -60,7 +40,7 @@ TEST_CASE("validate: a clean changelog validates, with every applied step counte
 }
 
 TEST_CASE("validate: a changed applied step is named with its plugin file and both checksums; repair re-records") {
-  auto options = Sample("val_mismatch");
+  auto options = FreshSampleOptions("val_mismatch");
   REQUIRE(Migrate(options, PlanRequest{}, nullptr).ok());
   auto log = ReadLog(options);
   const ChangelogEntry* applied = FirstSuccess(*log);
@@ -121,7 +101,7 @@ TEST_CASE("validate: a changed applied step is named with its plugin file and bo
 }
 
 TEST_CASE("validate: an applied step no plugin provides is a warning, not an error") {
-  auto options = Sample("val_missing");
+  auto options = FreshSampleOptions("val_missing");
   REQUIRE(Migrate(options, PlanRequest{}, nullptr).ok());
   Exec("INSERT INTO " + Table(options, "chimp_changelog") +
        " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, plugin_name, plugin_version, "
@@ -137,7 +117,7 @@ TEST_CASE("validate: an applied step no plugin provides is a warning, not an err
 }
 
 TEST_CASE("repair: --mark-rolled-back makes the next migrate start the failed step from statement 1") {
-  auto options = Fixture("rep_rollback", "fails_until_fixed");
+  auto options = FreshFixtureOptions("rep_rollback", "fails_until_fixed");
   auto first = Migrate(options, PlanRequest{}, nullptr);
   REQUIRE(first.status().code() == StatusCode::kStepFailed);
   auto report = ValidateChangelog(options);
@@ -176,7 +156,7 @@ TEST_CASE("repair: --mark-rolled-back makes the next migrate start the failed st
 }
 
 TEST_CASE("repair: --mark-applied records a step the operator completed by hand") {
-  auto options = Fixture("rep_applied", "fails_until_fixed");
+  auto options = FreshFixtureOptions("rep_applied", "fails_until_fixed");
   REQUIRE(Migrate(options, PlanRequest{}, nullptr).status().code() == StatusCode::kStepFailed);
   RepairRequest request;
   request.mark_applied = {"fails_until_fixed.ddl"};
@@ -198,7 +178,7 @@ TEST_CASE("repair: --mark-applied records a step the operator completed by hand"
 }
 
 TEST_CASE("repair: unknown steps, pending steps and empty requests are refused") {
-  auto options = Fixture("rep_refuse", "fails_until_fixed");
+  auto options = FreshFixtureOptions("rep_refuse", "fails_until_fixed");
   REQUIRE(Migrate(options, PlanRequest{}, nullptr).status().code() == StatusCode::kStepFailed);
   RepairRequest unknown;
   unknown.mark_applied = {"no.such.step"};

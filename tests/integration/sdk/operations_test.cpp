@@ -1,4 +1,4 @@
-// The typed operations (plugin-api/include/chimp/operations.hpp) on the real
+// The typed operations (plugin-api/include/chimp/sdk/operations.hpp) on the real
 // server: each one, applied twice, converges; update_rows walks a table in
 // chunks, reports progress per chunk and stops when the operator cancels.
 //
@@ -16,27 +16,19 @@
 #include "chimp/engine.hpp"
 #include "chimp/loader.hpp"
 #include "plugin/services.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
 namespace {
 
-std::string FixtureDir(const std::string& name) { return std::string(CHIMP_TEST_PLUGIN_DIR) + "/" + name; }
+using test::FixtureDir;
+using test::FixtureOptions;
+using test::V;
+
 std::string FixtureFile(const std::string& name) {
   return std::filesystem::canonical(FixtureDir(name) + "/" + name + ".so").string();
 }
-
-EngineOptions OpsOptions(const std::string& database) {
-  EngineOptions options;
-  options.connection = test::TestServer::Shared().Options();
-  options.database = database;
-  options.plugin_dirs = {FixtureDir("ops_all")};
-  options.changelog_schema = database + "_chimp";
-  options.lock_timeout = std::chrono::seconds(5);
-  return options;
-}
-
-Version V(const char* text) { return Version::Parse(text, "test").value(); }
 
 // Every row of `sql`, each as "a|b|c" (NULL as "NULL").
 std::vector<std::string> Lines(Connection& conn, const std::string& sql, const std::string& database) {
@@ -96,7 +88,7 @@ void MigrateAll(const EngineOptions& options, int32_t* steps_run) {
 
 TEST_CASE("operations: every typed operation, applied twice through migrate, converges") {
   auto& server = test::TestServer::Shared();
-  const EngineOptions options = OpsOptions(server.FreshDatabase("ops_twice"));
+  const EngineOptions options = FixtureOptions(server.FreshDatabase("ops_twice"), "ops_all");
   int32_t first_run = 0;
   MigrateAll(options, &first_run);
   CHECK(first_run == 22);
@@ -160,7 +152,7 @@ void ResendEachSqlStep(const Edge& edge, const std::string& database, Phase phas
 
 TEST_CASE("operations: each SQL operation re-sent right after its edge changes nothing") {
   auto& server = test::TestServer::Shared();
-  const EngineOptions options = OpsOptions(server.FreshDatabase("ops_resend"));
+  const EngineOptions options = FixtureOptions(server.FreshDatabase("ops_resend"), "ops_all");
   auto plugin = LoadPlugin(FixtureFile("ops_all"));
   REQUIRE_MESSAGE(plugin.ok(), plugin.status().ToString());
   REQUIRE(plugin->edges.size() == 2);

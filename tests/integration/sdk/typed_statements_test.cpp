@@ -7,26 +7,18 @@
 #include <string>
 
 #include "chimp/engine.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 namespace chimp {
 namespace {
 
-EngineOptions TypedOptions(const std::string& database) {
-  EngineOptions options;
-  options.connection = test::TestServer::Shared().Options();
-  options.database = database;
-  options.plugin_dirs = {std::string(CHIMP_TEST_PLUGIN_DIR) + "/typed_statements"};
-  options.changelog_schema = database + "_chimp";
-  options.lock_timeout = std::chrono::seconds(5);
-  return options;
-}
-
-Version V(const char* text) { return Version::Parse(text, "test").value(); }
+using test::FixtureOptions;
+using test::V;
 
 TEST_CASE("typed statements: date-times round-trip; a type mismatch names the statement and the column") {
   auto& server = test::TestServer::Shared();
-  const EngineOptions options = TypedOptions(server.FreshDatabase("typed"));
+  const EngineOptions options = FixtureOptions(server.FreshDatabase("typed"), "typed_statements");
   auto base = Migrate(options, PlanRequest{V("1.0.0")}, nullptr);
   REQUIRE_MESSAGE(base.ok(), base.status().ToString());
 

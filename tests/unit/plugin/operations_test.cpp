@@ -1,9 +1,9 @@
-// The typed operations of the C++ layer (plugin-api/include/chimp/operations.hpp):
+// The typed operations of the C++ layer (plugin-api/include/chimp/sdk/operations.hpp):
 // the SQL text they generate (quoting, guards), DateTime, and that a plugin
 // made of them passes the host's loader (its SQL splits, its DDL is
 // declared). That the SQL converges on the real server is
 // tests/integration/sdk/operations_test.cpp.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 #include <doctest/doctest.h>
 
 #include <filesystem>

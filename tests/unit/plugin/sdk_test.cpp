@@ -1,9 +1,9 @@
-// The C++ plugin layer (plugin-api/include/chimp/plugin.hpp) against a fake
+// The C++ plugin layer (plugin-api/include/chimp/sdk/plugin.hpp) against a fake
 // services table: parameter binding, result conversion, the row callback's
 // exception path, the trampolines and the entry's ABI negotiation. No
 // database; the host's real services are tested in services_test.cpp and
 // tests/integration/.
-#include <chimp/plugin.hpp>
+#include <chimp/sdk/plugin.hpp>
 #include <doctest/doctest.h>
 
 #include <stdexcept>

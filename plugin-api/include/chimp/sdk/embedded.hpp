@@ -7,7 +7,7 @@
 //
 //   chimp_add_plugin(billing SOURCES billing.cpp SQL sql/V2__users.sql)
 //
-//   #include <chimp/embedded.hpp>
+//   #include <chimp/sdk/embedded.hpp>
 //   e.Sql("billing.2.users", "Users", chimp::sdk::EmbeddedSql("V2__users.sql"),
 //         chimp::sdk::kDdl | chimp::sdk::Source("V2__users.sql"));
 //
@@ -18,15 +18,15 @@
 // that includes this header must list at least one SQL file.
 //
 // [thread-safe]: everything here reads constant data.
-#ifndef CHIMP_EMBEDDED_HPP_
-#define CHIMP_EMBEDDED_HPP_
+#ifndef CHIMP_SDK_EMBEDDED_HPP_
+#define CHIMP_SDK_EMBEDDED_HPP_
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "chimp/plugin.hpp"
+#include "chimp/sdk/plugin.hpp"
 
 namespace chimp::sdk {
 
@@ -86,4 +86,4 @@ inline std::string EmbeddedSql(std::string_view name) {
 
 }  // namespace chimp::sdk
 
-#endif  // CHIMP_EMBEDDED_HPP_
+#endif  // CHIMP_SDK_EMBEDDED_HPP_

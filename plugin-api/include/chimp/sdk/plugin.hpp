@@ -12,7 +12,7 @@
 //
 // A plugin with two SQL steps and one native step:
 //
-//   #include <chimp/plugin.hpp>
+//   #include <chimp/sdk/plugin.hpp>
 //
 //   CHIMP_PLUGIN("sample-app", "1.1.0", "Adds e-mail addresses") {
 //     auto& e = plugin.Edge("1.0.0", "1.1.0", "users get an e-mail");
@@ -44,8 +44,8 @@
 //      chimp host never does.
 //
 // [thread-safe]: the entry. [main-thread]: everything on Context.
-#ifndef CHIMP_PLUGIN_HPP_
-#define CHIMP_PLUGIN_HPP_
+#ifndef CHIMP_SDK_PLUGIN_HPP_
+#define CHIMP_SDK_PLUGIN_HPP_
 
 #include <charconv>
 #include <cstddef>
@@ -1034,6 +1034,6 @@ chimp_status EntryImpl(const chimp_host* host, const chimp_plugin** out, const c
   }                                                                                         \
   static void ChimpPluginDeclare([[maybe_unused]] ::chimp::sdk::Plugin& plugin)
 
-#include "chimp/operations.hpp"
+#include "chimp/sdk/operations.hpp"
 
-#endif  // CHIMP_PLUGIN_HPP_
+#endif  // CHIMP_SDK_PLUGIN_HPP_

@@ -7,7 +7,7 @@
 // it is declared on, so it shows up in `chimp plan -v` as the statements it
 // will send, and the host loads, checksums and records it like any other.
 //
-//   #include <chimp/plugin.hpp>
+//   #include <chimp/sdk/plugin.hpp>
 //   namespace sdk = chimp::sdk;
 //
 //   CHIMP_PLUGIN("shop-1.2.0", "1.2.0", "Orders get a status") {
@@ -56,8 +56,8 @@
 //
 // Registration errors (a bad name, an empty column list) throw Error from
 // the registration body, which makes the entry fail with that text.
-#ifndef CHIMP_OPERATIONS_HPP_
-#define CHIMP_OPERATIONS_HPP_
+#ifndef CHIMP_SDK_OPERATIONS_HPP_
+#define CHIMP_SDK_OPERATIONS_HPP_
 
 #include <algorithm>
 #include <charconv>
@@ -72,7 +72,7 @@
 #include <utility>
 #include <vector>
 
-#include "chimp/plugin.hpp"
+#include "chimp/sdk/plugin.hpp"
 
 namespace chimp::sdk {
 
@@ -765,4 +765,4 @@ class Ops {
 
 }  // namespace chimp::sdk
 
-#endif  // CHIMP_OPERATIONS_HPP_
+#endif  // CHIMP_SDK_OPERATIONS_HPP_

@@ -1,0 +1,21 @@
+// The chimp command's one logging adapter: log.cpp is the only tools file that
+// includes spdlog. It sets up the process's default logger, which the engine
+// writes to too (core/src/util/log.hpp), and gives the command its own log
+// lines. Logging never throws into its caller.
+#ifndef CHIMP_TOOLS_LOG_HPP_
+#define CHIMP_TOOLS_LOG_HPP_
+
+#include <string_view>
+
+namespace chimp::cli {
+
+// Logs go to stderr as "chimp: <level>: <message>"; `verbose` shows debug
+// lines, `quiet` only warnings and errors. Default: info.
+void SetUpLogging(bool verbose, bool quiet);
+
+void LogDebug(std::string_view message);
+void LogWarn(std::string_view message);
+
+}  // namespace chimp::cli
+
+#endif  // CHIMP_TOOLS_LOG_HPP_
