@@ -15,6 +15,8 @@
 
 #include "chimp/sql_splitter.hpp"
 #include "plugin/services.hpp"
+#include "sql/shorten.hpp"
+#include "sql/statement_source.hpp"
 #include "util/sha256.hpp"
 
 // Where a plugin's entry reports why it refuses or fails (plugin_abi.h).
@@ -121,45 +123,6 @@ void HostSetError(chimp_error_ctx* ctx, const char* message) noexcept {
     ctx->message = message != nullptr ? message : "";
   } catch (...) {
     // Out of memory: the status alone must do.
-  }
-}
-
-// ---- SQL checks ----
-
-
-// ---- SQL split at load time ----
-
-bool ContainsUpper(std::string_view upper_text, std::string_view word) {
-  return upper_text.find(word) != std::string_view::npos;
-}
-
-// Splits like the executor, which follows the session's sql_mode as it
-// runs: here, without a server, a "SET [SESSION] sql_mode = '<literal>'"
-// statement sets NO_BACKSLASH_ESCAPES and ANSI_QUOTES from its literal
-// (ANSI implies ANSI_QUOTES; DEFAULT clears both). A mode computed at run
-// time (CONCAT(...)) is not followed; the executor still is exact.
-Result<std::vector<SqlStatement>> SplitFollowingLiteralModes(std::string_view sql, const std::string& source) {
-  SqlSplitter splitter(sql, source);
-  std::vector<SqlStatement> out;
-  for (;;) {
-    CHIMP_ASSIGN_OR_RETURN(std::optional<SqlStatement> statement, splitter.Next());
-    if (!statement.has_value()) return out;
-    std::string upper = statement->text;
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    const size_t start = upper.find_first_not_of(" \t\r\n");
-    if (start != std::string::npos && upper.compare(start, 4, "SET ") == 0 && ContainsUpper(upper, "SQL_MODE") &&
-        !ContainsUpper(upper, "GLOBAL") && (ContainsUpper(upper, "'") || ContainsUpper(upper, "DEFAULT"))) {
-      const size_t eq = upper.find('=');
-      const std::string_view value = eq == std::string::npos ? std::string_view() : std::string_view(upper).substr(eq);
-      const bool concat = ContainsUpper(value, "@@") || ContainsUpper(value, "(");
-      if (!concat) {
-        splitter.SetNoBackslashEscapes(ContainsUpper(upper, "NO_BACKSLASH_ESCAPES"));
-        splitter.SetAnsiQuotes(ContainsUpper(upper, "ANSI_QUOTES") || ContainsUpper(upper, "'ANSI'") ||
-                               ContainsUpper(upper, "'ANSI,") || ContainsUpper(upper, ",ANSI,") ||
-                               ContainsUpper(upper, ",ANSI'"));
-      }
-    }
-    out.push_back(std::move(*statement));
   }
 }
 
@@ -440,9 +403,9 @@ class DescriptorCopier {
   // executor runs it in one transaction otherwise, which DDL would break).
   static Status CheckSql(const Step& step, const std::string& where) {
     const std::string source = step.source.empty() ? "sql" : step.source;
-    auto statements = step.kind == StepKind::kSql && step.dialect == SqlDialect::kScriptRunner
-                          ? SplitScriptRunner(step.sql, source)
-                          : SplitFollowingLiteralModes(step.sql, source);
+    // A check is one query, split as the client splits it whatever the step says.
+    const SqlDialect dialect = step.kind == StepKind::kSql ? step.dialect : SqlDialect::kClient;
+    auto statements = internal::SplitScriptFollowingLiteralModes(step.sql, dialect, source);
     if (!statements.ok()) return Error(where + ": " + statements.status().message());
     if (statements->empty()) return Error(where + ": sql has no statement");
     if (step.kind == StepKind::kCheck && statements->size() != 1) {
@@ -450,13 +413,10 @@ class DescriptorCopier {
                    " statements");
     }
     if (step.kind != StepKind::kSql || step.has_ddl) return Status::Ok();
-    for (const SqlStatement& statement : *statements) {
-      if (!CausesImplicitCommit(statement.text)) continue;
-      std::string shown = statement.text.substr(0, 60);
-      for (char& c : shown) {
-        if (c == '\n' || c == '\t') c = ' ';
-      }
-      if (statement.text.size() > shown.size()) shown += "...";
+    for (const internal::ClassifiedStatement& classified : *statements) {
+      if (!classified.info.commits_implicitly) continue;
+      const SqlStatement& statement = classified.statement;
+      const std::string shown = internal::ShortenSql(statement.text, internal::ShortenStyle::kOneLine, 60);
       return Error(where + ": statement " + std::to_string(statement.index + 1) + " ('" + shown +
                    "') causes an implicit commit, but the step does not declare CHIMP_STEP_HAS_DDL "
                    "(chimp::sdk::kDdl)");
@@ -468,10 +428,11 @@ class DescriptorCopier {
   // not commit a step's transaction.
   static Status CheckSessionSql(const std::string& sql, const std::string& where) {
     if (sql.empty()) return Status::Ok();
-    auto statements = SplitSql(sql, where);
+    auto statements = internal::SplitScript(sql, SqlDialect::kClient, where);
     if (!statements.ok()) return Error(statements.status().message());
-    for (const SqlStatement& statement : *statements) {
-      if (statement.kind == SqlStatement::Kind::kQuery && CausesImplicitCommit(statement.text)) {
+    for (const internal::ClassifiedStatement& classified : *statements) {
+      const SqlStatement& statement = classified.statement;
+      if (statement.kind == SqlStatement::Kind::kQuery && classified.info.commits_implicitly) {
         return Error(where + ": statement " + std::to_string(statement.index + 1) +
                      " causes an implicit commit; session statements must not");
       }
