@@ -158,6 +158,22 @@ class DescriptorCopier {
   explicit DescriptorCopier(std::string file) : file_(std::move(file)), plugin_("plugin '" + file_ + "'") {}
 
   Result<LoadedPlugin> Copy(const chimp_plugin* d) {
+    CHIMP_RETURN_IF_ERROR(CheckAbi(d));
+    plugin_abi_minor_ = d->abi_minor;
+    LoadedPlugin loaded;
+    CHIMP_ASSIGN_OR_RETURN(loaded.info, CopyInfo(d));
+    const bool has_repeatables = CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0;
+    if (d->edge_count == 0 && !has_repeatables) return Error(plugin_ + " declares no edges and no repeatable steps");
+    if (d->edge_count > 0 && d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
+    CHIMP_RETURN_IF_ERROR(CopyEdges(d, &loaded));
+    if (has_repeatables) CHIMP_RETURN_IF_ERROR(CopyRepeatables(d, &loaded));
+    return loaded;
+  }
+
+ private:
+  // The descriptor's size and ABI: the major must match, every 1.0 field be
+  // there, and the host be as recent as min_host_minor.
+  Status CheckAbi(const chimp_plugin* d) const {
     if (d == nullptr) return Error(plugin_ + ": the entry returned CHIMP_OK but no descriptor");
     if (!CHIMP_HAS_FIELD(d, chimp_plugin, abi_major)) {
       return Error(plugin_ + ": descriptor struct_size " + std::to_string(d->struct_size) + " is too small");
@@ -177,8 +193,12 @@ class DescriptorCopier {
                    std::to_string(d->min_host_minor) + " or later (min_host_minor); this host speaks ABI " +
                    HostAbi());
     }
-    plugin_abi_minor_ = d->abi_minor;
+    return Status::Ok();
+  }
 
+  // The plugin's own fields (name, version, session_sql, ...), validated.
+  // REQUIRES: CheckAbi(d) passed.
+  Result<std::shared_ptr<PluginInfo>> CopyInfo(const chimp_plugin* d) const {
     auto info = std::make_shared<PluginInfo>();
     info->file = file_;
     info->abi_major = d->abi_major;
@@ -201,71 +221,91 @@ class DescriptorCopier {
       info->legacy_version_query = Str(d->legacy_version_query);
     }
     if (CHIMP_HAS_FIELD(d, chimp_plugin, rerunnable_calls)) {
-      std::string pattern;
-      for (char c : Str(d->rerunnable_calls) + " ") {
-        if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
-          if (!pattern.empty()) info->rerunnable_calls.push_back(std::move(pattern));
-          pattern.clear();
-        } else {
-          pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
+      info->rerunnable_calls = RerunnablePatterns(Str(d->rerunnable_calls));
+    }
+    return info;
+  }
+
+  // The patterns of rerunnable_calls: split on blanks and commas, lower-cased.
+  static std::vector<std::string> RerunnablePatterns(const std::string& text) {
+    std::vector<std::string> patterns;
+    std::string pattern;
+    for (char c : text + " ") {
+      if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
+        if (!pattern.empty()) patterns.push_back(std::move(pattern));
+        pattern.clear();
+      } else {
+        pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
     }
+    return patterns;
+  }
 
-    LoadedPlugin loaded;
-    loaded.info = info;
-    const bool has_repeatables = CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0;
-    if (d->edge_count == 0 && !has_repeatables) return Error(plugin_ + " declares no edges and no repeatable steps");
-    if (d->edge_count > 0 && d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
+  // Appends every edge to loaded->edges; an edge declared twice is an error.
+  // REQUIRES: d->edges is not NULL when d->edge_count > 0.
+  Status CopyEdges(const chimp_plugin* d, LoadedPlugin* loaded) {
     for (uint32_t i = 0; i < d->edge_count; ++i) {
       CHIMP_ASSIGN_OR_RETURN(Edge edge, CopyEdge(d->edges[i], i + 1));
-      edge.plugin = info;
-      for (size_t j = 0; j < loaded.edges.size(); ++j) {
-        if (loaded.edges[j].from == edge.from && loaded.edges[j].to == edge.to) {
+      edge.plugin = loaded->info;
+      for (size_t j = 0; j < loaded->edges.size(); ++j) {
+        if (loaded->edges[j].from == edge.from && loaded->edges[j].to == edge.to) {
           return Error(plugin_ + " declares edge " + edge.Name() + " twice (edge #" + std::to_string(j + 1) +
                        " and edge #" + std::to_string(i + 1) + ")");
         }
       }
-      loaded.edges.push_back(std::move(edge));
+      loaded->edges.push_back(std::move(edge));
     }
-    if (CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0) {
-      if (d->repeatables == nullptr) {
-        return Error(plugin_ + ": repeatables is NULL but repeatable_count is " +
-                     std::to_string(d->repeatable_count));
-      }
-      auto pseudo = std::make_shared<Edge>();
-      pseudo->description = "repeatable";
-      pseudo->plugin = info;
-      for (uint32_t i = 0; i < d->repeatable_count; ++i) {
-        const std::string name = "repeatable #" + std::to_string(i + 1);
-        CHIMP_ASSIGN_OR_RETURN(Step step, CopyStep(d->repeatables[i], plugin_ + " " + name));
-        const std::string where = plugin_ + " " + name + " '" + step.id + "'";
-        const uint32_t flags = d->repeatables[i]->flags;
-        const bool before = (flags & CHIMP_STEP_RUN_BEFORE) != 0;
-        const bool after = (flags & CHIMP_STEP_RUN_AFTER) != 0;
-        if (before == after) {
-          return Error(where + ": a repeatable step needs exactly one of CHIMP_STEP_RUN_BEFORE and "
-                       "CHIMP_STEP_RUN_AFTER (chimp::sdk::kRunBefore / kRunAfter)");
-        }
-        if (step.kind == StepKind::kCheck) return Error(where + ": a repeatable step cannot be a check");
-        if (step.phase != Phase::kExpand) return Error(where + ": a repeatable step runs in the expand phase");
-        auto [first, inserted] = step_ids_.emplace(step.id, name);
-        if (!inserted) {
-          return Error(plugin_ + ": step id '" + step.id + "' is declared twice (" + first->second + " and " +
-                       name + ")");
-        }
-        Repeatable r;
-        r.step = std::move(step);
-        r.when = before ? RepeatableWhen::kBefore : RepeatableWhen::kAfter;
-        r.plugin = info;
-        r.edge = pseudo;
-        loaded.repeatables.push_back(std::move(r));
-      }
-    }
-    return loaded;
+    return Status::Ok();
   }
 
- private:
+  // Appends every repeatable step to loaded->repeatables, all under one
+  // pseudo edge. REQUIRES: d has repeatables and repeatable_count > 0.
+  Status CopyRepeatables(const chimp_plugin* d, LoadedPlugin* loaded) {
+    if (d->repeatables == nullptr) {
+      return Error(plugin_ + ": repeatables is NULL but repeatable_count is " + std::to_string(d->repeatable_count));
+    }
+    auto pseudo = std::make_shared<Edge>();
+    pseudo->description = "repeatable";
+    pseudo->plugin = loaded->info;
+    for (uint32_t i = 0; i < d->repeatable_count; ++i) {
+      CHIMP_ASSIGN_OR_RETURN(Repeatable r, CopyRepeatable(d->repeatables[i], i + 1));
+      r.plugin = loaded->info;
+      r.edge = pseudo;
+      loaded->repeatables.push_back(std::move(r));
+    }
+    return Status::Ok();
+  }
+
+  // Repeatable step #`number`: one of RUN_BEFORE/RUN_AFTER, not a check,
+  // in the expand phase, with an id not seen before. Leaves plugin and edge
+  // for the caller.
+  Result<Repeatable> CopyRepeatable(const chimp_step* d, uint32_t number) {
+    const std::string name = "repeatable #" + std::to_string(number);
+    CHIMP_ASSIGN_OR_RETURN(Step step, CopyStep(d, plugin_ + " " + name));
+    const std::string where = plugin_ + " " + name + " '" + step.id + "'";
+    const bool before = (d->flags & CHIMP_STEP_RUN_BEFORE) != 0;
+    const bool after = (d->flags & CHIMP_STEP_RUN_AFTER) != 0;
+    if (before == after) {
+      return Error(where + ": a repeatable step needs exactly one of CHIMP_STEP_RUN_BEFORE and "
+                   "CHIMP_STEP_RUN_AFTER (chimp::sdk::kRunBefore / kRunAfter)");
+    }
+    if (step.kind == StepKind::kCheck) return Error(where + ": a repeatable step cannot be a check");
+    if (step.phase != Phase::kExpand) return Error(where + ": a repeatable step runs in the expand phase");
+    CHIMP_RETURN_IF_ERROR(ClaimStepId(step.id, name));
+    Repeatable r;
+    r.step = std::move(step);
+    r.when = before ? RepeatableWhen::kBefore : RepeatableWhen::kAfter;
+    return r;
+  }
+
+  // Records that step `id` is declared at `name`; an id declared twice is
+  // an error naming both places.
+  Status ClaimStepId(const std::string& id, const std::string& name) {
+    auto [first, inserted] = step_ids_.emplace(id, name);
+    if (inserted) return Status::Ok();
+    return Error(plugin_ + ": step id '" + id + "' is declared twice (" + first->second + " and " + name + ")");
+  }
+
   static Status Error(std::string message) { return Status::PluginError(std::move(message)); }
   static Status AsPluginError(const Status& s) { return Status::PluginError(s.message()); }
   static std::string HostAbi() { return std::to_string(CHIMP_ABI_MAJOR) + "." + std::to_string(CHIMP_ABI_MINOR); }
@@ -304,11 +344,7 @@ class DescriptorCopier {
         return Error(plugin_ + " " + step_name + " '" + step.id +
                      "': CHIMP_STEP_RUN_BEFORE / CHIMP_STEP_RUN_AFTER are for repeatable steps only");
       }
-      auto [first, inserted] = step_ids_.emplace(step.id, step_name);
-      if (!inserted) {
-        return Error(plugin_ + ": step id '" + step.id + "' is declared twice (" + first->second + " and " +
-                     step_name + ")");
-      }
+      CHIMP_RETURN_IF_ERROR(ClaimStepId(step.id, step_name));
       edge.steps.push_back(std::move(step));
     }
     return edge;
