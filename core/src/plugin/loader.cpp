@@ -366,60 +366,14 @@ class DescriptorCopier {
     step.run = d->run;
     step.user = d->user;
 
-    switch (d->phase) {
-      case CHIMP_PHASE_EXPAND: step.phase = Phase::kExpand; break;
-      case CHIMP_PHASE_CLEANUP: step.phase = Phase::kCleanup; break;
-      default: return Error(where + ": unknown phase " + std::to_string(d->phase));
-    }
-    constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT | CHIMP_STEP_WARNINGS_FATAL |
-                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER;
-    // A plugin built for a later minor may set flags this host does not know
-    // yet (it stated it runs on this host); from anyone else they are garbage.
-    if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(d->flags & ~kKnownFlags));
-      return Error(where + ": unknown flags " + buf);
-    }
-    step.has_ddl = (d->flags & CHIMP_STEP_HAS_DDL) != 0;
-    step.idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
-    step.warnings_fatal = (d->flags & CHIMP_STEP_WARNINGS_FATAL) != 0;
-    if (CHIMP_HAS_FIELD(d, chimp_step, dialect)) {
-      switch (d->dialect) {
-        case CHIMP_DIALECT_CLIENT: step.dialect = SqlDialect::kClient; break;
-        case CHIMP_DIALECT_SCRIPT_RUNNER: step.dialect = SqlDialect::kScriptRunner; break;
-        default: return Error(where + ": unknown dialect " + std::to_string(d->dialect));
-      }
-    }
+    CHIMP_RETURN_IF_ERROR(CopyPhaseAndFlags(d, where, &step));
     if (CHIMP_HAS_FIELD(d, chimp_step, database) && d->database != nullptr) step.database = std::string(d->database);
     if (CHIMP_HAS_FIELD(d, chimp_step, session_sql)) {
       step.session_sql = Str(d->session_sql);
       CHIMP_RETURN_IF_ERROR(CheckSessionSql(step.session_sql, where + " session_sql"));
     }
-
+    CHIMP_RETURN_IF_ERROR(CopyKind(d, where, &step));
     const bool has_sql = d->sql != nullptr;
-    const bool has_run = d->run != nullptr;
-    switch (d->kind) {
-      case CHIMP_STEP_SQL:
-        step.kind = StepKind::kSql;
-        if (!has_sql) return Error(where + ": a SQL step needs sql");
-        if (has_run) return Error(where + ": a SQL step must not have a function (run)");
-        break;
-      case CHIMP_STEP_NATIVE:
-        step.kind = StepKind::kNative;
-        if (!has_run) return Error(where + ": a native step needs a function (run)");
-        if (has_sql) return Error(where + ": a native step must not have sql");
-        break;
-      case CHIMP_STEP_CHECK:
-        step.kind = StepKind::kCheck;
-        if (has_sql == has_run) {
-          return Error(where + ": a check step needs either sql or a function (run), " +
-                       (has_sql ? "not both" : "it has neither"));
-        }
-        break;
-      default:
-        return Error(where + ": unknown kind " + std::to_string(d->kind));
-    }
-
     if (has_sql) {
       step.sql = d->sql;
       step.checksum = SqlChecksum(step.sql);
@@ -432,6 +386,63 @@ class DescriptorCopier {
       }
     }
     return step;
+  }
+
+  // The phase, the flags and the dialect of step `d` into `step`.
+  Status CopyPhaseAndFlags(const chimp_step* d, const std::string& where, Step* step) const {
+    switch (d->phase) {
+      case CHIMP_PHASE_EXPAND: step->phase = Phase::kExpand; break;
+      case CHIMP_PHASE_CLEANUP: step->phase = Phase::kCleanup; break;
+      default: return Error(where + ": unknown phase " + std::to_string(d->phase));
+    }
+    constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT | CHIMP_STEP_WARNINGS_FATAL |
+                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER;
+    // A plugin built for a later minor may set flags this host does not know
+    // yet (it stated it runs on this host); from anyone else they are garbage.
+    if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(d->flags & ~kKnownFlags));
+      return Error(where + ": unknown flags " + buf);
+    }
+    step->has_ddl = (d->flags & CHIMP_STEP_HAS_DDL) != 0;
+    step->idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
+    step->warnings_fatal = (d->flags & CHIMP_STEP_WARNINGS_FATAL) != 0;
+    if (CHIMP_HAS_FIELD(d, chimp_step, dialect)) {
+      switch (d->dialect) {
+        case CHIMP_DIALECT_CLIENT: step->dialect = SqlDialect::kClient; break;
+        case CHIMP_DIALECT_SCRIPT_RUNNER: step->dialect = SqlDialect::kScriptRunner; break;
+        default: return Error(where + ": unknown dialect " + std::to_string(d->dialect));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The kind of step `d` into `step`, checking it has sql or a function
+  // (run) as its kind needs.
+  static Status CopyKind(const chimp_step* d, const std::string& where, Step* step) {
+    const bool has_sql = d->sql != nullptr;
+    const bool has_run = d->run != nullptr;
+    switch (d->kind) {
+      case CHIMP_STEP_SQL:
+        step->kind = StepKind::kSql;
+        if (!has_sql) return Error(where + ": a SQL step needs sql");
+        if (has_run) return Error(where + ": a SQL step must not have a function (run)");
+        return Status::Ok();
+      case CHIMP_STEP_NATIVE:
+        step->kind = StepKind::kNative;
+        if (!has_run) return Error(where + ": a native step needs a function (run)");
+        if (has_sql) return Error(where + ": a native step must not have sql");
+        return Status::Ok();
+      case CHIMP_STEP_CHECK:
+        step->kind = StepKind::kCheck;
+        if (has_sql == has_run) {
+          return Error(where + ": a check step needs either sql or a function (run), " +
+                       (has_sql ? "not both" : "it has neither"));
+        }
+        return Status::Ok();
+      default:
+        return Error(where + ": unknown kind " + std::to_string(d->kind));
+    }
   }
 
   // The SQL splits as the mysql client splits it; a check is one query; a
