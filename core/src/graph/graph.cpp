@@ -353,11 +353,11 @@ bool Graph::HasVersion(const Version& version) const {
   return false;
 }
 
-Status Graph::Validate() const {
-  const Index index = BuildIndex(edges_);
-  const std::vector<size_t> order = SortedEdges(edges_);
-  std::vector<std::string> problems;
+namespace {
 
+// One problem per cycle of the graph, in `order` (SortedEdges).
+void CycleProblems(const std::vector<GraphEdge>& edges, const Index& index, const std::vector<size_t>& order,
+                   std::vector<std::string>* out) {
   // Cycles: an edge lies on a cycle exactly when both ends share a strongly
   // connected component; that covers self edges too.
   const std::vector<size_t> component = Components(index);
@@ -380,11 +380,15 @@ Status Graph::Validate() const {
     for (size_t i = 0; i < versions.size(); ++i) msg += (i ? ", " : "") + versions[i];
     msg += cycle.size() == 1 ? ": edge " : ": edges ";
     for (size_t i = 0; i < cycle.size(); ++i) {
-      msg += (i ? ", '" : "'") + edges_[cycle[i]].label + "'";
+      msg += (i ? ", '" : "'") + edges[cycle[i]].label + "'";
     }
-    problems.push_back(std::move(msg));
+    out->push_back(std::move(msg));
   }
+}
 
+// One problem per (from, to) declared by more than one edge.
+void DuplicateProblems(const std::vector<GraphEdge>& edges, const Index& index, const std::vector<size_t>& order,
+                       std::vector<std::string>* out) {
   // Duplicates: `order` groups edges by (from, to).
   for (size_t i = 0; i < order.size();) {
     size_t j = i + 1;
@@ -394,22 +398,36 @@ Status Graph::Validate() const {
     }
     if (j - i > 1) {
       std::vector<std::string> labels;
-      for (size_t k = i; k < j; ++k) labels.push_back(edges_[order[k]].label);
-      problems.push_back("duplicate edge " + index.Name(index.from[order[i]]) + " -> " +
+      for (size_t k = i; k < j; ++k) labels.push_back(edges[order[k]].label);
+      out->push_back("duplicate edge " + index.Name(index.from[order[i]]) + " -> " +
                          index.Name(index.to[order[i]]) + ": " + JoinQuoted(labels));
     }
     i = j;
   }
+}
 
+// One problem per edge that goes down.
+void DownwardProblems(const std::vector<GraphEdge>& edges, const Index& index, const std::vector<size_t>& order,
+                      std::vector<std::string>* out) {
   // Edges that go down.
   for (size_t e : order) {
     if (index.to[e] < index.from[e]) {
-      problems.push_back("edge '" + edges_[e].label + "' goes down from " +
+      out->push_back("edge '" + edges[e].label + "' goes down from " +
                          index.Name(index.from[e]) + " to " + index.Name(index.to[e]) +
                          " (downgrades are not supported)");
     }
   }
+}
 
+}  // namespace
+
+Status Graph::Validate() const {
+  const Index index = BuildIndex(edges_);
+  const std::vector<size_t> order = SortedEdges(edges_);
+  std::vector<std::string> problems;
+  CycleProblems(edges_, index, order, &problems);
+  DuplicateProblems(edges_, index, order, &problems);
+  DownwardProblems(edges_, index, order, &problems);
   if (problems.empty()) return Status::Ok();
   std::string msg;
   for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
