@@ -120,6 +120,9 @@ class Graph {
   std::string ToMermaid(const std::vector<size_t>& highlight_path = {}) const;
 
  private:
+  // The "not reachable" error of ShortestPath, listing what is reachable.
+  Status Unreachable(const Version& from, const Version& to) const;
+
   std::vector<GraphEdge> edges_;
 };
 

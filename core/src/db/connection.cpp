@@ -214,6 +214,119 @@ struct ColumnBuffer {
   my_bool error = 0;
 };
 
+// The bound result columns of one executed prepared statement, fetched row
+// by row: a text or bytes cell that outgrows its buffer is fetched again
+// whole and its column bound again. Borrows `stmt` and `fields` (owned by
+// the caller's StmtPtr and result metadata), which outlive it; `sql` names
+// the statement in errors. Not copyable.
+class BoundResult {
+ public:
+  BoundResult(MYSQL_STMT* stmt, const MYSQL_FIELD* fields, unsigned int n, std::string_view sql)
+      : stmt_(stmt), sql_(sql), cols_(n), binds_(n) {
+    for (unsigned int i = 0; i < n; ++i) {
+      cols_[i].type = CellType(fields[i]);
+      cols_[i].is_unsigned = (fields[i].flags & UNSIGNED_FLAG) != 0;
+      if (cols_[i].type == Value::Type::kText || cols_[i].type == Value::Type::kBytes) {
+        cols_[i].buf.resize(kInitialCellBuffer);
+      }
+      BindColumn(i);
+    }
+  }
+  BoundResult(const BoundResult&) = delete;
+  BoundResult& operator=(const BoundResult&) = delete;
+
+  // Binds the columns to the statement (mysql_stmt_bind_result).
+  Status Bind() {
+    if (mysql_stmt_bind_result(stmt_, binds_.data()) != 0) return StmtError(stmt_, sql_);
+    return Status::Ok();
+  }
+
+  // The next row into *row; false at the end. REQUIRES: Bind() passed and
+  // row->size() is the column count.
+  Result<bool> Fetch(Row* row) {
+    int rc = mysql_stmt_fetch(stmt_);
+    if (rc == MYSQL_NO_DATA) return false;
+    if (rc == 1) return StmtError(stmt_, sql_);
+    grown_ = false;
+    for (unsigned int i = 0; i < cols_.size(); ++i) CHIMP_RETURN_IF_ERROR(ReadCell(i, &(*row)[i]));
+    return true;
+  }
+
+  // Binds the columns again when the last Fetch grew a buffer.
+  Status RebindIfGrown() { return grown_ ? Bind() : Status::Ok(); }
+
+ private:
+  void BindColumn(unsigned int i) {
+    ColumnBuffer& c = cols_[i];
+    MYSQL_BIND& b = binds_[i];
+    std::memset(&b, 0, sizeof(b));
+    b.is_null = &c.is_null;
+    b.error = &c.error;
+    b.length = &c.length;
+    switch (c.type) {
+      case Value::Type::kInt64:
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &c.i64;
+        b.is_unsigned = c.is_unsigned;
+        break;
+      case Value::Type::kDouble:
+        b.buffer_type = MYSQL_TYPE_DOUBLE;
+        b.buffer = &c.f64;
+        break;
+      default:
+        b.buffer_type = c.type == Value::Type::kBytes ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+        b.buffer = c.buf.data();
+        b.buffer_length = static_cast<unsigned long>(c.buf.size());
+        break;
+    }
+  }
+
+  Status ReadCell(unsigned int i, Value* cell) {
+    ColumnBuffer& c = cols_[i];
+    if (c.is_null) {
+      *cell = Value::Null();
+      return Status::Ok();
+    }
+    switch (c.type) {
+      case Value::Type::kInt64:
+        *cell = IntegerCell(static_cast<uint64_t>(c.i64), c.is_unsigned);
+        return Status::Ok();
+      case Value::Type::kDouble:
+        *cell = Value::Double(c.f64);
+        return Status::Ok();
+      default:
+        break;
+    }
+    if (c.length > c.buf.size()) CHIMP_RETURN_IF_ERROR(FetchWhole(i));
+    std::string text(c.buf.data(), c.length);
+    *cell = c.type == Value::Type::kBytes ? Value::Bytes(std::move(text)) : Value::Text(std::move(text));
+    return Status::Ok();
+  }
+
+  // Truncated: grow the buffer and fetch the whole cell again.
+  Status FetchWhole(unsigned int i) {
+    ColumnBuffer& c = cols_[i];
+    c.buf.assign(c.length, '\0');
+    MYSQL_BIND big;
+    std::memset(&big, 0, sizeof(big));
+    big.buffer_type = binds_[i].buffer_type;
+    big.buffer = c.buf.data();
+    big.buffer_length = static_cast<unsigned long>(c.buf.size());
+    unsigned long got = 0;
+    big.length = &got;
+    if (mysql_stmt_fetch_column(stmt_, &big, i, 0) != 0) return StmtError(stmt_, sql_);
+    BindColumn(i);
+    grown_ = true;
+    return Status::Ok();
+  }
+
+  MYSQL_STMT* stmt_;
+  std::string_view sql_;
+  std::vector<ColumnBuffer> cols_;
+  std::vector<MYSQL_BIND> binds_;
+  bool grown_ = false;
+};
+
 }  // namespace
 
 std::string Value::ToString() const {
@@ -395,88 +508,13 @@ struct Connection::Impl {
     for (unsigned int i = 0; i < n; ++i) names.emplace_back(fields[i].name, fields[i].name_length);
     if (on_columns) on_columns(std::move(names));
 
-    std::vector<ColumnBuffer> cols(n);
-    std::vector<MYSQL_BIND> binds(n);
-    auto bind_column = [&](unsigned int i) {
-      ColumnBuffer& c = cols[i];
-      MYSQL_BIND& b = binds[i];
-      std::memset(&b, 0, sizeof(b));
-      b.is_null = &c.is_null;
-      b.error = &c.error;
-      b.length = &c.length;
-      switch (c.type) {
-        case Value::Type::kInt64:
-          b.buffer_type = MYSQL_TYPE_LONGLONG;
-          b.buffer = &c.i64;
-          b.is_unsigned = c.is_unsigned;
-          break;
-        case Value::Type::kDouble:
-          b.buffer_type = MYSQL_TYPE_DOUBLE;
-          b.buffer = &c.f64;
-          break;
-        default:
-          b.buffer_type = c.type == Value::Type::kBytes ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
-          b.buffer = c.buf.data();
-          b.buffer_length = static_cast<unsigned long>(c.buf.size());
-          break;
-      }
-    };
-    for (unsigned int i = 0; i < n; ++i) {
-      cols[i].type = CellType(fields[i]);
-      cols[i].is_unsigned = (fields[i].flags & UNSIGNED_FLAG) != 0;
-      if (cols[i].type == Value::Type::kText || cols[i].type == Value::Type::kBytes) {
-        cols[i].buf.resize(kInitialCellBuffer);
-      }
-      bind_column(i);
-    }
-    if (mysql_stmt_bind_result(s, binds.data()) != 0) return StmtError(s, sql);
-
+    BoundResult result(s, fields, n, sql);
+    CHIMP_RETURN_IF_ERROR(result.Bind());
     Row row(n);
-    bool stopped = false;
-    while (!stopped) {
-      int rc = mysql_stmt_fetch(s);
-      if (rc == MYSQL_NO_DATA) break;
-      if (rc == 1) return StmtError(s, sql);
-      bool rebind = false;
-      for (unsigned int i = 0; i < n; ++i) {
-        ColumnBuffer& c = cols[i];
-        if (c.is_null) {
-          row[i] = Value::Null();
-          continue;
-        }
-        switch (c.type) {
-          case Value::Type::kInt64:
-            row[i] = IntegerCell(static_cast<uint64_t>(c.i64), c.is_unsigned);
-            break;
-          case Value::Type::kDouble:
-            row[i] = Value::Double(c.f64);
-            break;
-          default: {
-            if (c.length > c.buf.size()) {
-              // Truncated: grow the buffer and fetch the whole cell again.
-              c.buf.assign(c.length, '\0');
-              MYSQL_BIND big;
-              std::memset(&big, 0, sizeof(big));
-              big.buffer_type = binds[i].buffer_type;
-              big.buffer = c.buf.data();
-              big.buffer_length = static_cast<unsigned long>(c.buf.size());
-              unsigned long got = 0;
-              big.length = &got;
-              if (mysql_stmt_fetch_column(s, &big, i, 0) != 0) return StmtError(s, sql);
-              bind_column(i);
-              rebind = true;
-            }
-            std::string cell(c.buf.data(), c.length);
-            row[i] = c.type == Value::Type::kBytes ? Value::Bytes(std::move(cell))
-                                                   : Value::Text(std::move(cell));
-            break;
-          }
-        }
-      }
-      if (!on_row(row)) stopped = true;
-      if (rebind && !stopped && mysql_stmt_bind_result(s, binds.data()) != 0) {
-        return StmtError(s, sql);
-      }
+    for (;;) {
+      CHIMP_ASSIGN_OR_RETURN(bool fetched, result.Fetch(&row));
+      if (!fetched || !on_row(row)) break;
+      CHIMP_RETURN_IF_ERROR(result.RebindIfGrown());
     }
     return DrainStmt(s, sql, nullptr);
   }

@@ -35,22 +35,47 @@ class DdlRun {
   Status Run();
 
  private:
+  // Statement i_: replayed, skipped as done, run alone or in a group.
   Status RunOne(const ClassifiedStatement& statement);
+  // Done by an earlier attempt: runs it again only if it sets session state.
   Status Replay(const ClassifiedStatement& statement);
+  // Resume: true when the last attempt's pre-image says it took effect;
+  // ends the check at the first that did not.
   Result<bool> TookEffect(const ClassifiedStatement& statement);
+  // A statement that runs alone: its pre-image written, then it runs.
   Status RunLone(const ClassifiedStatement& statement);
+  // Records the lone statement's pre-image before it runs, or lets the
+  // last batch write carry it.
   Status WritePreImage(const ClassifiedStatement& statement);
+  // Writes `write` for statement i_: in the open group's closing update, on
+  // its own unless it may simply run again, or (`confirm`) as an index
+  // update alone.
   Status RecordPreImage(const PreImage& write, bool confirm);
+  // After a lone statement ran: records it now or leaves it to the next write.
   Status AfterLone(const ClassifiedStatement& statement);
+  // A statement of a group: opens the group when none is open, runs it.
   Status RunInGroup(const ClassifiedStatement& statement);
+  // After the last statement: commits an open group with the row, unlocks
+  // tables a script left locked, sets statements_done.
   Status Finish();
+  // Commits the final group together with the row's closing update.
   Status CommitWithRow();
+  // Reads ahead the DDL statements whose pre-images can share the write of
+  // the statement at hand; appends their fingerprints to `write` and their
+  // objects to `objects`; returns how many joined; gives back what it read.
   int32_t ReadAheadBatch(PreImage* write, std::vector<DdlObject>* objects);
 
+  // Writes the index `done` on its own; nothing is left unrecorded.
   Status RecordIndex(int32_t done);
+  // Rolls an open group back; statements_done is its first statement.
   void FailGroup();
+  // Ends the group at `done`, with `pending` (the next lone statement's
+  // pre-image) in the same update.
   Status EndGroup(int32_t done, const std::string& pending);
+  // Commits the group after its closing update (`written`); rolls back
+  // when either failed.
   Status CommitGroup(Status written);
+  // Best effort: UNLOCK TABLES after a failure between LOCK and UNLOCK.
   void UnlockAfterFailure();
 
   const StepContext& step_;

@@ -29,19 +29,39 @@ class StepRunner {
   Status Run(const PlannedStep& planned);
 
  private:
+  // Enters the step's session, then runs it the way its kind asks; a step
+  // that cannot be entered is recorded failed (unless the server is lost).
   StepOutcome Dispatch(const StepContext& step, StatementSource& source);
+  // Resets the session, selects the step's database and runs the plugin's
+  // and the step's session statements.
   Status EnterStep(const PlannedStep& planned);
+  // Leaves the session without a default database (a scratch one, dropped).
   Status LeaveDatabase();
+  // Runs session statements (client dialect, following the session's
+  // modes); errors carry `what`.
   Status RunSessionSql(const std::string& sql, const char* what);
 
+  // A check: runs it in autocommit, then records the verdict.
   StepOutcome RunAutocommit(const StepContext& step);
+  // Runs a check's query: it fails when it returns no row or a row whose
+  // first column is NULL, 0 or empty (CheckFailed, naming the first).
   Status RunCheckQuery(const PlannedStep& planned);
+  // No DDL: the statements and the row in one transaction; a failure is
+  // recorded after the rollback.
   StepOutcome RunInTransaction(const StepContext& step, StatementSource& source);
+  // The transaction of RunInTransaction; sets *row once it is inserted.
   Status RunTransaction(const StepContext& step, StatementSource& source, int64_t* row, StepOutcome* outcome);
+  // DDL: the row `running` first, then statement by statement (DdlRun) or
+  // the native step; then the row finished with what they left.
   StepOutcome RunStatementByStatement(const StepContext& step, StatementSource& source);
 
+  // The step's new changelog row (`running`, this run's id).
   ChangelogEntry NewEntry(const PlannedStep& planned, int32_t statement_count) const;
+  // Writes a `failed` row at `statements_done`, keeping outcome.keep_pending.
+  // Best effort: a changelog error is dropped (the step's error wins).
   void RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome);
+  // Corrects the row's statement_count when the run's split found another
+  // number than `estimated` (sql_mode changes).
   void FixCount(int64_t row, int32_t estimated, const StepOutcome& outcome);
 
   Connection& conn_;

@@ -75,6 +75,102 @@ bool PathEdgeLess(const std::vector<GraphEdge>& edges, size_t a, size_t b) {
   return a < b;
 }
 
+// The cheapest paths from one source node: Dijkstra on (total weight,
+// number of edges), then the smallest of the cheapest paths to a target.
+// Borrows `edges` and `index`, which outlive it.
+class CheapestPaths {
+ public:
+  using Cost = std::pair<uint64_t, uint64_t>;
+
+  CheapestPaths(const std::vector<GraphEdge>& edges, const Index& index, size_t source)
+      : edges_(edges), index_(index), source_(source), reached_(index.nodes.size(), false),
+        dist_(index.nodes.size()) {
+    Search();
+  }
+
+  bool Reached(size_t node) const { return reached_[node]; }
+
+  // The smallest (PathEdgeLess, edge by edge) cheapest path to `target`.
+  // REQUIRES: Reached(target).
+  Result<std::vector<size_t>> SmallestTo(size_t target) const {
+    const std::vector<bool> leads = LeadingTo(target);
+    // Walk forward taking the smallest tight edge that still leads on; every
+    // candidate path has the same length, so this is the smallest sequence.
+    std::vector<size_t> path;
+    for (size_t u = source_; u != target;) {
+      size_t best = edges_.size();
+      for (size_t e : index_.out[u]) {
+        if (!Tight(e) || !leads[index_.to[e]]) continue;
+        if (best == edges_.size() || PathEdgeLess(edges_, e, best)) best = e;
+      }
+      if (best == edges_.size()) return Status::Internal("shortest path lost its way");
+      path.push_back(best);
+      u = index_.to[best];
+    }
+    return path;
+  }
+
+ private:
+  using Item = std::pair<Cost, size_t>;
+
+  Cost Through(size_t e) const {
+    const size_t u = index_.from[e];
+    return {dist_[u].first + edges_[e].weight, dist_[u].second + 1};
+  }
+
+  void Search() {
+    std::vector<bool> done(reached_.size(), false);
+    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue;
+    reached_[source_] = true;
+    dist_[source_] = {0, 0};
+    queue.push({dist_[source_], source_});
+    while (!queue.empty()) {
+      const size_t u = queue.top().second;
+      queue.pop();
+      if (done[u]) continue;
+      done[u] = true;
+      for (size_t e : index_.out[u]) {
+        const size_t v = index_.to[e];
+        const Cost cost = Through(e);
+        if (!reached_[v] || cost < dist_[v]) {
+          reached_[v] = true;
+          dist_[v] = cost;
+          queue.push({cost, v});
+        }
+      }
+    }
+  }
+
+  // An edge is tight when it lies on some cheapest path from the source.
+  // Tight edges add one edge each, so they form a DAG ordered by dist.
+  bool Tight(size_t e) const {
+    return reached_[index_.from[e]] && reached_[index_.to[e]] && Through(e) == dist_[index_.to[e]];
+  }
+
+  // leads[u]: a tight path runs from u to the target.
+  std::vector<bool> LeadingTo(size_t target) const {
+    std::vector<size_t> by_dist;
+    for (size_t id = 0; id < reached_.size(); ++id) {
+      if (reached_[id]) by_dist.push_back(id);
+    }
+    std::sort(by_dist.begin(), by_dist.end(), [&](size_t a, size_t b) { return dist_[a] > dist_[b]; });
+    std::vector<bool> leads(reached_.size(), false);
+    leads[target] = true;
+    for (size_t u : by_dist) {
+      for (size_t e : index_.out[u]) {
+        if (Tight(e) && leads[index_.to[e]]) leads[u] = true;
+      }
+    }
+    return leads;
+  }
+
+  const std::vector<GraphEdge>& edges_;
+  const Index& index_;
+  const size_t source_;
+  std::vector<bool> reached_;
+  std::vector<Cost> dist_;
+};
+
 // Edge order for listings: (from, to, label, weight, index).
 bool ListEdgeLess(const std::vector<GraphEdge>& edges, size_t a, size_t b) {
   const GraphEdge& x = edges[a];
@@ -257,11 +353,11 @@ bool Graph::HasVersion(const Version& version) const {
   return false;
 }
 
-Status Graph::Validate() const {
-  const Index index = BuildIndex(edges_);
-  const std::vector<size_t> order = SortedEdges(edges_);
-  std::vector<std::string> problems;
+namespace {
 
+// One problem per cycle of the graph, in `order` (SortedEdges).
+void CycleProblems(const std::vector<GraphEdge>& edges, const Index& index, const std::vector<size_t>& order,
+                   std::vector<std::string>* out) {
   // Cycles: an edge lies on a cycle exactly when both ends share a strongly
   // connected component; that covers self edges too.
   const std::vector<size_t> component = Components(index);
@@ -284,11 +380,15 @@ Status Graph::Validate() const {
     for (size_t i = 0; i < versions.size(); ++i) msg += (i ? ", " : "") + versions[i];
     msg += cycle.size() == 1 ? ": edge " : ": edges ";
     for (size_t i = 0; i < cycle.size(); ++i) {
-      msg += (i ? ", '" : "'") + edges_[cycle[i]].label + "'";
+      msg += (i ? ", '" : "'") + edges[cycle[i]].label + "'";
     }
-    problems.push_back(std::move(msg));
+    out->push_back(std::move(msg));
   }
+}
 
+// One problem per (from, to) declared by more than one edge.
+void DuplicateProblems(const std::vector<GraphEdge>& edges, const Index& index, const std::vector<size_t>& order,
+                       std::vector<std::string>* out) {
   // Duplicates: `order` groups edges by (from, to).
   for (size_t i = 0; i < order.size();) {
     size_t j = i + 1;
@@ -298,22 +398,36 @@ Status Graph::Validate() const {
     }
     if (j - i > 1) {
       std::vector<std::string> labels;
-      for (size_t k = i; k < j; ++k) labels.push_back(edges_[order[k]].label);
-      problems.push_back("duplicate edge " + index.Name(index.from[order[i]]) + " -> " +
+      for (size_t k = i; k < j; ++k) labels.push_back(edges[order[k]].label);
+      out->push_back("duplicate edge " + index.Name(index.from[order[i]]) + " -> " +
                          index.Name(index.to[order[i]]) + ": " + JoinQuoted(labels));
     }
     i = j;
   }
+}
 
+// One problem per edge that goes down.
+void DownwardProblems(const std::vector<GraphEdge>& edges, const Index& index, const std::vector<size_t>& order,
+                      std::vector<std::string>* out) {
   // Edges that go down.
   for (size_t e : order) {
     if (index.to[e] < index.from[e]) {
-      problems.push_back("edge '" + edges_[e].label + "' goes down from " +
+      out->push_back("edge '" + edges[e].label + "' goes down from " +
                          index.Name(index.from[e]) + " to " + index.Name(index.to[e]) +
                          " (downgrades are not supported)");
     }
   }
+}
 
+}  // namespace
+
+Status Graph::Validate() const {
+  const Index index = BuildIndex(edges_);
+  const std::vector<size_t> order = SortedEdges(edges_);
+  std::vector<std::string> problems;
+  CycleProblems(edges_, index, order, &problems);
+  DuplicateProblems(edges_, index, order, &problems);
+  DownwardProblems(edges_, index, order, &problems);
   if (problems.empty()) return Status::Ok();
   std::string msg;
   for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
@@ -338,81 +452,19 @@ Result<std::vector<size_t>> Graph::ShortestPath(const Version& from, const Versi
                              " is not in the version graph " + Nearest(index, to));
   }
 
-  // Dijkstra on (total weight, number of edges).
-  using Cost = std::pair<uint64_t, uint64_t>;
-  const size_t n = index.nodes.size();
-  std::vector<bool> reached(n, false);
-  std::vector<bool> done(n, false);
-  std::vector<Cost> dist(n);
-  using Item = std::pair<Cost, size_t>;
-  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue;
-  reached[source] = true;
-  dist[source] = {0, 0};
-  queue.push({dist[source], source});
-  while (!queue.empty()) {
-    const size_t u = queue.top().second;
-    queue.pop();
-    if (done[u]) continue;
-    done[u] = true;
-    for (size_t e : index.out[u]) {
-      const size_t v = index.to[e];
-      const Cost cost = {dist[u].first + edges_[e].weight, dist[u].second + 1};
-      if (!reached[v] || cost < dist[v]) {
-        reached[v] = true;
-        dist[v] = cost;
-        queue.push({cost, v});
-      }
-    }
-  }
+  const CheapestPaths paths(edges_, index, source);
+  if (!paths.Reached(target)) return Unreachable(from, to);
+  return paths.SmallestTo(target);
+}
 
-  if (!reached[target]) {
-    const std::vector<Version> reachable = ReachableFrom(from);
-    std::string msg = "target version " + to.ToDisplayString() +
-                      " is not reachable from current version " + from.ToDisplayString();
-    if (reachable.empty())
-      return Status::PlanError(msg + " (nothing is reachable from " + from.ToDisplayString() + ")");
-    std::vector<std::string> names;
-    for (const Version& v : reachable) names.push_back(v.ToDisplayString());
-    return Status::PlanError(msg + " (reachable from " + from.ToDisplayString() + ": " +
-                             ShortList(names) + ")");
-  }
-
-  // An edge is tight when it lies on some cheapest path from the source.
-  // Tight edges add one edge each, so they form a DAG ordered by dist.
-  auto tight = [&](size_t e) {
-    const size_t u = index.from[e];
-    const size_t v = index.to[e];
-    return reached[u] && reached[v] &&
-           Cost{dist[u].first + edges_[e].weight, dist[u].second + 1} == dist[v];
-  };
-  // leads[u]: a tight path runs from u to the target.
-  std::vector<size_t> by_dist;
-  for (size_t id = 0; id < n; ++id) {
-    if (reached[id]) by_dist.push_back(id);
-  }
-  std::sort(by_dist.begin(), by_dist.end(), [&](size_t a, size_t b) { return dist[a] > dist[b]; });
-  std::vector<bool> leads(n, false);
-  leads[target] = true;
-  for (size_t u : by_dist) {
-    for (size_t e : index.out[u]) {
-      if (tight(e) && leads[index.to[e]]) leads[u] = true;
-    }
-  }
-
-  // Walk forward taking the smallest tight edge that still leads on; every
-  // candidate path has the same length, so this is the smallest sequence.
-  std::vector<size_t> path;
-  for (size_t u = source; u != target;) {
-    size_t best = edges_.size();
-    for (size_t e : index.out[u]) {
-      if (!tight(e) || !leads[index.to[e]]) continue;
-      if (best == edges_.size() || PathEdgeLess(edges_, e, best)) best = e;
-    }
-    if (best == edges_.size()) return Status::Internal("shortest path lost its way");
-    path.push_back(best);
-    u = index.to[best];
-  }
-  return path;
+Status Graph::Unreachable(const Version& from, const Version& to) const {
+  const std::vector<Version> reachable = ReachableFrom(from);
+  std::string msg = "target version " + to.ToDisplayString() + " is not reachable from current version " +
+                    from.ToDisplayString();
+  if (reachable.empty()) return Status::PlanError(msg + " (nothing is reachable from " + from.ToDisplayString() + ")");
+  std::vector<std::string> names;
+  for (const Version& v : reachable) names.push_back(v.ToDisplayString());
+  return Status::PlanError(msg + " (reachable from " + from.ToDisplayString() + ": " + ShortList(names) + ")");
 }
 
 std::vector<Version> Graph::ReachableFrom(const Version& from) const {

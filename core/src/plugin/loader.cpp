@@ -15,6 +15,8 @@
 
 #include "chimp/sql_splitter.hpp"
 #include "plugin/services.hpp"
+#include "sql/shorten.hpp"
+#include "sql/statement_source.hpp"
 #include "util/sha256.hpp"
 
 // Where a plugin's entry reports why it refuses or fails (plugin_abi.h).
@@ -124,45 +126,6 @@ void HostSetError(chimp_error_ctx* ctx, const char* message) noexcept {
   }
 }
 
-// ---- SQL checks ----
-
-
-// ---- SQL split at load time ----
-
-bool ContainsUpper(std::string_view upper_text, std::string_view word) {
-  return upper_text.find(word) != std::string_view::npos;
-}
-
-// Splits like the executor, which follows the session's sql_mode as it
-// runs: here, without a server, a "SET [SESSION] sql_mode = '<literal>'"
-// statement sets NO_BACKSLASH_ESCAPES and ANSI_QUOTES from its literal
-// (ANSI implies ANSI_QUOTES; DEFAULT clears both). A mode computed at run
-// time (CONCAT(...)) is not followed; the executor still is exact.
-Result<std::vector<SqlStatement>> SplitFollowingLiteralModes(std::string_view sql, const std::string& source) {
-  SqlSplitter splitter(sql, source);
-  std::vector<SqlStatement> out;
-  for (;;) {
-    CHIMP_ASSIGN_OR_RETURN(std::optional<SqlStatement> statement, splitter.Next());
-    if (!statement.has_value()) return out;
-    std::string upper = statement->text;
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    const size_t start = upper.find_first_not_of(" \t\r\n");
-    if (start != std::string::npos && upper.compare(start, 4, "SET ") == 0 && ContainsUpper(upper, "SQL_MODE") &&
-        !ContainsUpper(upper, "GLOBAL") && (ContainsUpper(upper, "'") || ContainsUpper(upper, "DEFAULT"))) {
-      const size_t eq = upper.find('=');
-      const std::string_view value = eq == std::string::npos ? std::string_view() : std::string_view(upper).substr(eq);
-      const bool concat = ContainsUpper(value, "@@") || ContainsUpper(value, "(");
-      if (!concat) {
-        splitter.SetNoBackslashEscapes(ContainsUpper(upper, "NO_BACKSLASH_ESCAPES"));
-        splitter.SetAnsiQuotes(ContainsUpper(upper, "ANSI_QUOTES") || ContainsUpper(upper, "'ANSI'") ||
-                               ContainsUpper(upper, "'ANSI,") || ContainsUpper(upper, ",ANSI,") ||
-                               ContainsUpper(upper, ",ANSI'"));
-      }
-    }
-    out.push_back(std::move(*statement));
-  }
-}
-
 // ---- Descriptor copy and validation ----
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -195,6 +158,22 @@ class DescriptorCopier {
   explicit DescriptorCopier(std::string file) : file_(std::move(file)), plugin_("plugin '" + file_ + "'") {}
 
   Result<LoadedPlugin> Copy(const chimp_plugin* d) {
+    CHIMP_RETURN_IF_ERROR(CheckAbi(d));
+    plugin_abi_minor_ = d->abi_minor;
+    LoadedPlugin loaded;
+    CHIMP_ASSIGN_OR_RETURN(loaded.info, CopyInfo(d));
+    const bool has_repeatables = CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0;
+    if (d->edge_count == 0 && !has_repeatables) return Error(plugin_ + " declares no edges and no repeatable steps");
+    if (d->edge_count > 0 && d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
+    CHIMP_RETURN_IF_ERROR(CopyEdges(d, &loaded));
+    if (has_repeatables) CHIMP_RETURN_IF_ERROR(CopyRepeatables(d, &loaded));
+    return loaded;
+  }
+
+ private:
+  // The descriptor's size and ABI: the major must match, every 1.0 field be
+  // there, and the host be as recent as min_host_minor.
+  Status CheckAbi(const chimp_plugin* d) const {
     if (d == nullptr) return Error(plugin_ + ": the entry returned CHIMP_OK but no descriptor");
     if (!CHIMP_HAS_FIELD(d, chimp_plugin, abi_major)) {
       return Error(plugin_ + ": descriptor struct_size " + std::to_string(d->struct_size) + " is too small");
@@ -214,8 +193,12 @@ class DescriptorCopier {
                    std::to_string(d->min_host_minor) + " or later (min_host_minor); this host speaks ABI " +
                    HostAbi());
     }
-    plugin_abi_minor_ = d->abi_minor;
+    return Status::Ok();
+  }
 
+  // The plugin's own fields (name, version, session_sql, ...), validated.
+  // REQUIRES: CheckAbi(d) passed.
+  Result<std::shared_ptr<PluginInfo>> CopyInfo(const chimp_plugin* d) const {
     auto info = std::make_shared<PluginInfo>();
     info->file = file_;
     info->abi_major = d->abi_major;
@@ -238,71 +221,91 @@ class DescriptorCopier {
       info->legacy_version_query = Str(d->legacy_version_query);
     }
     if (CHIMP_HAS_FIELD(d, chimp_plugin, rerunnable_calls)) {
-      std::string pattern;
-      for (char c : Str(d->rerunnable_calls) + " ") {
-        if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
-          if (!pattern.empty()) info->rerunnable_calls.push_back(std::move(pattern));
-          pattern.clear();
-        } else {
-          pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
+      info->rerunnable_calls = RerunnablePatterns(Str(d->rerunnable_calls));
+    }
+    return info;
+  }
+
+  // The patterns of rerunnable_calls: split on blanks and commas, lower-cased.
+  static std::vector<std::string> RerunnablePatterns(const std::string& text) {
+    std::vector<std::string> patterns;
+    std::string pattern;
+    for (char c : text + " ") {
+      if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
+        if (!pattern.empty()) patterns.push_back(std::move(pattern));
+        pattern.clear();
+      } else {
+        pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
     }
+    return patterns;
+  }
 
-    LoadedPlugin loaded;
-    loaded.info = info;
-    const bool has_repeatables = CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0;
-    if (d->edge_count == 0 && !has_repeatables) return Error(plugin_ + " declares no edges and no repeatable steps");
-    if (d->edge_count > 0 && d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
+  // Appends every edge to loaded->edges; an edge declared twice is an error.
+  // REQUIRES: d->edges is not NULL when d->edge_count > 0.
+  Status CopyEdges(const chimp_plugin* d, LoadedPlugin* loaded) {
     for (uint32_t i = 0; i < d->edge_count; ++i) {
       CHIMP_ASSIGN_OR_RETURN(Edge edge, CopyEdge(d->edges[i], i + 1));
-      edge.plugin = info;
-      for (size_t j = 0; j < loaded.edges.size(); ++j) {
-        if (loaded.edges[j].from == edge.from && loaded.edges[j].to == edge.to) {
+      edge.plugin = loaded->info;
+      for (size_t j = 0; j < loaded->edges.size(); ++j) {
+        if (loaded->edges[j].from == edge.from && loaded->edges[j].to == edge.to) {
           return Error(plugin_ + " declares edge " + edge.Name() + " twice (edge #" + std::to_string(j + 1) +
                        " and edge #" + std::to_string(i + 1) + ")");
         }
       }
-      loaded.edges.push_back(std::move(edge));
+      loaded->edges.push_back(std::move(edge));
     }
-    if (CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0) {
-      if (d->repeatables == nullptr) {
-        return Error(plugin_ + ": repeatables is NULL but repeatable_count is " +
-                     std::to_string(d->repeatable_count));
-      }
-      auto pseudo = std::make_shared<Edge>();
-      pseudo->description = "repeatable";
-      pseudo->plugin = info;
-      for (uint32_t i = 0; i < d->repeatable_count; ++i) {
-        const std::string name = "repeatable #" + std::to_string(i + 1);
-        CHIMP_ASSIGN_OR_RETURN(Step step, CopyStep(d->repeatables[i], plugin_ + " " + name));
-        const std::string where = plugin_ + " " + name + " '" + step.id + "'";
-        const uint32_t flags = d->repeatables[i]->flags;
-        const bool before = (flags & CHIMP_STEP_RUN_BEFORE) != 0;
-        const bool after = (flags & CHIMP_STEP_RUN_AFTER) != 0;
-        if (before == after) {
-          return Error(where + ": a repeatable step needs exactly one of CHIMP_STEP_RUN_BEFORE and "
-                       "CHIMP_STEP_RUN_AFTER (chimp::sdk::kRunBefore / kRunAfter)");
-        }
-        if (step.kind == StepKind::kCheck) return Error(where + ": a repeatable step cannot be a check");
-        if (step.phase != Phase::kExpand) return Error(where + ": a repeatable step runs in the expand phase");
-        auto [first, inserted] = step_ids_.emplace(step.id, name);
-        if (!inserted) {
-          return Error(plugin_ + ": step id '" + step.id + "' is declared twice (" + first->second + " and " +
-                       name + ")");
-        }
-        Repeatable r;
-        r.step = std::move(step);
-        r.when = before ? RepeatableWhen::kBefore : RepeatableWhen::kAfter;
-        r.plugin = info;
-        r.edge = pseudo;
-        loaded.repeatables.push_back(std::move(r));
-      }
-    }
-    return loaded;
+    return Status::Ok();
   }
 
- private:
+  // Appends every repeatable step to loaded->repeatables, all under one
+  // pseudo edge. REQUIRES: d has repeatables and repeatable_count > 0.
+  Status CopyRepeatables(const chimp_plugin* d, LoadedPlugin* loaded) {
+    if (d->repeatables == nullptr) {
+      return Error(plugin_ + ": repeatables is NULL but repeatable_count is " + std::to_string(d->repeatable_count));
+    }
+    auto pseudo = std::make_shared<Edge>();
+    pseudo->description = "repeatable";
+    pseudo->plugin = loaded->info;
+    for (uint32_t i = 0; i < d->repeatable_count; ++i) {
+      CHIMP_ASSIGN_OR_RETURN(Repeatable r, CopyRepeatable(d->repeatables[i], i + 1));
+      r.plugin = loaded->info;
+      r.edge = pseudo;
+      loaded->repeatables.push_back(std::move(r));
+    }
+    return Status::Ok();
+  }
+
+  // Repeatable step #`number`: one of RUN_BEFORE/RUN_AFTER, not a check,
+  // in the expand phase, with an id not seen before. Leaves plugin and edge
+  // for the caller.
+  Result<Repeatable> CopyRepeatable(const chimp_step* d, uint32_t number) {
+    const std::string name = "repeatable #" + std::to_string(number);
+    CHIMP_ASSIGN_OR_RETURN(Step step, CopyStep(d, plugin_ + " " + name));
+    const std::string where = plugin_ + " " + name + " '" + step.id + "'";
+    const bool before = (d->flags & CHIMP_STEP_RUN_BEFORE) != 0;
+    const bool after = (d->flags & CHIMP_STEP_RUN_AFTER) != 0;
+    if (before == after) {
+      return Error(where + ": a repeatable step needs exactly one of CHIMP_STEP_RUN_BEFORE and "
+                   "CHIMP_STEP_RUN_AFTER (chimp::sdk::kRunBefore / kRunAfter)");
+    }
+    if (step.kind == StepKind::kCheck) return Error(where + ": a repeatable step cannot be a check");
+    if (step.phase != Phase::kExpand) return Error(where + ": a repeatable step runs in the expand phase");
+    CHIMP_RETURN_IF_ERROR(ClaimStepId(step.id, name));
+    Repeatable r;
+    r.step = std::move(step);
+    r.when = before ? RepeatableWhen::kBefore : RepeatableWhen::kAfter;
+    return r;
+  }
+
+  // Records that step `id` is declared at `name`; an id declared twice is
+  // an error naming both places.
+  Status ClaimStepId(const std::string& id, const std::string& name) {
+    auto [first, inserted] = step_ids_.emplace(id, name);
+    if (inserted) return Status::Ok();
+    return Error(plugin_ + ": step id '" + id + "' is declared twice (" + first->second + " and " + name + ")");
+  }
+
   static Status Error(std::string message) { return Status::PluginError(std::move(message)); }
   static Status AsPluginError(const Status& s) { return Status::PluginError(s.message()); }
   static std::string HostAbi() { return std::to_string(CHIMP_ABI_MAJOR) + "." + std::to_string(CHIMP_ABI_MINOR); }
@@ -341,11 +344,7 @@ class DescriptorCopier {
         return Error(plugin_ + " " + step_name + " '" + step.id +
                      "': CHIMP_STEP_RUN_BEFORE / CHIMP_STEP_RUN_AFTER are for repeatable steps only");
       }
-      auto [first, inserted] = step_ids_.emplace(step.id, step_name);
-      if (!inserted) {
-        return Error(plugin_ + ": step id '" + step.id + "' is declared twice (" + first->second + " and " +
-                     step_name + ")");
-      }
+      CHIMP_RETURN_IF_ERROR(ClaimStepId(step.id, step_name));
       edge.steps.push_back(std::move(step));
     }
     return edge;
@@ -367,60 +366,14 @@ class DescriptorCopier {
     step.run = d->run;
     step.user = d->user;
 
-    switch (d->phase) {
-      case CHIMP_PHASE_EXPAND: step.phase = Phase::kExpand; break;
-      case CHIMP_PHASE_CLEANUP: step.phase = Phase::kCleanup; break;
-      default: return Error(where + ": unknown phase " + std::to_string(d->phase));
-    }
-    constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT | CHIMP_STEP_WARNINGS_FATAL |
-                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER;
-    // A plugin built for a later minor may set flags this host does not know
-    // yet (it stated it runs on this host); from anyone else they are garbage.
-    if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(d->flags & ~kKnownFlags));
-      return Error(where + ": unknown flags " + buf);
-    }
-    step.has_ddl = (d->flags & CHIMP_STEP_HAS_DDL) != 0;
-    step.idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
-    step.warnings_fatal = (d->flags & CHIMP_STEP_WARNINGS_FATAL) != 0;
-    if (CHIMP_HAS_FIELD(d, chimp_step, dialect)) {
-      switch (d->dialect) {
-        case CHIMP_DIALECT_CLIENT: step.dialect = SqlDialect::kClient; break;
-        case CHIMP_DIALECT_SCRIPT_RUNNER: step.dialect = SqlDialect::kScriptRunner; break;
-        default: return Error(where + ": unknown dialect " + std::to_string(d->dialect));
-      }
-    }
+    CHIMP_RETURN_IF_ERROR(CopyPhaseAndFlags(d, where, &step));
     if (CHIMP_HAS_FIELD(d, chimp_step, database) && d->database != nullptr) step.database = std::string(d->database);
     if (CHIMP_HAS_FIELD(d, chimp_step, session_sql)) {
       step.session_sql = Str(d->session_sql);
       CHIMP_RETURN_IF_ERROR(CheckSessionSql(step.session_sql, where + " session_sql"));
     }
-
+    CHIMP_RETURN_IF_ERROR(CopyKind(d, where, &step));
     const bool has_sql = d->sql != nullptr;
-    const bool has_run = d->run != nullptr;
-    switch (d->kind) {
-      case CHIMP_STEP_SQL:
-        step.kind = StepKind::kSql;
-        if (!has_sql) return Error(where + ": a SQL step needs sql");
-        if (has_run) return Error(where + ": a SQL step must not have a function (run)");
-        break;
-      case CHIMP_STEP_NATIVE:
-        step.kind = StepKind::kNative;
-        if (!has_run) return Error(where + ": a native step needs a function (run)");
-        if (has_sql) return Error(where + ": a native step must not have sql");
-        break;
-      case CHIMP_STEP_CHECK:
-        step.kind = StepKind::kCheck;
-        if (has_sql == has_run) {
-          return Error(where + ": a check step needs either sql or a function (run), " +
-                       (has_sql ? "not both" : "it has neither"));
-        }
-        break;
-      default:
-        return Error(where + ": unknown kind " + std::to_string(d->kind));
-    }
-
     if (has_sql) {
       step.sql = d->sql;
       step.checksum = SqlChecksum(step.sql);
@@ -435,14 +388,71 @@ class DescriptorCopier {
     return step;
   }
 
+  // The phase, the flags and the dialect of step `d` into `step`.
+  Status CopyPhaseAndFlags(const chimp_step* d, const std::string& where, Step* step) const {
+    switch (d->phase) {
+      case CHIMP_PHASE_EXPAND: step->phase = Phase::kExpand; break;
+      case CHIMP_PHASE_CLEANUP: step->phase = Phase::kCleanup; break;
+      default: return Error(where + ": unknown phase " + std::to_string(d->phase));
+    }
+    constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT | CHIMP_STEP_WARNINGS_FATAL |
+                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER;
+    // A plugin built for a later minor may set flags this host does not know
+    // yet (it stated it runs on this host); from anyone else they are garbage.
+    if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(d->flags & ~kKnownFlags));
+      return Error(where + ": unknown flags " + buf);
+    }
+    step->has_ddl = (d->flags & CHIMP_STEP_HAS_DDL) != 0;
+    step->idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
+    step->warnings_fatal = (d->flags & CHIMP_STEP_WARNINGS_FATAL) != 0;
+    if (CHIMP_HAS_FIELD(d, chimp_step, dialect)) {
+      switch (d->dialect) {
+        case CHIMP_DIALECT_CLIENT: step->dialect = SqlDialect::kClient; break;
+        case CHIMP_DIALECT_SCRIPT_RUNNER: step->dialect = SqlDialect::kScriptRunner; break;
+        default: return Error(where + ": unknown dialect " + std::to_string(d->dialect));
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The kind of step `d` into `step`, checking it has sql or a function
+  // (run) as its kind needs.
+  static Status CopyKind(const chimp_step* d, const std::string& where, Step* step) {
+    const bool has_sql = d->sql != nullptr;
+    const bool has_run = d->run != nullptr;
+    switch (d->kind) {
+      case CHIMP_STEP_SQL:
+        step->kind = StepKind::kSql;
+        if (!has_sql) return Error(where + ": a SQL step needs sql");
+        if (has_run) return Error(where + ": a SQL step must not have a function (run)");
+        return Status::Ok();
+      case CHIMP_STEP_NATIVE:
+        step->kind = StepKind::kNative;
+        if (!has_run) return Error(where + ": a native step needs a function (run)");
+        if (has_sql) return Error(where + ": a native step must not have sql");
+        return Status::Ok();
+      case CHIMP_STEP_CHECK:
+        step->kind = StepKind::kCheck;
+        if (has_sql == has_run) {
+          return Error(where + ": a check step needs either sql or a function (run), " +
+                       (has_sql ? "not both" : "it has neither"));
+        }
+        return Status::Ok();
+      default:
+        return Error(where + ": unknown kind " + std::to_string(d->kind));
+    }
+  }
+
   // The SQL splits as the mysql client splits it; a check is one query; a
   // SQL step whose statements commit implicitly declares HAS_DDL (the
   // executor runs it in one transaction otherwise, which DDL would break).
   static Status CheckSql(const Step& step, const std::string& where) {
     const std::string source = step.source.empty() ? "sql" : step.source;
-    auto statements = step.kind == StepKind::kSql && step.dialect == SqlDialect::kScriptRunner
-                          ? SplitScriptRunner(step.sql, source)
-                          : SplitFollowingLiteralModes(step.sql, source);
+    // A check is one query, split as the client splits it whatever the step says.
+    const SqlDialect dialect = step.kind == StepKind::kSql ? step.dialect : SqlDialect::kClient;
+    auto statements = internal::SplitScriptFollowingLiteralModes(step.sql, dialect, source);
     if (!statements.ok()) return Error(where + ": " + statements.status().message());
     if (statements->empty()) return Error(where + ": sql has no statement");
     if (step.kind == StepKind::kCheck && statements->size() != 1) {
@@ -450,13 +460,10 @@ class DescriptorCopier {
                    " statements");
     }
     if (step.kind != StepKind::kSql || step.has_ddl) return Status::Ok();
-    for (const SqlStatement& statement : *statements) {
-      if (!CausesImplicitCommit(statement.text)) continue;
-      std::string shown = statement.text.substr(0, 60);
-      for (char& c : shown) {
-        if (c == '\n' || c == '\t') c = ' ';
-      }
-      if (statement.text.size() > shown.size()) shown += "...";
+    for (const internal::ClassifiedStatement& classified : *statements) {
+      if (!classified.info.commits_implicitly) continue;
+      const SqlStatement& statement = classified.statement;
+      const std::string shown = internal::ShortenSql(statement.text, internal::ShortenStyle::kOneLine, 60);
       return Error(where + ": statement " + std::to_string(statement.index + 1) + " ('" + shown +
                    "') causes an implicit commit, but the step does not declare CHIMP_STEP_HAS_DDL "
                    "(chimp::sdk::kDdl)");
@@ -468,10 +475,11 @@ class DescriptorCopier {
   // not commit a step's transaction.
   static Status CheckSessionSql(const std::string& sql, const std::string& where) {
     if (sql.empty()) return Status::Ok();
-    auto statements = SplitSql(sql, where);
+    auto statements = internal::SplitScript(sql, SqlDialect::kClient, where);
     if (!statements.ok()) return Error(statements.status().message());
-    for (const SqlStatement& statement : *statements) {
-      if (statement.kind == SqlStatement::Kind::kQuery && CausesImplicitCommit(statement.text)) {
+    for (const internal::ClassifiedStatement& classified : *statements) {
+      const SqlStatement& statement = classified.statement;
+      if (statement.kind == SqlStatement::Kind::kQuery && classified.info.commits_implicitly) {
         return Error(where + ": statement " + std::to_string(statement.index + 1) +
                      " causes an implicit commit; session statements must not");
       }

@@ -14,6 +14,7 @@
 
 namespace chimp::internal {
 
+// One object a DDL statement names, unquoted.
 struct DdlObject {
   enum class Kind { kTable, kView, kProcedure, kFunction, kTrigger, kEvent, kDatabase };
   Kind kind = Kind::kTable;
@@ -23,6 +24,7 @@ struct DdlObject {
   bool operator==(const DdlObject&) const = default;
 };
 
+// What one DDL statement changes (ParseDdl).
 struct DdlShape {
   // The objects whose definition the statement creates, changes or drops.
   std::vector<DdlObject> objects;

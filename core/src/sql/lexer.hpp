@@ -29,6 +29,7 @@ namespace chimp::internal {
 // Executable comments up to this version are read as SQL (MariaDB 10.11.x).
 inline constexpr uint32_t kExecutableCommentVersion = 101199;
 
+// One token; `raw` points into the lexed text.
 struct Token {
   enum class Type { kEnd, kWord, kQuoted, kString, kPunct };
   Type type = Type::kEnd;
@@ -36,13 +37,16 @@ struct Token {
 
   // A word equal to `keyword` (upper case), ignoring case.
   bool Is(std::string_view keyword) const;
+  // The punctuation byte `c`.
   bool IsPunct(char c) const { return type == Type::kPunct && raw[0] == c; }
+  // The end of the text.
   bool end() const { return type == Type::kEnd; }
   // The text of a word, or of a quoted word or string without its quotes
   // and escapes.
   std::string Value() const;
 };
 
+// Reads the tokens of one text in order, by the rules above.
 class Lexer {
  public:
   explicit Lexer(std::string_view text) : s_(text) {}

@@ -18,8 +18,11 @@ enum class ShortenStyle {
   kCollapseBlanks,
 };
 
+// The default cut, in bytes.
 inline constexpr std::size_t kShortenLimit = 160;
 
+// `sql` as a message quotes it: blanks replaced per `style`, cut after
+// `limit` bytes with a mark that it was cut. Returns a new string.
 std::string ShortenSql(std::string_view sql, ShortenStyle style = ShortenStyle::kOneLine,
                        std::size_t limit = kShortenLimit);
 

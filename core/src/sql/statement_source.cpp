@@ -1,5 +1,7 @@
 #include "sql/statement_source.hpp"
 
+#include <cctype>
+
 namespace chimp::internal {
 
 namespace {
@@ -7,6 +9,16 @@ namespace {
 ClassifiedStatement WithClass(SqlStatement statement) {
   StatementInfo info = Classify(statement);
   return ClassifiedStatement{std::move(statement), std::move(info)};
+}
+
+bool Contains(std::string_view upper_text, std::string_view word) {
+  return upper_text.find(word) != std::string_view::npos;
+}
+
+// The literal's ANSI_QUOTES: named, or implied by the ANSI mode.
+bool AnsiQuotesIn(std::string_view upper_text) {
+  return Contains(upper_text, "ANSI_QUOTES") || Contains(upper_text, "'ANSI'") || Contains(upper_text, "'ANSI,") ||
+         Contains(upper_text, ",ANSI,") || Contains(upper_text, ",ANSI'");
 }
 
 }  // namespace
@@ -63,6 +75,35 @@ Result<std::vector<ClassifiedStatement>> SplitScript(std::string_view script, Sq
   out.reserve(statements.size());
   for (SqlStatement& statement : statements) out.push_back(WithClass(std::move(statement)));
   return out;
+}
+
+std::optional<SessionFlags> LiteralSessionModes(std::string_view statement_text) {
+  std::string upper(statement_text);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const size_t start = upper.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos || upper.compare(start, 4, "SET ") != 0) return std::nullopt;
+  if (!Contains(upper, "SQL_MODE") || Contains(upper, "GLOBAL")) return std::nullopt;
+  if (!Contains(upper, "'") && !Contains(upper, "DEFAULT")) return std::nullopt;
+  const size_t eq = upper.find('=');
+  const std::string_view value = eq == std::string::npos ? std::string_view() : std::string_view(upper).substr(eq);
+  if (Contains(value, "@@") || Contains(value, "(")) return std::nullopt;
+  SessionFlags flags;
+  flags.no_backslash_escapes = Contains(upper, "NO_BACKSLASH_ESCAPES");
+  flags.ansi_quotes = AnsiQuotesIn(upper);
+  return flags;
+}
+
+Result<std::vector<ClassifiedStatement>> SplitScriptFollowingLiteralModes(std::string_view script,
+                                                                          SqlDialect dialect,
+                                                                          std::string source_name) {
+  StatementSource source(script, dialect, std::move(source_name));
+  std::vector<ClassifiedStatement> out;
+  for (;;) {
+    CHIMP_ASSIGN_OR_RETURN(std::optional<ClassifiedStatement> next, source.Next());
+    if (!next.has_value()) return out;
+    if (auto modes = LiteralSessionModes(next->statement.text)) source.Follow(*modes);
+    out.push_back(std::move(*next));
+  }
 }
 
 }  // namespace chimp::internal

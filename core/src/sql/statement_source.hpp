@@ -66,6 +66,21 @@ class StatementSource {
 Result<std::vector<ClassifiedStatement>> SplitScript(std::string_view script, SqlDialect dialect,
                                                      std::string source_name);
 
+// The modes a "SET [SESSION] sql_mode = '<literal>'" (or = DEFAULT) leaves
+// the session in, read without a server: NO_BACKSLASH_ESCAPES and
+// ANSI_QUOTES from the literal (ANSI implies ANSI_QUOTES; DEFAULT clears
+// both). nullopt for any other statement, for GLOBAL, and for a mode
+// computed at run time (CONCAT(...), @@...), which only the executor can
+// follow. in_transaction is always false.
+std::optional<SessionFlags> LiteralSessionModes(std::string_view statement_text);
+
+// SplitScript, but the client dialect follows each literal sql_mode
+// (LiteralSessionModes) as the executor follows the session's: the split a
+// load-time check sees without a server.
+Result<std::vector<ClassifiedStatement>> SplitScriptFollowingLiteralModes(std::string_view script,
+                                                                          SqlDialect dialect,
+                                                                          std::string source_name);
+
 }  // namespace chimp::internal
 
 #endif  // CHIMP_SQL_STATEMENT_SOURCE_HPP_

@@ -19,11 +19,13 @@ class TokenCursor {
 
   // The next token, consumed; a kEnd token past the end.
   Token Next() { return pos_ < tokens_->size() ? (*tokens_)[pos_++] : Token{}; }
+  // The next token, not consumed; a kEnd token past the end.
   const Token& Peek() const;
   // Consumes the next token, whatever it is.
   void Skip() {
     if (pos_ < tokens_->size()) ++pos_;
   }
+  // True when every token was consumed.
   bool AtEnd() const { return pos_ >= tokens_->size(); }
   // Consumes the word `keyword` (upper case) when it comes next.
   bool Keyword(std::string_view keyword);

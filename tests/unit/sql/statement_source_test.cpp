@@ -75,5 +75,27 @@ TEST_CASE("statement source: SplitScript returns every statement with its class"
   CHECK((*split)[1].info.ddl.probeable);
 }
 
+TEST_CASE("statement source: literal sql_mode values are read without a server") {
+  auto ansi = LiteralSessionModes("SET SESSION sql_mode = 'ANSI,NO_BACKSLASH_ESCAPES'");
+  REQUIRE(ansi.has_value());
+  CHECK(ansi->ansi_quotes);
+  CHECK(ansi->no_backslash_escapes);
+  auto reset = LiteralSessionModes("set sql_mode = DEFAULT");
+  REQUIRE(reset.has_value());
+  CHECK_FALSE(reset->ansi_quotes);
+  CHECK_FALSE(reset->no_backslash_escapes);
+  CHECK_FALSE(LiteralSessionModes("SET GLOBAL sql_mode = 'ANSI_QUOTES'").has_value());
+  CHECK_FALSE(LiteralSessionModes("SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')").has_value());
+  CHECK_FALSE(LiteralSessionModes("SELECT 'sql_mode'").has_value());
+}
+
+TEST_CASE("statement source: a load-time split follows literal modes") {
+  const std::string script = "SET sql_mode = 'NO_BACKSLASH_ESCAPES';\nSELECT 'a\\';\nSELECT 2;";
+  auto split = SplitScriptFollowingLiteralModes(script, SqlDialect::kClient, "s.sql");
+  REQUIRE_MESSAGE(split.ok(), split.status().ToString());
+  REQUIRE(split->size() == 3);
+  CHECK((*split)[1].statement.text == "SELECT 'a\\'");
+}
+
 }  // namespace
 }  // namespace chimp::internal
