@@ -10,10 +10,6 @@ int64_t IntOf(const Value& v, int64_t fallback) {
   return fallback;
 }
 
-std::string QualifiedName(const std::string& schema, const char* table) {
-  return Connection::QuoteIdentifier(schema) + "." + Connection::QuoteIdentifier(table);
-}
-
 Result<bool> TableExists(Connection& conn, const std::string& schema, const char* table) {
   const Value params[] = {Value::Text(schema), Value::Text(table)};
   CHIMP_ASSIGN_OR_RETURN(auto count,

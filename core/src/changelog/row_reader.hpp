@@ -1,6 +1,7 @@
-// What the changelog's units share (private to changelog/): the tables'
-// names and one row reader for chimp_changelog, chimp_state, chimp_repairs
-// and chimp_backups.
+// What the changelog's units share (private to changelog/): one row reader
+// for chimp_changelog, chimp_state, chimp_repairs and chimp_backups, and the
+// reads that tolerate a table not created yet (tables.hpp names and creates
+// them).
 #ifndef CHIMP_CHANGELOG_ROW_READER_HPP_
 #define CHIMP_CHANGELOG_ROW_READER_HPP_
 
@@ -11,6 +12,7 @@
 
 #include "chimp/connection.hpp"
 #include "chimp/status.hpp"
+#include "changelog/tables.hpp"
 
 namespace chimp::internal {
 
@@ -48,9 +50,6 @@ Result<std::vector<T>> ReadRows(Connection& conn, const std::string& sql, std::s
   }));
   return out;
 }
-
-// The quoted, qualified name: "`schema`.`table`".
-std::string QualifiedName(const std::string& schema, const char* table);
 
 // Whether `schema`.`table` exists.
 Result<bool> TableExists(Connection& conn, const std::string& schema, const char* table);
