@@ -1,7 +1,7 @@
-// What the changelog's units share (private to changelog/): one row reader
-// for chimp_changelog, chimp_state, chimp_repairs and chimp_backups, and the
-// reads that tolerate a table not created yet (tables.hpp names and creates
-// them).
+// Reading the engine's own tables (private to core): one row reader for
+// chimp_changelog, chimp_state, chimp_repairs, chimp_backups (changelog/)
+// and chimp_lock (lock/), and the reads that tolerate a table not created
+// yet. tables.hpp names and creates the tables.
 #ifndef CHIMP_CHANGELOG_ROW_READER_HPP_
 #define CHIMP_CHANGELOG_ROW_READER_HPP_
 
@@ -21,7 +21,7 @@ inline constexpr const char* kDateFormat = "'%Y-%m-%d %H:%i:%s.%f'";
 
 // `v` as text; "" for NULL.
 std::string TextOf(const Value& v);
-// `v` as an integer; `fallback` for NULL or "".
+// `v` as an integer; `fallback` for NULL, "" or text that is no number.
 int64_t IntOf(const Value& v, int64_t fallback);
 
 // Reads one row's columns in SELECT order. REQUIRES: `row` outlives the

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "chimp/lock.hpp"
-#include "changelog/tables.hpp"
+#include "changelog/row_reader.hpp"
 #include "lock/run_lock.hpp"
 
 namespace chimp {
@@ -41,18 +41,6 @@ std::string HostName() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
   return buf;
-}
-
-int64_t IntOf(const Value& v, int64_t fallback) {
-  if (v.type == Value::Type::kInt64) return v.i64;
-  if (v.type == Value::Type::kText && !v.text.empty()) {
-    try {
-      return std::stoll(v.text);
-    } catch (...) {
-      return fallback;
-    }
-  }
-  return fallback;
 }
 
 Status EnsureLeaseTable(Connection& conn, const std::string& schema) {
@@ -120,15 +108,15 @@ Result<LockHolder> FindLeaseHolder(Connection& conn, std::string_view schema, st
       params);
   if (!rows.ok()) return rows.status().WithContext("lease lock: reading the holder");
   if (rows->rows.empty()) return holder;
-  const Row& r = rows->rows[0];
-  holder.lease_owner = r[0].ToString();
-  holder.lease_host = r[1].ToString();
-  holder.lease_pid = IntOf(r[2], 0);
-  holder.connection_id = static_cast<uint64_t>(IntOf(r[3], 0));
-  holder.user = r[4].ToString();
-  holder.lease_acquired_at = r[5].ToString();
-  holder.lease_heartbeat_age_s = IntOf(r[6], -1);
-  holder.lease_expires_in_s = IntOf(r[7], -1);
+  internal::RowReader r(rows->rows[0]);
+  holder.lease_owner = r.Text();
+  holder.lease_host = r.Text();
+  holder.lease_pid = r.Int();
+  holder.connection_id = static_cast<uint64_t>(r.Int());
+  holder.user = r.Text();
+  holder.lease_acquired_at = r.Text();
+  holder.lease_heartbeat_age_s = r.Int(-1);
+  holder.lease_expires_in_s = r.Int(-1);
   holder.seconds_held_or_connected = -1;
   return holder;
 }
