@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kBackupsTable = "chimp_backups";
 
 // The layout is documented in doc/changelog.md; keep the two in step.
-constexpr const char* kBackupsColumns = R"((
+constexpr const char* kBackupsColumns = R"(
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   target VARCHAR(64) NOT NULL,
   run_id CHAR(36) NOT NULL,
@@ -32,7 +32,7 @@ constexpr const char* kBackupsColumns = R"((
   engine_version VARCHAR(32) NOT NULL,
   PRIMARY KEY (id),
   KEY by_run (target, run_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+)";
 
 BackupRecord ReadBackup(internal::RowReader& row) {
   BackupRecord b;
@@ -62,7 +62,7 @@ std::string Changelog::BackupsTable() const {
 }
 
 Status Changelog::EnsureBackupsTable() {
-  return conn_.Execute("CREATE TABLE IF NOT EXISTS " + BackupsTable() + " " + kBackupsColumns).status();
+  return internal::CreateTable(conn_, schema_, kBackupsTable, kBackupsColumns);
 }
 
 Result<int64_t> Changelog::InsertBackup(const BackupRecord& b) {

@@ -18,7 +18,7 @@ constexpr const char* kStateTable = "chimp_state";
 // The layout is documented in doc/changelog.md; keep the two in step.
 // Status, kind and phase are VARCHAR rather than ENUM so that later engine
 // versions can add values without an ALTER of existing changelogs.
-constexpr const char* kCreateChangelog = R"(CREATE TABLE IF NOT EXISTS %s (
+constexpr const char* kChangelogColumns = R"(
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   target VARCHAR(64) NOT NULL,
   run_id CHAR(36) NOT NULL,
@@ -48,21 +48,15 @@ constexpr const char* kCreateChangelog = R"(CREATE TABLE IF NOT EXISTS %s (
   PRIMARY KEY (id),
   KEY by_step (target, step_id),
   KEY by_run (target, run_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+)";
 
-constexpr const char* kCreateState = R"(CREATE TABLE IF NOT EXISTS %s (
+constexpr const char* kStateColumns = R"(
   target VARCHAR(64) NOT NULL,
   version VARCHAR(64) NOT NULL,
   run_id CHAR(36) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   PRIMARY KEY (target)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
-
-std::string Format(const char* pattern, const std::string& table) {
-  std::string out(pattern);
-  out.replace(out.find("%s"), 2, table);
-  return out;
-}
+)";
 
 StepStatus ParseStepStatus(const std::string& text) {
   if (text == "success") return StepStatus::kSuccess;
@@ -144,9 +138,9 @@ Status Changelog::EnsureTables() {
   auto run = [&](const std::string& sql) -> Status {
     return conn_.Execute(sql).status().WithContext(context);
   };
-  CHIMP_RETURN_IF_ERROR(run("CREATE DATABASE IF NOT EXISTS " + Connection::QuoteIdentifier(schema_) +
-                            " DEFAULT CHARACTER SET utf8mb4"));
-  CHIMP_RETURN_IF_ERROR(run(Format(kCreateChangelog, ChangelogTable())));
+  CHIMP_RETURN_IF_ERROR(internal::CreateSchema(conn_, schema_).WithContext(context));
+  CHIMP_RETURN_IF_ERROR(
+      internal::CreateTable(conn_, schema_, kChangelogTable, kChangelogColumns).WithContext(context));
   // Changelogs created before engine 0.x had no pending_fingerprint, and
   // had it as VARCHAR(100) (one fingerprint) before pre-images were
   // written for several statements at once.
@@ -160,7 +154,7 @@ Status Changelog::EnsureTables() {
   if (type.has_value() && TextOf(*type) != "text") {
     CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() + " MODIFY COLUMN pending_fingerprint TEXT NULL"));
   }
-  CHIMP_RETURN_IF_ERROR(run(Format(kCreateState, StateTable())));
+  CHIMP_RETURN_IF_ERROR(internal::CreateTable(conn_, schema_, kStateTable, kStateColumns).WithContext(context));
   CHIMP_RETURN_IF_ERROR(EnsureRepairsTable().WithContext(context));
   CHIMP_RETURN_IF_ERROR(EnsureBackupsTable().WithContext(context));
   const Value params[] = {Value::Text(target_)};

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kRepairsTable = "chimp_repairs";
 
 // The layout is documented in doc/changelog.md; keep the two in step.
-constexpr const char* kRepairsColumns = R"((
+constexpr const char* kRepairsColumns = R"(
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   target VARCHAR(64) NOT NULL,
   run_id CHAR(36) NOT NULL,
@@ -26,7 +26,7 @@ constexpr const char* kRepairsColumns = R"((
   engine_version VARCHAR(32) NOT NULL,
   PRIMARY KEY (id),
   KEY by_target (target, id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+)";
 
 RepairRecord ReadRepair(internal::RowReader& row) {
   RepairRecord r;
@@ -62,7 +62,7 @@ std::string Changelog::RepairsTable() const {
 }
 
 Status Changelog::EnsureRepairsTable() {
-  return conn_.Execute("CREATE TABLE IF NOT EXISTS " + RepairsTable() + " " + kRepairsColumns).status();
+  return internal::CreateTable(conn_, schema_, kRepairsTable, kRepairsColumns);
 }
 
 Result<int64_t> Changelog::InsertRepair(const RepairRecord& r) {

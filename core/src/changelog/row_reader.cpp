@@ -6,12 +6,14 @@ std::string TextOf(const Value& v) { return v.is_null() ? std::string() : v.ToSt
 
 int64_t IntOf(const Value& v, int64_t fallback) {
   if (v.type == Value::Type::kInt64) return v.i64;
-  if (v.type == Value::Type::kText && !v.text.empty()) return std::stoll(v.text);
+  if (v.type == Value::Type::kText && !v.text.empty()) {
+    try {
+      return std::stoll(v.text);
+    } catch (...) {
+      return fallback;
+    }
+  }
   return fallback;
-}
-
-std::string QualifiedName(const std::string& schema, const char* table) {
-  return Connection::QuoteIdentifier(schema) + "." + Connection::QuoteIdentifier(table);
 }
 
 Result<bool> TableExists(Connection& conn, const std::string& schema, const char* table) {

@@ -1,6 +1,7 @@
-// What the changelog's units share (private to changelog/): the tables'
-// names and one row reader for chimp_changelog, chimp_state, chimp_repairs
-// and chimp_backups.
+// Reading the engine's own tables (private to core): one row reader for
+// chimp_changelog, chimp_state, chimp_repairs, chimp_backups (changelog/)
+// and chimp_lock (lock/), and the reads that tolerate a table not created
+// yet. tables.hpp names and creates the tables.
 #ifndef CHIMP_CHANGELOG_ROW_READER_HPP_
 #define CHIMP_CHANGELOG_ROW_READER_HPP_
 
@@ -11,6 +12,7 @@
 
 #include "chimp/connection.hpp"
 #include "chimp/status.hpp"
+#include "changelog/tables.hpp"
 
 namespace chimp::internal {
 
@@ -19,7 +21,7 @@ inline constexpr const char* kDateFormat = "'%Y-%m-%d %H:%i:%s.%f'";
 
 // `v` as text; "" for NULL.
 std::string TextOf(const Value& v);
-// `v` as an integer; `fallback` for NULL or "".
+// `v` as an integer; `fallback` for NULL, "" or text that is no number.
 int64_t IntOf(const Value& v, int64_t fallback);
 
 // Reads one row's columns in SELECT order. REQUIRES: `row` outlives the
@@ -48,9 +50,6 @@ Result<std::vector<T>> ReadRows(Connection& conn, const std::string& sql, std::s
   }));
   return out;
 }
-
-// The quoted, qualified name: "`schema`.`table`".
-std::string QualifiedName(const std::string& schema, const char* table);
 
 // Whether `schema`.`table` exists.
 Result<bool> TableExists(Connection& conn, const std::string& schema, const char* table);

@@ -11,6 +11,7 @@
 
 namespace chimp::internal {
 
+// What RunBackup dumps, where, and how it connects; the caller owns it.
 struct BackupJob {
   std::string dir;                  // where the dump goes (created when missing)
   std::string database;             // the target database
@@ -29,10 +30,10 @@ struct BackupJob {
 Result<BackupRecord> RunBackup(Connection& conn, Changelog& changelog, const BackupJob& job);
 
 // The dump program's arguments after the program name, without the option
-// file (for tests and the recorded `tool`).
+// file (for tests and the recorded `tool`). Pure.
 std::vector<std::string> DumpArguments(const std::string& database);
 
-// An option-file value, quoted and escaped for the [client] group.
+// An option-file value, quoted and escaped for the [client] group. Pure.
 std::string OptionFileValue(const std::string& value);
 
 }  // namespace chimp::internal

@@ -14,8 +14,9 @@ namespace chimp::internal {
 // InvalidArgument when no target database or changelog schema is set.
 Status RequireTarget(const EngineOptions& options);
 
-// Connects without a default database: steps run in the target database,
-// which may not exist yet.
+// Connects with options.connection but without a default database: steps
+// run in the target database, which may not exist yet. The caller owns the
+// connection. Errors: Unavailable (no server), the server's.
 Result<std::unique_ptr<Connection>> ConnectWithoutDatabase(const EngineOptions& options);
 
 }  // namespace chimp::internal

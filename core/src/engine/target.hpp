@@ -59,7 +59,7 @@ struct Target {
 // Checks the options name a target (RequireTarget), connects without a
 // default database, builds the changelog of options.database in
 // options.changelog_schema and takes what `needs` asks for, in that order.
-// Errors: InvalidArgument (no target), Unavailable (no server), LockHeld,
+// Errors: InvalidArgument (no target), Unavailable (no server), LockTimeout,
 // the plugin loader's errors.
 Result<Target> OpenTarget(const EngineOptions& options, TargetNeeds needs = {});
 

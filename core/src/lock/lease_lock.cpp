@@ -8,6 +8,7 @@
 #include <random>
 
 #include "chimp/lock.hpp"
+#include "changelog/row_reader.hpp"
 #include "lock/run_lock.hpp"
 
 namespace chimp {
@@ -21,7 +22,7 @@ constexpr std::chrono::milliseconds kQuietWait{1000};
 constexpr std::chrono::milliseconds kPoll{250};
 
 // The layout is documented in doc/changelog.md; keep the two in step.
-constexpr const char* kCreateLease = R"(CREATE TABLE IF NOT EXISTS %s (
+constexpr const char* kLeaseColumns = R"(
   target VARCHAR(64) NOT NULL,
   owner CHAR(36) NOT NULL,
   host VARCHAR(255) NOT NULL,
@@ -32,11 +33,9 @@ constexpr const char* kCreateLease = R"(CREATE TABLE IF NOT EXISTS %s (
   heartbeat_at DATETIME(6) NOT NULL,
   expires_at DATETIME(6) NOT NULL,
   PRIMARY KEY (target)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin)";
+)";
 
-std::string LeaseTable(std::string_view schema) {
-  return Connection::QuoteIdentifier(schema) + "." + Connection::QuoteIdentifier(kLeaseTable);
-}
+std::string LeaseTable(std::string_view schema) { return internal::QualifiedName(schema, kLeaseTable); }
 
 std::string HostName() {
   char buf[256] = {};
@@ -44,27 +43,10 @@ std::string HostName() {
   return buf;
 }
 
-int64_t IntOf(const Value& v, int64_t fallback) {
-  if (v.type == Value::Type::kInt64) return v.i64;
-  if (v.type == Value::Type::kText && !v.text.empty()) {
-    try {
-      return std::stoll(v.text);
-    } catch (...) {
-      return fallback;
-    }
-  }
-  return fallback;
-}
-
 Status EnsureLeaseTable(Connection& conn, const std::string& schema) {
   const std::string context = "lease lock: changelog schema '" + schema + "'";
-  CHIMP_RETURN_IF_ERROR(conn.Execute("CREATE DATABASE IF NOT EXISTS " + Connection::QuoteIdentifier(schema) +
-                                     " DEFAULT CHARACTER SET utf8mb4")
-                            .status()
-                            .WithContext(context));
-  std::string sql(kCreateLease);
-  sql.replace(sql.find("%s"), 2, LeaseTable(schema));
-  return conn.Execute(sql).status().WithContext(context);
+  CHIMP_RETURN_IF_ERROR(internal::CreateSchema(conn, schema).WithContext(context));
+  return internal::CreateTable(conn, schema, kLeaseTable, kLeaseColumns).WithContext(context);
 }
 
 // One attempt: drops an expired lease of the target, then tries to insert
@@ -126,15 +108,15 @@ Result<LockHolder> FindLeaseHolder(Connection& conn, std::string_view schema, st
       params);
   if (!rows.ok()) return rows.status().WithContext("lease lock: reading the holder");
   if (rows->rows.empty()) return holder;
-  const Row& r = rows->rows[0];
-  holder.lease_owner = r[0].ToString();
-  holder.lease_host = r[1].ToString();
-  holder.lease_pid = IntOf(r[2], 0);
-  holder.connection_id = static_cast<uint64_t>(IntOf(r[3], 0));
-  holder.user = r[4].ToString();
-  holder.lease_acquired_at = r[5].ToString();
-  holder.lease_heartbeat_age_s = IntOf(r[6], -1);
-  holder.lease_expires_in_s = IntOf(r[7], -1);
+  internal::RowReader r(rows->rows[0]);
+  holder.lease_owner = r.Text();
+  holder.lease_host = r.Text();
+  holder.lease_pid = r.Int();
+  holder.connection_id = static_cast<uint64_t>(r.Int());
+  holder.user = r.Text();
+  holder.lease_acquired_at = r.Text();
+  holder.lease_heartbeat_age_s = r.Int(-1);
+  holder.lease_expires_in_s = r.Int(-1);
   holder.seconds_held_or_connected = -1;
   return holder;
 }

@@ -15,12 +15,15 @@ namespace chimp::internal {
 
 // Takes the migration lock of options.database of options.lock_kind on
 // `conn` for run `run_id`, waiting up to options.lock_timeout (`on_wait` is
-// told who holds it). `conn` must outlive the lock.
+// told who holds it). The caller owns the returned lock; releasing or
+// destroying it frees the lock. Errors: LockTimeout (another run holds it),
+// InvalidArgument (no run id, no database, a lease under 1 s), the server's.
+// REQUIRES: `conn` outlives the lock and stays open while it is held.
 Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn,
                                              const std::string& run_id,
                                              std::function<void(const LockHolder&)> on_wait);
 
-// A wait for messages: "60 s", "0.5 s".
+// A wait as the lock messages print it: "60 s", "0.5 s". Pure.
 std::string FormatSeconds(std::chrono::milliseconds d);
 
 }  // namespace chimp::internal
