@@ -19,7 +19,6 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -36,12 +35,12 @@
 #include "chimp/sql_splitter.hpp"
 #include "sql/statement_source.hpp"
 #include "util/child_process.hpp"
+#include "util/json.hpp"
 #include "util/sha256.hpp"
 
 namespace chimp {
 namespace {
 
-using Json = nlohmann::json;
 
 constexpr std::string_view kManifestMagic = "CHIMP-SQL-MANIFEST 1\n";
 
@@ -310,25 +309,6 @@ VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& optio
   return report;
 }
 
-}  // namespace
-
-// --- the report through the pipe ----------------------------------------------
-
-// One field list per struct serves both directions of the pipe (to_json in the
-// child, from_json in the parent); the format is private to the two. The
-// report leaves crash_signal out: only the parent sets it, from the wait status.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyProblem, code, message)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyStep, id, kind, phase, checksum, source, statements)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyEdge, from, to, steps, applied, detail, steps_run)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyReport, file, loaded, name, version, description, abi_major, abi_minor,
-                                   min_host_minor, embedded_sql_files, edges, problems)
-
-namespace {
-
-Json ToJson(const VerifyReport& r) { return r; }
-
-VerifyReport FromJson(const Json& j) { return j.get<VerifyReport>(); }
-
 bool WriteAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -385,7 +365,8 @@ Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& 
       [&](int report_fd) {
         try {
           const VerifyReport report = VerifyInProcess(path, options, prefix);
-          return WriteAll(report_fd, ToJson(report).dump(-1, ' ', false, Json::error_handler_t::replace)) ? 0 : 3;
+          const std::string encoded = internal::EncodeVerifyReport(report);
+          return !encoded.empty() && WriteAll(report_fd, encoded) ? 0 : 3;
         } catch (...) {
           return 4;
         }
@@ -416,10 +397,12 @@ Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& 
                                    std::to_string(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) +
                                    " without a report (did the plugin call exit()?)"});
   } else {
-    try {
-      report = FromJson(Json::parse(data));
-    } catch (const std::exception& e) {
-      report.problems.push_back({StatusCode::kInternal, "plugin '" + path + "': unreadable report: " + e.what()});
+    auto decoded = internal::DecodeVerifyReport(data);
+    if (decoded.ok()) {
+      report = std::move(decoded).value();
+    } else {
+      report.problems.push_back(
+          {StatusCode::kInternal, "plugin '" + path + "': unreadable report: " + decoded.status().message()});
     }
   }
   if (options.server) DropScratch(*options.server, prefix, &report);

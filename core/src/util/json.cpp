@@ -5,68 +5,25 @@
 
 #include <nlohmann/json.hpp>
 
-namespace chimp::internal {
+namespace chimp {
+
+// One field list per struct serves both directions of the pipe (to_json in the
+// child, from_json in the parent); the format is private to the two. The
+// report leaves crash_signal out: only the parent sets it, from the wait status.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyProblem, code, message)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyStep, id, kind, phase, checksum, source, statements)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyEdge, from, to, steps, applied, detail, steps_run)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyReport, file, loaded, name, version, description, abi_major, abi_minor,
+                                   min_host_minor, embedded_sql_files, edges, problems)
+
+namespace internal {
 namespace {
 
 using Json = nlohmann::json;
 
-Json ToJson(const VerifyReport& r) {
-  Json j;
-  j["file"] = r.file;
-  j["loaded"] = r.loaded;
-  j["name"] = r.name;
-  j["version"] = r.version;
-  j["description"] = r.description;
-  j["abi"] = {r.abi_major, r.abi_minor, r.min_host_minor};
-  j["embedded"] = r.embedded_sql_files;
-  j["edges"] = Json::array();
-  for (const VerifyEdge& e : r.edges) {
-    Json je{{"from", e.from},
-            {"to", e.to},
-            {"applied", static_cast<int>(e.applied)},
-            {"detail", e.detail},
-            {"run", e.steps_run}};
-    je["steps"] = Json::array();
-    for (const VerifyStep& s : e.steps) {
-      je["steps"].push_back({s.id, s.kind, s.phase, s.checksum, s.source, s.statements});
-    }
-    j["edges"].push_back(std::move(je));
-  }
-  j["problems"] = Json::array();
-  for (const VerifyProblem& p : r.problems) j["problems"].push_back({static_cast<int>(p.code), p.message});
-  return j;
-}
+Json ToJson(const VerifyReport& r) { return r; }
 
-VerifyEdge EdgeFromJson(const Json& je) {
-  VerifyEdge e;
-  e.from = je.at("from");
-  e.to = je.at("to");
-  e.applied = static_cast<VerifyOutcome>(je.at("applied").get<int>());
-  e.detail = je.at("detail");
-  e.steps_run = je.at("run");
-  for (const Json& js : je.at("steps")) {
-    e.steps.push_back({js.at(0), js.at(1), js.at(2), js.at(3), js.at(4), js.at(5)});
-  }
-  return e;
-}
-
-VerifyReport FromJson(const Json& j) {
-  VerifyReport r;
-  r.file = j.at("file");
-  r.loaded = j.at("loaded");
-  r.name = j.at("name");
-  r.version = j.at("version");
-  r.description = j.at("description");
-  r.abi_major = j.at("abi").at(0);
-  r.abi_minor = j.at("abi").at(1);
-  r.min_host_minor = j.at("abi").at(2);
-  r.embedded_sql_files = j.at("embedded");
-  for (const Json& je : j.at("edges")) r.edges.push_back(EdgeFromJson(je));
-  for (const Json& jp : j.at("problems")) {
-    r.problems.push_back({static_cast<StatusCode>(jp.at(0).get<int>()), jp.at(1)});
-  }
-  return r;
-}
+VerifyReport FromJson(const Json& j) { return j.get<VerifyReport>(); }
 
 }  // namespace
 
@@ -86,4 +43,5 @@ Result<VerifyReport> DecodeVerifyReport(std::string_view text) {
   }
 }
 
-}  // namespace chimp::internal
+}  // namespace internal
+}  // namespace chimp
