@@ -7,6 +7,7 @@ packages=(
   libboost-dev libmariadb-dev libtomlplusplus-dev libspdlog-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libssl-dev
   mariadb-server mariadb-client
+  clang-format clang-tidy
 )
 missing=()
 for p in "${packages[@]}"; do

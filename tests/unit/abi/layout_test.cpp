@@ -43,8 +43,9 @@ inline constexpr unsigned kAbiMinor = CHIMP_ABI_MINOR;
 }  // namespace frozen_1_0
 #undef chimp_plugin_entry
 
-
 // Every field of ABI 1.0: X(struct, field).
+// The X-macro lists keep one row per struct; clang-format would reflow them.
+// clang-format off
 #define CHIMP_ABI_1_0_FIELDS(X)                                                                      \
   X(chimp_value, type) X(chimp_value, reserved) X(chimp_value, i64) X(chimp_value, f64)              \
   X(chimp_value, data) X(chimp_value, size)                                                          \
@@ -77,11 +78,13 @@ inline constexpr unsigned kAbiMinor = CHIMP_ABI_MINOR;
   X(CHIMP_TYPE_TEXT) X(CHIMP_TYPE_BYTES) X(CHIMP_LOG_DEBUG) X(CHIMP_LOG_INFO) X(CHIMP_LOG_WARN)        \
   X(CHIMP_LOG_ERROR)
 
+// clang-format on
+
 // ---- Compile time. ----
-#define CHIMP_ASSERT_FIELD(type, field)                                                        \
-  static_assert(offsetof(::type, field) == offsetof(frozen_1_0::type, field),                 \
-                #type "." #field ": offset differs from ABI 1.0");                            \
-  static_assert(sizeof(::type::field) == sizeof(frozen_1_0::type::field),                     \
+#define CHIMP_ASSERT_FIELD(type, field)                                       \
+  static_assert(offsetof(::type, field) == offsetof(frozen_1_0::type, field), \
+                #type "." #field ": offset differs from ABI 1.0");            \
+  static_assert(sizeof(::type::field) == sizeof(frozen_1_0::type::field),     \
                 #type "." #field ": size differs from ABI 1.0");
 CHIMP_ABI_1_0_FIELDS(CHIMP_ASSERT_FIELD)
 #undef CHIMP_ASSERT_FIELD
@@ -107,9 +110,9 @@ struct FieldLayout {
 };
 
 const FieldLayout kFields[] = {
-#define CHIMP_FIELD_ROW(type, field)                                                                 \
-  {#type "." #field, offsetof(frozen_1_0::type, field), offsetof(::type, field),                    \
-   sizeof(frozen_1_0::type::field), sizeof(::type::field)},
+#define CHIMP_FIELD_ROW(type, field)                                                                              \
+  {#type "." #field, offsetof(frozen_1_0::type, field), offsetof(::type, field), sizeof(frozen_1_0::type::field), \
+   sizeof(::type::field)},
     CHIMP_ABI_1_0_FIELDS(CHIMP_FIELD_ROW)
 #undef CHIMP_FIELD_ROW
 };
