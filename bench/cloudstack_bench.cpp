@@ -120,14 +120,15 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 // Runs chimp migrate to 4.22.0.0 against `cloud`; its output goes to
 // /dev/null unless it fails (then to stderr via a file).
 void RunChimp(const Options& o) {
-  std::vector<std::string> args = {o.chimp, "--socket", o.socket, "--user", o.user, "--database", "cloud",
-                                   "--plugins", o.plugins, "--changelog-schema", kChangelogSchema,
-                                   "migrate", "--to", "4.22.0.0"};
+  std::vector<std::string> args = {o.chimp,          "--socket", o.socket,    "--user",  o.user,
+                                   "--database",     "cloud",    "--plugins", o.plugins, "--changelog-schema",
+                                   kChangelogSchema, "migrate",  "--to",      "4.22.0.0"};
   std::string log = "/tmp/chimp_bench_" + std::to_string(::getpid()) + ".log";
   pid_t pid = ::fork();
   if (pid < 0) Fail("fork failed");
   if (pid == 0) {
-    if (std::freopen(log.c_str(), "w", stdout) == nullptr || std::freopen(log.c_str(), "a", stderr) == nullptr) _exit(127);
+    if (std::freopen(log.c_str(), "w", stdout) == nullptr || std::freopen(log.c_str(), "a", stderr) == nullptr)
+      _exit(127);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -196,7 +197,7 @@ std::vector<Statement> Capture(Db& db, const Options& o) {
   std::vector<Statement> out;
   size_t dropped = 0;
   size_t changelog_writes = 0, probes = 0;  // of the dropped: what chimp spends its time on
-  std::string database;  // the session's, as the baseline will have it
+  std::string database;                     // the session's, as the baseline will have it
   for (const auto& r : rows) {
     const std::string& thread = r[0];
     const std::string& command = r[1];
@@ -235,8 +236,8 @@ std::vector<Statement> Capture(Db& db, const Options& o) {
     out.push_back({false, false, arg});
   }
   std::cerr << "captured " << out.size() << " statements from chimp's session (" << dropped
-            << " bookkeeping statements left out, among them " << changelog_writes << " changelog writes and "
-            << probes << " pre-image probes)\n";
+            << " bookkeeping statements left out, among them " << changelog_writes << " changelog writes and " << probes
+            << " pre-image probes)\n";
   if (!o.statements_out.empty()) {
     std::ofstream f(o.statements_out, std::ios::binary);
     for (const auto& s : out) f << (s.use ? "-- USE " : s.transaction ? "-- chimp: " : "") << s.text << "\n;;\n";
@@ -315,8 +316,9 @@ int Main(int argc, char** argv) {
   Reset(admin);
 
   std::printf("CloudStack 4.0.0 -> 4.22.0.0 (%zu statements), %d runs\n\n", migration, o.runs);
-  std::printf("| run | chimp migrate (s) | client (s) | ratio | grouped (s) | ratio |\n"
-              "|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "| run | chimp migrate (s) | client (s) | ratio | grouped (s) | ratio |\n"
+      "|---:|---:|---:|---:|---:|---:|\n");
   for (int i = 0; i < o.runs; ++i) {
     std::printf("| %d | %.3f | %.3f | %.3f | %.3f | %.3f |\n", i + 1, chimp_times[i], client_times[i],
                 chimp_times[i] / client_times[i], grouped_times[i], chimp_times[i] / grouped_times[i]);

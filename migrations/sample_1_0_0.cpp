@@ -13,7 +13,8 @@ CREATE TABLE authors (
   born SMALLINT NULL,
   PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
-)sql", sdk::kDdl | sdk::ProposedAt("2026-01-12"))
+)sql",
+           sdk::kDdl | sdk::ProposedAt("2026-01-12"))
       .Sql("library.1.0.0.create-books", "Create books", R"sql(
 CREATE TABLE books (
   id BIGINT NOT NULL AUTO_INCREMENT,
@@ -25,7 +26,8 @@ CREATE TABLE books (
   PRIMARY KEY (id),
   CONSTRAINT fk_books_author FOREIGN KEY (author_id) REFERENCES authors (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
-)sql", sdk::kDdl | sdk::ProposedAt("2026-01-12"))
+)sql",
+           sdk::kDdl | sdk::ProposedAt("2026-01-12"))
       .Sql("library.1.0.0.seed", "Demo catalogue", R"sql(
 INSERT INTO authors (id, name, born) VALUES
   (1, 'Thomas Mann', 1875),
@@ -40,5 +42,6 @@ INSERT INTO books (author_id, title, published, on_loan) VALUES
   (4, 'Emma', 1815, 1),
   (4, 'Emma', 1816, 0),
   (5, 'Les Misérables', 1862, 0);
-)sql", sdk::ProposedAt("2026-01-12"));
+)sql",
+           sdk::ProposedAt("2026-01-12"));
 }

@@ -13,9 +13,9 @@ namespace {
 
 // ASCII for the Latin-1 letters U+00C0..U+00FF ("" where there is none).
 constexpr const char* kLatin1[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",   // C0
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // C0
     "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",  // D0
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",   // E0
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // E0
     "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};  // F0
 
 // "L'Étranger" -> "letranger", "Cien años de soledad" -> "cien-anos-de-soledad".
@@ -58,25 +58,28 @@ CHIMP_PLUGIN("library-1.1.0", "1.1.0", "Library sample app 1.1.0: book slugs") {
   plugin.Edge("1.0.0", "1.1.0", "Books get a unique URL slug")
       .Sql("library.1.1.0.add-slug", "Add books.slug", "ALTER TABLE books ADD COLUMN slug VARCHAR(320) NULL",
            sdk::kDdl | sdk::ProposedAt("2026-03-02"))
-      .Native("library.1.1.0.fill-slugs", "Compute a slug for every book", "rev:1", [](sdk::Context& ctx) {
-        const auto books = ctx.Rows<int64_t, std::string, std::optional<std::string>>(
-            "SELECT id, title, slug FROM books ORDER BY id");
-        std::set<std::string> taken;
-        for (const auto& [id, title, slug] : books) {
-          if (slug) taken.insert(*slug);
-        }
-        uint64_t done = 0;
-        for (const auto& [id, title, slug] : books) {
-          if (!slug) {
-            const std::string base = Slugify(title);
-            std::string unique = base;
-            for (int n = 2; !taken.insert(unique).second; ++n) unique = base + "-" + std::to_string(n);
-            ctx.Execute("UPDATE books SET slug = ? WHERE id = ?", unique, id);
-          }
-          ctx.Progress(++done, books.size());
-        }
-        ctx.Log("slugs computed for " + std::to_string(done) + " books");
-      }, sdk::kIdempotent | sdk::ProposedAt("2026-03-02"))
+      .Native(
+          "library.1.1.0.fill-slugs", "Compute a slug for every book", "rev:1",
+          [](sdk::Context& ctx) {
+            const auto books = ctx.Rows<int64_t, std::string, std::optional<std::string>>(
+                "SELECT id, title, slug FROM books ORDER BY id");
+            std::set<std::string> taken;
+            for (const auto& [id, title, slug] : books) {
+              if (slug) taken.insert(*slug);
+            }
+            uint64_t done = 0;
+            for (const auto& [id, title, slug] : books) {
+              if (!slug) {
+                const std::string base = Slugify(title);
+                std::string unique = base;
+                for (int n = 2; !taken.insert(unique).second; ++n) unique = base + "-" + std::to_string(n);
+                ctx.Execute("UPDATE books SET slug = ? WHERE id = ?", unique, id);
+              }
+              ctx.Progress(++done, books.size());
+            }
+            ctx.Log("slugs computed for " + std::to_string(done) + " books");
+          },
+          sdk::kIdempotent | sdk::ProposedAt("2026-03-02"))
       .Sql("library.1.1.0.require-slug", "Make books.slug required and unique",
            "ALTER TABLE books MODIFY slug VARCHAR(320) NOT NULL, ADD UNIQUE KEY uq_books_slug (slug)",
            sdk::kDdl | sdk::ProposedAt("2026-03-02"));

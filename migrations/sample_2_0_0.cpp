@@ -27,7 +27,8 @@ CREATE TABLE loans (
   KEY idx_loans_open (book_id, returned_at),
   CONSTRAINT fk_loans_book FOREIGN KEY (book_id) REFERENCES books (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
-)sql", sdk::kDdl | sdk::ProposedAt("2026-06-15"));
+)sql",
+        sdk::kDdl | sdk::ProposedAt("2026-06-15"));
   // Books lent out under 1.x become open loans; 1.x did not record who or
   // since when.
   e.Sql(prefix + ".open-loans", "Turn books.on_loan into open loans", R"sql(
@@ -36,7 +37,8 @@ SELECT b.id, '(unknown, before 2.0.0)', NOW()
 FROM books b
 WHERE b.on_loan = 1
   AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.book_id = b.id AND l.returned_at IS NULL)
-)sql", sdk::kIdempotent | sdk::ProposedAt("2026-06-15"));
+)sql",
+        sdk::kIdempotent | sdk::ProposedAt("2026-06-15"));
   e.Check(prefix + ".check-loans", "Every book on loan has an open loan", R"sql(
 SELECT (SELECT COUNT(*) FROM books WHERE on_loan = 1) =
        (SELECT COUNT(DISTINCT book_id) FROM loans WHERE returned_at IS NULL)

@@ -23,8 +23,8 @@ CommandRun RegisterAdhoc(CLI::App* app) {
   file->excludes(exec);
   exec->excludes(file);
   app->add_option("--dialect", opts->dialect,
-                       "client (Default: split as the mariadb client does) or script-runner (CloudStack's "
-                       "line-based runner)")
+                  "client (Default: split as the mariadb client does) or script-runner (CloudStack's "
+                  "line-based runner)")
       ->check(CLI::IsMember({"client", "script-runner"}));
   app->add_flag("--dry-run", opts->dry_run, "Only print the statements that would be sent, one per block");
   return [opts](const Context& ctx) -> int {
@@ -55,8 +55,7 @@ CommandRun RegisterAdhoc(CLI::App* app) {
       if (info->warning_count > 0) std::cout << ", " << info->warning_count << " warnings";
       std::cout << "\n";
     };
-    auto result = RunAdhoc(ctx.options, script, source, opts->dialect == "script-runner", opts->dry_run,
-                           on_statement);
+    auto result = RunAdhoc(ctx.options, script, source, opts->dialect == "script-runner", opts->dry_run, on_statement);
     if (!result.ok()) return Fail(result.status());
     if (!opts->dry_run && !ctx.quiet) {
       std::cout << *result << (*result == 1 ? " statement" : " statements") << " run.\n";

@@ -27,8 +27,7 @@ int RunBaseline(const Context& ctx, const BaselineFlags& flags) {
   const std::string database = ctx.options.database;
   auto on_wait = [database](const LockHolder& holder) {
     std::fflush(stdout);
-    std::cerr << "chimp: waiting for the migration lock of '" << database << "', held by " << holder.ToString()
-              << '\n';
+    std::cerr << "chimp: waiting for the migration lock of '" << database << "', held by " << holder.ToString() << '\n';
   };
   Result<BaselineReport> result = Baseline(ctx.options, request, on_wait);
   if (!result.ok()) return Fail(result.status());
@@ -50,7 +49,7 @@ int RunBaseline(const Context& ctx, const BaselineFlags& flags) {
 CommandRun RegisterBaseline(CLI::App* app) {
   auto flags = std::make_shared<BaselineFlags>();
   app->add_option("--version", flags->version,
-                       "The version the database is at (Default: what a plugin's legacy version query finds)")
+                  "The version the database is at (Default: what a plugin's legacy version query finds)")
       ->type_name("VERSION");
   app->add_flag("--force", flags->force, "Accept a version the plugins' graph does not know");
   return [flags](const Context& ctx) { return RunBaseline(ctx, *flags); };

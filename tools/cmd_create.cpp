@@ -99,9 +99,9 @@ int RunCreate(const CreateOptions& opts) {
   Result<Version> from = Version::Parse(opts.from, "--from", /*allow_empty=*/true);
   if (!from.ok()) return Fail(from.status());
   if (!(*from < *to)) {
-    return Fail(Status::InvalidArgument("chimp create: --from " + from->ToDisplayString() +
-                                        " is not below --to " + to->ToString() +
-                                        ": an edge upgrades (leave --from out for the base edge from the empty database)"));
+    return Fail(Status::InvalidArgument(
+        "chimp create: --from " + from->ToDisplayString() + " is not below --to " + to->ToString() +
+        ": an edge upgrades (leave --from out for the base edge from the empty database)"));
   }
   Result<fs::path> templates = FindTemplates();
   if (!templates.ok()) return Fail(templates.status());
@@ -154,7 +154,8 @@ int RunCreate(const CreateOptions& opts) {
   }
 
   const fs::path exe_dir = ExecutableDir();
-  const std::string prefix = exe_dir.empty() ? "/where/chimp/is/installed" : fs::weakly_canonical(exe_dir / "..", ec).string();
+  const std::string prefix =
+      exe_dir.empty() ? "/where/chimp/is/installed" : fs::weakly_canonical(exe_dir / "..", ec).string();
   const std::string d = dir.string();
   std::cout << "created plugin '" << opts.name << "' (" << from->ToDisplayString() << " -> " << to->ToString()
             << ") in " << d << ":\n";

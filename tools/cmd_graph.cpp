@@ -58,10 +58,10 @@ int RunGraph(const Context& ctx, const GraphOptions& opts) {
     for (size_t i = 0; i < graph.edges().size(); ++i) {
       const GraphEdge& ge = graph.edges()[i];
       Json e = {{"index", i},
-                          {"from", ge.from.ToString()},
-                          {"to", ge.to.ToString()},
-                          {"weight", ge.weight},
-                          {"label", ge.label}};
+                {"from", ge.from.ToString()},
+                {"to", ge.to.ToString()},
+                {"weight", ge.weight},
+                {"label", ge.label}};
       if (i < (*catalog)->edge_count()) {
         const Edge& edge = (*catalog)->edge(i);
         e["description"] = edge.description;
@@ -83,11 +83,10 @@ int RunGraph(const Context& ctx, const GraphOptions& opts) {
 
 CommandRun RegisterGraph(CLI::App* app) {
   auto opts = std::make_shared<GraphOptions>();
-  CLI::Option* from = app->add_option("--from", opts->from,
-                                           "Highlight the path from this version (Default: the lowest)")
-                          ->type_name("VERSION");
-  CLI::Option* to = app->add_option("--to", opts->to,
-                                         "Highlight the path to this version (Default: the newest)")
+  CLI::Option* from =
+      app->add_option("--from", opts->from, "Highlight the path from this version (Default: the lowest)")
+          ->type_name("VERSION");
+  CLI::Option* to = app->add_option("--to", opts->to, "Highlight the path to this version (Default: the newest)")
                         ->type_name("VERSION");
   return [opts, from, to](const Context& ctx) {
     opts->from_given = from->count() > 0;

@@ -37,17 +37,16 @@ int RunLog(const Context& ctx) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const ChangelogEntry& e : *entries) {
-    rows.push_back({std::to_string(e.id), e.run_id.substr(0, 8), e.step_id, EdgeText(e.edge_from, e.edge_to),
-                    PhaseName(e.phase), IsEngineRow(e) ? e.step_id.substr(6) : StepKindName(e.kind),
-                    StepStatusName(e.status), e.started_at.substr(0, 19),
-                    e.duration_ms < 0 ? "-" : std::to_string(e.duration_ms),
-                    std::to_string(e.statement_index) + "/" +
-                        (e.statement_count > 0 ? std::to_string(e.statement_count) : "-"),
-                    FirstLine(e.error)});
+    rows.push_back(
+        {std::to_string(e.id), e.run_id.substr(0, 8), e.step_id, EdgeText(e.edge_from, e.edge_to), PhaseName(e.phase),
+         IsEngineRow(e) ? e.step_id.substr(6) : StepKindName(e.kind), StepStatusName(e.status),
+         e.started_at.substr(0, 19), e.duration_ms < 0 ? "-" : std::to_string(e.duration_ms),
+         std::to_string(e.statement_index) + "/" + (e.statement_count > 0 ? std::to_string(e.statement_count) : "-"),
+         FirstLine(e.error)});
   }
   if (!rows.empty()) {
-    PrintTable(std::cout,
-               {"ID", "RUN", "STEP", "EDGE", "PHASE", "KIND", "STATUS", "STARTED", "MS", "STMTS", "ERROR"}, rows);
+    PrintTable(std::cout, {"ID", "RUN", "STEP", "EDGE", "PHASE", "KIND", "STATUS", "STARTED", "MS", "STMTS", "ERROR"},
+               rows);
   }
   if (!backups->empty()) {
     std::vector<std::vector<std::string>> brows;
@@ -75,8 +74,6 @@ int RunLog(const Context& ctx) {
 
 }  // namespace
 
-CommandRun RegisterLog(CLI::App* /*app*/) {
-  return RunLog;
-}
+CommandRun RegisterLog(CLI::App* /*app*/) { return RunLog; }
 
 }  // namespace chimp::cli

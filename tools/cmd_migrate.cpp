@@ -39,8 +39,8 @@ class Progress : public ExecutionObserver {
       ++index_;
       statement_count_ = statement_count;
       if (json_) return;
-      std::cout << "  " << Counter() << ' ' << StepEdgeText(ps) << "  " << ps.step->id
-                << " (" << StepKindName(ps.step->kind) << (ps.step->has_ddl ? ", DDL" : "");
+      std::cout << "  " << Counter() << ' ' << StepEdgeText(ps) << "  " << ps.step->id << " ("
+                << StepKindName(ps.step->kind) << (ps.step->has_ddl ? ", DDL" : "");
       if (ps.resume_from > 0) std::cout << ", resuming at statement " << ps.resume_from + 1;
       std::cout << ") ... " << std::flush;
       line_open_ = true;
@@ -60,8 +60,7 @@ class Progress : public ExecutionObserver {
     }
   }
 
-  void OnStepDone(const PlannedStep& ps, const Status& result, int64_t duration_ms,
-                  int32_t warning_count) override {
+  void OnStepDone(const PlannedStep& ps, const Status& result, int64_t duration_ms, int32_t warning_count) override {
     try {
       if (json_) {
         steps_.push_back({{"step_id", ps.step->id},
@@ -135,8 +134,7 @@ class Progress : public ExecutionObserver {
   Json versions_ = Json::array();
 };
 
-int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase,
-               const std::string& backup_dir) {
+int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase, const std::string& backup_dir) {
   Result<std::string> format = ChooseFormat(ctx, "migrate", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
   const bool json = *format == "json";
@@ -172,9 +170,8 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
   };
   const auto started = std::chrono::steady_clock::now();
   Result<MigrateReport> result = Migrate(options, *request, &progress, on_wait, on_backup);
-  const int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::steady_clock::now() - started)
-                                 .count();
+  const int64_t elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   progress.Close();
 
   if (json) {
@@ -240,14 +237,14 @@ CommandRun RegisterMigrate(CLI::App* app) {
   auto opts = std::make_shared<Options>();
   app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
   app->add_option("--phase", opts->phase,
-                       "expand (Default) or cleanup (run the cleanup steps once every server runs the new code)")
+                  "expand (Default) or cleanup (run the cleanup steps once every server runs the new code)")
       ->type_name("PHASE")
       ->check(CLI::IsMember({"expand", "cleanup"}));
   app->add_flag("--dry-run", opts->dry_run, "Only print the plan (the same as chimp plan)");
   app->add_option("--backup", opts->backup,
-                       "Before the first step, dump the target database into DIR (mariadb-dump "
-                       "--single-transaction --routines --triggers --events) and record the file and the "
-                       "binlog/GTID position; a failed dump stops the run (exit 10)")
+                  "Before the first step, dump the target database into DIR (mariadb-dump "
+                  "--single-transaction --routines --triggers --events) and record the file and the "
+                  "binlog/GTID position; a failed dump stops the run (exit 10)")
       ->type_name("DIR");
   return [opts](const Context& ctx) {
     if (opts->dry_run) return RunPlan(ctx, opts->to, opts->phase, "migrate --dry-run");

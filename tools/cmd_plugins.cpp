@@ -29,13 +29,9 @@ struct PluginsOptions {
 };
 
 // Whether the options name a server to apply on: anything but the defaults.
-bool HasServer(const ConnectionOptions& c) {
-  return !c.socket.empty() || c.host != "localhost" || c.port != 0;
-}
+bool HasServer(const ConnectionOptions& c) { return !c.socket.empty() || c.host != "localhost" || c.port != 0; }
 
-std::string AbiText(const VerifyReport& r) {
-  return std::to_string(r.abi_major) + "." + std::to_string(r.abi_minor);
-}
+std::string AbiText(const VerifyReport& r) { return std::to_string(r.abi_major) + "." + std::to_string(r.abi_minor); }
 
 size_t StepCount(const VerifyReport& r) {
   size_t n = 0;
@@ -43,9 +39,7 @@ size_t StepCount(const VerifyReport& r) {
   return n;
 }
 
-std::string Plural(size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
+std::string Plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 // Plugin problems first (3), then failed steps (8) and checks (11), else the first problem.
 int ExitCodeOf(const std::vector<VerifyReport>& reports) {
@@ -93,9 +87,8 @@ Json ReportToJson(const VerifyReport& r) {
   j["edges"] = std::move(edges);
   Json problems = Json::array();
   for (const VerifyProblem& p : r.problems) {
-    problems.push_back({{"code", std::string(StatusCodeName(p.code))},
-                        {"exit_code", ExitCodeFor(p.code)},
-                        {"message", p.message}});
+    problems.push_back(
+        {{"code", std::string(StatusCodeName(p.code))}, {"exit_code", ExitCodeFor(p.code)}, {"message", p.message}});
   }
   j["problems"] = std::move(problems);
   return j;
@@ -104,8 +97,8 @@ Json ReportToJson(const VerifyReport& r) {
 void PrintReportText(const VerifyReport& r, bool applied) {
   std::cout << (r.ok() ? "ok    " : "FAIL  ") << r.file;
   if (r.loaded) {
-    std::cout << "  " << r.name << ' ' << r.version << "  ABI " << AbiText(r) << "  "
-              << Plural(r.edges.size(), "edge") << ", " << Plural(StepCount(r), "step");
+    std::cout << "  " << r.name << ' ' << r.version << "  ABI " << AbiText(r) << "  " << Plural(r.edges.size(), "edge")
+              << ", " << Plural(StepCount(r), "step");
     if (r.embedded_sql_files > 0) std::cout << ", " << Plural(r.embedded_sql_files, "embedded SQL file");
   }
   std::cout << '\n';
@@ -113,8 +106,8 @@ void PrintReportText(const VerifyReport& r, bool applied) {
     std::cout << "      " << EdgeText(e.from, e.to) << "  " << Plural(e.steps.size(), "step");
     if (applied) {
       if (e.applied == VerifyOutcome::kApplied) {
-        std::cout << ": applied on a scratch database (" << Plural(static_cast<size_t>(e.steps_run), "step")
-                  << " run" << (e.detail.empty() ? "" : "; " + e.detail) << ")";
+        std::cout << ": applied on a scratch database (" << Plural(static_cast<size_t>(e.steps_run), "step") << " run"
+                  << (e.detail.empty() ? "" : "; " + e.detail) << ")";
       } else if (e.applied == VerifyOutcome::kNotApplied) {
         std::cout << ": not applied: " << e.detail;
       } else if (e.applied == VerifyOutcome::kFailed) {
@@ -142,18 +135,16 @@ int RunVerify(const Context& ctx, const PluginsOptions& opts) {
     if (!report.ok()) return Fail(report.status());
     reports.push_back(std::move(report).value());
   }
-  const size_t failed = static_cast<size_t>(
-      std::count_if(reports.begin(), reports.end(), [](const VerifyReport& r) { return !r.ok(); }));
+  const size_t failed =
+      static_cast<size_t>(std::count_if(reports.begin(), reports.end(), [](const VerifyReport& r) { return !r.ok(); }));
   if (*format == "json") {
     Json plugins = Json::array();
     for (const VerifyReport& r : reports) plugins.push_back(ReportToJson(r));
-    PrintJson({{"ok", failed == 0},
-               {"applied", apply},
-               {"plugins", plugins}});
+    PrintJson({{"ok", failed == 0}, {"applied", apply}, {"plugins", plugins}});
   } else {
     for (const VerifyReport& r : reports) PrintReportText(r, apply);
-    std::cout << "verified " << Plural(reports.size(), "plugin") << ": " << reports.size() - failed << " ok, "
-              << failed << " failed" << (apply ? "" : " (static checks only; give --socket or --host to apply the edges)")
+    std::cout << "verified " << Plural(reports.size(), "plugin") << ": " << reports.size() - failed << " ok, " << failed
+              << " failed" << (apply ? "" : " (static checks only; give --socket or --host to apply the edges)")
               << '\n';
   }
   return ExitCodeOf(reports);
@@ -215,8 +206,9 @@ CommandRun RegisterPlugins(CLI::App* app) {
   verify->add_option("files", opts->files, "Plugin files (.so)")->required()->type_name("FILE");
   // Its own --plugins, taking one directory per flag, so that the files can
   // follow it (the global --plugins would swallow them).
-  verify->add_option("--plugins", opts->plugin_dirs,
-                     "Directory of the other plugins, to reach an edge's from-version first; repeatable")
+  verify
+      ->add_option("--plugins", opts->plugin_dirs,
+                   "Directory of the other plugins, to reach an edge's from-version first; repeatable")
       ->type_name("DIR")
       ->allow_extra_args(false)
       ->expected(1);

@@ -60,8 +60,7 @@ int RunRepair(const Context& ctx, const RepairFlags& flags) {
   const std::string database = ctx.options.database;
   auto on_wait = [database](const LockHolder& holder) {
     std::fflush(stdout);
-    std::cerr << "chimp: waiting for the migration lock of '" << database << "', held by " << holder.ToString()
-              << '\n';
+    std::cerr << "chimp: waiting for the migration lock of '" << database << "', held by " << holder.ToString() << '\n';
   };
   Result<RepairReport> result = Repair(ctx.options, request, confirm, on_wait);
   if (!result.ok()) return Fail(result.status());
@@ -97,27 +96,27 @@ int RunRepair(const Context& ctx, const RepairFlags& flags) {
 CommandRun RegisterRepair(CLI::App* app) {
   auto flags = std::make_shared<RepairFlags>();
   app->add_flag("--checksums", flags->checksums,
-                     "Re-record the checksum of every applied step whose installed plugin now differs");
+                "Re-record the checksum of every applied step whose installed plugin now differs");
   app->add_option("--mark-applied", flags->mark_applied,
-                       "The operator completed this failed or interrupted step by hand: record it as applied")
+                  "The operator completed this failed or interrupted step by hand: record it as applied")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app->add_option("--mark-rolled-back", flags->mark_rolled_back,
-                       "The operator undid this step's partial changes: the next migrate starts it from "
-                       "statement 1")
+                  "The operator undid this step's partial changes: the next migrate starts it from "
+                  "statement 1")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app->add_option("--statement-done", flags->statement_done,
-                       "The statement in doubt of this interrupted step took effect: the next migrate goes on "
-                       "after it")
+                  "The statement in doubt of this interrupted step took effect: the next migrate goes on "
+                  "after it")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app->add_option("--statement-not-done", flags->statement_not_done,
-                       "The statement in doubt of this interrupted step did not take effect: the next migrate "
-                       "runs it again")
+                  "The statement in doubt of this interrupted step did not take effect: the next migrate "
+                  "runs it again")
       ->type_name("STEP")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

@@ -12,10 +12,10 @@ constexpr size_t kListHead = 5;
 std::vector<std::vector<std::string>> FailedRows(const std::vector<ChangelogEntry>& failed) {
   std::vector<std::vector<std::string>> rows;
   for (const ChangelogEntry& e : failed) {
-    rows.push_back({e.step_id, EdgeText(e.edge_from, e.edge_to), StepStatusName(e.status), e.started_at.substr(0, 19),
-                    std::to_string(e.statement_index) + "/" +
-                        (e.statement_count > 0 ? std::to_string(e.statement_count) : "?"),
-                    FirstLine(e.error)});
+    rows.push_back(
+        {e.step_id, EdgeText(e.edge_from, e.edge_to), StepStatusName(e.status), e.started_at.substr(0, 19),
+         std::to_string(e.statement_index) + "/" + (e.statement_count > 0 ? std::to_string(e.statement_count) : "?"),
+         FirstLine(e.error)});
   }
   return rows;
 }
@@ -93,8 +93,7 @@ int RunStatus(const Context& ctx) {
   }
   if (has_plugins) {
     out << "Pending cleanup:  " << r.pending_cleanup << (r.pending_cleanup == 1 ? " step" : " steps")
-        << (r.pending_cleanup > 0 ? " (chimp migrate --phase cleanup, once every server runs the new code)"
-                                  : "")
+        << (r.pending_cleanup > 0 ? " (chimp migrate --phase cleanup, once every server runs the new code)" : "")
         << '\n';
   }
   out << "Failed/running:   " << (r.failed.empty() ? "none" : std::to_string(r.failed.size())) << '\n';
@@ -118,8 +117,6 @@ int RunStatus(const Context& ctx) {
 
 }  // namespace
 
-CommandRun RegisterStatus(CLI::App* /*app*/) {
-  return RunStatus;
-}
+CommandRun RegisterStatus(CLI::App* /*app*/) { return RunStatus; }
 
 }  // namespace chimp::cli

@@ -91,8 +91,6 @@ int RunValidate(const Context& ctx) {
 
 }  // namespace
 
-CommandRun RegisterValidate(CLI::App* /*app*/) {
-  return RunValidate;
-}
+CommandRun RegisterValidate(CLI::App* /*app*/) { return RunValidate; }
 
 }  // namespace chimp::cli

@@ -50,11 +50,9 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
   AddOptional(app, "--socket", &f->socket, "Unix socket; when given, --host and --port are not used", "PATH")
       ->group(conn);
   AddOptional(app, "--user", &f->user, "User name (Default: the OS user)", "NAME")->group(conn);
-  AddOptional(app, "-d,--database", &f->database, "The target database: the one migrated", "NAME")
-      ->group(conn);
+  AddOptional(app, "-d,--database", &f->database, "The target database: the one migrated", "NAME")->group(conn);
   AddOptional(app, "--password-file", &f->password_file,
-              "File whose first line is the password (there is deliberately no --password flag)",
-              "FILE")
+              "File whose first line is the password (there is deliberately no --password flag)", "FILE")
       ->group(conn);
   AddOptional(app, "--ssl-ca", &f->ssl_ca, "TLS: CA certificate file", "FILE")->group(conn);
   AddOptional(app, "--ssl-cert", &f->ssl_cert, "TLS: client certificate file", "FILE")->group(conn);
@@ -66,13 +64,12 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(setup);
-  AddOptional(app, "--config", &f->config, "Config file (Default: ./chimp.toml when present)", "FILE")
+  AddOptional(app, "--config", &f->config, "Config file (Default: ./chimp.toml when present)", "FILE")->group(setup);
+  AddOptional(app, "--changelog-schema", &f->changelog_schema, "Schema holding the changelog tables (Default: chimp)",
+              "NAME")
       ->group(setup);
-  AddOptional(app, "--changelog-schema", &f->changelog_schema,
-              "Schema holding the changelog tables (Default: chimp)", "NAME")
-      ->group(setup);
-  AddOptional(app, "--lock-timeout", &f->lock_timeout,
-              "Seconds to wait for another run's migration lock (Default: 60)", "SECONDS")
+  AddOptional(app, "--lock-timeout", &f->lock_timeout, "Seconds to wait for another run's migration lock (Default: 60)",
+              "SECONDS")
       ->check(CLI::Range(int64_t{0}, int64_t{7 * 86400}).description(""))
       ->group(setup);
 
@@ -146,8 +143,7 @@ int Fail(const Status& status) {
   return ExitCodeFor(status.code());
 }
 
-Result<std::string> ChooseFormat(const Context& ctx, const char* command,
-                                 std::initializer_list<const char*> allowed) {
+Result<std::string> ChooseFormat(const Context& ctx, const char* command, std::initializer_list<const char*> allowed) {
   if (ctx.format.empty()) return std::string(*allowed.begin());
   std::string list;
   size_t i = 0;
@@ -156,8 +152,8 @@ Result<std::string> ChooseFormat(const Context& ctx, const char* command,
     list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + std::string(a);
     ++i;
   }
-  return Status::InvalidArgument(std::string("'") + command + "' does not support --format " + ctx.format +
-                                 " (use " + list + ")");
+  return Status::InvalidArgument(std::string("'") + command + "' does not support --format " + ctx.format + " (use " +
+                                 list + ")");
 }
 
 Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase) {
@@ -175,18 +171,12 @@ Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& ph
   return request;
 }
 
-void PrintJson(const Json& doc) {
-  std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
-}
+void PrintJson(const Json& doc) { std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n'; }
 
-std::string VersionText(const Version& version) {
-  return version.empty() ? "(empty)" : version.ToString();
-}
+std::string VersionText(const Version& version) { return version.empty() ? "(empty)" : version.ToString(); }
 std::string VersionText(const std::string& version) { return version.empty() ? "(empty)" : version; }
 
-std::string EdgeText(const Version& from, const Version& to) {
-  return VersionText(from) + " -> " + VersionText(to);
-}
+std::string EdgeText(const Version& from, const Version& to) { return VersionText(from) + " -> " + VersionText(to); }
 std::string EdgeText(const std::string& from, const std::string& to) {
   return VersionText(from) + " -> " + VersionText(to);
 }
@@ -265,9 +255,9 @@ std::vector<std::vector<std::string>> PlanStepRows(const Plan& plan, size_t limi
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < plan.steps.size() && (limit == 0 || i < limit); ++i) {
     const PlannedStep& ps = plan.steps[i];
-    rows.push_back({std::to_string(i + 1), ps.step->id, StepEdgeText(ps),
-                    StepKindName(ps.step->kind), PhaseName(ps.step->phase), ps.step->has_ddl ? "yes" : "no",
-                    ResumeText(ps), FirstLine(ps.step->description, 60)});
+    rows.push_back({std::to_string(i + 1), ps.step->id, StepEdgeText(ps), StepKindName(ps.step->kind),
+                    PhaseName(ps.step->phase), ps.step->has_ddl ? "yes" : "no", ResumeText(ps),
+                    FirstLine(ps.step->description, 60)});
   }
   return rows;
 }
@@ -278,8 +268,7 @@ void PrintPlan(std::ostream& out, const std::string& database, const Plan& plan,
       out << "Database '" << database << "' at version " << VersionText(plan.current)
           << ": no cleanup steps pending. Nothing to do.\n";
     } else {
-      out << "Database '" << database << "' is at version " << VersionText(plan.current)
-          << ". Nothing to do.\n";
+      out << "Database '" << database << "' is at version " << VersionText(plan.current) << ". Nothing to do.\n";
     }
     return;
   }
@@ -329,8 +318,9 @@ void PrintPlan(std::ostream& out, const std::string& database, const Plan& plan,
       continue;
     }
     if (statements->empty()) {
-      out << "      (" << (step.run != nullptr ? "native code in " + (ps.edge->plugin ? ps.edge->plugin->file : "the plugin")
-                                                : std::string("no statements"))
+      out << "      ("
+          << (step.run != nullptr ? "native code in " + (ps.edge->plugin ? ps.edge->plugin->file : "the plugin")
+                                  : std::string("no statements"))
           << ")\n";
       continue;
     }

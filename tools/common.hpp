@@ -115,8 +115,7 @@ int Fail(const Status& status);
 
 // Returns the output format of `command`: ctx.format, or `allowed`'s first
 // entry when none was given. InvalidArgument when ctx.format is not allowed.
-Result<std::string> ChooseFormat(const Context& ctx, const char* command,
-                                 std::initializer_list<const char*> allowed);
+Result<std::string> ChooseFormat(const Context& ctx, const char* command, std::initializer_list<const char*> allowed);
 
 // Parses --to and --phase.
 Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase);

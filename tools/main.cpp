@@ -20,14 +20,12 @@ namespace {
 
 // Every subcommand, in the order `chimp --help` lists them.
 constexpr CommandSpec kCommands[] = {
-    {"init", "Create the changelog tables for the target database (idempotent; migrate does it too)",
-     RegisterInit},
+    {"init", "Create the changelog tables for the target database (idempotent; migrate does it too)", RegisterInit},
     {"status", "Show the current version, pending steps and failed steps", RegisterStatus},
     {"plan", "Show what migrate would do (the dry run); -v prints every statement", RegisterPlan},
     {"migrate", "Run the pending steps up to the target version", RegisterMigrate},
     {"log", "List every changelog row of the target database, oldest first", RegisterLog},
-    {"graph", "Print the version graph (--format dot (Default), mermaid or json); needs no database",
-     RegisterGraph},
+    {"graph", "Print the version graph (--format dot (Default), mermaid or json); needs no database", RegisterGraph},
     {"validate", "Check applied steps against the installed plugins (checksums, missing steps, failed steps)",
      RegisterValidate},
     {"repair",
@@ -107,7 +105,8 @@ int Run(int argc, char** argv) {
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-') {
       std::cerr << "chimp: unknown command '" << rest.front()
-                << "' (commands: init, status, plan, migrate, log, graph, validate, repair, baseline, adhoc, create, plugins; see chimp --help)\n";
+                << "' (commands: init, status, plan, migrate, log, graph, validate, repair, baseline, adhoc, create, "
+                   "plugins; see chimp --help)\n";
       return kExitUsage;
     }
     std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";
@@ -116,8 +115,7 @@ int Run(int argc, char** argv) {
 
   for (auto& command : commands) {
     if (!command->app->parsed()) continue;
-    SetUpLogging(root_flags.verbose + command->flags.verbose > 0,
-                 root_flags.quiet + command->flags.quiet > 0);
+    SetUpLogging(root_flags.verbose + command->flags.verbose > 0, root_flags.quiet + command->flags.quiet > 0);
     Result<Context> ctx = BuildContext(root_flags, command->flags);
     if (!ctx.ok()) return Fail(ctx.status());
     return command->run(*ctx);

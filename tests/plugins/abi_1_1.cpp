@@ -110,15 +110,15 @@ CHIMP_PLUGIN("resume-session", "1.0.0", "resume replays SET") {
 CHIMP_PLUGIN("repeatable", "1.0.0", "repeatables") {
   plugin.MinHostMinor(1);
   auto& e = plugin.Edge("", "1.0.0");
-  e.Sql("rep.table", "log table", "CREATE TABLE IF NOT EXISTS rep_log (seq INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20))",
-        sdk::kDdl);
+  e.Sql("rep.table", "log table",
+        "CREATE TABLE IF NOT EXISTS rep_log (seq INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20))", sdk::kDdl);
   e.Sql("rep.edge", "an edge step", "INSERT INTO rep_log (what) VALUES ('edge')");
   plugin.Repeatable("rep.before", "before the path",
                     "CREATE TABLE IF NOT EXISTS rep_log (seq INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20));\n"
                     "INSERT INTO rep_log (what) VALUES ('before')",
                     sdk::kRunBefore | sdk::kDdl);
-  plugin.Repeatable("rep.view", "after the path",
-                    VIEW_SQL ";\nINSERT INTO rep_log (what) VALUES ('after')", sdk::kRunAfter | sdk::kDdl);
+  plugin.Repeatable("rep.view", "after the path", VIEW_SQL ";\nINSERT INTO rep_log (what) VALUES ('after')",
+                    sdk::kRunAfter | sdk::kDdl);
 }
 #elif defined(FIXTURE_REPEATABLE_NO_WHEN)
 CHIMP_PLUGIN("repeatable-no-when", "1.0.0", "a repeatable without kRunBefore/kRunAfter") {
@@ -138,14 +138,14 @@ CHIMP_PLUGIN("abi-1-1", "1.1.0", "every ABI 1.1 field") {
   plugin.RerunnableCalls("idempotent_*,  Cloud.ADD_Mapping");  // ABI 1.2
   auto& e = plugin.Edge("", "1.0.0", "base");
   e.Sql("abi11.plain", "defaults", "CREATE TABLE a (id INT)", sdk::kDdl);
-  e.Sql("abi11.runner", "ScriptRunner, database, session, warnings fatal",
-        "INSERT INTO a\n  VALUES (1);\n",
-        sdk::Dialect(sdk::kScriptRunner) | sdk::Database("cloud") | sdk::SessionSql("SET SESSION foreign_key_checks = 0") |
-            sdk::kWarningsFatal);
+  e.Sql("abi11.runner", "ScriptRunner, database, session, warnings fatal", "INSERT INTO a\n  VALUES (1);\n",
+        sdk::Dialect(sdk::kScriptRunner) | sdk::Database("cloud") |
+            sdk::SessionSql("SET SESSION foreign_key_checks = 0") | sdk::kWarningsFatal);
   e.Sql("abi11.nodb", "no database", "SELECT 1", sdk::Database("") | sdk::kClientDialect);
   plugin.Repeatable("abi11.procs", "procedures", "DROP PROCEDURE IF EXISTS p;\nCREATE PROCEDURE p() BEGIN END;\n",
                     sdk::kRunBefore | sdk::kDdl | sdk::Dialect(sdk::kScriptRunner));
   plugin.Repeatable("abi11.views", "views", "CREATE OR REPLACE VIEW v AS SELECT 1", sdk::kRunAfter | sdk::kDdl);
-  plugin.Repeatable("abi11.native", "native", "rev:3", [](sdk::Context&) {}, sdk::kRunAfter);
+  plugin.Repeatable(
+      "abi11.native", "native", "rev:3", [](sdk::Context&) {}, sdk::kRunAfter);
 }
 #endif

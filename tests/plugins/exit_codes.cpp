@@ -21,9 +21,9 @@
 #endif
 
 CHIMP_PLUGIN(CHIMP_FIXTURE_NAME, "1.0.0", "One event that fails the run") {
-  auto& edge = plugin.Edge("", "1.0.0", "Base schema")
-                   .Sql("exit_codes.create", "Create ec_items", "CREATE TABLE ec_items (id INT PRIMARY KEY)",
-                        chimp::sdk::kDdl);
+  auto& edge =
+      plugin.Edge("", "1.0.0", "Base schema")
+          .Sql("exit_codes.create", "Create ec_items", "CREATE TABLE ec_items (id INT PRIMARY KEY)", chimp::sdk::kDdl);
 #if defined(FIXTURE_SQL_CHECK_FAILS)
   edge.Check("exit_codes.sql-check", "ec_items has a row", "SELECT COUNT(*) > 0 FROM ec_items");
 #elif defined(FIXTURE_NATIVE_CHECK_FAILS)

@@ -20,17 +20,20 @@ CHIMP_PLUGIN("good", "1.1.0", "The good fixture") {
   auto& e = plugin.Edge("1.0.0", "1.1.0", "Upper-case names");
   e.Sql("good.1.1.0.add-upper", "Add good_items.name_upper",
         "ALTER TABLE good_items ADD COLUMN name_upper VARCHAR(64) NULL", sdk::kDdl);
-  e.Native("good.1.1.0.fill-upper", "Fill name_upper", "rev:3", [](sdk::Context& ctx) {
-    ctx.Log("filling name_upper");
-    ctx.Progress(0);
-    for (auto& [id, name] : ctx.Rows<int64_t, std::string>("SELECT id, name FROM good_items ORDER BY id")) {
-      for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      ctx.Execute("UPDATE good_items SET name_upper = ? WHERE id = ?", name, id);
-    }
-  }, sdk::kIdempotent);
+  e.Native(
+      "good.1.1.0.fill-upper", "Fill name_upper", "rev:3",
+      [](sdk::Context& ctx) {
+        ctx.Log("filling name_upper");
+        ctx.Progress(0);
+        for (auto& [id, name] : ctx.Rows<int64_t, std::string>("SELECT id, name FROM good_items ORDER BY id")) {
+          for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          ctx.Execute("UPDATE good_items SET name_upper = ? WHERE id = ?", name, id);
+        }
+      },
+      sdk::kIdempotent);
   e.Check("good.1.1.0.all-filled", "Every row has name_upper", "rev:1", [](sdk::Context& ctx) {
     return ctx.Scalar<int64_t>("SELECT COUNT(*) FROM good_items WHERE name_upper IS NULL").value_or(0) == 0;
   });
-  e.Sql("good.1.1.0.drop-legacy", "Drop the legacy column",
-        "ALTER TABLE good_items DROP COLUMN IF EXISTS legacy", sdk::kDdl | sdk::kIdempotent | sdk::kCleanup);
+  e.Sql("good.1.1.0.drop-legacy", "Drop the legacy column", "ALTER TABLE good_items DROP COLUMN IF EXISTS legacy",
+        sdk::kDdl | sdk::kIdempotent | sdk::kCleanup);
 }

@@ -9,8 +9,8 @@ namespace sdk = chimp::sdk;
 
 CHIMP_PLUGIN("ops-update", "1.0.0", "update_rows in chunks") {
   sdk::Ops(plugin.Edge("", "1.0.0", "chunked updates"))
-      .UpdateRows("ops.update.items", sdk::RowUpdate("items").Set("v = id * 2, done = 1").Where("done = 0")
-                                          .ChunkSize(10),
-                  "rev:1", sdk::kIdempotent)
+      .UpdateRows("ops.update.items",
+                  sdk::RowUpdate("items").Set("v = id * 2, done = 1").Where("done = 0").ChunkSize(10), "rev:1",
+                  sdk::kIdempotent)
       .UpdateRows("ops.update.tags", sdk::RowUpdate("tags").Set("n = n + 1").Key("code").ChunkSize(3));
 }

@@ -33,15 +33,30 @@ static chimp_status RawRun(const chimp_step_ctx* ctx) {
 #define RAW_PLUGIN_1_1
 #endif
 
-static const chimp_step kCreate = {
-    sizeof(chimp_step), CHIMP_STEP_SQL, CHIMP_PHASE_EXPAND, CHIMP_STEP_HAS_DDL,
-    "raw.1.0.0.create", "Create raw_items",
-    "CREATE TABLE raw_items (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0)",
-    NULL, NULL, NULL, NULL, NULL RAW_STEP_1_1};
-static const chimp_step kBump = {
-    sizeof(chimp_step), RAW_NATIVE_KIND, CHIMP_PHASE_EXPAND, 0,
-    "raw.1.0.0.bump", "Bump every counter",
-    NULL, NULL, RAW_NATIVE_CHECKSUM, "2026-11-21", RawRun, NULL RAW_STEP_1_1};
+static const chimp_step kCreate = {sizeof(chimp_step),
+                                   CHIMP_STEP_SQL,
+                                   CHIMP_PHASE_EXPAND,
+                                   CHIMP_STEP_HAS_DDL,
+                                   "raw.1.0.0.create",
+                                   "Create raw_items",
+                                   "CREATE TABLE raw_items (id INT PRIMARY KEY, n INT NOT NULL DEFAULT 0)",
+                                   NULL,
+                                   NULL,
+                                   NULL,
+                                   NULL,
+                                   NULL RAW_STEP_1_1};
+static const chimp_step kBump = {sizeof(chimp_step),
+                                 RAW_NATIVE_KIND,
+                                 CHIMP_PHASE_EXPAND,
+                                 0,
+                                 "raw.1.0.0.bump",
+                                 "Bump every counter",
+                                 NULL,
+                                 NULL,
+                                 RAW_NATIVE_CHECKSUM,
+                                 "2026-11-21",
+                                 RawRun,
+                                 NULL RAW_STEP_1_1};
 static const chimp_step* const kSteps[] = {&kCreate, &kBump};
 
 static const chimp_edge kEdge = {sizeof(chimp_edge), 2, "", "1.0.0", "Base schema", kSteps};
@@ -72,16 +87,21 @@ static const chimp_edge* const kEdges[] = {&kEdge};
 #define RAW_NAME "raw"
 #endif
 
-static const chimp_plugin kPlugin = {
-    RAW_PLUGIN_SIZE, RAW_ABI_MAJOR, CHIMP_ABI_MINOR, RAW_MIN_HOST_MINOR,
-    RAW_NAME, "1.0.0", "A plugin written in C", 1, 0, kEdges RAW_PLUGIN_1_1};
+static const chimp_plugin kPlugin = {RAW_PLUGIN_SIZE,
+                                     RAW_ABI_MAJOR,
+                                     CHIMP_ABI_MINOR,
+                                     RAW_MIN_HOST_MINOR,
+                                     RAW_NAME,
+                                     "1.0.0",
+                                     "A plugin written in C",
+                                     1,
+                                     0,
+                                     kEdges RAW_PLUGIN_1_1};
 
-CHIMP_PLUGIN_EXPORT chimp_status chimp_plugin_entry(const chimp_host* host,
-                                                    const chimp_plugin** out) {
+CHIMP_PLUGIN_EXPORT chimp_status chimp_plugin_entry(const chimp_host* host, const chimp_plugin** out) {
   (void)kPlugin; /* unused by the variants that never answer with it */
 #if defined(FIXTURE_REFUSES)
-  host->set_error(host->error_ctx,
-                  "this plugin needs the extension chimp.fancy/1, which the host lacks");
+  host->set_error(host->error_ctx, "this plugin needs the extension chimp.fancy/1, which the host lacks");
   (void)out;
   return CHIMP_REFUSED;
 #elif defined(FIXTURE_NULL_DESCRIPTOR)

@@ -52,8 +52,8 @@ CHIMP_PLUGIN("bad-step-id", "1.0.0", "A bad step id") {
 #elif defined(FIXTURE_UNSPLITTABLE_SQL)
 // Step 'unsplittable.insert' has an unterminated string.
 CHIMP_PLUGIN("unsplittable-sql", "1.0.0", "SQL the client could not split") {
-  plugin.Edge("", "1.0.0").Sql("unsplittable.insert", "Insert", "INSERT INTO t VALUES ('oops)",
-                               sdk::Source("sql/insert.sql"));
+  plugin.Edge("", "1.0.0")
+      .Sql("unsplittable.insert", "Insert", "INSERT INTO t VALUES ('oops)", sdk::Source("sql/insert.sql"));
 }
 #elif defined(FIXTURE_TWO_QUERY_CHECK)
 // Check 'two_query.check' holds two statements.

@@ -19,11 +19,10 @@ CHIMP_PLUGIN("typed-statements", "1.1.0", "typed ? parameters and columns") {
       .Native("typed.1.0.0.round-trip", "Date-times in and out", "rev:1", [](sdk::Context& ctx) {
         const sdk::DateTime launch(2026, 11, 21, 17, 5, 9, 250000);
         const sdk::DateTime plain = sdk::DateTime::Parse("1999-12-31 23:59:59");
-        ctx.Execute("INSERT INTO events VALUES (?, ?, ?, ?, ?)", 1, launch, sdk::DateTime(2026, 11, 21), "launch",
-                    0.5);
+        ctx.Execute("INSERT INTO events VALUES (?, ?, ?, ?, ?)", 1, launch, sdk::DateTime(2026, 11, 21), "launch", 0.5);
         ctx.Execute("INSERT INTO events VALUES (?, ?, ?, ?, ?)", 2, plain, std::nullopt, "party", std::nullopt);
-        const auto rows = ctx.Rows<int64_t, std::optional<sdk::DateTime>, std::optional<sdk::DateTime>,
-                                   std::string, std::optional<double>>(
+        const auto rows = ctx.Rows<int64_t, std::optional<sdk::DateTime>, std::optional<sdk::DateTime>, std::string,
+                                   std::optional<double>>(
             "SELECT id, at, day, label, score FROM events WHERE at >= ? ORDER BY id", sdk::DateTime(1990, 1, 1));
         if (rows.size() != 2) throw sdk::Error("expected 2 rows, got " + std::to_string(rows.size()));
         const auto& [id1, at1, day1, label1, score1] = rows[0];
@@ -38,8 +37,9 @@ CHIMP_PLUGIN("typed-statements", "1.1.0", "typed ? parameters and columns") {
           throw sdk::Error("MAX(at) is not the launch");
         }
         int64_t n = 0;
-        ctx.ForEach("SELECT id, at FROM events WHERE at < ?",
-                    [&n](int64_t, sdk::DateTime at) { n += at.year() == 1999 ? 1 : 100; }, launch);
+        ctx.ForEach(
+            "SELECT id, at FROM events WHERE at < ?",
+            [&n](int64_t, sdk::DateTime at) { n += at.year() == 1999 ? 1 : 100; }, launch);
         if (n != 1) throw sdk::Error("ForEach with a DateTime parameter saw the wrong rows");
       });
 

@@ -88,8 +88,7 @@ static chimp_status Fill(const chimp_step_ctx* ctx) {
     params[0] = Int(i);
     params[1] = Text(kNames[i - 1]);
     memset(&params[2], 0, sizeof params[2]); /* CHIMP_TYPE_NULL */
-    st = s->execute(ctx->session, "INSERT INTO frozen_items (id, name, note) VALUES (?, ?, ?)", params, 3,
-                    &affected);
+    st = s->execute(ctx->session, "INSERT INTO frozen_items (id, name, note) VALUES (?, ?, ?)", params, 3, &affected);
     if (st != CHIMP_OK) return st;
     if (affected != 1) return Fail(ctx, "execute: affected_rows is not 1");
     st = s->progress(ctx->session, (uint64_t)i, 3);
@@ -123,15 +122,31 @@ static chimp_status Fill(const chimp_step_ctx* ctx) {
 }
 
 static const chimp_step kTable = {
-    sizeof(chimp_step), CHIMP_STEP_SQL, CHIMP_PHASE_EXPAND, CHIMP_STEP_HAS_DDL,
-    "frozen.1.0.0.table", "Create frozen_items",
+    sizeof(chimp_step),
+    CHIMP_STEP_SQL,
+    CHIMP_PHASE_EXPAND,
+    CHIMP_STEP_HAS_DDL,
+    "frozen.1.0.0.table",
+    "Create frozen_items",
     "CREATE TABLE frozen_items (id BIGINT PRIMARY KEY, name VARCHAR(32) NOT NULL, note VARCHAR(64) NULL)",
-    "v1_0_frozen.c", NULL, "2026-11-21", NULL, NULL};
+    "v1_0_frozen.c",
+    NULL,
+    "2026-11-21",
+    NULL,
+    NULL};
 
-static const chimp_step kFill = {
-    sizeof(chimp_step), CHIMP_STEP_NATIVE, CHIMP_PHASE_EXPAND, 0,
-    "frozen.1.0.0.fill", "Fill frozen_items through the 1.0 services",
-    NULL, NULL, "rev:1", "2026-11-21", &Fill, NULL};
+static const chimp_step kFill = {sizeof(chimp_step),
+                                 CHIMP_STEP_NATIVE,
+                                 CHIMP_PHASE_EXPAND,
+                                 0,
+                                 "frozen.1.0.0.fill",
+                                 "Fill frozen_items through the 1.0 services",
+                                 NULL,
+                                 NULL,
+                                 "rev:1",
+                                 "2026-11-21",
+                                 &Fill,
+                                 NULL};
 
 static const chimp_step* const kSteps[] = {&kTable, &kFill};
 
@@ -139,9 +154,16 @@ static const chimp_edge kEdge = {sizeof(chimp_edge), 2, "", "1.0.0", "frozen_ite
 
 static const chimp_edge* const kEdges[] = {&kEdge};
 
-static const chimp_plugin kPlugin = {
-    sizeof(chimp_plugin), CHIMP_ABI_MAJOR, CHIMP_ABI_MINOR, 0, "v1-0-frozen", "1.0.0",
-    "built against the frozen ABI 1.0 header", 1, 0, kEdges};
+static const chimp_plugin kPlugin = {sizeof(chimp_plugin),
+                                     CHIMP_ABI_MAJOR,
+                                     CHIMP_ABI_MINOR,
+                                     0,
+                                     "v1-0-frozen",
+                                     "1.0.0",
+                                     "built against the frozen ABI 1.0 header",
+                                     1,
+                                     0,
+                                     kEdges};
 
 CHIMP_PLUGIN_EXPORT chimp_status chimp_plugin_entry(const chimp_host* host, const chimp_plugin** out) {
   if (host == NULL || out == NULL) return CHIMP_BAD_ARGUMENT;

@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 
 CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, const CliOptions& options) {
   static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 ("chimp_cli_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  fs::path dir =
+      fs::temp_directory_path() / ("chimp_cli_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   fs::create_directories(dir);
   fs::path out = dir / "stdout";
   fs::path err = dir / "stderr";

@@ -11,8 +11,8 @@
 namespace chimp::test {
 
 struct CliRun {
-  int code = -1;     // the exit code, or 128 + the signal that ended it
-  int signal = 0;    // the signal that ended it, 0 when it exited
+  int code = -1;   // the exit code, or 128 + the signal that ended it
+  int signal = 0;  // the signal that ended it, 0 when it exited
   std::string out;
   std::string err;
 };

@@ -28,9 +28,7 @@ EngineOptions FixtureOptions(const std::string& database, const std::string& fix
   return OptionsFor(database, FixtureDir(fixture));
 }
 
-EngineOptions SampleOptions(const std::string& database) {
-  return OptionsFor(database, CHIMP_SAMPLE_MIGRATIONS_DIR);
-}
+EngineOptions SampleOptions(const std::string& database) { return OptionsFor(database, CHIMP_SAMPLE_MIGRATIONS_DIR); }
 
 EngineOptions FreshSampleOptions(const std::string& prefix) {
   return SampleOptions(TestServer::Shared().FreshDatabase(prefix));

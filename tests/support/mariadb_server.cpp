@@ -63,8 +63,7 @@ std::string FindProgram(const std::string& name) {
       start = colon + 1;
     }
   }
-  for (const char* d : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"})
-    dirs.push_back(d);
+  for (const char* d : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) dirs.push_back(d);
   for (const auto& d : dirs) {
     if (d.empty()) continue;
     std::string candidate = d + "/" + name;
@@ -76,8 +75,7 @@ std::string FindProgram(const std::string& name) {
 // Forks and execs `argv` with stdin from /dev/null and stdout/stderr to
 // `log`. With `tie_to_parent`, the child gets SIGTERM when this thread dies.
 // Returns the child's PID, or -1 with `error` set.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, bool tie_to_parent,
-            std::string* error) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, bool tie_to_parent, std::string* error) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -159,8 +157,7 @@ TestServer& TestServer::Shared() {
     // server at exit.
     static TestServer instance;
     const char* external = std::getenv("CHIMP_TEST_SOCKET");
-    instance.error_ = (external != nullptr && *external != '\0') ? instance.UseExisting(external)
-                                                                 : instance.Start();
+    instance.error_ = (external != nullptr && *external != '\0') ? instance.UseExisting(external) : instance.Start();
     return &instance;
   }();
   if (!server->error_.empty()) throw std::runtime_error(server->error_);
@@ -173,8 +170,7 @@ std::string TestServer::UseExisting(const char* socket) {
   if (const char* p = std::getenv("CHIMP_TEST_PASSWORD")) password_ = p;
   auto conn = Connection::Open(Options());
   if (!conn.ok()) {
-    return "test server: CHIMP_TEST_SOCKET=" + socket_ +
-           " is not usable: " + conn.status().ToString();
+    return "test server: CHIMP_TEST_SOCKET=" + socket_ + " is not usable: " + conn.status().ToString();
   }
   return "";
 }
@@ -182,8 +178,7 @@ std::string TestServer::UseExisting(const char* socket) {
 std::string TestServer::Start() {
   auto started = Clock::now();
   std::string base = "/tmp";
-  if (const char* t = std::getenv("TMPDIR");
-      t != nullptr && *t != '\0' && std::strlen(t) + 40 < kMaxSocketPath) {
+  if (const char* t = std::getenv("TMPDIR"); t != nullptr && *t != '\0' && std::strlen(t) + 40 < kMaxSocketPath) {
     base = t;
   }
   RemoveLeftovers(base);
@@ -257,23 +252,21 @@ std::string TestServer::Start() {
     pid_t done = waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       pid_ = 0;
-      return "test server: mariadbd " + DescribeExit(status) + " before taking connections; " +
-             Tail(error_log);
+      return "test server: mariadbd " + DescribeExit(status) + " before taking connections; " + Tail(error_log);
     }
     auto conn = Connection::Open(probe);
     if (conn.ok()) {
       if (std::getenv("CHIMP_TEST_VERBOSE") != nullptr) {
         std::cerr << "test server: mariadbd pid " << pid_ << " on " << socket_ << ", ready in "
-                  << Seconds(Clock::now() - started) << " (install-db "
-                  << Seconds(installed - started) << ")\n";
+                  << Seconds(Clock::now() - started) << " (install-db " << Seconds(installed - started) << ")\n";
       }
       return "";
     }
     last = conn.status();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return "test server: mariadbd pid " + std::to_string(pid_) +
-         " not ready within 60 s (last: " + last.ToString() + "); " + Tail(error_log);
+  return "test server: mariadbd pid " + std::to_string(pid_) + " not ready within 60 s (last: " + last.ToString() +
+         "); " + Tail(error_log);
 }
 
 void TestServer::Stop() {
@@ -322,8 +315,7 @@ ConnectionOptions TestServer::Options(std::string database) const {
 std::string TestServer::FreshDatabase(std::string_view prefix) {
   std::string name;
   for (char c : prefix.substr(0, 40)) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     name.push_back(ok ? c : '_');
   }
   if (name.empty()) name = "db";
@@ -331,8 +323,7 @@ std::string TestServer::FreshDatabase(std::string_view prefix) {
   auto conn = Connect();
   auto dropped = conn->Execute("DROP DATABASE IF EXISTS " + Connection::QuoteIdentifier(name));
   if (!dropped.ok()) {
-    throw std::runtime_error("test server: cannot drop " + name + ": " +
-                             dropped.status().ToString());
+    throw std::runtime_error("test server: cannot drop " + name + ": " + dropped.status().ToString());
   }
   return name;
 }

@@ -43,9 +43,9 @@ struct ChangelogEntry {
   std::string plugin_file;
   std::string description;
   std::string proposed_at;
-  std::string started_at;   // "YYYY-MM-DD hh:mm:ss.ffffff", server time
-  std::string finished_at;  // "" while running
-  int64_t duration_ms = -1; // -1 while running
+  std::string started_at;    // "YYYY-MM-DD hh:mm:ss.ffffff", server time
+  std::string finished_at;   // "" while running
+  int64_t duration_ms = -1;  // -1 while running
   StepStatus status = StepStatus::kRunning;
   int32_t statement_index = 0;  // statements completed
   int32_t statement_count = 0;  // statements in the step (0 = unknown)
@@ -134,20 +134,20 @@ struct RepairRecord {
 // One row of chimp_backups: one `migrate --backup` dump attempt.
 struct BackupRecord {
   int64_t id = 0;
-  std::string run_id;          // the migrate run that took it
-  std::string status;          // "success" or "failed"
-  std::string file;            // absolute path of the dump; "" when nothing was dumped
+  std::string run_id;  // the migrate run that took it
+  std::string status;  // "success" or "failed"
+  std::string file;    // absolute path of the dump; "" when nothing was dumped
   int64_t size_bytes = 0;
-  std::string databases;       // the databases dumped, comma-separated ("" = none existed)
-  std::string binlog_file;     // SHOW MASTER STATUS before the dump; "" when binlog is off
+  std::string databases;    // the databases dumped, comma-separated ("" = none existed)
+  std::string binlog_file;  // SHOW MASTER STATUS before the dump; "" when binlog is off
   int64_t binlog_position = -1;
-  std::string gtid_position;   // @@gtid_binlog_pos (MariaDB) or @@gtid_executed (MySQL)
-  std::string version;         // the target's version when the dump was taken
+  std::string gtid_position;      // @@gtid_binlog_pos (MariaDB) or @@gtid_executed (MySQL)
+  std::string version;            // the target's version when the dump was taken
   int64_t changelog_last_id = 0;  // highest chimp_changelog id of the target then
-  std::string tool;            // the dump command (no secrets)
+  std::string tool;               // the dump command (no secrets)
   std::string started_at;
   std::string finished_at;
-  std::string error;           // why it failed; notes (e.g. binlog not visible) on success
+  std::string error;  // why it failed; notes (e.g. binlog not visible) on success
   std::string executed_by;
 };
 
@@ -156,7 +156,7 @@ struct ChangelogState {
   bool initialized = false;  // the tables and the target's state row exist
   Version version;           // the version reached; empty before any edge
   std::string updated_at;
-  std::string run_id;        // the run that last moved the version
+  std::string run_id;  // the run that last moved the version
 };
 
 class Changelog {
@@ -195,8 +195,7 @@ class Changelog {
   // pre-image (ChangelogEntry::pending_fingerprint).
   Status SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint);
   // Finishes row `id` with `status`, setting finished_at and duration.
-  Status Finish(int64_t id, StepStatus status, int32_t statement_index,
-                const std::string& error, int32_t warning_count,
+  Status Finish(int64_t id, StepStatus status, int32_t statement_index, const std::string& error, int32_t warning_count,
                 const std::string& warnings);
   // Marks the rows a dead run left `running` as `failed` ("interrupted:
   // ..."), keeping them as history. REQUIRES: the migration lock is held,
@@ -255,7 +254,6 @@ class Changelog {
   Connection& conn_;
   std::string schema_;
   std::string target_;
-
 };
 
 }  // namespace chimp

@@ -25,10 +25,10 @@ struct ConnectionOptions {
   std::string socket;
   // Default: "localhost" (which Connector/C takes as the default socket).
   std::string host = "localhost";
-  uint32_t port = 0;        // 0: the default (3306)
-  std::string user;         // "" = the current OS user
-  std::string password;     // never logged or printed
-  std::string database;     // "" = no default database
+  uint32_t port = 0;     // 0: the default (3306)
+  std::string user;      // "" = the current OS user
+  std::string password;  // never logged or printed
+  std::string database;  // "" = no default database
   // TLS, passed through to Connector/C (MYSQL_OPT_SSL_*). Empty = unset.
   std::string ssl_ca;
   std::string ssl_cert;
@@ -56,10 +56,30 @@ struct Value {
   std::string text;  // kText and kBytes
 
   static Value Null() { return {}; }
-  static Value Int(int64_t v) { Value x; x.type = Type::kInt64; x.i64 = v; return x; }
-  static Value Double(double v) { Value x; x.type = Type::kDouble; x.f64 = v; return x; }
-  static Value Text(std::string v) { Value x; x.type = Type::kText; x.text = std::move(v); return x; }
-  static Value Bytes(std::string v) { Value x; x.type = Type::kBytes; x.text = std::move(v); return x; }
+  static Value Int(int64_t v) {
+    Value x;
+    x.type = Type::kInt64;
+    x.i64 = v;
+    return x;
+  }
+  static Value Double(double v) {
+    Value x;
+    x.type = Type::kDouble;
+    x.f64 = v;
+    return x;
+  }
+  static Value Text(std::string v) {
+    Value x;
+    x.type = Type::kText;
+    x.text = std::move(v);
+    return x;
+  }
+  static Value Bytes(std::string v) {
+    Value x;
+    x.type = Type::kBytes;
+    x.text = std::move(v);
+    return x;
+  }
   bool is_null() const { return type == Type::kNull; }
   // Text form: numbers printed, NULL as "" (check is_null() first).
   std::string ToString() const;
@@ -132,11 +152,9 @@ class Connection {
   // Streams rows to `fn` (unbuffered); `fn` returns false to stop early (the
   // rest is drained). `fn` must not use this connection. The Row passed is
   // reused between calls: copy what you keep.
-  Status QueryEach(std::string_view sql, std::span<const Value> params,
-                   const std::function<bool(const Row&)>& fn);
+  Status QueryEach(std::string_view sql, std::span<const Value> params, const std::function<bool(const Row&)>& fn);
   // First column of the first row; nullopt when there is no row.
-  Result<std::optional<Value>> QueryScalar(std::string_view sql,
-                                           std::span<const Value> params = {});
+  Result<std::optional<Value>> QueryScalar(std::string_view sql, std::span<const Value> params = {});
 
   // The first `limit` warnings/notes of the last statement ("Level Code
   // Message", e.g. "Warning 1265 Data truncated for column 'a' at row 1").
@@ -171,8 +189,8 @@ class Connection {
   // statement (0 after a success), e.g. 1146 for a missing table.
   unsigned int LastErrorNumber() const;
 
-  uint64_t ThreadId() const;           // CONNECTION_ID(), from the handshake
-  std::string ServerVersion() const;   // e.g. "10.11.19-MariaDB-0+deb12u1"
+  uint64_t ThreadId() const;          // CONNECTION_ID(), from the handshake
+  std::string ServerVersion() const;  // e.g. "10.11.19-MariaDB-0+deb12u1"
   bool IsMariaDB() const;
   // Where this connection goes, for messages: "socket /tmp/x.sock as root",
   // "host 127.0.0.1:3306 as app" or "localhost (default socket) as app".

@@ -42,11 +42,11 @@ struct StatusReport {
   std::string database;
   std::string changelog_schema;
   ChangelogState state;
-  Version newest;                 // newest version the plugins know
-  std::optional<Plan> pending;    // plan to the newest version (expand)
-  std::string plan_error;         // why no plan could be made, if so
-  int32_t pending_cleanup = 0;    // cleanup steps waiting for --phase cleanup
-  std::vector<ChangelogEntry> failed;  // latest attempt of steps whose last attempt failed or is running
+  Version newest;                           // newest version the plugins know
+  std::optional<Plan> pending;              // plan to the newest version (expand)
+  std::string plan_error;                   // why no plan could be made, if so
+  int32_t pending_cleanup = 0;              // cleanup steps waiting for --phase cleanup
+  std::vector<ChangelogEntry> failed;       // latest attempt of steps whose last attempt failed or is running
   std::optional<BackupRecord> last_backup;  // the newest chimp_backups row, if any
 };
 // `status`: where the target stands and what is pending.
@@ -75,8 +75,7 @@ struct MigrateReport {
 // dumped first (after the plan, before the first step) and the dump recorded
 // in chimp_backups; `on_backup` is told about it. A failed dump stops the
 // run before any step with BackupFailed.
-Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request,
-                              ExecutionObserver* observer,
+Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request, ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait = {},
                               std::function<void(const BackupRecord&)> on_backup = {});
 
@@ -107,10 +106,10 @@ struct ValidationReport {
   std::unique_ptr<Catalog> catalog;
   std::string database;
   ChangelogState state;
-  int32_t applied = 0;                      // steps with a success row
-  std::vector<ChecksumMismatch> mismatches; // errors
-  std::vector<ChangelogEntry> missing;      // applied, but no installed plugin provides the step (warning)
-  std::vector<ChangelogEntry> unfinished;   // latest attempt failed or running
+  int32_t applied = 0;                       // steps with a success row
+  std::vector<ChecksumMismatch> mismatches;  // errors
+  std::vector<ChangelogEntry> missing;       // applied, but no installed plugin provides the step (warning)
+  std::vector<ChangelogEntry> unfinished;    // latest attempt failed or running
   // No mismatch. (Missing and unfinished steps are reported, not errors.)
   bool ok() const { return mismatches.empty(); }
 };
@@ -121,8 +120,8 @@ Result<ValidationReport> ValidateChangelog(const EngineOptions& options);
 
 // What `chimp repair` is asked to do; each part only when set.
 struct RepairRequest {
-  bool checksums = false;                  // re-record changed checksums
-  std::vector<std::string> mark_applied;   // steps the operator completed by hand
+  bool checksums = false;                     // re-record changed checksums
+  std::vector<std::string> mark_applied;      // steps the operator completed by hand
   std::vector<std::string> mark_rolled_back;  // steps to restart from statement 0
   // Steps whose last attempt died during a statement chimp cannot judge
   // (doc/recovery.md): the operator says it took effect (the next migrate
@@ -135,7 +134,7 @@ struct RepairRequest {
 struct RepairAction {
   RepairKind action = RepairKind::kChecksum;  // never kBaseline; printed as RepairKindName()
   std::string step_id;
-  std::string detail;   // e.g. "sha256:ab.. -> sha256:cd.."
+  std::string detail;  // e.g. "sha256:ab.. -> sha256:cd.."
 };
 
 struct RepairReport {

@@ -91,10 +91,8 @@ struct ExecutionSummary {
 // step and returns StepFailed with the step, the statement index and the
 // server's error; what ran before stays recorded.
 // REQUIRES: the caller holds the migration lock.
-Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn,
-                                     Changelog& changelog,
-                                     const std::string& target_db,
-                                     const std::string& run_id,
+Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changelog& changelog,
+                                     const std::string& target_db, const std::string& run_id,
                                      ExecutionObserver* observer);
 
 // A new run id (a random UUID, version 4).

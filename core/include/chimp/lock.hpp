@@ -41,10 +41,10 @@ struct LockHolder {
 
   // Lease locks only (empty / -1 for the named lock): what the lease row
   // says. connection_id and user are then the holder's recorded session.
-  std::string lease_owner;        // the holder's run id
-  std::string lease_host;         // the holder's machine (gethostname)
-  int64_t lease_pid = 0;          // the holder's process id on that machine
-  std::string lease_acquired_at;  // server time
+  std::string lease_owner;             // the holder's run id
+  std::string lease_host;              // the holder's machine (gethostname)
+  int64_t lease_pid = 0;               // the holder's process id on that machine
+  std::string lease_acquired_at;       // server time
   int64_t lease_heartbeat_age_s = -1;  // seconds since the last heartbeat
   int64_t lease_expires_in_s = -1;     // seconds until it expires unless renewed (<0: expired)
 
@@ -120,9 +120,9 @@ class MigrationLock : public RunLock {
   //
   // Note: named locks are re-entrant on one connection: acquiring twice on
   // the same `conn` succeeds and needs two releases.
-  static Result<std::unique_ptr<MigrationLock>> Acquire(
-      Connection& conn, std::string_view database, std::chrono::seconds timeout,
-      std::function<void(const LockHolder&)> on_wait = {});
+  static Result<std::unique_ptr<MigrationLock>> Acquire(Connection& conn, std::string_view database,
+                                                        std::chrono::seconds timeout,
+                                                        std::function<void(const LockHolder&)> on_wait = {});
 
   // Releases the lock if still held; errors are ignored (the server releases
   // it anyway when the connection ends). Use Release() to see them.
@@ -198,8 +198,8 @@ class LeaseLock : public RunLock {
   std::thread heartbeat_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;          // guarded by mu_
-  std::string lost_;           // guarded by mu_: why the lease was lost ("" = held)
+  bool stop_ = false;  // guarded by mu_
+  std::string lost_;   // guarded by mu_: why the lease was lost ("" = held)
 };
 
 // Who holds the lease of `database` in `schema`.chimp_lock right now

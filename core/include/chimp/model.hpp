@@ -37,9 +37,9 @@ const char* RepeatableWhenName(RepeatableWhen when);
 
 // Where a plugin came from and what it says about itself.
 struct PluginInfo {
-  std::string file;         // absolute path of the .so
-  std::string name;         // declared name
-  std::string version;      // declared plugin version, as written
+  std::string file;     // absolute path of the .so
+  std::string name;     // declared name
+  std::string version;  // declared plugin version, as written
   std::string description;
   uint32_t abi_major = 0;
   uint32_t abi_minor = 0;
@@ -61,10 +61,10 @@ struct Step {
   Phase phase = Phase::kExpand;
   bool has_ddl = false;
   bool idempotent = false;
-  std::string sql;          // kSql: the script; kCheck: the condition query
-  std::string source;       // where the SQL came from ("" if not given)
-  std::string checksum;     // "sha256:<hex>" for SQL, "rev:<n>" for native
-  std::string proposed_at;  // as declared, may be ""
+  std::string sql;              // kSql: the script; kCheck: the condition query
+  std::string source;           // where the SQL came from ("" if not given)
+  std::string checksum;         // "sha256:<hex>" for SQL, "rev:<n>" for native
+  std::string proposed_at;      // as declared, may be ""
   chimp_step_fn run = nullptr;  // native steps and function checks
   void* user = nullptr;
   // ABI 1.1 (1.0 plugins get the defaults).
@@ -75,9 +75,8 @@ struct Step {
   bool warnings_fatal = false;  // a warning or note fails the step
 };
 
-
 struct Edge {
-  Version from;             // Version::Empty() for a base edge
+  Version from;  // Version::Empty() for a base edge
   Version to;
   std::string description;
   std::vector<Step> steps;  // in run order

@@ -50,7 +50,7 @@ struct Plan {
   Version current;
   Version target;
   Phase phase = Phase::kExpand;
-  std::vector<const Edge*> path;    // edges to walk, in order (expand)
+  std::vector<const Edge*> path;  // edges to walk, in order (expand)
   // Pending steps, in run order: a base edge's steps, repeatables to run
   // before the (rest of the) path, the path's steps, repeatables to run
   // after it.
@@ -58,7 +58,7 @@ struct Plan {
   // Edges on the path whose steps are all applied but whose version was not
   // recorded yet (a crash between the last step and the version update):
   // executing the plan only records their version.
-  std::vector<std::string> notes;   // human-readable remarks (resume, ...)
+  std::vector<std::string> notes;  // human-readable remarks (resume, ...)
 
   bool empty() const { return steps.empty() && current == target; }
 };
@@ -87,13 +87,13 @@ struct Plan {
 // An applied step whose installed plugin has a different checksum.
 struct ChecksumMismatch {
   std::string step_id;
-  std::string edge;                // "<from> -> <to>"
-  std::string plugin_file;         // the installed plugin providing the step now
-  std::string installed_checksum;  // what that plugin says
-  std::string applied_checksum;    // what the changelog recorded
-  std::string applied_plugin_file; // the plugin file that applied it
+  std::string edge;                 // "<from> -> <to>"
+  std::string plugin_file;          // the installed plugin providing the step now
+  std::string installed_checksum;   // what that plugin says
+  std::string applied_checksum;     // what the changelog recorded
+  std::string applied_plugin_file;  // the plugin file that applied it
   std::string applied_run_id;
-  int64_t changelog_id = 0;        // the success row
+  int64_t changelog_id = 0;  // the success row
 };
 
 // The checksum rule shared by the planner (the first mismatch stops a plan)
@@ -109,8 +109,7 @@ std::vector<ChecksumMismatch> FindChecksumMismatches(const Catalog& catalog, con
 // sets *edge (when not null) to its plugin's pseudo-edge.
 const Step* FindRepeatableStep(const Catalog& catalog, std::string_view id, const Edge** edge);
 
-Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
-                      const std::vector<ChangelogEntry>& entries,
+Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state, const std::vector<ChangelogEntry>& entries,
                       const PlanRequest& request);
 
 }  // namespace chimp

@@ -190,8 +190,7 @@ class SqlSplitter {
 // Splits the whole script with the default session modes (no
 // NO_BACKSLASH_ESCAPES, no ANSI_QUOTES). Returns the first error, if any.
 // Use SqlSplitter when the script changes sql_mode and the split must follow.
-Result<std::vector<SqlStatement>> SplitSql(std::string_view script,
-                                           std::string_view source_name);
+Result<std::vector<SqlStatement>> SplitSql(std::string_view script, std::string_view source_name);
 
 // SplitScriptRunner: the second dialect (CHIMP_DIALECT_SCRIPT_RUNNER). Cuts
 // a script into the statements CloudStack's com.cloud.utils.db.ScriptRunner
@@ -236,8 +235,7 @@ Result<std::vector<SqlStatement>> SplitSql(std::string_view script,
 // space (rule 3); kind is always kQuery ("USE db;" is sent as SQL);
 // first_line is the first line appended, last_line the line with the ";".
 // Errors are InvalidArgument starting "<source_name>:<line>: ".
-Result<std::vector<SqlStatement>> SplitScriptRunner(std::string_view script,
-                                                    std::string_view source_name,
+Result<std::vector<SqlStatement>> SplitScriptRunner(std::string_view script, std::string_view source_name,
                                                     std::string* dropped_tail = nullptr);
 
 // Whether the server commits the open transaction before running

@@ -126,10 +126,10 @@ class [[nodiscard]] Result {
 #define CHIMP_INTERNAL_CONCAT(a, b) CHIMP_INTERNAL_CONCAT2(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define CHIMP_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::chimp::Status chimp_status_ = (expr);         \
-    if (!chimp_status_.ok()) return chimp_status_;  \
+#define CHIMP_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::chimp::Status chimp_status_ = (expr);        \
+    if (!chimp_status_.ok()) return chimp_status_; \
   } while (0)
 
 // Evaluates `rexpr` (a Result<T>); on error returns its Status, otherwise

@@ -56,8 +56,8 @@ struct VerifyProblem {
 
 struct VerifyStep {
   std::string id;
-  std::string kind;      // "sql", "native", "check"
-  std::string phase;     // "expand", "cleanup"
+  std::string kind;   // "sql", "native", "check"
+  std::string phase;  // "expand", "cleanup"
   std::string checksum;
   std::string source;
   int32_t statements = 0;  // SQL steps: statements after splitting
@@ -89,14 +89,14 @@ struct VerifyEdge {
   std::vector<VerifyStep> steps;
   // With a server: applied, failed or not applied; kNotRun without one.
   VerifyOutcome applied = VerifyOutcome::kNotRun;
-  std::string detail;    // why failed / not applied; the path used to reach `from`
+  std::string detail;  // why failed / not applied; the path used to reach `from`
   int32_t steps_run = 0;
 };
 
 struct VerifyReport {
-  std::string file;          // as given
-  bool loaded = false;       // the plugin loaded and validated in the child
-  int crash_signal = 0;      // the signal that killed the child, 0 if none
+  std::string file;      // as given
+  bool loaded = false;   // the plugin loaded and validated in the child
+  int crash_signal = 0;  // the signal that killed the child, 0 if none
   std::string name;
   std::string version;
   std::string description;

@@ -49,8 +49,7 @@ class Version {
   // (component 3 'x' is not a number)". Without a source the message starts
   // at the quote. Control characters in <text> are escaped (\n, \t, \x01) and
   // text longer than 80 characters is cut with "...".
-  static Result<Version> Parse(std::string_view text, std::string_view source,
-                               bool allow_empty = false);
+  static Result<Version> Parse(std::string_view text, std::string_view source, bool allow_empty = false);
 
   bool empty() const { return components_.empty(); }
 

@@ -57,13 +57,9 @@ BackupRecord ReadBackup(internal::RowReader& row) {
 
 }  // namespace
 
-std::string Changelog::BackupsTable() const {
-  return internal::QualifiedName(schema_, kBackupsTable);
-}
+std::string Changelog::BackupsTable() const { return internal::QualifiedName(schema_, kBackupsTable); }
 
-Status Changelog::EnsureBackupsTable() {
-  return internal::CreateTable(conn_, schema_, kBackupsTable, kBackupsColumns);
-}
+Status Changelog::EnsureBackupsTable() { return internal::CreateTable(conn_, schema_, kBackupsTable, kBackupsColumns); }
 
 Result<int64_t> Changelog::InsertBackup(const BackupRecord& b) {
   const Value params[] = {
@@ -99,8 +95,9 @@ Result<std::vector<BackupRecord>> Changelog::ReadBackups() {
       conn_, schema_, kBackupsTable,
       "SELECT id, run_id, status, file, size_bytes, databases_dumped, binlog_file, "
       "IFNULL(binlog_position, -1), IFNULL(gtid_position, ''), version, changelog_last_id, tool, "
-      "DATE_FORMAT(started_at, " + date_format + "), DATE_FORMAT(finished_at, " + date_format +
-          "), IFNULL(error, ''), executed_by FROM " + BackupsTable() + " WHERE target = ? ORDER BY id",
+      "DATE_FORMAT(started_at, " +
+          date_format + "), DATE_FORMAT(finished_at, " + date_format + "), IFNULL(error, ''), executed_by FROM " +
+          BackupsTable() + " WHERE target = ? ORDER BY id",
       params, &ReadBackup);
 }
 

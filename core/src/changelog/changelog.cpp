@@ -109,9 +109,7 @@ ChangelogEntry ReadEntry(RowReader& r) {
 
 }  // namespace
 
-bool IsEngineRow(const ChangelogEntry& entry) {
-  return entry.step_id.rfind(kEngineStepPrefix, 0) == 0;
-}
+bool IsEngineRow(const ChangelogEntry& entry) { return entry.step_id.rfind(kEngineStepPrefix, 0) == 0; }
 
 const char* StepStatusName(StepStatus status) {
   switch (status) {
@@ -125,27 +123,20 @@ const char* StepStatusName(StepStatus status) {
 Changelog::Changelog(Connection& conn, std::string schema, std::string target)
     : conn_(conn), schema_(std::move(schema)), target_(std::move(target)) {}
 
-std::string Changelog::ChangelogTable() const {
-  return internal::QualifiedName(schema_, kChangelogTable);
-}
+std::string Changelog::ChangelogTable() const { return internal::QualifiedName(schema_, kChangelogTable); }
 
-std::string Changelog::StateTable() const {
-  return internal::QualifiedName(schema_, kStateTable);
-}
+std::string Changelog::StateTable() const { return internal::QualifiedName(schema_, kStateTable); }
 
 Status Changelog::EnsureTables() {
   const std::string context = "changelog schema '" + schema_ + "'";
-  auto run = [&](const std::string& sql) -> Status {
-    return conn_.Execute(sql).status().WithContext(context);
-  };
+  auto run = [&](const std::string& sql) -> Status { return conn_.Execute(sql).status().WithContext(context); };
   CHIMP_RETURN_IF_ERROR(internal::CreateSchema(conn_, schema_).WithContext(context));
-  CHIMP_RETURN_IF_ERROR(
-      internal::CreateTable(conn_, schema_, kChangelogTable, kChangelogColumns).WithContext(context));
+  CHIMP_RETURN_IF_ERROR(internal::CreateTable(conn_, schema_, kChangelogTable, kChangelogColumns).WithContext(context));
   // Changelogs created before engine 0.x had no pending_fingerprint, and
   // had it as VARCHAR(100) (one fingerprint) before pre-images were
   // written for several statements at once.
-  CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() +
-                            " ADD COLUMN IF NOT EXISTS pending_fingerprint TEXT NULL"));
+  CHIMP_RETURN_IF_ERROR(
+      run("ALTER TABLE " + ChangelogTable() + " ADD COLUMN IF NOT EXISTS pending_fingerprint TEXT NULL"));
   const Value column[] = {Value::Text(schema_), Value::Text(kChangelogTable)};
   CHIMP_ASSIGN_OR_RETURN(auto type, conn_.QueryScalar("SELECT DATA_TYPE FROM information_schema.COLUMNS "
                                                       "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
@@ -159,20 +150,18 @@ Status Changelog::EnsureTables() {
   CHIMP_RETURN_IF_ERROR(EnsureBackupsTable().WithContext(context));
   const Value params[] = {Value::Text(target_)};
   return conn_
-      .Execute("INSERT IGNORE INTO " + StateTable() +
-                   " (target, version, run_id, updated_at) VALUES (?, '', '', NOW(6))",
-               params)
+      .Execute(
+          "INSERT IGNORE INTO " + StateTable() + " (target, version, run_id, updated_at) VALUES (?, '', '', NOW(6))",
+          params)
       .status()
       .WithContext(context);
 }
 
 Result<bool> Changelog::TablesExist() {
   const Value params[] = {Value::Text(schema_), Value::Text(kChangelogTable), Value::Text(kStateTable)};
-  CHIMP_ASSIGN_OR_RETURN(
-      auto count,
-      conn_.QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES "
-                        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)",
-                        params));
+  CHIMP_ASSIGN_OR_RETURN(auto count, conn_.QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES "
+                                                       "WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)",
+                                                       params));
   return count.has_value() && count->ToString() == "2";
 }
 
@@ -181,17 +170,15 @@ Result<ChangelogState> Changelog::ReadState() {
   CHIMP_ASSIGN_OR_RETURN(bool exists, TablesExist());
   if (!exists) return state;
   const Value params[] = {Value::Text(target_)};
-  CHIMP_ASSIGN_OR_RETURN(
-      auto result,
-      conn_.Query("SELECT version, run_id, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') FROM " +
-                      StateTable() + " WHERE target = ?",
-                  params));
+  CHIMP_ASSIGN_OR_RETURN(auto result,
+                         conn_.Query("SELECT version, run_id, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') FROM " +
+                                         StateTable() + " WHERE target = ?",
+                                     params));
   if (result.rows.empty()) return state;
   RowReader row(result.rows.front());
   state.initialized = true;
   CHIMP_ASSIGN_OR_RETURN(state.version,
-                         Version::Parse(row.Text(), "changelog " + StateTable() + " version of '" +
-                                                            target_ + "'",
+                         Version::Parse(row.Text(), "changelog " + StateTable() + " version of '" + target_ + "'",
                                         /*allow_empty=*/true));
   state.run_id = row.Text();
   state.updated_at = row.Text();
@@ -209,12 +196,23 @@ Result<std::vector<ChangelogEntry>> Changelog::ReadEntries() {
 
 Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
   const Value params[] = {
-      Value::Text(target_),        Value::Text(e.run_id),         Value::Text(e.step_id),
-      Value::Text(e.edge_from),    Value::Text(e.edge_to),        Value::Text(PhaseName(e.phase)),
-      Value::Text(StepKindName(e.kind)), Value::Text(e.checksum), Value::Text(e.plugin_name),
-      Value::Text(e.plugin_version), Value::Text(e.plugin_file),  Value::Text(e.description),
-      Value::Text(e.proposed_at),  Value::Text(StepStatusName(e.status)),
-      Value::Int(e.statement_index), Value::Int(e.statement_count), Value::Text(e.engine_version),
+      Value::Text(target_),
+      Value::Text(e.run_id),
+      Value::Text(e.step_id),
+      Value::Text(e.edge_from),
+      Value::Text(e.edge_to),
+      Value::Text(PhaseName(e.phase)),
+      Value::Text(StepKindName(e.kind)),
+      Value::Text(e.checksum),
+      Value::Text(e.plugin_name),
+      Value::Text(e.plugin_version),
+      Value::Text(e.plugin_file),
+      Value::Text(e.description),
+      Value::Text(e.proposed_at),
+      Value::Text(StepStatusName(e.status)),
+      Value::Int(e.statement_index),
+      Value::Int(e.statement_count),
+      Value::Text(e.engine_version),
       e.pending_fingerprint.empty() ? Value::Null() : Value::Text(e.pending_fingerprint),
   };
   return InsertRow(Inline("INSERT INTO " + ChangelogTable() +
@@ -285,9 +283,8 @@ Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::str
                    " of row " + std::to_string(id));
 }
 
-Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
-                         const std::string& error, int32_t warning_count,
-                         const std::string& warnings) {
+Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index, const std::string& error,
+                         int32_t warning_count, const std::string& warnings) {
   const Value params[] = {
       Value::Text(StepStatusName(status)),
       Value::Int(statement_index),
@@ -351,9 +348,8 @@ Result<int64_t> Changelog::LastEntryId() {
   CHIMP_ASSIGN_OR_RETURN(bool exists, TablesExist());
   if (!exists) return int64_t{0};
   const Value params[] = {Value::Text(target_)};
-  CHIMP_ASSIGN_OR_RETURN(auto id, conn_.QueryScalar("SELECT IFNULL(MAX(id), 0) FROM " + ChangelogTable() +
-                                                        " WHERE target = ?",
-                                                    params));
+  CHIMP_ASSIGN_OR_RETURN(
+      auto id, conn_.QueryScalar("SELECT IFNULL(MAX(id), 0) FROM " + ChangelogTable() + " WHERE target = ?", params));
   return id.has_value() ? IntOf(*id, 0) : 0;
 }
 

@@ -57,20 +57,19 @@ const char* RepairKindName(RepairKind kind) {
   return "checksum";
 }
 
-std::string Changelog::RepairsTable() const {
-  return internal::QualifiedName(schema_, kRepairsTable);
-}
+std::string Changelog::RepairsTable() const { return internal::QualifiedName(schema_, kRepairsTable); }
 
-Status Changelog::EnsureRepairsTable() {
-  return internal::CreateTable(conn_, schema_, kRepairsTable, kRepairsColumns);
-}
+Status Changelog::EnsureRepairsTable() { return internal::CreateTable(conn_, schema_, kRepairsTable, kRepairsColumns); }
 
 Result<int64_t> Changelog::InsertRepair(const RepairRecord& r) {
   const Value params[] = {
-      Value::Text(target_),      Value::Text(r.run_id),
-      Value::Text(r.action),     Value::Text(r.step_id),
+      Value::Text(target_),
+      Value::Text(r.run_id),
+      Value::Text(r.action),
+      Value::Text(r.step_id),
       r.changelog_id > 0 ? Value::Int(r.changelog_id) : Value::Null(),
-      Value::Text(r.old_value),  Value::Text(r.new_value),
+      Value::Text(r.old_value),
+      Value::Text(r.new_value),
       r.note.empty() ? Value::Null() : Value::Text(r.note),
       Value::Text(CHIMP_ENGINE_VERSION),
   };

@@ -18,10 +18,9 @@ int64_t IntOf(const Value& v, int64_t fallback) {
 
 Result<bool> TableExists(Connection& conn, const std::string& schema, const char* table) {
   const Value params[] = {Value::Text(schema), Value::Text(table)};
-  CHIMP_ASSIGN_OR_RETURN(auto count,
-                         conn.QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES "
-                                          "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                                          params));
+  CHIMP_ASSIGN_OR_RETURN(auto count, conn.QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES "
+                                                      "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                                                      params));
   return count.has_value() && count->ToString() == "1";
 }
 

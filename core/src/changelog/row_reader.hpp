@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "changelog/tables.hpp"
 #include "chimp/connection.hpp"
 #include "chimp/status.hpp"
-#include "changelog/tables.hpp"
 
 namespace chimp::internal {
 
@@ -57,8 +57,7 @@ Result<bool> TableExists(Connection& conn, const std::string& schema, const char
 // ReadRows, or no rows when `schema`.`table` does not exist (yet).
 template <typename T>
 Result<std::vector<T>> ReadRowsIfTable(Connection& conn, const std::string& schema, const char* table,
-                                       const std::string& sql, std::span<const Value> params,
-                                       T (*read)(RowReader&)) {
+                                       const std::string& sql, std::span<const Value> params, T (*read)(RowReader&)) {
   CHIMP_ASSIGN_OR_RETURN(bool exists, TableExists(conn, schema, table));
   if (!exists) return std::vector<T>();
   return ReadRows(conn, sql, params, read);

@@ -47,8 +47,7 @@ Result<std::string> ReadFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     int err = errno;
-    return Status::InvalidArgument(std::string(what) + " '" + path +
-                                   "': cannot open: " + std::strerror(err));
+    return Status::InvalidArgument(std::string(what) + " '" + path + "': cannot open: " + std::strerror(err));
   }
   std::ostringstream buf;
   buf << in.rdbuf();
@@ -61,8 +60,7 @@ Result<std::string> ReadFile(const std::string& path, const char* what) {
 // Applies one config file. Holds the context every message needs.
 class ConfigReader {
  public:
-  ConfigReader(std::string path, EngineOptions* options)
-      : path_(std::move(path)), options_(options) {
+  ConfigReader(std::string path, EngineOptions* options) : path_(std::move(path)), options_(options) {
     std::error_code ec;
     fs::path abs = fs::absolute(path_, ec);
     dir_ = (ec ? fs::path(path_) : abs).parent_path();
@@ -74,8 +72,7 @@ class ConfigReader {
       const toml::table* table = node.as_table();
       if (name == "database" || name == "plugins" || name == "changelog") {
         if (table == nullptr) {
-          return Error(node, "'" + name + "' must be a table ([" + name + "]), not " +
-                                 TypeName(node.type()));
+          return Error(node, "'" + name + "' must be a table ([" + name + "]), not " + TypeName(node.type()));
         }
         if (name == "database") CHIMP_RETURN_IF_ERROR(ApplyDatabase(*table));
         if (name == "plugins") CHIMP_RETURN_IF_ERROR(ApplyPlugins(*table));
@@ -105,8 +102,7 @@ class ConfigReader {
       if (it == handlers.end()) {
         std::string known;
         for (const auto& [k, h] : handlers) known += (known.empty() ? "" : ", ") + k;
-        return ErrorAt(key.source(), "unknown key '" + full + "' (known keys in [" + table_name +
-                                         "]: " + known + ")");
+        return ErrorAt(key.source(), "unknown key '" + full + "' (known keys in [" + table_name + "]: " + known + ")");
       }
       CHIMP_RETURN_IF_ERROR(it->second(node, full));
     }
@@ -165,8 +161,7 @@ class ConfigReader {
         for (const toml::node& item : *arr) {
           const auto* s2 = item.as_string();
           if (s2 == nullptr) {
-            return Error(item, "'" + key + "' must be an array of strings, but holds " +
-                                   TypeName(item.type()));
+            return Error(item, "'" + key + "' must be an array of strings, but holds " + TypeName(item.type()));
           }
           dirs.push_back(Resolve(s2->get()));
         }
@@ -243,14 +238,13 @@ class ConfigReader {
     return Status::Ok();
   }
 
-  Status GetInteger(const toml::node& n, const std::string& key, int64_t min, int64_t max,
-                    int64_t* out) {
+  Status GetInteger(const toml::node& n, const std::string& key, int64_t min, int64_t max, int64_t* out) {
     const auto* i = n.as_integer();
     if (i == nullptr) return Error(n, "'" + key + "' must be an integer, not " + TypeName(n.type()));
     int64_t v = i->get();
     if (v < min || v > max) {
-      return Error(n, "'" + key + "' must be between " + std::to_string(min) + " and " +
-                          std::to_string(max) + ", not " + std::to_string(v));
+      return Error(n, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                          ", not " + std::to_string(v));
     }
     *out = v;
     return Status::Ok();
@@ -264,12 +258,8 @@ class ConfigReader {
     return (dir_ / path).lexically_normal().string();
   }
 
-  std::string Where(const toml::node& n) const {
-    return path_ + ":" + std::to_string(n.source().begin.line) + ": ";
-  }
-  Status Error(const toml::node& n, const std::string& msg) const {
-    return Status::InvalidArgument(Where(n) + msg);
-  }
+  std::string Where(const toml::node& n) const { return path_ + ":" + std::to_string(n.source().begin.line) + ": "; }
+  Status Error(const toml::node& n, const std::string& msg) const { return Status::InvalidArgument(Where(n) + msg); }
   Status ErrorAt(const toml::source_region& region, const std::string& msg) const {
     return Status::InvalidArgument(path_ + ":" + std::to_string(region.begin.line) + ": " + msg);
   }
@@ -292,8 +282,7 @@ Status ApplyConfigFile(const std::string& path, EngineOptions* options) {
     return reader.Apply(root);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    return Status::InvalidArgument(path + ":" + std::to_string(where.line) + ":" +
-                                   std::to_string(where.column) +
+    return Status::InvalidArgument(path + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
                                    ": invalid TOML: " + std::string(e.description()));
   } catch (const std::exception& e) {
     return Status::Internal(path + ": reading the config failed: " + e.what());

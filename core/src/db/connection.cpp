@@ -2,10 +2,12 @@
 // besides the rest of core/src/db/ (STYLE.md rule 4).
 #include "chimp/connection.hpp"
 
+// mysql.h first: the other Connector/C headers use its types.
 #include <mysql.h>
+
 #include <errmsg.h>
-#include <mysqld_error.h>
 #include <ma_pvio.h>
+#include <mysqld_error.h>
 
 #include <algorithm>
 #include <charconv>
@@ -41,8 +43,7 @@ bool IsConnectionLost(unsigned int err) {
     case ER_CONNECTION_KILLED:     // 1927
     case ER_SERVER_SHUTDOWN:       // 1053
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -80,8 +81,7 @@ Status StmtError(MYSQL_STMT* s, std::string_view sql) {
   return MakeError(mysql_stmt_errno(s), mysql_stmt_sqlstate(s), mysql_stmt_error(s), sql);
 }
 
-std::string DescribeTarget(const std::string& socket, const std::string& host, uint32_t port,
-                           const std::string& user) {
+std::string DescribeTarget(const std::string& socket, const std::string& host, uint32_t port, const std::string& user) {
   std::string out;
   if (!socket.empty()) {
     out = "socket " + socket;
@@ -107,8 +107,8 @@ std::string DescribeActual(MYSQL* m) {
   mariadb_get_infov(m, MARIADB_CONNECTION_PORT, &port);
   mariadb_get_infov(m, MARIADB_CONNECTION_PVIO_TYPE, &pvio);
   bool via_socket = pvio == PVIO_TYPE_UNIXSOCKET && socket != nullptr;
-  return DescribeTarget(via_socket ? socket : "", via_socket ? "localhost" : (host ? host : ""),
-                        port, user ? user : "");
+  return DescribeTarget(via_socket ? socket : "", via_socket ? "localhost" : (host ? host : ""), port,
+                        user ? user : "");
 }
 
 bool IsIntegerType(enum_field_types t) {
@@ -118,28 +118,23 @@ bool IsIntegerType(enum_field_types t) {
     case MYSQL_TYPE_INT24:
     case MYSQL_TYPE_LONG:
     case MYSQL_TYPE_LONGLONG:
-    case MYSQL_TYPE_YEAR:
-      return true;
-    default:
-      return false;
+    case MYSQL_TYPE_YEAR: return true;
+    default: return false;
   }
 }
 
 bool IsBinaryStringType(const MYSQL_FIELD& f) {
   switch (f.type) {
     case MYSQL_TYPE_BIT:
-    case MYSQL_TYPE_GEOMETRY:
-      return true;
+    case MYSQL_TYPE_GEOMETRY: return true;
     case MYSQL_TYPE_TINY_BLOB:
     case MYSQL_TYPE_MEDIUM_BLOB:
     case MYSQL_TYPE_LONG_BLOB:
     case MYSQL_TYPE_BLOB:
     case MYSQL_TYPE_STRING:
     case MYSQL_TYPE_VAR_STRING:
-    case MYSQL_TYPE_VARCHAR:
-      return f.charsetnr == kBinaryCharset;
-    default:
-      return false;
+    case MYSQL_TYPE_VARCHAR: return f.charsetnr == kBinaryCharset;
+    default: return false;
   }
 }
 
@@ -181,10 +176,8 @@ Value TextCell(const MYSQL_FIELD& f, const char* data, unsigned long len) {
       if (r.ec == std::errc() && r.ptr == end) return Value::Double(d);
       return Value::Text(std::string(data, len));
     }
-    case Value::Type::kBytes:
-      return Value::Bytes(std::string(data, len));
-    default:
-      return Value::Text(std::string(data, len));
+    case Value::Type::kBytes: return Value::Bytes(std::string(data, len));
+    default: return Value::Text(std::string(data, len));
   }
 }
 
@@ -288,14 +281,9 @@ class BoundResult {
       return Status::Ok();
     }
     switch (c.type) {
-      case Value::Type::kInt64:
-        *cell = IntegerCell(static_cast<uint64_t>(c.i64), c.is_unsigned);
-        return Status::Ok();
-      case Value::Type::kDouble:
-        *cell = Value::Double(c.f64);
-        return Status::Ok();
-      default:
-        break;
+      case Value::Type::kInt64: *cell = IntegerCell(static_cast<uint64_t>(c.i64), c.is_unsigned); return Status::Ok();
+      case Value::Type::kDouble: *cell = Value::Double(c.f64); return Status::Ok();
+      default: break;
     }
     if (c.length > c.buf.size()) CHIMP_RETURN_IF_ERROR(FetchWhole(i));
     std::string text(c.buf.data(), c.length);
@@ -331,18 +319,15 @@ class BoundResult {
 
 std::string Value::ToString() const {
   switch (type) {
-    case Type::kNull:
-      return "";
-    case Type::kInt64:
-      return std::to_string(i64);
+    case Type::kNull: return "";
+    case Type::kInt64: return std::to_string(i64);
     case Type::kDouble: {
       char buf[64];
       auto r = std::to_chars(buf, buf + sizeof(buf), f64);
       return std::string(buf, r.ptr);
     }
     case Type::kText:
-    case Type::kBytes:
-      return text;
+    case Type::kBytes: return text;
   }
   return "";
 }
@@ -402,8 +387,7 @@ struct Connection::Impl {
         MYSQL_FIELD* fields = mysql_fetch_fields(res.get());
         std::vector<std::string> names;
         names.reserve(n);
-        for (unsigned int i = 0; i < n; ++i)
-          names.emplace_back(fields[i].name, fields[i].name_length);
+        for (unsigned int i = 0; i < n; ++i) names.emplace_back(fields[i].name, fields[i].name_length);
         if (on_columns) on_columns(std::move(names));
         Row row(n);
         while (MYSQL_ROW r = mysql_fetch_row(res.get())) {
@@ -428,9 +412,9 @@ struct Connection::Impl {
     }
     unsigned long expected = mysql_stmt_param_count(stmt.get());
     if (expected != params.size()) {
-      return Status::InvalidArgument("statement '" + ShortenStatement(sql) + "' has " +
-                                     std::to_string(expected) + " '?' placeholders but " +
-                                     std::to_string(params.size()) + " parameters were given");
+      return Status::InvalidArgument("statement '" + ShortenStatement(sql) + "' has " + std::to_string(expected) +
+                                     " '?' placeholders but " + std::to_string(params.size()) +
+                                     " parameters were given");
     }
     std::vector<MYSQL_BIND> binds(params.size());
     std::vector<unsigned long> lengths(params.size());
@@ -440,9 +424,7 @@ struct Connection::Impl {
       std::memset(&b, 0, sizeof(b));
       // Connector/C only reads parameter buffers; the casts drop const for its C API.
       switch (v.type) {
-        case Value::Type::kNull:
-          b.buffer_type = MYSQL_TYPE_NULL;
-          break;
+        case Value::Type::kNull: b.buffer_type = MYSQL_TYPE_NULL; break;
         case Value::Type::kInt64:
           b.buffer_type = MYSQL_TYPE_LONGLONG;
           b.buffer = const_cast<int64_t*>(&v.i64);
@@ -569,9 +551,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
     host = "localhost";
     socket = options.socket.c_str();
   }
-  if (mysql_real_connect(m, host, or_null(options.user), or_null(options.password),
-                         or_null(options.database), options.port, socket,
-                         CLIENT_MULTI_RESULTS) == nullptr) {
+  if (mysql_real_connect(m, host, or_null(options.user), or_null(options.password), or_null(options.database),
+                         options.port, socket, CLIENT_MULTI_RESULTS) == nullptr) {
     return ConnError(m, "").WithContext("cannot connect to " + impl->describe);
   }
   if (options.read_default_option_file) {
@@ -610,8 +591,7 @@ Status Connection::QueryEach(std::string_view sql, std::span<const Value> params
   return impl_->RunQuery(sql, params, nullptr, fn);
 }
 
-Result<std::optional<Value>> Connection::QueryScalar(std::string_view sql,
-                                                     std::span<const Value> params) {
+Result<std::optional<Value>> Connection::QueryScalar(std::string_view sql, std::span<const Value> params) {
   std::optional<Value> first;
   CHIMP_RETURN_IF_ERROR(impl_->RunQuery(sql, params, nullptr, [&](const Row& row) {
     if (!row.empty()) first = row[0];
@@ -665,8 +645,8 @@ Status Connection::Rollback() { return Execute(std::string(kInternalTag) + "ROLL
 std::string Connection::QuoteString(std::string_view text) const {
   std::string out(text.size() * 2 + 3, '\0');
   out[0] = '\'';
-  unsigned long n = mysql_real_escape_string(impl_->mysql, out.data() + 1, text.data(),
-                                             static_cast<unsigned long>(text.size()));
+  unsigned long n =
+      mysql_real_escape_string(impl_->mysql, out.data() + 1, text.data(), static_cast<unsigned long>(text.size()));
   out.resize(n + 1);
   out.push_back('\'');
   return out;

@@ -9,8 +9,8 @@ namespace chimp {
 namespace {
 
 Status StatementError(const std::string& source, const SqlStatement& s, const Status& cause) {
-  const std::string where = source + ":" + std::to_string(s.first_line) + ": statement " +
-                            std::to_string(s.index + 1) + " (" + internal::ShortenSql(s.text) + ")";
+  const std::string where = source + ":" + std::to_string(s.first_line) + ": statement " + std::to_string(s.index + 1) +
+                            " (" + internal::ShortenSql(s.text) + ")";
   if (cause.code() == StatusCode::kUnavailable) return cause.WithContext(where);
   return Status::DatabaseError(where + ": " + cause.message());
 }
@@ -26,8 +26,7 @@ Result<int32_t> RunAdhoc(const EngineOptions& options, std::string_view script, 
     connection.database = options.database;
     CHIMP_ASSIGN_OR_RETURN(conn, Connection::Open(connection));
   }
-  internal::StatementSource statements(script, script_runner ? SqlDialect::kScriptRunner : SqlDialect::kClient,
-                                       source);
+  internal::StatementSource statements(script, script_runner ? SqlDialect::kScriptRunner : SqlDialect::kClient, source);
   int32_t count = 0;
   for (;; ++count) {
     CHIMP_ASSIGN_OR_RETURN(auto next, statements.Next());

@@ -62,8 +62,8 @@ std::string UtcStamp() {
 std::string SafeFileName(const std::string& name) {
   std::string out;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '-' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     out.push_back(ok ? c : '_');
   }
   return out;
@@ -93,8 +93,8 @@ Result<std::string> WriteOptionFile(const ConnectionOptions& c) {
   std::string tmpl = (fs::temp_directory_path() / "chimp-dump-XXXXXX").string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) {
-    return Status::BackupFailed("cannot create a temporary option file in " +
-                                fs::temp_directory_path().string() + ": " + std::strerror(errno));
+    return Status::BackupFailed("cannot create a temporary option file in " + fs::temp_directory_path().string() +
+                                ": " + std::strerror(errno));
   }
   std::string text = "[client]\n";
   if (!c.user.empty()) text += "user=" + OptionFileValue(c.user) + "\n";
@@ -153,8 +153,7 @@ Position ReadPosition(Connection& conn) {
       }
     }
   } else if (!master.ok()) {
-    p.note = "SHOW MASTER STATUS failed (needs BINLOG MONITOR or REPLICATION CLIENT): " +
-             master.status().message();
+    p.note = "SHOW MASTER STATUS failed (needs BINLOG MONITOR or REPLICATION CLIENT): " + master.status().message();
   }
   auto gtid = conn.QueryScalar(conn.IsMariaDB() ? "SELECT @@gtid_binlog_pos" : "SELECT @@gtid_executed");
   if (gtid.ok() && gtid->has_value()) p.gtid = (*gtid)->ToString();
@@ -272,8 +271,8 @@ Status BackupRun::Fail(const std::string& why) {
   record_.size_bytes = 0;
   auto ignored = changelog_.InsertBackup(record_);
   (void)ignored;
-  return Status::BackupFailed("backup of database '" + job_.database + "' into '" + job_.dir + "' failed: " +
-                              why + "; no step was run");
+  return Status::BackupFailed("backup of database '" + job_.database + "' into '" + job_.dir + "' failed: " + why +
+                              "; no step was run");
 }
 
 Result<std::string> BackupRun::CreateDumpFile() {
@@ -298,9 +297,8 @@ Status BackupRun::Dump(const std::string& file) {
     return Fail(option_file.status().message());
   }
   TempFile options_guard{*option_file};
-  const std::string defaults = (job_.connection.read_default_option_file ? "--defaults-extra-file="
-                                                                          : "--defaults-file=") +
-                               *option_file;
+  const std::string defaults =
+      (job_.connection.read_default_option_file ? "--defaults-extra-file=" : "--defaults-file=") + *option_file;
   std::vector<std::string> argv = {program_, defaults};
   argv.insert(argv.end(), args_.begin(), args_.end());
   ChildOptions child;

@@ -13,11 +13,11 @@ namespace chimp::internal {
 
 // What RunBackup dumps, where, and how it connects; the caller owns it.
 struct BackupJob {
-  std::string dir;                  // where the dump goes (created when missing)
-  std::string database;             // the target database
+  std::string dir;       // where the dump goes (created when missing)
+  std::string database;  // the target database
   std::string run_id;
-  std::string version;              // the target's version now
-  ConnectionOptions connection;     // how the dump program connects
+  std::string version;           // the target's version now
+  ConnectionOptions connection;  // how the dump program connects
 };
 
 // Dumps job.database (when it exists) with mariadb-dump (or mysqldump;

@@ -78,8 +78,8 @@ Status RecordBaseline(internal::Target& target, const BaselineReport& report) {
     entry.run_id = report.run_id;
     entry.step_id = kBaselineStepId;
     entry.edge_to = report.version.ToString();
-    entry.description = "baseline: database marked as being at " + report.version.ToString() + " (" +
-                        report.source + "); nothing was run";
+    entry.description = "baseline: database marked as being at " + report.version.ToString() + " (" + report.source +
+                        "); nothing was run";
     entry.engine_version = EngineVersion();
     CHIMP_ASSIGN_OR_RETURN(int64_t id, changelog.InsertBaseline(entry));
     CHIMP_RETURN_IF_ERROR(changelog.SetVersion(report.version, report.run_id));
@@ -102,8 +102,9 @@ Result<BaselineReport> Baseline(const EngineOptions& options, const BaselineRequ
     return Status::InvalidArgument(
         "baseline checks the version against the plugins' graph: give --plugins DIR (or --version V --force)");
   }
-  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(
-                                                                  std::move(on_wait), !options.plugin_dirs.empty())));
+  CHIMP_ASSIGN_OR_RETURN(
+      auto target,
+      internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait), !options.plugin_dirs.empty())));
   BaselineReport report;
   report.run_id = target.run_id;
   CHIMP_RETURN_IF_ERROR(RequireUnmigrated(options, *target.changelog));

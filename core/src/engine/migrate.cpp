@@ -5,12 +5,10 @@
 
 namespace chimp {
 
-Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request,
-                              ExecutionObserver* observer,
+Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request, ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait,
                               std::function<void(const BackupRecord&)> on_backup) {
-  CHIMP_ASSIGN_OR_RETURN(auto target,
-                         internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait))));
+  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait))));
   Changelog& changelog = *target.changelog;
   MigrateReport report;
   report.catalog = std::move(target.catalog);

@@ -16,8 +16,7 @@ Status CheckDisjoint(const std::vector<std::string>& a, const char* first, const
   for (const std::string& id : a) {
     for (const std::string& other : b) {
       if (id == other) {
-        return Status::InvalidArgument("repair: step '" + id + "' is given to both --" + first + " and --" +
-                                       second);
+        return Status::InvalidArgument("repair: step '" + id + "' is given to both --" + first + " and --" + second);
       }
     }
   }
@@ -31,8 +30,8 @@ Status CheckRequest(const RepairRequest& request) {
         "repair: nothing asked: give --checksums, --mark-applied STEP, --mark-rolled-back STEP, "
         "--statement-done STEP or --statement-not-done STEP");
   }
-  CHIMP_RETURN_IF_ERROR(CheckDisjoint(request.statement_done, "statement-done", request.statement_not_done,
-                                      "statement-not-done"));
+  CHIMP_RETURN_IF_ERROR(
+      CheckDisjoint(request.statement_done, "statement-done", request.statement_not_done, "statement-not-done"));
   return CheckDisjoint(request.mark_applied, "mark-applied", request.mark_rolled_back, "mark-rolled-back");
 }
 
@@ -73,8 +72,7 @@ class RepairRun {
   // Adds the row that carries the answer for the step of `p`: finished at
   // `statement_index`, success (`note` as its warnings) or failed (`note`
   // as its error). Returns its id.
-  Result<int64_t> InsertAnswer(const PendingRepair& p, int32_t statement_index, bool success,
-                               const std::string& note);
+  Result<int64_t> InsertAnswer(const PendingRepair& p, int32_t statement_index, bool success, const std::string& note);
 
   internal::Target& target_;
   const Catalog& catalog_;
@@ -150,8 +148,8 @@ Status RepairRun::DescribeStatement(PendingRepair* p) const {
                                       "': its last attempt (changelog row " + std::to_string(row.id) +
                                       ") has no statement in doubt; use --mark-applied or --mark-rolled-back instead");
   }
-  const std::string at = "statement " + std::to_string(row.statement_index + 1) + " (pre-image " +
-                         row.pending_fingerprint + ")";
+  const std::string at =
+      "statement " + std::to_string(row.statement_index + 1) + " (pre-image " + row.pending_fingerprint + ")";
   if (p->action.action == RepairKind::kStatementNotDone) {
     p->action.detail = at + " -> not done (next migrate runs it again)";
   } else if (p->step->kind == StepKind::kNative) {
@@ -167,9 +165,9 @@ void RepairRun::DescribeMark(PendingRepair* p) const {
   const std::string was = std::string(row.status == StepStatus::kRunning ? "interrupted" : "failed") +
                           " at statement " + std::to_string(row.statement_index + 1) +
                           (row.statement_count > 0 ? " of " + std::to_string(row.statement_count) : "");
-  p->action.detail = was + (p->action.action == RepairKind::kMarkApplied
-                                ? " -> applied (completed by hand)"
-                                : " -> rolled back (next migrate starts at statement 1)");
+  p->action.detail =
+      was + (p->action.action == RepairKind::kMarkApplied ? " -> applied (completed by hand)"
+                                                          : " -> rolled back (next migrate starts at statement 1)");
 }
 
 Status RepairRun::Apply() {
@@ -230,21 +228,21 @@ Result<RepairRecord> RepairRun::ApplyStatement(const PendingRepair& p) {
   const bool success = done && p.step->kind == StepKind::kNative;
   const int32_t index = done ? (success ? row.statement_count : row.statement_index + 1) : row.statement_index;
   const std::string statement = std::to_string(row.statement_index + 1);
-  const std::string note =
-      done ? "resolved by chimp repair --statement-done: the operator found that statement " + statement +
-                 " took effect"
-           : "resolved by chimp repair --statement-not-done: the operator found that statement " + statement +
-                 " did not take effect; the next migrate runs it";
+  const std::string note = done ? "resolved by chimp repair --statement-done: the operator found that statement " +
+                                      statement + " took effect"
+                                : "resolved by chimp repair --statement-not-done: the operator found that statement " +
+                                      statement + " did not take effect; the next migrate runs it";
   CHIMP_ASSIGN_OR_RETURN(int64_t id, InsertAnswer(p, index, success, note));
-  if (!done) CHIMP_RETURN_IF_ERROR(target_.changelog->SetPending(id, index, internal::EncodePreImage(internal::PreImage{internal::PreImage::Kind::kRerun, {}})));
+  if (!done)
+    CHIMP_RETURN_IF_ERROR(target_.changelog->SetPending(
+        id, index, internal::EncodePreImage(internal::PreImage{internal::PreImage::Kind::kRerun, {}})));
   RepairRecord audit;
   audit.changelog_id = id;
   audit.old_value = std::string(StepStatusName(row.status)) + " at statement index " +
                     std::to_string(row.statement_index) + ", pre-image " + row.pending_fingerprint + " (row " +
                     std::to_string(row.id) + ")";
   audit.new_value = success ? std::string("success")
-                            : "failed at statement index " + std::to_string(index) +
-                                  (done ? "" : ", pre-image rerun");
+                            : "failed at statement index " + std::to_string(index) + (done ? "" : ", pre-image rerun");
   audit.note = note;
   return audit;
 }
@@ -273,8 +271,7 @@ Result<RepairReport> Repair(const EngineOptions& options, const RepairRequest& r
                             std::function<void(const LockHolder&)> on_wait) {
   CHIMP_RETURN_IF_ERROR(internal::RequireTarget(options));
   CHIMP_RETURN_IF_ERROR(CheckRequest(request));
-  CHIMP_ASSIGN_OR_RETURN(auto target,
-                         internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait))));
+  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait))));
   RepairReport report;
   report.run_id = target.run_id;
   CHIMP_ASSIGN_OR_RETURN(bool exists, target.changelog->TablesExist());

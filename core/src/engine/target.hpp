@@ -52,8 +52,8 @@ struct Target {
   std::unique_ptr<Changelog> changelog;  // on *conn; tables not ensured
   std::string run_id;                    // "" without the lock
   std::unique_ptr<Connection> lock_conn;
-  std::unique_ptr<RunLock> lock;         // on *lock_conn; null without the lock
-  std::unique_ptr<Catalog> catalog;      // null unless asked for
+  std::unique_ptr<RunLock> lock;     // on *lock_conn; null without the lock
+  std::unique_ptr<Catalog> catalog;  // null unless asked for
 };
 
 // Checks the options name a target (RequireTarget), connects without a

@@ -41,7 +41,6 @@
 namespace chimp {
 namespace {
 
-
 constexpr std::string_view kManifestMagic = "CHIMP-SQL-MANIFEST 1\n";
 
 // --- static checks ----------------------------------------------------------
@@ -58,8 +57,7 @@ std::vector<ManifestEntry> ReadManifest(const std::string& file, std::vector<Ver
   std::vector<ManifestEntry> out;
   std::ifstream in(file, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (size_t at = bytes.find(kManifestMagic); at != std::string::npos;
-       at = bytes.find(kManifestMagic, at + 1)) {
+  for (size_t at = bytes.find(kManifestMagic); at != std::string::npos; at = bytes.find(kManifestMagic, at + 1)) {
     const size_t end = bytes.find('\0', at);
     std::istringstream lines(bytes.substr(at + kManifestMagic.size(), end - at - kManifestMagic.size()));
     std::string line;
@@ -72,9 +70,8 @@ std::vector<ManifestEntry> ReadManifest(const std::string& file, std::vector<Ver
         continue;
       }
       // The same manifest may appear twice (debug information keeps a copy).
-      const bool seen = std::any_of(out.begin(), out.end(), [&](const ManifestEntry& m) {
-        return m.name == e.name && m.sha256 == e.sha256;
-      });
+      const bool seen = std::any_of(out.begin(), out.end(),
+                                    [&](const ManifestEntry& m) { return m.name == e.name && m.sha256 == e.sha256; });
       if (!seen) out.push_back(std::move(e));
     }
   }
@@ -123,10 +120,10 @@ void CheckSteps(const LoadedPlugin& plugin, const std::vector<ManifestEntry>& ma
             if (!SameFile(m.name, step.source)) continue;
             const std::string actual = "sha256:" + internal::Sha256Hex(step.sql);
             if (actual != m.sha256) {
-              report->problems.push_back(
-                  {StatusCode::kPluginError, "plugin '" + file + "' step '" + step.id + "': its SQL is not the embedded file '" +
-                                                 m.name + "' it names as source (manifest " + m.sha256 + ", step " +
-                                                 actual + ")"});
+              report->problems.push_back({StatusCode::kPluginError, "plugin '" + file + "' step '" + step.id +
+                                                                        "': its SQL is not the embedded file '" +
+                                                                        m.name + "' it names as source (manifest " +
+                                                                        m.sha256 + ", step " + actual + ")"});
             }
             break;
           }
@@ -202,9 +199,8 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
     // Run-after repeatables (views) belong to the newest schema, not to an
     // intermediate version: reaching `from` goes without them.
     if (prefix.ok()) {
-      std::erase_if(prefix->steps, [](const PlannedStep& p) {
-        return p.repeatable && p.when == RepeatableWhen::kAfter;
-      });
+      std::erase_if(prefix->steps,
+                    [](const PlannedStep& p) { return p.repeatable && p.when == RepeatableWhen::kAfter; });
     }
     if (!prefix.ok()) {
       out->applied = VerifyOutcome::kNotApplied;
@@ -216,8 +212,8 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
     auto run = ExecutePlan(*prefix, conn, changelog, db, NewRunId(), nullptr);
     if (!run.ok()) {
       out->applied = VerifyOutcome::kFailed;
-      out->detail = "while reaching " + edge.from.ToString() + " through " + PathText(*prefix) + ": " +
-                    run.status().message();
+      out->detail =
+          "while reaching " + edge.from.ToString() + " through " + PathText(*prefix) + ": " + run.status().message();
       report->problems.push_back({run.status().code(), where + ": " + out->detail});
       return;
     }
@@ -278,7 +274,8 @@ void ApplyEdges(const LoadedPlugin& plugin, const VerifyOptions& options, const 
     const std::string db = prefix + "_" + std::to_string(i);
     ApplyEdge(**conn, **catalog, mine.edges[i], db, db + "_log", !options.plugin_dirs.empty(), &report->edges[i],
               report);
-    if (report->edges[i].applied == VerifyOutcome::kNotApplied && !skipped.empty()) report->edges[i].detail += " (" + skipped + ")";
+    if (report->edges[i].applied == VerifyOutcome::kNotApplied && !skipped.empty())
+      report->edges[i].detail += " (" + skipped + ")";
   }
 }
 
@@ -289,9 +286,9 @@ VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& optio
   report.file = path;
   auto loaded = LoadPlugin(path);
   if (!loaded.ok()) {
-    report.problems.push_back({loaded.status().code() == StatusCode::kNotFound ? StatusCode::kNotFound
-                                                                                : StatusCode::kPluginError,
-                               loaded.status().message()});
+    report.problems.push_back(
+        {loaded.status().code() == StatusCode::kNotFound ? StatusCode::kNotFound : StatusCode::kPluginError,
+         loaded.status().message()});
     return report;
   }
   const LoadedPlugin& plugin = *loaded;
@@ -346,8 +343,8 @@ void DropScratch(const ConnectionOptions& server, const std::string& prefix, Ver
     if (name.rfind(prefix + "_", 0) != 0) continue;
     auto dropped = (*conn)->Execute("DROP DATABASE IF EXISTS " + Connection::QuoteIdentifier(name));
     if (!dropped.ok()) {
-      report->problems.push_back({dropped.status().code(), "dropping the scratch database '" + name +
-                                                               "': " + dropped.status().message()});
+      report->problems.push_back(
+          {dropped.status().code(), "dropping the scratch database '" + name + "': " + dropped.status().message()});
     }
   }
 }
@@ -387,15 +384,15 @@ Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& 
     const int sig = WTERMSIG(wstatus);
     report.crash_signal = sig;
     const char* sig_name = sigabbrev_np(sig);
-    report.problems.push_back({StatusCode::kPluginError,
-                               "plugin '" + path + "' crashed the process verifying it: signal " + std::to_string(sig) +
-                                   " (SIG" + (sig_name != nullptr ? sig_name : "?") + ", " + strsignal(sig) + ")" +
-                                   (data.empty() ? " while loading" : "")});
+    report.problems.push_back(
+        {StatusCode::kPluginError, "plugin '" + path + "' crashed the process verifying it: signal " +
+                                       std::to_string(sig) + " (SIG" + (sig_name != nullptr ? sig_name : "?") + ", " +
+                                       strsignal(sig) + ")" + (data.empty() ? " while loading" : "")});
   } else if (data.empty() || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-    report.problems.push_back({StatusCode::kPluginError,
-                               "plugin '" + path + "': the process verifying it exited with status " +
-                                   std::to_string(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) +
-                                   " without a report (did the plugin call exit()?)"});
+    report.problems.push_back(
+        {StatusCode::kPluginError, "plugin '" + path + "': the process verifying it exited with status " +
+                                       std::to_string(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1) +
+                                       " without a report (did the plugin call exit()?)"});
   } else {
     auto decoded = internal::DecodeVerifyReport(data);
     if (decoded.ok()) {

@@ -119,9 +119,9 @@ Status DdlRun::WritePreImage(const ClassifiedStatement& statement) {
   // resume starts at the last recorded statement and runs it again with the
   // rest (doc/recovery.md). A re-runnable CALL may touch anything.
   const bool may_touch_anything = IsRerunnableCall(info, rerunnable_calls);
-  const bool confirm = write.kind == PreImage::Kind::kIdempotent &&
-                       (unrecorded_ || Overlap(unconfirmed_, info.ddl.objects) ||
-                        (may_touch_anything && !unconfirmed_.empty()));
+  const bool confirm =
+      write.kind == PreImage::Kind::kIdempotent &&
+      (unrecorded_ || Overlap(unconfirmed_, info.ddl.objects) || (may_touch_anything && !unconfirmed_.empty()));
   CHIMP_RETURN_IF_ERROR(RecordPreImage(write, confirm));
   if (write.is_probe()) unconfirmed_ = std::move(objects);
   outcome_->statements_done = i_;
@@ -205,8 +205,8 @@ Status DdlRun::Finish() {
 // The step ends with a group: finishing the row is its closing update, and
 // one commit makes both permanent.
 Status DdlRun::CommitWithRow() {
-  CHIMP_RETURN_IF_ERROR(CommitGroup(
-      changelog_.Finish(row_, StepStatus::kSuccess, i_, "", outcome_->warning_count, outcome_->warnings)));
+  CHIMP_RETURN_IF_ERROR(
+      CommitGroup(changelog_.Finish(row_, StepStatus::kSuccess, i_, "", outcome_->warning_count, outcome_->warnings)));
   outcome_->finished = true;
   return Status::Ok();
 }

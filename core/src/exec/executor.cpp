@@ -14,10 +14,10 @@ using internal::TEST_CrashPoint;
 
 Result<bool> DatabaseExists(Connection& conn, const std::string& name) {
   const Value params[] = {Value::Text(name)};
-  CHIMP_ASSIGN_OR_RETURN(auto found, conn.QueryScalar(
-                                         std::string(kInternalTag) +
-                                             "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
-                                         params));
+  CHIMP_ASSIGN_OR_RETURN(auto found,
+                         conn.QueryScalar(std::string(kInternalTag) +
+                                              "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                                          params));
   return found.has_value() && found->ToString() != "0";
 }
 

@@ -23,9 +23,10 @@ Status UncertainStatement(const PlannedStep& planned) {
   const Step& step = *planned.step;
   std::string what;
   if (step.kind == StepKind::kNative) {
-    what = "the native step was interrupted while it ran; it is not declared IDEMPOTENT and may have changed "
-           "the schema in part. Check what the step changes (plugin '" +
-           planned.edge->plugin->file + "', " + step.description + ")";
+    what =
+        "the native step was interrupted while it ran; it is not declared IDEMPOTENT and may have changed "
+        "the schema in part. Check what the step changes (plugin '" +
+        planned.edge->plugin->file + "', " + step.description + ")";
   } else {
     std::string text = "?";
     int32_t line = 0;
@@ -189,8 +190,7 @@ Status StepRunner::RunCheckQuery(const PlannedStep& planned) {
   if (rows == 0) return Status::CheckFailed(where + " failed: the query returned no row: " + ShortenSql(step.sql));
   if (failing > 0) {
     return Status::CheckFailed(where + " failed: " + std::to_string(failing) + " of " + std::to_string(rows) +
-                               " row(s) are false, the first: (" + first_failing + "); query: " +
-                               ShortenSql(step.sql));
+                               " row(s) are false, the first: (" + first_failing + "); query: " + ShortenSql(step.sql));
   }
   return Status::Ok();
 }
@@ -254,9 +254,9 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
     outcome.status = DdlRun(step, source, id, &outcome).Run();
   }
   if (!outcome.finished) {
-    Status finish = changelog_.Finish(id, outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed,
-                                      outcome.statements_done, outcome.status.message(), outcome.warning_count,
-                                      outcome.warnings);
+    Status finish =
+        changelog_.Finish(id, outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed, outcome.statements_done,
+                          outcome.status.message(), outcome.warning_count, outcome.warnings);
     if (outcome.status.ok()) outcome.status = finish;
   }
   if (!outcome.keep_pending.empty()) {
@@ -271,8 +271,8 @@ void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done,
   entry.statement_index = statements_done;
   auto row = changelog_.Insert(entry);
   if (row.ok()) {
-    (void)changelog_.Finish(*row, StepStatus::kFailed, statements_done, outcome.status.message(),
-                            outcome.warning_count, outcome.warnings);
+    (void)changelog_.Finish(*row, StepStatus::kFailed, statements_done, outcome.status.message(), outcome.warning_count,
+                            outcome.warnings);
     if (!outcome.keep_pending.empty()) (void)changelog_.SetPending(*row, statements_done, outcome.keep_pending);
   }
 }

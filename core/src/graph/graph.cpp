@@ -83,8 +83,7 @@ class CheapestPaths {
   using Cost = std::pair<uint64_t, uint64_t>;
 
   CheapestPaths(const std::vector<GraphEdge>& edges, const Index& index, size_t source)
-      : edges_(edges), index_(index), source_(source), reached_(index.nodes.size(), false),
-        dist_(index.nodes.size()) {
+      : edges_(edges), index_(index), source_(source), reached_(index.nodes.size(), false), dist_(index.nodes.size()) {
     Search();
   }
 
@@ -185,8 +184,7 @@ bool ListEdgeLess(const std::vector<GraphEdge>& edges, size_t a, size_t b) {
 std::vector<size_t> SortedEdges(const std::vector<GraphEdge>& edges) {
   std::vector<size_t> order(edges.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return ListEdgeLess(edges, a, b); });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ListEdgeLess(edges, a, b); });
   return order;
 }
 
@@ -220,8 +218,8 @@ std::string ShortList(const std::vector<std::string>& names) {
 // "(nearest versions: 4.5.2 below, 4.6.0 above)" for a version not in `index`.
 std::string Nearest(const Index& index, const Version& v) {
   if (index.nodes.empty()) return "(the graph has no edges)";
-  const size_t above = static_cast<size_t>(
-      std::lower_bound(index.nodes.begin(), index.nodes.end(), v) - index.nodes.begin());
+  const size_t above =
+      static_cast<size_t>(std::lower_bound(index.nodes.begin(), index.nodes.end(), v) - index.nodes.begin());
   std::string out = "(nearest versions: ";
   out += above > 0 ? index.Name(above - 1) : std::string("none");
   out += " below, ";
@@ -320,9 +318,7 @@ std::string MermaidQuote(std::string_view s) {
   return out + "\"";
 }
 
-std::string EdgeCaption(const GraphEdge& e) {
-  return e.label + " (weight " + std::to_string(e.weight) + ")";
-}
+std::string EdgeCaption(const GraphEdge& e) { return e.label + " (weight " + std::to_string(e.weight) + ")"; }
 
 // The valid edges of `path`, and the nodes they touch.
 void PathMarks(const Index& index, const std::vector<size_t>& path, std::vector<bool>* on_path,
@@ -399,8 +395,8 @@ void DuplicateProblems(const std::vector<GraphEdge>& edges, const Index& index, 
     if (j - i > 1) {
       std::vector<std::string> labels;
       for (size_t k = i; k < j; ++k) labels.push_back(edges[order[k]].label);
-      out->push_back("duplicate edge " + index.Name(index.from[order[i]]) + " -> " +
-                         index.Name(index.to[order[i]]) + ": " + JoinQuoted(labels));
+      out->push_back("duplicate edge " + index.Name(index.from[order[i]]) + " -> " + index.Name(index.to[order[i]]) +
+                     ": " + JoinQuoted(labels));
     }
     i = j;
   }
@@ -412,9 +408,8 @@ void DownwardProblems(const std::vector<GraphEdge>& edges, const Index& index, c
   // Edges that go down.
   for (size_t e : order) {
     if (index.to[e] < index.from[e]) {
-      out->push_back("edge '" + edges[e].label + "' goes down from " +
-                         index.Name(index.from[e]) + " to " + index.Name(index.to[e]) +
-                         " (downgrades are not supported)");
+      out->push_back("edge '" + edges[e].label + "' goes down from " + index.Name(index.from[e]) + " to " +
+                     index.Name(index.to[e]) + " (downgrades are not supported)");
     }
   }
 }
@@ -437,19 +432,19 @@ Status Graph::Validate() const {
 Result<std::vector<size_t>> Graph::ShortestPath(const Version& from, const Version& to) const {
   if (from == to) return std::vector<size_t>{};
   if (to < from) {
-    return Status::PlanError("downgrade from " + from.ToDisplayString() + " to " +
-                             to.ToDisplayString() + " is not supported");
+    return Status::PlanError("downgrade from " + from.ToDisplayString() + " to " + to.ToDisplayString() +
+                             " is not supported");
   }
   const Index index = BuildIndex(edges_);
   const size_t source = index.Find(from);
   if (source == index.nodes.size()) {
-    return Status::PlanError("current version " + from.ToDisplayString() +
-                             " is not in the version graph " + Nearest(index, from));
+    return Status::PlanError("current version " + from.ToDisplayString() + " is not in the version graph " +
+                             Nearest(index, from));
   }
   const size_t target = index.Find(to);
   if (target == index.nodes.size()) {
-    return Status::PlanError("target version " + to.ToDisplayString() +
-                             " is not in the version graph " + Nearest(index, to));
+    return Status::PlanError("target version " + to.ToDisplayString() + " is not in the version graph " +
+                             Nearest(index, to));
   }
 
   const CheapestPaths paths(edges_, index, source);
@@ -459,8 +454,8 @@ Result<std::vector<size_t>> Graph::ShortestPath(const Version& from, const Versi
 
 Status Graph::Unreachable(const Version& from, const Version& to) const {
   const std::vector<Version> reachable = ReachableFrom(from);
-  std::string msg = "target version " + to.ToDisplayString() + " is not reachable from current version " +
-                    from.ToDisplayString();
+  std::string msg =
+      "target version " + to.ToDisplayString() + " is not reachable from current version " + from.ToDisplayString();
   if (reachable.empty()) return Status::PlanError(msg + " (nothing is reachable from " + from.ToDisplayString() + ")");
   std::vector<std::string> names;
   for (const Version& v : reachable) names.push_back(v.ToDisplayString());
@@ -515,8 +510,8 @@ std::string Graph::ToMermaid(const std::vector<size_t>& highlight_path) const {
   std::vector<size_t> path_links;  // link positions, for linkStyle
   size_t link = 0;
   for (size_t e : SortedEdges(edges_)) {
-    out += "  " + id_of(index.from[e]) + (on_path[e] ? " ==>|" : " -->|") +
-           MermaidQuote(EdgeCaption(edges_[e])) + "| " + id_of(index.to[e]) + "\n";
+    out += "  " + id_of(index.from[e]) + (on_path[e] ? " ==>|" : " -->|") + MermaidQuote(EdgeCaption(edges_[e])) +
+           "| " + id_of(index.to[e]) + "\n";
     if (on_path[e]) path_links.push_back(link);
     ++link;
   }

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <random>
 
-#include "chimp/lock.hpp"
 #include "changelog/row_reader.hpp"
+#include "chimp/lock.hpp"
 #include "lock/run_lock.hpp"
 
 namespace chimp {
@@ -59,11 +59,11 @@ Result<bool> TryTake(Connection& conn, const RunLockOptions& o, const std::strin
   const Value params[] = {Value::Text(o.database), Value::Text(o.owner), Value::Text(host),
                           Value::Int(static_cast<int64_t>(::getpid())),
                           Value::Int(static_cast<int64_t>(o.lease_ttl.count()))};
-  auto inserted = conn.Execute(
-      "INSERT IGNORE INTO " + table +
-          " (target, owner, host, pid, connection_id, user, acquired_at, heartbeat_at, expires_at) "
-          "VALUES (?, ?, ?, ?, CONNECTION_ID(), USER(), NOW(6), NOW(6), NOW(6) + INTERVAL ? SECOND)",
-      params);
+  auto inserted =
+      conn.Execute("INSERT IGNORE INTO " + table +
+                       " (target, owner, host, pid, connection_id, user, acquired_at, heartbeat_at, expires_at) "
+                       "VALUES (?, ?, ?, ?, CONNECTION_ID(), USER(), NOW(6), NOW(6), NOW(6) + INTERVAL ? SECOND)",
+                   params);
   if (!inserted.ok()) {
     // A deadlock or a Galera certification conflict means another contender
     // won this round; anything but a lost server is retried.
@@ -131,8 +131,8 @@ Result<std::unique_ptr<LeaseLock>> LeaseLock::Acquire(Connection& conn, const Ru
   CHIMP_RETURN_IF_ERROR(EnsureLeaseTable(conn, options.changelog_schema));
   const std::string name = "lease " + options.changelog_schema + "." + kLeaseTable + "/" + options.database;
   const std::string host = HostName();
-  const auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::max(options.timeout, std::chrono::seconds(0)));
+  const auto total =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::max(options.timeout, std::chrono::seconds(0)));
   const auto start = std::chrono::steady_clock::now();
   std::minstd_rand jitter(static_cast<unsigned>(::getpid()));
   bool told = false;
@@ -192,8 +192,7 @@ void LeaseLock::HeartbeatLoop() {
       } else if (renewed.ok()) {
         auto holder = FindLeaseHolder(*conn, options_.changelog_schema, options_.database);
         lost = "the lease row of run " + options_.owner + " is gone" +
-               (holder.ok() && !holder->lease_owner.empty() ? "; now held by " + holder->ToString()
-                                                            : std::string());
+               (holder.ok() && !holder->lease_owner.empty() ? "; now held by " + holder->ToString() : std::string());
       } else {
         conn.reset();  // reconnect on the next beat
       }
@@ -233,14 +232,12 @@ Status LeaseLock::Release() {
   if (!held_) return Status::Ok();
   held_ = false;
   const Value params[] = {Value::Text(options_.database), Value::Text(options_.owner)};
-  CHIMP_ASSIGN_OR_RETURN(
-      ExecInfo info,
-      conn_.Execute("DELETE FROM " + LeaseTable(options_.changelog_schema) + " WHERE target = ? AND owner = ?",
-                    params));
+  CHIMP_ASSIGN_OR_RETURN(ExecInfo info, conn_.Execute("DELETE FROM " + LeaseTable(options_.changelog_schema) +
+                                                          " WHERE target = ? AND owner = ?",
+                                                      params));
   if (info.affected_rows != 1) {
-    return Status::FailedPrecondition("migration " + name_ + " on " + conn_.Describe() +
-                                      " was no longer held by run " + options_.owner +
-                                      " at release (it expired and was taken over, or was removed)");
+    return Status::FailedPrecondition("migration " + name_ + " on " + conn_.Describe() + " was no longer held by run " +
+                                      options_.owner + " at release (it expired and was taken over, or was removed)");
   }
   return Status::Ok();
 }

@@ -25,14 +25,11 @@ uint64_t Fnv1a64(std::string_view s) {
 
 // GET_LOCK(name, wait): true when acquired, false when the wait ran out.
 Result<bool> GetLock(Connection& conn, const std::string& name, std::chrono::milliseconds wait) {
-  std::array<Value, 2> params = {Value::Text(name),
-                                 Value::Double(static_cast<double>(wait.count()) / 1000.0)};
-  CHIMP_ASSIGN_OR_RETURN(std::optional<Value> got,
-                         conn.QueryScalar("SELECT GET_LOCK(?, ?)", params));
+  std::array<Value, 2> params = {Value::Text(name), Value::Double(static_cast<double>(wait.count()) / 1000.0)};
+  CHIMP_ASSIGN_OR_RETURN(std::optional<Value> got, conn.QueryScalar("SELECT GET_LOCK(?, ?)", params));
   if (!got || got->is_null()) {
     // NULL: the wait was interrupted (KILL QUERY) or the server failed.
-    return Status::DatabaseError("GET_LOCK('" + name + "') on " + conn.Describe() +
-                                 " returned NULL (interrupted?)");
+    return Status::DatabaseError("GET_LOCK('" + name + "') on " + conn.Describe() + " returned NULL (interrupted?)");
   }
   return got->type == Value::Type::kInt64 && got->i64 == 1;
 }
@@ -73,11 +70,10 @@ Result<LockHolder> FindLockHolder(Connection& conn, std::string_view lock_name) 
   if (!id || id->type != Value::Type::kInt64) return holder;  // free
   holder.connection_id = static_cast<uint64_t>(id->i64);
   std::array<Value, 1> id_param = {Value::Int(id->i64)};
-  CHIMP_ASSIGN_OR_RETURN(
-      QueryResult rows,
-      conn.Query("SELECT USER, HOST, TIME, COMMAND FROM information_schema.PROCESSLIST "
-                 "WHERE ID = ?",
-                 id_param));
+  CHIMP_ASSIGN_OR_RETURN(QueryResult rows,
+                         conn.Query("SELECT USER, HOST, TIME, COMMAND FROM information_schema.PROCESSLIST "
+                                    "WHERE ID = ?",
+                                    id_param));
   if (!rows.rows.empty()) {
     const Row& r = rows.rows[0];
     holder.user = r[0].ToString();
@@ -88,28 +84,25 @@ Result<LockHolder> FindLockHolder(Connection& conn, std::string_view lock_name) 
   return holder;
 }
 
-Result<std::unique_ptr<MigrationLock>> MigrationLock::Acquire(
-    Connection& conn, std::string_view database, std::chrono::seconds timeout,
-    std::function<void(const LockHolder&)> on_wait) {
+Result<std::unique_ptr<MigrationLock>> MigrationLock::Acquire(Connection& conn, std::string_view database,
+                                                              std::chrono::seconds timeout,
+                                                              std::function<void(const LockHolder&)> on_wait) {
   std::string name = LockNameFor(database);
-  auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::max(timeout, std::chrono::seconds(0)));
+  auto total = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(timeout, std::chrono::seconds(0)));
   auto start = std::chrono::steady_clock::now();
 
   CHIMP_ASSIGN_OR_RETURN(bool acquired, GetLock(conn, name, std::min(total, kQuietWait)));
   if (!acquired && total > kQuietWait) {
     CHIMP_ASSIGN_OR_RETURN(LockHolder holder, FindLockHolder(conn, name));
     if (on_wait && holder.connection_id != 0) on_wait(holder);
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start);
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     auto rest = std::max(total - elapsed, std::chrono::milliseconds(0));
     CHIMP_ASSIGN_OR_RETURN(acquired, GetLock(conn, name, rest));
   }
   if (!acquired) {
     CHIMP_ASSIGN_OR_RETURN(LockHolder holder, FindLockHolder(conn, name));
-    return Status::LockTimeout("migration lock '" + name + "' on " + conn.Describe() +
-                               " not acquired within " + FormatSeconds(total) + ": held by " +
-                               holder.ToString());
+    return Status::LockTimeout("migration lock '" + name + "' on " + conn.Describe() + " not acquired within " +
+                               FormatSeconds(total) + ": held by " + holder.ToString());
   }
   return std::unique_ptr<MigrationLock>(new MigrationLock(conn, std::move(name)));
 }
@@ -118,8 +111,7 @@ Status MigrationLock::Release() {
   if (!held_) return Status::Ok();
   held_ = false;
   std::array<Value, 1> params = {Value::Text(name_)};
-  CHIMP_ASSIGN_OR_RETURN(std::optional<Value> got,
-                         conn_.QueryScalar("SELECT RELEASE_LOCK(?)", params));
+  CHIMP_ASSIGN_OR_RETURN(std::optional<Value> got, conn_.QueryScalar("SELECT RELEASE_LOCK(?)", params));
   if (!got || got->type != Value::Type::kInt64 || got->i64 != 1) {
     return Status::FailedPrecondition("migration lock '" + name_ + "' on " + conn_.Describe() +
                                       " was no longer held by this connection at release");

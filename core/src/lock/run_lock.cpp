@@ -5,8 +5,7 @@
 
 namespace chimp::internal {
 
-Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn,
-                                             const std::string& run_id,
+Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn, const std::string& run_id,
                                              std::function<void(const LockHolder&)> on_wait) {
   RunLockOptions lock;
   lock.kind = options.lock_kind;

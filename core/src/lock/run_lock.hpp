@@ -19,8 +19,7 @@ namespace chimp::internal {
 // destroying it frees the lock. Errors: LockTimeout (another run holds it),
 // InvalidArgument (no run id, no database, a lease under 1 s), the server's.
 // REQUIRES: `conn` outlives the lock and stays open while it is held.
-Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn,
-                                             const std::string& run_id,
+Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn, const std::string& run_id,
                                              std::function<void(const LockHolder&)> on_wait);
 
 // A wait as the lock messages print it: "60 s", "0.5 s". Pure.

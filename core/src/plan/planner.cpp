@@ -12,16 +12,15 @@ Status ValidateChecksums(const Catalog& catalog, const ChangelogHistory& history
   const std::vector<ChecksumMismatch> mismatches = FindChecksumMismatches(catalog, history, nullptr);
   if (mismatches.empty()) return Status::Ok();
   const ChecksumMismatch& m = mismatches.front();
-  return Status::FailedPrecondition(
-      "step '" + m.step_id + "' of plugin '" + m.plugin_file + "' has checksum " + m.installed_checksum +
-      ", but the changelog records " + m.applied_checksum + " (applied by run " + m.applied_run_id +
-      " from plugin file '" + m.applied_plugin_file +
-      "'): the installed plugin changed a step that was already applied");
+  return Status::FailedPrecondition("step '" + m.step_id + "' of plugin '" + m.plugin_file + "' has checksum " +
+                                    m.installed_checksum + ", but the changelog records " + m.applied_checksum +
+                                    " (applied by run " + m.applied_run_id + " from plugin file '" +
+                                    m.applied_plugin_file +
+                                    "'): the installed plugin changed a step that was already applied");
 }
 
 // Number of expand steps of `edge` and how many of them are applied.
-std::pair<int, int> ExpandProgress(const Edge& edge,
-                                   const ChangelogHistory& history) {
+std::pair<int, int> ExpandProgress(const Edge& edge, const ChangelogHistory& history) {
   int total = 0;
   int applied = 0;
   for (const Step& step : edge.steps) {
@@ -32,8 +31,7 @@ std::pair<int, int> ExpandProgress(const Edge& edge,
   return {total, applied};
 }
 
-PlannedStep PlanStep(const Edge& edge, const Step& step,
-                     const ChangelogHistory& history,
+PlannedStep PlanStep(const Edge& edge, const Step& step, const ChangelogHistory& history,
                      std::vector<std::string>* notes) {
   PlannedStep planned;
   planned.edge = &edge;
@@ -50,20 +48,17 @@ PlannedStep PlanStep(const Edge& edge, const Step& step,
       (h.last->statement_index > 0 || !h.last->pending_fingerprint.empty())) {
     planned.resume_from = h.last->statement_index;
     planned.pending_fingerprint = h.last->pending_fingerprint;
-    notes->push_back("step '" + step.id + "': resuming after statement " +
-                     std::to_string(h.last->statement_index) + " (attempt " +
-                     std::to_string(h.unsuccessful + 1) + "; the last one " +
+    notes->push_back("step '" + step.id + "': resuming after statement " + std::to_string(h.last->statement_index) +
+                     " (attempt " + std::to_string(h.unsuccessful + 1) + "; the last one " +
                      (h.last->status == StepStatus::kRunning ? "was interrupted" : "failed") + ")");
   } else if (h.unsuccessful > 0) {
-    notes->push_back("step '" + step.id + "': retrying (attempt " +
-                     std::to_string(h.unsuccessful + 1) + ")");
+    notes->push_back("step '" + step.id + "': retrying (attempt " + std::to_string(h.unsuccessful + 1) + ")");
   }
   return planned;
 }
 
 // Whether `r` runs without a path: never succeeded, or changed since.
-const char* RepeatablePending(const Repeatable& r,
-                              const ChangelogHistory& history) {
+const char* RepeatablePending(const Repeatable& r, const ChangelogHistory& history) {
   const StepHistory* h = history.Find(r.step.id);
   if (h == nullptr || h->applied == nullptr) return "new";
   if (h->applied->checksum != r.step.checksum) return "changed";
@@ -78,8 +73,8 @@ bool RepeatableApplies(const LoadedPlugin& plugin, const Version& target) {
   return !version.ok() || !(target < *version);
 }
 
-void PlanRepeatables(const Catalog& catalog, RepeatableWhen when, bool path_runs,
-                     const ChangelogHistory& history, Plan* plan) {
+void PlanRepeatables(const Catalog& catalog, RepeatableWhen when, bool path_runs, const ChangelogHistory& history,
+                     Plan* plan) {
   for (const LoadedPlugin& plugin : catalog.plugins()) {
     if (!RepeatableApplies(plugin, plan->target)) continue;
     for (const Repeatable& r : plugin.repeatables) {
@@ -105,8 +100,7 @@ void PlanRepeatables(const Catalog& catalog, RepeatableWhen when, bool path_runs
   }
 }
 
-Result<Plan> PlanCleanup(const Catalog& catalog, const ChangelogState& state,
-                         const ChangelogHistory& history,
+Result<Plan> PlanCleanup(const Catalog& catalog, const ChangelogState& state, const ChangelogHistory& history,
                          const PlanRequest& request) {
   Plan plan;
   plan.current = state.version;
@@ -154,8 +148,8 @@ Result<const Edge*> FindEdgeInProgress(const Catalog& catalog, const ChangelogSt
     if (in_progress != nullptr) {
       return Status::FailedPrecondition("two edges from the current version " + state.version.ToString() +
                                         " are partly applied: " + in_progress->plugin->file + ": " +
-                                        in_progress->Name() + " and " + edge.plugin->file + ": " +
-                                        edge.Name() + "; the changelog needs repair");
+                                        in_progress->Name() + " and " + edge.plugin->file + ": " + edge.Name() +
+                                        "; the changelog needs repair");
     }
     in_progress = &edge;
   }
@@ -187,8 +181,8 @@ Result<std::vector<size_t>> FindPath(const Catalog& catalog, const ChangelogStat
 
 }  // namespace
 
-Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state,
-                      const std::vector<ChangelogEntry>& entries, const PlanRequest& request) {
+Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state, const std::vector<ChangelogEntry>& entries,
+                      const PlanRequest& request) {
   const ChangelogHistory history(entries);
   CHIMP_RETURN_IF_ERROR(ValidateChecksums(catalog, history));
   if (request.phase == Phase::kCleanup) return PlanCleanup(catalog, state, history, request);

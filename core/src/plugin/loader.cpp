@@ -5,11 +5,11 @@
 #include <boost/dll/shared_library.hpp>
 #include <cctype>
 #include <cstdio>
-#include <optional>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -106,8 +106,8 @@ Result<const boost::dll::shared_library*> OpenLibrary(const std::string& file) {
       // Boost.DLL reports only an errno-style code; dlerror() still holds the
       // loader's explanation (missing dependency, undefined symbol, ...).
       const char* why = ::dlerror();
-      return Status::PluginError("plugin '" + file + "': cannot load the library: " +
-                                 (why != nullptr ? std::string(why) : ec.message()));
+      return Status::PluginError("plugin '" + file +
+                                 "': cannot load the library: " + (why != nullptr ? std::string(why) : ec.message()));
     }
     const boost::dll::shared_library* raw = library.get();
     registry.libraries.emplace(file, std::move(library));
@@ -164,7 +164,8 @@ class DescriptorCopier {
     CHIMP_ASSIGN_OR_RETURN(loaded.info, CopyInfo(d));
     const bool has_repeatables = CHIMP_HAS_FIELD(d, chimp_plugin, repeatables) && d->repeatable_count > 0;
     if (d->edge_count == 0 && !has_repeatables) return Error(plugin_ + " declares no edges and no repeatable steps");
-    if (d->edge_count > 0 && d->edges == nullptr) return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
+    if (d->edge_count > 0 && d->edges == nullptr)
+      return Error(plugin_ + ": edges is NULL but edge_count is " + std::to_string(d->edge_count));
     CHIMP_RETURN_IF_ERROR(CopyEdges(d, &loaded));
     if (has_repeatables) CHIMP_RETURN_IF_ERROR(CopyRepeatables(d, &loaded));
     return loaded;
@@ -190,8 +191,7 @@ class DescriptorCopier {
     }
     if (d->min_host_minor > CHIMP_ABI_MINOR) {
       return Error(plugin_ + " needs a host with ABI " + std::to_string(CHIMP_ABI_MAJOR) + "." +
-                   std::to_string(d->min_host_minor) + " or later (min_host_minor); this host speaks ABI " +
-                   HostAbi());
+                   std::to_string(d->min_host_minor) + " or later (min_host_minor); this host speaks ABI " + HostAbi());
     }
     return Status::Ok();
   }
@@ -286,7 +286,8 @@ class DescriptorCopier {
     const bool before = (d->flags & CHIMP_STEP_RUN_BEFORE) != 0;
     const bool after = (d->flags & CHIMP_STEP_RUN_AFTER) != 0;
     if (before == after) {
-      return Error(where + ": a repeatable step needs exactly one of CHIMP_STEP_RUN_BEFORE and "
+      return Error(where +
+                   ": a repeatable step needs exactly one of CHIMP_STEP_RUN_BEFORE and "
                    "CHIMP_STEP_RUN_AFTER (chimp::sdk::kRunBefore / kRunAfter)");
     }
     if (step.kind == StepKind::kCheck) return Error(where + ": a repeatable step cannot be a check");
@@ -380,7 +381,8 @@ class DescriptorCopier {
       CHIMP_RETURN_IF_ERROR(CheckSql(step, where));
     } else {
       step.checksum = Str(d->checksum);
-      if (step.checksum.empty()) return Error(where + ": checksum is missing; a step with a function needs \"rev:<n>\"");
+      if (step.checksum.empty())
+        return Error(where + ": checksum is missing; a step with a function needs \"rev:<n>\"");
       if (!IsValidRev(step.checksum)) {
         return Error(where + ": checksum '" + step.checksum + "' is not \"rev:<n>\" (n a number)");
       }
@@ -440,8 +442,7 @@ class DescriptorCopier {
                        (has_sql ? "not both" : "it has neither"));
         }
         return Status::Ok();
-      default:
-        return Error(where + ": unknown kind " + std::to_string(d->kind));
+      default: return Error(where + ": unknown kind " + std::to_string(d->kind));
     }
   }
 
@@ -513,9 +514,7 @@ std::string NormalizeSql(std::string_view sql) {
   return out;
 }
 
-std::string SqlChecksum(std::string_view sql) {
-  return "sha256:" + internal::Sha256Hex(NormalizeSql(sql));
-}
+std::string SqlChecksum(std::string_view sql) { return "sha256:" + internal::Sha256Hex(NormalizeSql(sql)); }
 
 Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs) {
   std::set<std::string> files;
@@ -536,7 +535,8 @@ Result<LoadedPlugin> LoadPlugin(const std::string& path) {
   chimp_plugin_entry_fn entry = nullptr;
   try {
     if (!library->has(CHIMP_PLUGIN_ENTRY_SYMBOL)) {
-      return Status::PluginError("plugin '" + file + "' does not export '" CHIMP_PLUGIN_ENTRY_SYMBOL
+      return Status::PluginError("plugin '" + file +
+                                 "' does not export '" CHIMP_PLUGIN_ENTRY_SYMBOL
                                  "' (declare the plugin with CHIMP_PLUGIN, or export the entry with "
                                  "CHIMP_PLUGIN_EXPORT)");
     }

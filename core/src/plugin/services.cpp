@@ -38,8 +38,7 @@ chimp_status Fail(chimp_session* session, chimp_status status, std::string messa
 
 chimp_status FailFromStatus(chimp_session* session, const Status& s) noexcept {
   if (s.code() == StatusCode::kUnavailable) session->server_lost = true;
-  return Fail(session, s.code() == StatusCode::kInvalidArgument ? CHIMP_BAD_ARGUMENT : CHIMP_DB_ERROR,
-              s.message());
+  return Fail(session, s.code() == StatusCode::kInvalidArgument ? CHIMP_BAD_ARGUMENT : CHIMP_DB_ERROR, s.message());
 }
 
 // Service entry guard: the session and the SQL are present, and there is a
@@ -53,13 +52,13 @@ chimp_status Precheck(chimp_session* session, const char* service, const char* s
 
 // The plugin's `?` parameters as connection values; nullopt (and a recorded
 // reason) when one is malformed.
-std::optional<std::vector<Value>> ToParams(chimp_session* session, const char* service,
-                                           const chimp_value* params, uint32_t count) {
+std::optional<std::vector<Value>> ToParams(chimp_session* session, const char* service, const chimp_value* params,
+                                           uint32_t count) {
   std::vector<Value> out;
   if (count == 0) return out;
   if (params == nullptr) {
-    Fail(session, CHIMP_BAD_ARGUMENT, std::string(service) + ": params is NULL but param_count is " +
-                                          std::to_string(count));
+    Fail(session, CHIMP_BAD_ARGUMENT,
+         std::string(service) + ": params is NULL but param_count is " + std::to_string(count));
     return std::nullopt;
   }
   out.reserve(count);
@@ -93,8 +92,14 @@ chimp_value ToAbi(const Value& v) {
   chimp_value out{};
   switch (v.type) {
     case Value::Type::kNull: out.type = CHIMP_TYPE_NULL; break;
-    case Value::Type::kInt64: out.type = CHIMP_TYPE_INT64; out.i64 = v.i64; break;
-    case Value::Type::kDouble: out.type = CHIMP_TYPE_DOUBLE; out.f64 = v.f64; break;
+    case Value::Type::kInt64:
+      out.type = CHIMP_TYPE_INT64;
+      out.i64 = v.i64;
+      break;
+    case Value::Type::kDouble:
+      out.type = CHIMP_TYPE_DOUBLE;
+      out.f64 = v.f64;
+      break;
     case Value::Type::kText:
     case Value::Type::kBytes:
       out.type = v.type == Value::Type::kText ? CHIMP_TYPE_TEXT : CHIMP_TYPE_BYTES;
@@ -105,8 +110,8 @@ chimp_value ToAbi(const Value& v) {
   return out;
 }
 
-chimp_status ServiceExecute(chimp_session* session, const char* sql, const chimp_value* params,
-                            uint32_t param_count, uint64_t* affected_rows) noexcept {
+chimp_status ServiceExecute(chimp_session* session, const char* sql, const chimp_value* params, uint32_t param_count,
+                            uint64_t* affected_rows) noexcept {
   if (chimp_status pre = Precheck(session, "execute", sql); pre != CHIMP_OK) return pre;
   try {
     auto values = ToParams(session, "execute", params, param_count);
@@ -153,8 +158,8 @@ chimp_status ServiceQueryScalar(chimp_session* session, const char* sql, const c
 // The whole result is read before the first callback, so that the callback
 // may use other services of the session (the connection cannot run a
 // statement while it streams a result).
-chimp_status ServiceQueryRows(chimp_session* session, const char* sql, const chimp_value* params,
-                              uint32_t param_count, chimp_row_fn fn, void* user) noexcept {
+chimp_status ServiceQueryRows(chimp_session* session, const char* sql, const chimp_value* params, uint32_t param_count,
+                              chimp_row_fn fn, void* user) noexcept {
   if (chimp_status pre = Precheck(session, "query_rows", sql); pre != CHIMP_OK) return pre;
   if (fn == nullptr) return Fail(session, CHIMP_BAD_ARGUMENT, "query_rows: fn is NULL");
   try {
@@ -171,8 +176,8 @@ chimp_status ServiceQueryRows(chimp_session* session, const char* sql, const chi
       if (status == CHIMP_OK) continue;
       if (status == CHIMP_STOP) return CHIMP_OK;
       return Fail(session, status,
-                  "query_rows: the row callback stopped the query at row " + std::to_string(i + 1) +
-                      " with status " + DescribeAbiStatus(status));
+                  "query_rows: the row callback stopped the query at row " + std::to_string(i + 1) + " with status " +
+                      DescribeAbiStatus(status));
     }
     return CHIMP_OK;
   } catch (const std::exception& e) {
@@ -206,9 +211,8 @@ chimp_status ServiceProgress(chimp_session* session, uint64_t done, uint64_t tot
     if (session->progress) {
       session->progress(done, total);
     } else if (internal::LogEnabled(internal::LogLevel::kDebug)) {
-      internal::Log(internal::LogLevel::kDebug, "step " + session->step_id + ": progress " +
-                                                    std::to_string(done) + "/" +
-                                                    (total == 0 ? "?" : std::to_string(total)));
+      internal::Log(internal::LogLevel::kDebug, "step " + session->step_id + ": progress " + std::to_string(done) +
+                                                    "/" + (total == 0 ? "?" : std::to_string(total)));
     }
     if (session->cancelled && session->cancelled()) {
       return Fail(session, CHIMP_CANCELLED, "cancelled by the operator");
@@ -231,8 +235,9 @@ const void* ServiceGetExtension(chimp_session*, const char*) noexcept {
 }
 
 const chimp_services kServices = {
-    sizeof(chimp_services), 0,          &ServiceExecute,  &ServiceQueryScalar, &ServiceQueryRows,
-    &ServiceLog,            &ServiceProgress, &ServiceSetError, &ServiceGetExtension,
+    sizeof(chimp_services), 0,           &ServiceExecute,  &ServiceQueryScalar,
+    &ServiceQueryRows,      &ServiceLog, &ServiceProgress, &ServiceSetError,
+    &ServiceGetExtension,
 };
 
 std::string PluginFile(const Edge& edge) {

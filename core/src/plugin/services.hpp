@@ -69,14 +69,12 @@ struct NativeStepOptions {
 //   - a status the ABI does not name is an error like any other:
 //     "step '<id>' (<plugin file>): returned status 42 (unknown): <reason>".
 // REQUIRES: step.run != nullptr (Internal otherwise). [main-thread]
-Status RunNativeStep(const Step& step, const Edge& edge, Connection& conn,
-                     const NativeStepOptions& options = {});
+Status RunNativeStep(const Step& step, const Edge& edge, Connection& conn, const NativeStepOptions& options = {});
 
 // Like RunNativeStep, without a database: every service that needs the
 // server fails with "no database connection". For unit tests of the
 // trampolines and the error path.
-Status TEST_RunNativeStepWithoutConnection(const Step& step, const Edge& edge,
-                                           const NativeStepOptions& options = {});
+Status TEST_RunNativeStepWithoutConnection(const Step& step, const Edge& edge, const NativeStepOptions& options = {});
 
 }  // namespace chimp
 

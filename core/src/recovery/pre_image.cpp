@@ -21,16 +21,11 @@ PreImage OfKind(PreImage::Kind kind) {
 
 std::string EncodePreImage(const PreImage& image) {
   switch (image.kind) {
-    case PreImage::Kind::kNone:
-      return "";
-    case PreImage::Kind::kIdempotent:
-      return std::string(kIdempotent);
-    case PreImage::Kind::kRerun:
-      return std::string(kRerun);
-    case PreImage::Kind::kUnknown:
-      return std::string(kUnknown);
-    case PreImage::Kind::kProbe:
-      break;
+    case PreImage::Kind::kNone: return "";
+    case PreImage::Kind::kIdempotent: return std::string(kIdempotent);
+    case PreImage::Kind::kRerun: return std::string(kRerun);
+    case PreImage::Kind::kUnknown: return std::string(kUnknown);
+    case PreImage::Kind::kProbe: break;
   }
   std::string out;
   for (const std::string& fingerprint : image.fingerprints) {

@@ -48,8 +48,8 @@ Result<std::string> Definition(Connection& conn, const DdlObject& object, const 
       break;
     case DdlObject::Kind::kProcedure:
     case DdlObject::Kind::kFunction:
-      show = std::string("SHOW CREATE ") +
-             (object.kind == DdlObject::Kind::kProcedure ? "PROCEDURE " : "FUNCTION ") + qualified;
+      show = std::string("SHOW CREATE ") + (object.kind == DdlObject::Kind::kProcedure ? "PROCEDURE " : "FUNCTION ") +
+             qualified;
       missing = 1305;  // ER_SP_DOES_NOT_EXIST
       column = 2;
       break;
@@ -63,9 +63,7 @@ Result<std::string> Definition(Connection& conn, const DdlObject& object, const 
       missing = 1539;  // ER_EVENT_DOES_NOT_EXIST
       column = 3;
       break;
-    case DdlObject::Kind::kDatabase:
-      show = "SHOW CREATE DATABASE " + Connection::QuoteIdentifier(object.name);
-      break;
+    case DdlObject::Kind::kDatabase: show = "SHOW CREATE DATABASE " + Connection::QuoteIdentifier(object.name); break;
   }
   auto shown = conn.Query(std::string(kInternalTag) + show);
   if (!shown.ok()) {

@@ -28,9 +28,7 @@ inline int MultibyteLength(const unsigned char* p, const unsigned char* end) {
     return (c >= 0xE1 || p[1] >= 0xA0) ? 3 : 0;
   }
   if (c < 0xF5) {
-    if (end - p < 4 || !IsContinuation(p[1]) || !IsContinuation(p[2]) ||
-        !IsContinuation(p[3]))
-      return 0;
+    if (end - p < 4 || !IsContinuation(p[1]) || !IsContinuation(p[2]) || !IsContinuation(p[3])) return 0;
     if (c == 0xF0 && p[1] < 0x90) return 0;
     if (c == 0xF4 && p[1] > 0x8F) return 0;
     return 4;
@@ -94,8 +92,7 @@ constexpr ClientCommand kCommands[] = {
     {"quit", 'q', false, Action::kRefuse, "a step ends at the end of its script; remove it"},
     {"rehash", '#', false, Action::kRefuse, kInteractiveHint},
     {"sandbox", '-', false, Action::kSandbox, {}},
-    {"source", '.', true, Action::kRefuse,
-     "put the statements of that file in this script or in a step of their own"},
+    {"source", '.', true, Action::kRefuse, "put the statements of that file in this script or in a step of their own"},
     {"status", 's', false, Action::kRefuse, kInteractiveHint},
     {"system", '!', true, Action::kRefuse, "chimp does not run shell commands; remove it"},
     {"tee", 'T', true, Action::kRefuse, kInteractiveHint},
@@ -137,8 +134,7 @@ std::optional<std::string> GetArg(std::string_view line) {
   std::string arg;
   for (; i < n; ++i) {
     const char c = line[i];
-    if ((c == '\\' && i + 1 < n) ||
-        (!short_cmd && quote && c == quote && i + 1 < n && line[i + 1] == quote)) {
+    if ((c == '\\' && i + 1 < n) || (!short_cmd && quote && c == quote && i + 1 < n && line[i + 1] == quote)) {
       arg.push_back(line[++i]);
     } else if (c == (quote ? quote : ' ')) {
       quote = 0;
@@ -177,8 +173,7 @@ std::string_view QuoteNoun(char quote, bool ansi_quotes) {
 
 class SqlSplitter::Impl {
  public:
-  Impl(std::string_view script, std::string source_name)
-      : script_(script), source_(std::move(source_name)) {}
+  Impl(std::string_view script, std::string source_name) : script_(script), source_(std::move(source_name)) {}
 
   Result<std::optional<SqlStatement>> Next();
 
@@ -212,8 +207,8 @@ class SqlSplitter::Impl {
   Status EndOfScript(std::optional<SqlStatement>* out);
   void EndLine();
   Status EndOfStatement(std::optional<SqlStatement>* out);
-  Status RunCommand(const ClientCommand& command, std::string_view line,
-                    uint32_t first_line, std::optional<SqlStatement>* out);
+  Status RunCommand(const ClientCommand& command, std::string_view line, uint32_t first_line,
+                    std::optional<SqlStatement>* out);
   Status SetDelimiter(std::string_view line);
   Status Use(std::string_view line, uint32_t first_line, std::optional<SqlStatement>* out);
   void Go(uint32_t last_line, std::optional<SqlStatement>* out);
@@ -224,9 +219,7 @@ class SqlSplitter::Impl {
     buf_.push_back(c);
     if (IsGraph(static_cast<unsigned char>(c))) last_text_line_ = line_no_;
   }
-  unsigned char At(std::size_t i) const {
-    return i < line_end_ ? static_cast<unsigned char>(script_[i]) : 0;
-  }
+  unsigned char At(std::size_t i) const { return i < line_end_ ? static_cast<unsigned char>(script_[i]) : 0; }
 
   // Where reading stands.
   std::size_t next_line_ = 0;  // first byte of the next line to read
@@ -274,9 +267,7 @@ const ClientCommand* SqlSplitter::Impl::FindNamedCommand(std::string_view text) 
   }
   const std::string_view word = name.substr(0, len);
   for (const ClientCommand& c : kCommands) {
-    if (EqualsIgnoreCase(word, c.name) &&
-        (!has_args || (c.takes_params && GetArg(name).has_value())))
-      return &c;
+    if (EqualsIgnoreCase(word, c.name) && (!has_args || (c.takes_params && GetArg(name).has_value()))) return &c;
   }
   return nullptr;
 }
@@ -300,8 +291,7 @@ void SqlSplitter::Impl::Go(uint32_t last_line, std::optional<SqlStatement>* out)
 // com_delimiter().
 Status SqlSplitter::Impl::SetDelimiter(std::string_view line) {
   std::optional<std::string> arg = GetArg(line.substr(0, 255));
-  if (!arg || arg->empty())
-    return Error(line_no_, "DELIMITER must be followed by the new delimiter");
+  if (!arg || arg->empty()) return Error(line_no_, "DELIMITER must be followed by the new delimiter");
   if (arg->find('\\') != std::string::npos)
     return Error(line_no_, "DELIMITER '" + *arg + "' contains a backslash, which the client refuses");
   if (arg->size() > kMaxSqlDelimiterLength)
@@ -313,8 +303,7 @@ Status SqlSplitter::Impl::SetDelimiter(std::string_view line) {
 }
 
 // com_use().
-Status SqlSplitter::Impl::Use(std::string_view line, uint32_t first_line,
-                              std::optional<SqlStatement>* out) {
+Status SqlSplitter::Impl::Use(std::string_view line, uint32_t first_line, std::optional<SqlStatement>* out) {
   std::optional<std::string> arg = GetArg(line.substr(0, 512));
   if (!arg || arg->empty()) return Error(line_no_, "USE must be followed by a database name");
   SqlStatement st;
@@ -328,20 +317,14 @@ Status SqlSplitter::Impl::Use(std::string_view line, uint32_t first_line,
   return Status::Ok();
 }
 
-Status SqlSplitter::Impl::RunCommand(const ClientCommand& command, std::string_view line,
-                                     uint32_t first_line, std::optional<SqlStatement>* out) {
+Status SqlSplitter::Impl::RunCommand(const ClientCommand& command, std::string_view line, uint32_t first_line,
+                                     std::optional<SqlStatement>* out) {
   switch (command.action) {
-    case Action::kGo:
-      Go(line_no_, out);
-      return Status::Ok();
-    case Action::kDelimiter:
-      return SetDelimiter(line);
-    case Action::kUse:
-      return Use(line, first_line, out);
-    case Action::kSandbox:
-      return Status::Ok();
-    case Action::kRefuse:
-      break;
+    case Action::kGo: Go(line_no_, out); return Status::Ok();
+    case Action::kDelimiter: return SetDelimiter(line);
+    case Action::kUse: return Use(line, first_line, out);
+    case Action::kSandbox: return Status::Ok();
+    case Action::kRefuse: break;
   }
   std::string what = "client command '";
   what += command.name;
@@ -372,18 +355,17 @@ Status SqlSplitter::Impl::StartLine() {
   const std::size_t begin = next_line_;
   const char* data = script_.data();
   const void* nl = std::memchr(data + begin, '\n', script_.size() - begin);
-  std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data)
-                       : script_.size();
+  std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) : script_.size();
   next_line_ = nl ? end + 1 : end;
   if (nl && end > begin && data[end - 1] == '\r') --end;
   ++line_no_;
   cur_ = begin;
   line_end_ = end;
-  if (line_no_ == 1 && end - begin >= 3 && std::memcmp(data + begin, "\xEF\xBB\xBF", 3) == 0)
-    cur_ += 3;
+  if (line_no_ == 1 && end - begin >= 3 && std::memcmp(data + begin, "\xEF\xBB\xBF", 3) == 0) cur_ += 3;
   if (std::memchr(data + cur_, '\0', line_end_ - cur_))
-    return Error(line_no_, "NUL byte in the script; the client refuses ASCII '\\0' "
-                           "outside --binary-mode");
+    return Error(line_no_,
+                 "NUL byte in the script; the client refuses ASCII '\\0' "
+                 "outside --binary-mode");
   return Status::Ok();
 }
 
@@ -569,14 +551,13 @@ Status SqlSplitter::Impl::EndOfScript(std::optional<SqlStatement>* out) {
     const char q[2] = {in_string_, 0};
     return Error(string_line_, std::string("unterminated ") + q + "-quoted " +
                                    std::string(QuoteNoun(in_string_, ansi_quotes_)) + ": it began on line " +
-                                   std::to_string(string_line_) +
-                                   " and is still open at the end of the script (line " + std::to_string(line_no_) +
-                                   ")");
+                                   std::to_string(string_line_) + " and is still open at the end of the script (line " +
+                                   std::to_string(line_no_) + ")");
   }
   if (ml_comment_) {
     return Error(comment_line_, "unterminated /* comment: it began on line " + std::to_string(comment_line_) +
-                                    " and is still open at the end of the script (line " +
-                                    std::to_string(line_no_) + ")");
+                                    " and is still open at the end of the script (line " + std::to_string(line_no_) +
+                                    ")");
   }
   Go(last_text_line_, out);
   return Status::Ok();
@@ -637,8 +618,7 @@ void SqlSplitter::SetAnsiQuotes(bool on) { impl_->ansi_quotes_ = on; }
 const std::string& SqlSplitter::delimiter() const { return impl_->delimiter_; }
 const std::string& SqlSplitter::source_name() const { return impl_->source_; }
 
-Result<std::vector<SqlStatement>> SplitSql(std::string_view script,
-                                           std::string_view source_name) {
+Result<std::vector<SqlStatement>> SplitSql(std::string_view script, std::string_view source_name) {
   SqlSplitter splitter(script, std::string(source_name));
   std::vector<SqlStatement> statements;
   while (true) {

@@ -155,8 +155,8 @@ StatementInfo Classify(std::string_view text) {
   info.commits_implicitly = CommitsImplicitly(start);
   info.runs_alone = RunsAlone(info, start);
   info.replays_on_resume = ReplaysOnResume(info, start);
-  info.changes_no_schema = IsOneOf(info.first_keyword, {"COMMIT", "ROLLBACK", "BEGIN", "START", "SAVEPOINT",
-                                                        "RELEASE", "LOCK", "UNLOCK", "SET"});
+  info.changes_no_schema = IsOneOf(
+      info.first_keyword, {"COMMIT", "ROLLBACK", "BEGIN", "START", "SAVEPOINT", "RELEASE", "LOCK", "UNLOCK", "SET"});
   info.ddl = ParseDdl(start);
   info.probe_holds_across_others = ProbeHoldsAcrossOthers(start, info.ddl);
   info.called_routine = CalledRoutine(start);

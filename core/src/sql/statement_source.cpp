@@ -93,8 +93,7 @@ std::optional<SessionFlags> LiteralSessionModes(std::string_view statement_text)
   return flags;
 }
 
-Result<std::vector<ClassifiedStatement>> SplitScriptFollowingLiteralModes(std::string_view script,
-                                                                          SqlDialect dialect,
+Result<std::vector<ClassifiedStatement>> SplitScriptFollowingLiteralModes(std::string_view script, SqlDialect dialect,
                                                                           std::string source_name) {
   StatementSource source(script, dialect, std::move(source_name));
   std::vector<ClassifiedStatement> out;

@@ -77,8 +77,7 @@ std::optional<SessionFlags> LiteralSessionModes(std::string_view statement_text)
 // SplitScript, but the client dialect follows each literal sql_mode
 // (LiteralSessionModes) as the executor follows the session's: the split a
 // load-time check sees without a server.
-Result<std::vector<ClassifiedStatement>> SplitScriptFollowingLiteralModes(std::string_view script,
-                                                                          SqlDialect dialect,
+Result<std::vector<ClassifiedStatement>> SplitScriptFollowingLiteralModes(std::string_view script, SqlDialect dialect,
                                                                           std::string source_name);
 
 }  // namespace chimp::internal

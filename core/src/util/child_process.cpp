@@ -48,7 +48,8 @@ bool ReadUntilClosed(int (&fds)[2], std::chrono::milliseconds timeout, ChildResu
     if (count == 0) return true;
     int wait_ms = 1000;
     if (timeout.count() > 0) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1000));
     }

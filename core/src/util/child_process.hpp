@@ -33,9 +33,9 @@ struct ChildResult {
   bool timed_out = false;  // killed at the time limit
   int wait_status = 0;     // as waitpid() reports it (WIFEXITED, ...)
 
-  bool exited() const;     // ended by exit(), not a signal
-  int exit_code() const;   // when exited(); -1 otherwise
-  int signal() const;      // the signal that ended it; 0 when exited()
+  bool exited() const;    // ended by exit(), not a signal
+  int exit_code() const;  // when exited(); -1 otherwise
+  int signal() const;     // the signal that ended it; 0 when exited()
 };
 
 // Forks; in the child, stdin is /dev/null and stdout/stderr are set up as

@@ -15,9 +15,7 @@ constexpr size_t kMaxQuotedChars = 80;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 bool AllDigits(std::string_view s) { return std::all_of(s.begin(), s.end(), IsDigit); }
 
 // Quotes `text` for a message: control characters escaped, long text cut.
@@ -102,8 +100,7 @@ std::strong_ordering CompareIdentifiers(std::string_view a, std::string_view b) 
     return a_numeric ? std::strong_ordering::less : std::strong_ordering::greater;
   }
   const int c = a.compare(b);
-  return c < 0 ? std::strong_ordering::less
-               : (c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal);
+  return c < 0 ? std::strong_ordering::less : (c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal);
 }
 
 }  // namespace
@@ -116,8 +113,7 @@ Result<Version> Version::Parse(std::string_view text, std::string_view source, b
   if (IsSpace(text.front())) return NotAVersion(text, source, "leading whitespace");
   if (IsSpace(text.back())) return NotAVersion(text, source, "trailing whitespace");
   if (const size_t plus = text.find('+'); plus != std::string_view::npos) {
-    return NotAVersion(text, source,
-                       "build metadata " + Quote(text.substr(plus)) + " is not supported");
+    return NotAVersion(text, source, "build metadata " + Quote(text.substr(plus)) + " is not supported");
   }
 
   const size_t dash = text.find('-');
@@ -132,18 +128,18 @@ Result<Version> Version::Parse(std::string_view text, std::string_view source, b
       return NotAVersion(text, source, "component " + n + " " + Quote(part) + " is not a number");
     }
     if (part.size() > kMaxComponentDigits) {
-      return NotAVersion(text, source,
-                         "component " + n + " " + Quote(part) + " has more than " +
-                             std::to_string(kMaxComponentDigits) + " digits");
+      return NotAVersion(
+          text, source,
+          "component " + n + " " + Quote(part) + " has more than " + std::to_string(kMaxComponentDigits) + " digits");
     }
     uint32_t value = 0;
     for (char c : part) value = value * 10 + static_cast<uint32_t>(c - '0');
     v.components_.push_back(value);
   }
   if (parts.size() > kMaxComponents) {
-    return NotAVersion(text, source,
-                       std::to_string(parts.size()) + " components; at most " +
-                           std::to_string(kMaxComponents) + " are allowed");
+    return NotAVersion(
+        text, source,
+        std::to_string(parts.size()) + " components; at most " + std::to_string(kMaxComponents) + " are allowed");
   }
   if (dash != std::string_view::npos) {
     const std::string_view tag = text.substr(dash + 1);
@@ -156,9 +152,7 @@ Result<Version> Version::Parse(std::string_view text, std::string_view source, b
   return v;
 }
 
-std::string Version::ToDisplayString() const {
-  return empty() ? std::string(kEmptyVersionName) : text_;
-}
+std::string Version::ToDisplayString() const { return empty() ? std::string(kEmptyVersionName) : text_; }
 
 std::string Version::Canonical() const {
   if (empty()) return "";

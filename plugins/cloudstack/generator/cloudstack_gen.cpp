@@ -23,6 +23,7 @@
 // generator fails when its own list differs, so the two cannot drift apart.
 //
 // Exit status: 0 on success, 1 on any error (printed to stderr).
+#include <toml++/toml.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -35,7 +36,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "util/sha256.hpp"  // the engine's OpenSSL adapter, compiled in (CMakeLists.txt)
@@ -149,8 +149,8 @@ class Corpus {
     std::string text = ReadFile(abs);
     std::string actual = Sha256Hex(text);
     if (actual != sha256) {
-      Fail(where + ": sha256 mismatch for " + abs.string() + ": the manifest says " + sha256 +
-           ", the file has " + actual + " (the corpus file was changed; restore it or update manifest.toml)");
+      Fail(where + ": sha256 mismatch for " + abs.string() + ": the manifest says " + sha256 + ", the file has " +
+           actual + " (the corpus file was changed; restore it or update manifest.toml)");
     }
     bool has = script_runner ? ScriptRunnerHasStatement(text) : text.find_first_not_of(" \t\r\n") != std::string::npos;
     return SqlFile{rel, abs, actual, has};
@@ -291,8 +291,9 @@ void WriteEdgeSteps(Source& src, const Edge& e, std::vector<std::string>& notes)
   b << "  // seq " << e.seq << ": " << e.from << " -> " << e.to << ", " << klass << "\n";
   if (e.upgrade) {
     if (e.upgrade->has_statement) {
-      b << "  e.Sql(" << Quote(id + ".upgrade") << ", " << Quote(FileName(e.upgrade->rel) + " (" + klass + " upgrade script)")
-        << ",\n        " << src.Embed(*e.upgrade) << ",\n        " << ScriptRunnerOptions(e.upgrade->rel, true) << ");\n";
+      b << "  e.Sql(" << Quote(id + ".upgrade") << ", "
+        << Quote(FileName(e.upgrade->rel) + " (" + klass + " upgrade script)") << ",\n        " << src.Embed(*e.upgrade)
+        << ",\n        " << ScriptRunnerOptions(e.upgrade->rel, true) << ");\n";
     } else {
       b << "  // " << e.upgrade->rel << " holds comments only: ScriptRunner sends nothing, no step.\n";
       notes.push_back(e.upgrade->rel + " (comments only, no step)");
@@ -321,8 +322,9 @@ void WriteEdgeSteps(Source& src, const Edge& e, std::vector<std::string>& notes)
     << "', now(), 'Upgrade')\", sdk::Database(\"cloud\"));\n";
   if (e.cleanup) {
     if (e.cleanup->has_statement) {
-      b << "  e.Sql(" << Quote(id + ".cleanup") << ", " << Quote(FileName(e.cleanup->rel) + " (" + klass + " cleanup script)")
-        << ",\n        " << src.Embed(*e.cleanup) << ",\n        " << ScriptRunnerOptions(e.cleanup->rel, true) << ");\n";
+      b << "  e.Sql(" << Quote(id + ".cleanup") << ", "
+        << Quote(FileName(e.cleanup->rel) + " (" + klass + " cleanup script)") << ",\n        " << src.Embed(*e.cleanup)
+        << ",\n        " << ScriptRunnerOptions(e.cleanup->rel, true) << ");\n";
     } else {
       b << "  // " << e.cleanup->rel << " holds comments only: ScriptRunner sends nothing, no step.\n";
       notes.push_back(e.cleanup->rel + " (comments only, no step)");
@@ -350,8 +352,8 @@ void WriteRepeatables(Source& src, const toml::table& doc, Corpus& corpus, const
     const std::string where = manifest_name + " [[" + key + "]]";
     SqlFile f = corpus.Load(Str(t, "file", where), Str(t, "sha256", where), where, true);
     if (!f.has_statement) Fail(where + ": " + f.rel + " has no statement");
-    b << "  plugin.Repeatable(" << Quote(std::string(procedures ? "cloudstack.procedure." : "cloudstack.view.") +
-                                          fs::path(f.rel).stem().string())
+    b << "  plugin.Repeatable("
+      << Quote(std::string(procedures ? "cloudstack.procedure." : "cloudstack.view.") + fs::path(f.rel).stem().string())
       << ", " << Quote(FileName(f.rel) + (procedures ? " (procedures, ScriptRunner)" : " (view, ScriptRunner)"))
       << ",\n                    " << src.Embed(f) << ",\n                    "
       << (procedures ? "sdk::kRunBefore" : "sdk::kRunAfter") << " | " << ScriptRunnerOptions(f.rel, true)
@@ -360,16 +362,18 @@ void WriteRepeatables(Source& src, const toml::table& doc, Corpus& corpus, const
 }
 
 const char* kEmbedMacro = R"cpp(
-// CHIMP_CS_EMBED(name, "path") places the bytes of the file in .rodata
-// (assembler .incbin, read at build time) between name_begin and name_end.
-#define CHIMP_CS_EMBED(name, path)                                          \
-  __asm__(".pushsection .rodata.chimp_cs." #name ",\"a\",@progbits\n"      \
-          ".globl " #name "_begin\n.hidden " #name "_begin\n"               \
-          ".globl " #name "_end\n.hidden " #name "_end\n"                   \
-          #name "_begin:\n.incbin \"" path "\"\n" #name "_end:\n.byte 0\n" \
-          ".popsection\n");                                                 \
-  extern "C" __attribute__((visibility("hidden"))) const char name##_begin[]; \
-  extern "C" __attribute__((visibility("hidden"))) const char name##_end[];
+  // CHIMP_CS_EMBED(name, "path") places the bytes of the file in .rodata
+  // (assembler .incbin, read at build time) between name_begin and name_end.
+#define CHIMP_CS_EMBED(name, path)                                                                      \
+    __asm__(".pushsection .rodata.chimp_cs." #name                                                        \
+            ",\"a\",@progbits\n"                                                                          \
+            ".globl " #name "_begin\n.hidden " #name                                                      \
+            "_begin\n"                                                                                    \
+            ".globl " #name "_end\n.hidden " #name "_end\n" #name "_begin:\n.incbin \"" path "\"\n" #name \
+            "_end:\n.byte 0\n"                                                                            \
+            ".popsection\n");                                                                             \
+    extern "C" __attribute__((visibility("hidden"))) const char name##_begin[];                           \
+    extern "C" __attribute__((visibility("hidden"))) const char name##_end[];
 )cpp";
 
 int Run(int argc, char** argv) {
@@ -420,12 +424,17 @@ int Run(int argc, char** argv) {
       << "  // version is the highest completed row of cloud.version.\n"
       << "  plugin.LegacyVersionQuery(\n"
       << "      \"SELECT `version` FROM `cloud`.`version` WHERE `step` = 'Complete' ORDER BY \"\n"
-      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 1), '.', -1) AS UNSIGNED) DESC, \"\n"
-      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 2), '.', -1) AS UNSIGNED) DESC, \"\n"
-      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 3), '.', -1) AS UNSIGNED) DESC, \"\n"
-      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 4), '.', -1) AS UNSIGNED) DESC \"\n"
+      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 1), '.', -1) AS UNSIGNED) "
+         "DESC, \"\n"
+      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 2), '.', -1) AS UNSIGNED) "
+         "DESC, \"\n"
+      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 3), '.', -1) AS UNSIGNED) "
+         "DESC, \"\n"
+      << "      \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(CONCAT(`version`, '.0.0.0'), '.', 4), '.', -1) AS UNSIGNED) "
+         "DESC \"\n"
       << "      \"LIMIT 1\");\n"
-      << "  auto& e = plugin.Edge(\"\", \"4.0.0\", \"CloudStack 4.0.0 base schema: databases cloud and cloud_usage, users, seed rows\");\n";
+      << "  auto& e = plugin.Edge(\"\", \"4.0.0\", \"CloudStack 4.0.0 base schema: databases cloud and cloud_usage, "
+         "users, seed rows\");\n";
     const toml::array* base = doc["base"].as_array();
     if (base == nullptr || base->empty()) Fail(manifest_name + ": no [[base]] entries");
     int64_t last_seq = 0;
@@ -491,10 +500,11 @@ int Run(int argc, char** argv) {
       groups.push_back({&e});
       at = e.to;
     } else {
-      if (groups.empty()) Fail("edge seq " + std::to_string(e.seq) + " (" + e.from + " -> " + e.to + ") does not start at 4.0.0");
+      if (groups.empty())
+        Fail("edge seq " + std::to_string(e.seq) + " (" + e.from + " -> " + e.to + ") does not start at 4.0.0");
       groups.back().push_back(&e);
-      notes.push_back("seq " + std::to_string(e.seq) + " " + e.from + " -> " + e.to +
-                      " runs inside the plugin of " + groups.back().front()->from + " -> " + groups.back().front()->to);
+      notes.push_back("seq " + std::to_string(e.seq) + " " + e.from + " -> " + e.to + " runs inside the plugin of " +
+                      groups.back().front()->from + " -> " + groups.back().front()->to);
     }
   }
   for (const auto& g : groups) {

@@ -153,9 +153,15 @@ void AddRolePermissionsForNewReadOnlyAndSupportRoles(Context& ctx) {
   // addRolePermissionsForReadOnlyAdmin
   if (auto role = DefaultRoleId(ctx, "Read-Only Admin - Default")) {
     const std::pair<const char*, const char*> rules[] = {
-        {"list*", "ALLOW"},          {"getUploadParamsFor*", "DENY"}, {"get*", "ALLOW"},
-        {"cloudianIsEnabled", "ALLOW"}, {"queryAsyncJobResult", "ALLOW"}, {"quotaIsEnabled", "ALLOW"},
-        {"quotaTariffList", "ALLOW"}, {"quotaSummary", "ALLOW"},      {"*", "DENY"},
+        {"list*", "ALLOW"},
+        {"getUploadParamsFor*", "DENY"},
+        {"get*", "ALLOW"},
+        {"cloudianIsEnabled", "ALLOW"},
+        {"queryAsyncJobResult", "ALLOW"},
+        {"quotaIsEnabled", "ALLOW"},
+        {"quotaTariffList", "ALLOW"},
+        {"quotaSummary", "ALLOW"},
+        {"*", "DENY"},
     };
     int64_t order = 0;
     for (const auto& [rule, permission] : rules) ctx.Execute(kInsertRule, *role, rule, permission, order++);
@@ -167,12 +173,14 @@ void AddRolePermissionsForNewReadOnlyAndSupportRoles(Context& ctx) {
         ctx,
         "SELECT rule FROM `cloud`.`role_permissions` WHERE role_id = 4 AND permission = 'ALLOW' AND rule LIKE 'list%' "
         "ORDER BY sort_order");
-    for (std::string& r : Rules(ctx,
-                                "SELECT rule FROM `cloud`.`role_permissions` WHERE role_id = 4 AND permission = 'ALLOW' "
-                                "AND rule LIKE 'get%' AND rule NOT LIKE 'getUploadParamsFor%' ORDER BY sort_order")) {
+    for (std::string& r :
+         Rules(ctx,
+               "SELECT rule FROM `cloud`.`role_permissions` WHERE role_id = 4 AND permission = 'ALLOW' "
+               "AND rule LIKE 'get%' AND rule NOT LIKE 'getUploadParamsFor%' ORDER BY sort_order")) {
       allow.push_back(std::move(r));
     }
-    for (const char* r : {"cloudianIsEnabled", "queryAsyncJobResult", "quotaIsEnabled", "quotaTariffList", "quotaSummary"}) {
+    for (const char* r :
+         {"cloudianIsEnabled", "queryAsyncJobResult", "quotaIsEnabled", "quotaTariffList", "quotaSummary"}) {
       allow.emplace_back(r);
     }
     int64_t order = 0;
@@ -183,14 +191,30 @@ void AddRolePermissionsForNewReadOnlyAndSupportRoles(Context& ctx) {
   if (auto role = DefaultRoleId(ctx, "Support Admin - Default")) {
     if (auto read_only_admin = DefaultRoleId(ctx, "Read-Only Admin - Default")) {
       std::vector<std::string> allow = Rules(
-          ctx, "SELECT rule FROM `cloud`.`role_permissions` WHERE role_id = ? AND permission = 'ALLOW' ORDER BY sort_order",
+          ctx,
+          "SELECT rule FROM `cloud`.`role_permissions` WHERE role_id = ? AND permission = 'ALLOW' ORDER BY sort_order",
           *read_only_admin);
-      for (const char* r : {"prepareHostForMaintenance", "cancelHostMaintenance", "enableStorageMaintenance",
-                            "cancelStorageMaintenance", "createServiceOffering", "createDiskOffering",
-                            "createNetworkOffering", "createVPCOffering", "startVirtualMachine", "stopVirtualMachine",
-                            "rebootVirtualMachine", "startKubernetesCluster", "stopKubernetesCluster", "createVolume",
-                            "attachVolume", "detachVolume", "uploadVolume", "attachIso", "detachIso",
-                            "registerTemplate", "registerIso"}) {
+      for (const char* r : {"prepareHostForMaintenance",
+                            "cancelHostMaintenance",
+                            "enableStorageMaintenance",
+                            "cancelStorageMaintenance",
+                            "createServiceOffering",
+                            "createDiskOffering",
+                            "createNetworkOffering",
+                            "createVPCOffering",
+                            "startVirtualMachine",
+                            "stopVirtualMachine",
+                            "rebootVirtualMachine",
+                            "startKubernetesCluster",
+                            "stopKubernetesCluster",
+                            "createVolume",
+                            "attachVolume",
+                            "detachVolume",
+                            "uploadVolume",
+                            "attachIso",
+                            "detachIso",
+                            "registerTemplate",
+                            "registerIso"}) {
         allow.emplace_back(r);
       }
       int64_t order = 0;
@@ -202,12 +226,13 @@ void AddRolePermissionsForNewReadOnlyAndSupportRoles(Context& ctx) {
   if (auto role = DefaultRoleId(ctx, "Support User - Default")) {
     if (auto read_only_user = DefaultRoleId(ctx, "Read-Only User - Default")) {
       std::vector<std::string> allow = Rules(
-          ctx, "SELECT rule FROM `cloud`.`role_permissions` WHERE role_id = ? AND permission = 'ALLOW' ORDER BY sort_order",
+          ctx,
+          "SELECT rule FROM `cloud`.`role_permissions` WHERE role_id = ? AND permission = 'ALLOW' ORDER BY sort_order",
           *read_only_user);
-      for (const char* r : {"startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine",
-                            "startKubernetesCluster", "stopKubernetesCluster", "createVolume", "attachVolume",
-                            "detachVolume", "uploadVolume", "attachIso", "detachIso", "registerTemplate", "registerIso",
-                            "getUploadParamsFor*"}) {
+      for (const char* r :
+           {"startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine", "startKubernetesCluster",
+            "stopKubernetesCluster", "createVolume", "attachVolume", "detachVolume", "uploadVolume", "attachIso",
+            "detachIso", "registerTemplate", "registerIso", "getUploadParamsFor*"}) {
         allow.emplace_back(r);
       }
       int64_t order = 0;

@@ -35,8 +35,7 @@ TEST_CASE("adhoc: a script runs statement by statement, DELIMITER and all") {
                                        "CREATE PROCEDURE p() BEGIN UPDATE t SET s = 'x'; END$$\n"
                                        "DELIMITER ;\n"
                                        "CALL p();\n");
-  test::CliRun run = Chimp(Args({{"adhoc", "--file", file, "-d", db}, server.flags}),
-                         server.password);
+  test::CliRun run = Chimp(Args({{"adhoc", "--file", file, "-d", db}, server.flags}), server.password);
   CHECK_MESSAGE(run.code == 0, run.err);
   CHECK(Contains(run.out, file + ":3: ok, 2 rows affected"));
   CHECK(Contains(run.out, "4 statements run."));
@@ -54,13 +53,14 @@ TEST_CASE("adhoc: the first error stops the script with file, line and statement
                                        "CREATE TABLE t (id INT);\n"
                                        "INSERT INTO nope VALUES (1);\n"
                                        "CREATE TABLE never (id INT);\n");
-  test::CliRun run = Chimp(Args({{"adhoc", "-f", file, "-d", db}, server.flags}),
-                         server.password);
+  test::CliRun run = Chimp(Args({{"adhoc", "-f", file, "-d", db}, server.flags}), server.password);
   CHECK(run.code == 5);  // database error
   CHECK(Contains(run.err, file + ":2: statement 2 (INSERT INTO nope VALUES (1))"));
   CHECK(Contains(run.err, "1146"));
-  auto never = conn->QueryScalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'never' "
-                                 "AND TABLE_SCHEMA = '" + db + "'");
+  auto never = conn->QueryScalar(
+      "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'never' "
+      "AND TABLE_SCHEMA = '" +
+      db + "'");
   REQUIRE(never.ok());
   CHECK((*never)->ToString() == "0");
 }

@@ -41,8 +41,8 @@ using test::TestServerFlags;
 TEST_CASE("cli: --help lists the commands, the options and why there is no --password flag") {
   Run r = Chimp({"--help"});
   CHECK(r.code == 0);
-  for (const char* s : {"init", "status", "plan", "migrate", "log", "graph", "--socket", "--password-file",
-                        "--plugins", "--lock-timeout", "--ssl-ca", "no --password flag", "Exit codes"}) {
+  for (const char* s : {"init", "status", "plan", "migrate", "log", "graph", "--socket", "--password-file", "--plugins",
+                        "--lock-timeout", "--ssl-ca", "no --password flag", "Exit codes"}) {
     CHECK_MESSAGE(Contains(r.out, s), s);
   }
 }

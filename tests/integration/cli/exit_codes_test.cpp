@@ -34,8 +34,7 @@ test::CliRun MigrateWith(const char* fixture) {
   return test::RunCli(CHIMP_BINARY,
                       Args({{"migrate"},
                             server.flags,
-                            {"-d", db, "--changelog-schema", db + "_chimp", "--plugins",
-                             test::FixtureDir(fixture)}}),
+                            {"-d", db, "--changelog-schema", db + "_chimp", "--plugins", test::FixtureDir(fixture)}}),
                       options);
 }
 

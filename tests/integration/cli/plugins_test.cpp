@@ -96,9 +96,9 @@ TEST_CASE("plugins verify: with a server, every edge of the samples applies on a
   test::ServerFlags s = TestServerFlags();
   const std::vector<std::string> samples = SamplePlugins();
   // With the other plugins: edges from a non-empty version are reached first.
-  Run r = Chimp(Args({{"plugins", "verify", "--format", "json", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR},
-                      s.flags, samples}),
-                s.password);
+  Run r = Chimp(
+      Args({{"plugins", "verify", "--format", "json", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR}, s.flags, samples}),
+      s.password);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   nlohmann::json doc = ParseJson(r);

@@ -15,11 +15,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <iterator>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
-#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -101,29 +101,36 @@ std::vector<std::string> CanonicalSchema() {
   };
   add("table",
       "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, TABLE_COMMENT "
-      "FROM information_schema.TABLES WHERE TABLE_SCHEMA " + in + " ORDER BY 1, 2");
+      "FROM information_schema.TABLES WHERE TABLE_SCHEMA " +
+          in + " ORDER BY 1, 2");
   add("column",
       "SELECT TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, "
       "COLUMN_DEFAULT, EXTRA, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_COMMENT "
-      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA " + in + " ORDER BY 1, 2, 3");
+      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA " +
+          in + " ORDER BY 1, 2, 3");
   add("index",
       "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE, SUB_PART, INDEX_TYPE "
-      "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA " + in + " ORDER BY 1, 2, 3, 4");
+      "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA " +
+          in + " ORDER BY 1, 2, 3, 4");
   add("foreign key",
       "SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION, k.COLUMN_NAME, "
       "k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
       "FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
       "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
-      "AND r.TABLE_NAME = k.TABLE_NAME WHERE k.TABLE_SCHEMA " + in + " ORDER BY 1, 2, 3, 4");
+      "AND r.TABLE_NAME = k.TABLE_NAME WHERE k.TABLE_SCHEMA " +
+          in + " ORDER BY 1, 2, 3, 4");
   add("view",
       "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, CHARACTER_SET_CLIENT "
-      "FROM information_schema.VIEWS WHERE TABLE_SCHEMA " + in + " ORDER BY 1, 2");
+      "FROM information_schema.VIEWS WHERE TABLE_SCHEMA " +
+          in + " ORDER BY 1, 2");
   add("routine",
       "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_DEFINITION, SQL_MODE, SECURITY_TYPE "
-      "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA " + in + " ORDER BY 1, 2, 3");
+      "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA " +
+          in + " ORDER BY 1, 2, 3");
   add("parameter",
       "SELECT SPECIFIC_SCHEMA, SPECIFIC_NAME, ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_NAME, DTD_IDENTIFIER "
-      "FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA " + in + " ORDER BY 1, 2, 3");
+      "FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA " +
+          in + " ORDER BY 1, 2, 3");
   return dump;
 }
 
@@ -195,7 +202,8 @@ void RequireEngineOrder(const char* target) {
   if (V(target) < V("4.22.0.0")) {
     REQUIRE_MESSAGE(first("cloudstack.view.") == steps.size(),
                     "the engine runs the 4.22.0.0 views (kRunAfter repeatables of the 4.22.0.0 plugin) "
-                    "on a path that stops at " << target);
+                    "on a path that stops at "
+                        << target);
   }
 }
 
@@ -212,8 +220,9 @@ const DirectRun& Direct() {
     EngineOptions options = CsOptions(changelog);
 #if defined(CHIMP_BINARY)
     ConnectionOptions c = test::TestServer::Shared().Options();
-    std::vector<std::string> args = {"--socket", c.socket, "--database", "cloud", "--plugins", kPluginDir.string(),
-                                     "--changelog-schema", changelog, "migrate", "--to", "4.22.0.0"};
+    std::vector<std::string> args = {
+        "--socket",           c.socket,  "--database", "cloud", "--plugins", kPluginDir.string(),
+        "--changelog-schema", changelog, "migrate",    "--to",  "4.22.0.0"};
     if (!c.user.empty()) {
       args.insert(args.begin(), {"--user", c.user});
     }
@@ -267,7 +276,8 @@ TEST_CASE("cloudstack: the bundle's graph runs the manifest's 47 steps in CloudS
   for (size_t index : *path) {
     for (const Step& step : (*catalog)->edge(index).steps) {
       const std::string suffix = ".version";
-      if (step.id.size() > suffix.size() && step.id.compare(step.id.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      if (step.id.size() > suffix.size() &&
+          step.id.compare(step.id.size() - suffix.size(), suffix.size(), suffix) == 0) {
         written.push_back(step.id.substr(std::string("cloudstack.").size(),
                                          step.id.size() - suffix.size() - std::string("cloudstack.").size()));
       }
@@ -290,8 +300,9 @@ TEST_CASE("cloudstack: a fresh server upgraded to 4.22.0.0 in one migrate, views
   CHECK(direct.schema.size() > 1000);
 
   // Both databases exist.
-  auto dbs = Column("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ('cloud', 'cloud_usage') "
-                    "ORDER BY 1");
+  auto dbs = Column(
+      "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ('cloud', 'cloud_usage') "
+      "ORDER BY 1");
   CHECK(dbs == std::vector<std::string>{"cloud", "cloud_usage"});
 
   // Every view of the corpus exists and is valid (selecting from it resolves
@@ -300,8 +311,9 @@ TEST_CASE("cloudstack: a fresh server upgraded to 4.22.0.0 in one migrate, views
   CHECK(views.size() == 35);
   auto conn = test::TestServer::Shared().Connect();
   for (const auto& [db, view] : views) {
-    auto type = conn->Query("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                            std::vector<Value>{Value::Text(db), Value::Text(view)});
+    auto type =
+        conn->Query("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                    std::vector<Value>{Value::Text(db), Value::Text(view)});
     REQUIRE(type.ok());
     CHECK_MESSAGE((type->rows.size() == 1 && type->rows[0][0].ToString() == "VIEW"), db << "." << view);
     auto select = conn->Query("SELECT * FROM `" + db + "`.`" + view + "` LIMIT 0");
@@ -360,8 +372,9 @@ TEST_CASE("cloudstack: stopping at 4.5.0, 4.11.0.0 and 4.16.0.0 gives the schema
 #else  // no bundle
 
 TEST_CASE("cloudstack: the bundle") {
-  MESSAGE("skipped: the CloudStack bundle is not configured (no corpus at ../shared/corpus/cloudstack, or "
-          "CHIMP_CLOUDSTACK_CORPUS unset, or plugin.hpp lacks the ABI 1.1 SDK)");
+  MESSAGE(
+      "skipped: the CloudStack bundle is not configured (no corpus at ../shared/corpus/cloudstack, or "
+      "CHIMP_CLOUDSTACK_CORPUS unset, or plugin.hpp lacks the ABI 1.1 SDK)");
 }
 
 #endif

@@ -164,8 +164,8 @@ TEST_CASE("connection: typed parameters round-trip") {
               .ok());
   const std::string text_with_nul("it's \"quoted\"\\ \0 and after", 27);
   const std::string bytes("\x00\xff\x01\x80'", 5);
-  std::array<Value, 4> row1 = {Value::Int(-9007199254740993LL), Value::Double(3.25),
-                               Value::Text(text_with_nul), Value::Bytes(bytes)};
+  std::array<Value, 4> row1 = {Value::Int(-9007199254740993LL), Value::Double(3.25), Value::Text(text_with_nul),
+                               Value::Bytes(bytes)};
   std::array<Value, 4> row2 = {Value::Null(), Value::Null(), Value::Null(), Value::Null()};
   auto ins = conn->Execute("INSERT INTO t (i, d, s, b) VALUES (?, ?, ?, ?)", row1);
   REQUIRE_MESSAGE(ins.ok(), ins.status().ToString());
@@ -219,8 +219,7 @@ TEST_CASE("connection: result cells are typed from column types") {
   for (bool prepared : {false, true}) {
     CAPTURE(prepared);
     std::array<Value, 1> one = {Value::Int(1)};
-    auto q =
-        prepared ? conn->Query("SELECT * FROM t WHERE 1 = ?", one) : conn->Query("SELECT * FROM t");
+    auto q = prepared ? conn->Query("SELECT * FROM t WHERE 1 = ?", one) : conn->Query("SELECT * FROM t");
     REQUIRE_MESSAGE(q.ok(), q.status().ToString());
     CHECK(q->columns.size() == 13);
     CHECK(q->columns[0] == "ti");
@@ -271,12 +270,11 @@ TEST_CASE("connection: QueryEach stops early and leaves the connection usable") 
     std::array<Value, 1> zero = {Value::Int(0)};
     std::span<const Value> params;
     if (prepared) params = zero;
-    Status s = conn->QueryEach(
-        prepared ? "SELECT id FROM t WHERE id > ? ORDER BY id" : "SELECT id FROM t ORDER BY id",
-        params, [&](const Row& row) {
-          seen.push_back(row[0].i64);
-          return seen.size() < 3;
-        });
+    Status s = conn->QueryEach(prepared ? "SELECT id FROM t WHERE id > ? ORDER BY id" : "SELECT id FROM t ORDER BY id",
+                               params, [&](const Row& row) {
+                                 seen.push_back(row[0].i64);
+                                 return seen.size() < 3;
+                               });
     REQUIRE_MESSAGE(s.ok(), s.ToString());
     CHECK(seen == std::vector<int64_t>{1, 2, 3});
     auto count = conn->QueryScalar("SELECT COUNT(*) FROM t");
@@ -339,8 +337,7 @@ TEST_CASE("connection: server errors name the number, state, statement and text"
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kDatabaseError);
   const std::string msg = r.status().message();
-  CHECK(msg.rfind("server error 1064 (42000) on 'ALTER TABLE users ADD COLUMN': You have an error",
-                  0) == 0);
+  CHECK(msg.rfind("server error 1064 (42000) on 'ALTER TABLE users ADD COLUMN': You have an error", 0) == 0);
   CHECK(r.status().server_errno() == 1064);
   CHECK(r.status().sqlstate() == "42000");
 
@@ -358,9 +355,8 @@ TEST_CASE("connection: server errors name the number, state, statement and text"
   std::array<Value, 1> p = {Value::Int(1)};
   auto r3 = conn->Query("SELECT * FROM missing_table WHERE id = ?", p);
   REQUIRE_FALSE(r3.ok());
-  CHECK(r3.status().message().rfind(
-            "server error 1146 (42S02) on 'SELECT * FROM missing_table WHERE id = ?': Table", 0) ==
-        0);
+  CHECK(r3.status().message().rfind("server error 1146 (42S02) on 'SELECT * FROM missing_table WHERE id = ?': Table",
+                                    0) == 0);
   CHECK(r3.status().server_errno() == 1146);
   CHECK(r3.status().sqlstate() == "42S02");
   CHECK(conn->QueryScalar("SELECT 1")->value().i64 == 1);

@@ -37,8 +37,9 @@ TEST_CASE("failure: a DDL step records where it failed and resumes there once fi
   CHECK(rows[0].error.find("needed_by_ddl") != std::string::npos);
   CHECK_FALSE(rows[0].finished_at.empty());
   // The two statements before the failure took effect (DDL commits).
-  CHECK(Scalar(db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                   "AND TABLE_NAME IN ('fuf_a', 'fuf_b', 'fuf_c')") == "2");
+  CHECK(Scalar(db,
+               "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+               "AND TABLE_NAME IN ('fuf_a', 'fuf_b', 'fuf_c')") == "2");
   auto status = GetStatus(options);
   REQUIRE(status.ok());
   CHECK(status->state.version == Version::Empty());

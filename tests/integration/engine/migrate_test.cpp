@@ -121,8 +121,8 @@ TEST_CASE("migrate: dry-run planning touches nothing") {
   CHECK_FALSE(report->plan.steps.empty());
   auto conn = test::TestServer::Shared().Connect();
   const Value params[] = {Value::Text(options.database), Value::Text(options.changelog_schema)};
-  auto count = conn->QueryScalar(
-      "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)", params);
+  auto count =
+      conn->QueryScalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)", params);
   REQUIRE(count.ok());
   CHECK((*count)->ToString() == "0");
 }

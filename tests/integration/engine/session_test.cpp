@@ -90,8 +90,7 @@ TEST_CASE("session: warnings are collected, and fatal when the step says so") {
   CHECK(fatal[0].warning_count == 1);
   CHECK(fatal[0].error.find("1264") != std::string::npos);
   // The fatal step ran in a transaction: its first INSERT is gone too.
-  CHECK(Rows(db, "SELECT v FROM wt ORDER BY v") ==
-        std::vector<std::vector<std::string>>{{"-128"}, {"5"}, {"127"}});
+  CHECK(Rows(db, "SELECT v FROM wt ORDER BY v") == std::vector<std::vector<std::string>>{{"-128"}, {"5"}, {"127"}});
 }
 
 TEST_CASE("session: DML between DDL runs in groups; a failure rolls the group back and resumes at its start") {

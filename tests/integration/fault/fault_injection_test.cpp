@@ -87,35 +87,43 @@ struct Harness {
 std::string CanonicalDump(const std::string& db) {
   auto conn = TestServer::Shared().Connect(db);
   std::vector<std::pair<std::string, bool>> tables;  // name, is a view
-  REQUIRE(conn->QueryEach("SHOW FULL TABLES", {}, [&](const Row& r) {
-                 tables.emplace_back(r[0].ToString(), r[1].ToString() == "VIEW");
-                 return true;
-               }).ok());
+  REQUIRE(conn->QueryEach("SHOW FULL TABLES", {},
+                          [&](const Row& r) {
+                            tables.emplace_back(r[0].ToString(), r[1].ToString() == "VIEW");
+                            return true;
+                          })
+              .ok());
   std::sort(tables.begin(), tables.end());
   std::string today;
-  REQUIRE(conn->QueryEach("SELECT CAST(CURDATE() AS CHAR)", {}, [&](const Row& r) {
-                 today = r[0].ToString() + " ";
-                 return true;
-               }).ok());
+  REQUIRE(conn->QueryEach("SELECT CAST(CURDATE() AS CHAR)", {},
+                          [&](const Row& r) {
+                            today = r[0].ToString() + " ";
+                            return true;
+                          })
+              .ok());
   const Value params[] = {Value::Text(db)};
   std::map<std::string, std::string> auto_column;  // table -> its AUTO_INCREMENT column
   REQUIRE(conn->QueryEach("SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
                           "WHERE TABLE_SCHEMA = ? AND EXTRA LIKE '%auto_increment%'",
-                          params, [&](const Row& r) {
+                          params,
+                          [&](const Row& r) {
                             auto_column[r[0].ToString()] = r[1].ToString();
                             return true;
-                          }).ok());
+                          })
+              .ok());
   std::map<std::pair<std::string, std::string>, std::string> references;  // (table, column) -> table
   REQUIRE(conn->QueryEach("SELECT TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME "
                           "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? "
                           "AND REFERENCED_TABLE_SCHEMA = TABLE_SCHEMA",
-                          params, [&](const Row& r) {
+                          params,
+                          [&](const Row& r) {
                             auto it = auto_column.find(r[2].ToString());
                             if (it != auto_column.end() && it->second == r[3].ToString()) {
                               references[{r[0].ToString(), r[1].ToString()}] = r[2].ToString();
                             }
                             return true;
-                          }).ok());
+                          })
+              .ok());
   // Pass 1: every table's rows, and the rank of each AUTO_INCREMENT value.
   struct Data {
     std::vector<std::string> columns;
@@ -127,17 +135,23 @@ std::string CanonicalDump(const std::string& db) {
     if (view) continue;
     Data& d = data[name];
     REQUIRE(conn->QueryEach("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
-                            "TABLE_NAME = '" + name + "' ORDER BY ORDINAL_POSITION",
-                            params, [&](const Row& r) {
+                            "TABLE_NAME = '" +
+                                name + "' ORDER BY ORDINAL_POSITION",
+                            params,
+                            [&](const Row& r) {
                               d.columns.push_back(r[0].ToString());
                               return true;
-                            }).ok());
-    REQUIRE(conn->QueryEach("SELECT * FROM " + Connection::QuoteIdentifier(name), {}, [&](const Row& r) {
-                   std::vector<std::optional<std::string>> row;
-                   for (const Value& v : r) row.push_back(v.is_null() ? std::nullopt : std::optional(v.ToString()));
-                   d.rows.push_back(std::move(row));
-                   return true;
-                 }).ok());
+                            })
+                .ok());
+    REQUIRE(conn->QueryEach("SELECT * FROM " + Connection::QuoteIdentifier(name), {},
+                            [&](const Row& r) {
+                              std::vector<std::optional<std::string>> row;
+                              for (const Value& v : r)
+                                row.push_back(v.is_null() ? std::nullopt : std::optional(v.ToString()));
+                              d.rows.push_back(std::move(row));
+                              return true;
+                            })
+                .ok());
     auto it = auto_column.find(name);
     if (it == auto_column.end()) continue;
     const size_t c = static_cast<size_t>(std::find(d.columns.begin(), d.columns.end(), it->second) - d.columns.begin());
@@ -152,16 +166,18 @@ std::string CanonicalDump(const std::string& db) {
   std::string out;
   for (const auto& [name, view] : tables) {
     const std::string quoted = Connection::QuoteIdentifier(name);
-    REQUIRE(conn->QueryEach("SHOW CREATE TABLE " + quoted, {}, [&](const Row& r) {
-                   std::string ddl = r[1].ToString();
-                   const size_t at = ddl.find(" AUTO_INCREMENT=");
-                   if (at != std::string::npos) {
-                     size_t end = ddl.find(' ', at + 1);
-                     ddl.erase(at, end == std::string::npos ? std::string::npos : end - at);
-                   }
-                   out += ddl + ";\n";
-                   return true;
-                 }).ok());
+    REQUIRE(conn->QueryEach("SHOW CREATE TABLE " + quoted, {},
+                            [&](const Row& r) {
+                              std::string ddl = r[1].ToString();
+                              const size_t at = ddl.find(" AUTO_INCREMENT=");
+                              if (at != std::string::npos) {
+                                size_t end = ddl.find(' ', at + 1);
+                                ddl.erase(at, end == std::string::npos ? std::string::npos : end - at);
+                              }
+                              out += ddl + ";\n";
+                              return true;
+                            })
+                .ok());
     if (view) continue;
     const Data& d = data[name];
     std::vector<const std::map<std::string, std::string>*> remap(d.columns.size(), nullptr);
@@ -204,8 +220,8 @@ History ReadHistory(const std::string& db) {
   auto conn = TestServer::Shared().Connect();
   const std::string table = Connection::QuoteIdentifier(db + "_chimp") + ".chimp_changelog";
   const Value params[] = {Value::Text(db)};
-  Status s = conn->QueryEach("SELECT step_id, status, IFNULL(error, '') FROM " + table + " WHERE target = ?",
-                             params, [&](const Row& r) {
+  Status s = conn->QueryEach("SELECT step_id, status, IFNULL(error, '') FROM " + table + " WHERE target = ?", params,
+                             [&](const Row& r) {
                                const std::string status = r[1].ToString();
                                if (status == "success") ++h.successes[r[0].ToString()];
                                if (status == "running") ++h.running;
@@ -232,8 +248,8 @@ const Clean& CleanRun(const Harness& h) {
     const std::string db = TestServer::Shared().FreshDatabase("fault_clean");
     const auto start = std::chrono::steady_clock::now();
     CliRun expand = h.Chimp(h.Expand(db));
-    c.expand_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
-                      .count();
+    c.expand_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     if (expand.code != 0) throw std::runtime_error("clean expand failed: " + expand.err);
     CliRun cleanup = h.Chimp(h.Cleanup(db));
     if (cleanup.code != 0) throw std::runtime_error("clean cleanup failed: " + cleanup.err);
@@ -317,8 +333,8 @@ void SweepPoint(const Harness& h, const std::string& point, Sweep sweep, long ma
   }
 }
 
-const char* const kPoints[] = {"step-start",  "before-statement", "after-statement", "after-index",
-                               "before-commit", "after-commit",   "before-version"};
+const char* const kPoints[] = {"step-start",    "before-statement", "after-statement", "after-index",
+                               "before-commit", "after-commit",     "before-version"};
 
 TEST_CASE("fault: a SIGKILL at every crash point converges to the clean run's state") {
   Harness h;
@@ -334,8 +350,8 @@ TEST_CASE("fault: a SIGKILL at every crash point converges to the clean run's st
   }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  std::printf("fault injection: %d kill points converged (%d runs finished before their hit), %lld ms\n",
-              tally.kills, tally.completed, static_cast<long long>(ms));
+  std::printf("fault injection: %d kill points converged (%d runs finished before their hit), %lld ms\n", tally.kills,
+              tally.completed, static_cast<long long>(ms));
   if (max_hits >= 12) CHECK(tally.kills >= 50);  // the suite's bound: at least 50 kills
 }
 
@@ -378,8 +394,9 @@ TEST_CASE("fault: a SIGKILL inside a batch of DDL statements converges") {
   REQUIRE(h.Chimp(h.Expand(db), {{"CHIMP_TEST_CRASH_AT", "after-statement:1"}}).signal == SIGKILL);
   auto conn = TestServer::Shared().Connect();
   const Value params[] = {Value::Text(db)};
-  auto pending = conn->QueryScalar("SELECT pending_fingerprint FROM `" + db + "_chimp`.chimp_changelog "
-                                   "WHERE target = ? AND status = 'running'",
+  auto pending = conn->QueryScalar("SELECT pending_fingerprint FROM `" + db +
+                                       "_chimp`.chimp_changelog "
+                                       "WHERE target = ? AND status = 'running'",
                                    params);
   REQUIRE(pending.ok());
   REQUIRE(pending->has_value());
@@ -409,8 +426,9 @@ void StopsAndRepairs(bool took_effect) {
   const Value params[] = {Value::Text(db), Value::Text(step)};
   REQUIRE(TestServer::Shared()
               .Connect()
-              ->Execute("UPDATE `" + db + "_chimp`.chimp_changelog SET pending_fingerprint = 'unknown' "
-                        "WHERE target = ? AND step_id = ?",
+              ->Execute("UPDATE `" + db +
+                            "_chimp`.chimp_changelog SET pending_fingerprint = 'unknown' "
+                            "WHERE target = ? AND step_id = ?",
                         params)
               .ok());
 

@@ -25,10 +25,10 @@ TEST_CASE("fault: a native step that segfaults leaves a consistent changelog and
   auto server = test::TestServerFlags();
   const std::string db = test::TestServer::Shared().FreshDatabase("segv");
   const std::string log = db + "_chimp";
-  const auto args = test::Args({{"migrate", "-q"},
-                                server.flags,
-                                {"-d", db, "--changelog-schema", log, "--plugins",
-                                 test::FixtureDir("segfaults_in_step")}});
+  const auto args =
+      test::Args({{"migrate", "-q"},
+                  server.flags,
+                  {"-d", db, "--changelog-schema", log, "--plugins", test::FixtureDir("segfaults_in_step")}});
   test::CliOptions crash;
   crash.password = server.password;
   crash.env = {{"CHIMP_FIXTURE_SEGFAULT", "1"}};
@@ -43,10 +43,9 @@ TEST_CASE("fault: a native step that segfaults leaves a consistent changelog and
   CHECK(Scalar(*conn, "SELECT COUNT(*) FROM " + items) == "0");
   CHECK(Scalar(*conn, "SELECT COUNT(*) FROM " + changelog +
                           " WHERE step_id = 'segfaults_in_step.fill' AND status = 'success'") == "0");
-  CHECK(Scalar(*conn, "SELECT status FROM " + changelog + " WHERE step_id = 'segfaults_in_step.create'") ==
-        "success");
-  CHECK(Scalar(*conn, "SELECT version FROM " + Connection::QuoteIdentifier(log) + ".chimp_state WHERE target = '" +
-                          db + "'") == "");
+  CHECK(Scalar(*conn, "SELECT status FROM " + changelog + " WHERE step_id = 'segfaults_in_step.create'") == "success");
+  CHECK(Scalar(*conn, "SELECT version FROM " + Connection::QuoteIdentifier(log) + ".chimp_state WHERE target = '" + db +
+                          "'") == "");
 
   test::CliOptions plain;
   plain.password = server.password;
@@ -55,8 +54,8 @@ TEST_CASE("fault: a native step that segfaults leaves a consistent changelog and
   CHECK(Scalar(*conn, "SELECT COUNT(*) FROM " + items) == "1");
   CHECK(Scalar(*conn, "SELECT COUNT(*) FROM " + changelog +
                           " WHERE step_id = 'segfaults_in_step.fill' AND status = 'success'") == "1");
-  CHECK(Scalar(*conn, "SELECT version FROM " + Connection::QuoteIdentifier(log) + ".chimp_state WHERE target = '" +
-                          db + "'") == "1.0.0");
+  CHECK(Scalar(*conn, "SELECT version FROM " + Connection::QuoteIdentifier(log) + ".chimp_state WHERE target = '" + db +
+                          "'") == "1.0.0");
 }
 
 }  // namespace

@@ -64,8 +64,7 @@ TEST_CASE("lock: a second connection times out and is told who holds it") {
   CAPTURE(msg);
   CHECK(msg.find("'chimp:" + db + "'") != std::string::npos);
   CHECK(msg.find("within 2 s") != std::string::npos);
-  CHECK(msg.find("connection " + std::to_string(holder_conn->ThreadId()) + " (root@localhost") !=
-        std::string::npos);
+  CHECK(msg.find("connection " + std::to_string(holder_conn->ThreadId()) + " (root@localhost") != std::string::npos);
   CHECK(took >= std::chrono::milliseconds(1900));
   CHECK(took < seconds(4));
 
@@ -74,13 +73,11 @@ TEST_CASE("lock: a second connection times out and is told who holds it") {
   CHECK(seen.user == "root");
   CHECK(seen.host == "localhost");
   CHECK(seen.seconds_held_or_connected >= 0);
-  CHECK(seen.ToString().rfind(
-            "connection " + std::to_string(seen.connection_id) + " (root@localhost, ", 0) == 0);
+  CHECK(seen.ToString().rfind("connection " + std::to_string(seen.connection_id) + " (root@localhost, ", 0) == 0);
 
   // A zero timeout fails at once, without on_wait.
   waits = 0;
-  auto now =
-      MigrationLock::Acquire(*waiter_conn, db, seconds(0), [&](const LockHolder&) { ++waits; });
+  auto now = MigrationLock::Acquire(*waiter_conn, db, seconds(0), [&](const LockHolder&) { ++waits; });
   CHECK(now.status().code() == StatusCode::kLockTimeout);
   CHECK(waits == 0);
 
@@ -138,8 +135,7 @@ TEST_CASE("lock: a waiter gets the lock when the holding process dies") {
   auto conn = server.Connect();
   auto busy = MigrationLock::Acquire(*conn, db, seconds(0));
   CHECK(busy.status().code() == StatusCode::kLockTimeout);
-  CHECK(busy.status().message().find("connection " + std::to_string(holder->connection_id())) !=
-        std::string::npos);
+  CHECK(busy.status().message().find("connection " + std::to_string(holder->connection_id())) != std::string::npos);
 
   holder->Die();
 

@@ -66,8 +66,7 @@ TEST_CASE("baseline: marks the database at a version; migrate continues from the
 TEST_CASE("baseline: refused after a migration, and for a version the graph does not know") {
   auto migrated = FreshSampleOptions("base_refused");
   REQUIRE(Migrate(migrated, PlanRequest{V("1.0.0")}, nullptr).ok());
-  CHECK(Baseline(migrated, BaselineRequest{V("1.1.0"), false}).status().code() ==
-        StatusCode::kFailedPrecondition);
+  CHECK(Baseline(migrated, BaselineRequest{V("1.1.0"), false}).status().code() == StatusCode::kFailedPrecondition);
 
   auto unknown = FreshSampleOptions("base_unknown");
   auto r = Baseline(unknown, BaselineRequest{V("1.5.0"), false});
@@ -94,10 +93,12 @@ TEST_CASE("baseline: without --version, the CloudStack plugin's legacy query rea
   // version number, not by string or id.
   Exec("DROP DATABASE IF EXISTS cloud");
   Exec("CREATE DATABASE cloud");
-  Exec("CREATE TABLE cloud.version (id BIGINT AUTO_INCREMENT PRIMARY KEY, version CHAR(40) NOT NULL, "
-       "updated DATETIME NOT NULL, step CHAR(32) NOT NULL)");
-  Exec("INSERT INTO cloud.version (version, updated, step) VALUES ('4.0.0', NOW(), 'Complete'), "
-       "('4.11.1.0', NOW(), 'Complete'), ('4.9.3.0', NOW(), 'Complete'), ('4.12.0.0', NOW(), 'Upgrading')");
+  Exec(
+      "CREATE TABLE cloud.version (id BIGINT AUTO_INCREMENT PRIMARY KEY, version CHAR(40) NOT NULL, "
+      "updated DATETIME NOT NULL, step CHAR(32) NOT NULL)");
+  Exec(
+      "INSERT INTO cloud.version (version, updated, step) VALUES ('4.0.0', NOW(), 'Complete'), "
+      "('4.11.1.0', NOW(), 'Complete'), ('4.9.3.0', NOW(), 'Complete'), ('4.12.0.0', NOW(), 'Upgrading')");
   EngineOptions options;
   options.connection = test::TestServer::Shared().Options();
   options.database = "cloud";
@@ -146,7 +147,7 @@ TEST_CASE("backup: migrate --backup dumps the existing target first and records 
   CHECK(told.version == "1.0.0");
   CHECK(told.changelog_last_id > 0);
   CHECK(told.size_bytes == static_cast<int64_t>(fs::file_size(told.file)));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(told.file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   const std::string dump = Slurp(told.file);

@@ -38,8 +38,8 @@ Run Chimp(const std::vector<std::string>& args, std::vector<std::pair<std::strin
 // Connection, database, changelog schema and plugin flags for `db`.
 std::vector<std::string> Flags(const std::string& db, const std::string& plugins = CHIMP_SAMPLE_MIGRATIONS_DIR) {
   ConnectionOptions o = test::TestServer::Shared().Options();
-  std::vector<std::string> f = {"--socket", o.socket, "-d", db, "--changelog-schema", db + "_chimp",
-                                "--plugins", plugins};
+  std::vector<std::string> f = {"--socket",           o.socket,      "-d",        db,
+                                "--changelog-schema", db + "_chimp", "--plugins", plugins};
   if (!o.user.empty()) {
     f.push_back("--user");
     f.push_back(o.user);

@@ -34,7 +34,8 @@ void RunEight(const char* lock_kind) {
   const std::string db = server.FreshDatabase(std::string("eight_") + lock_kind);
   const std::string schema = db + "_chimp";
   ConnectionOptions conn = server.Options();
-  fs::path dir = fs::temp_directory_path() / ("chimp_eight_" + std::string(lock_kind) + "_" + std::to_string(::getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("chimp_eight_" + std::string(lock_kind) + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string config = (dir / "chimp.toml").string();
@@ -46,10 +47,22 @@ void RunEight(const char* lock_kind) {
   for (int i = 0; i < kProcesses; ++i) {
     // Half wait for the lock, half give up at once: both outcomes must be
     // clean.
-    std::vector<std::string> args = {CHIMP_BINARY, "migrate",     "--config",  config,   "--socket",
-                                     conn.socket,  "--user",      conn.user,   "-d",     db,
-                                     "--plugins",  CHIMP_SAMPLE_MIGRATIONS_DIR, "--changelog-schema", schema,
-                                     "--lock-timeout", i % 2 == 0 ? "60" : "0"};
+    std::vector<std::string> args = {CHIMP_BINARY,
+                                     "migrate",
+                                     "--config",
+                                     config,
+                                     "--socket",
+                                     conn.socket,
+                                     "--user",
+                                     conn.user,
+                                     "-d",
+                                     db,
+                                     "--plugins",
+                                     CHIMP_SAMPLE_MIGRATIONS_DIR,
+                                     "--changelog-schema",
+                                     schema,
+                                     "--lock-timeout",
+                                     i % 2 == 0 ? "60" : "0"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -48,8 +48,8 @@ TEST_CASE("validate: a changed applied step is named with its plugin file and bo
   const std::string installed = applied->checksum;
   const std::string recorded = "sha256:" + std::string(64, '0');
   // What the changelog would hold had the plugin's SQL changed since.
-  Exec("UPDATE " + Table(options, "chimp_changelog") + " SET checksum = '" + recorded + "' WHERE id = " +
-       std::to_string(applied->id));
+  Exec("UPDATE " + Table(options, "chimp_changelog") + " SET checksum = '" + recorded +
+       "' WHERE id = " + std::to_string(applied->id));
 
   auto report = ValidateChangelog(options);
   REQUIRE(report.ok());
@@ -106,7 +106,8 @@ TEST_CASE("validate: an applied step no plugin provides is a warning, not an err
   Exec("INSERT INTO " + Table(options, "chimp_changelog") +
        " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, plugin_name, plugin_version, "
        "plugin_file, description, proposed_at, started_at, status, executed_by, engine_version) VALUES ('" +
-       options.database + "', 'r', 'retired.step', '0.9.0', '1.0.0', 'expand', 'sql', 'sha256:x', 'old', '1', "
+       options.database +
+       "', 'r', 'retired.step', '0.9.0', '1.0.0', 'expand', 'sql', 'sha256:x', 'old', '1', "
        "'/old/retired.so', '', '', NOW(6), 'success', 'me', 'x')");
   auto report = ValidateChangelog(options);
   REQUIRE(report.ok());

@@ -54,18 +54,23 @@ std::vector<std::string> Snapshot(const std::string& database) {
     all.push_back("-- " + title);
     for (std::string& line : Lines(*conn, sql, database)) all.push_back(std::move(line));
   };
-  add("tables", "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
-                "ORDER BY TABLE_NAME");
-  add("columns", "SELECT TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
-                 "EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "
-                 "ORDER BY TABLE_NAME, ORDINAL_POSITION");
-  add("indexes", "SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE FROM "
-                 "information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, "
-                 "SEQ_IN_INDEX");
-  add("constraints", "SELECT TABLE_NAME, CONSTRAINT_NAME, CONSTRAINT_TYPE FROM information_schema.TABLE_CONSTRAINTS "
-                     "WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME");
-  add("views", "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? "
-               "ORDER BY TABLE_NAME");
+  add("tables",
+      "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
+      "ORDER BY TABLE_NAME");
+  add("columns",
+      "SELECT TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
+      "EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "
+      "ORDER BY TABLE_NAME, ORDINAL_POSITION");
+  add("indexes",
+      "SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE FROM "
+      "information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, "
+      "SEQ_IN_INDEX");
+  add("constraints",
+      "SELECT TABLE_NAME, CONSTRAINT_NAME, CONSTRAINT_TYPE FROM information_schema.TABLE_CONSTRAINTS "
+      "WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME");
+  add("views",
+      "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? "
+      "ORDER BY TABLE_NAME");
   add("authors", "SELECT * FROM authors ORDER BY id");
   add("books", "SELECT * FROM books ORDER BY id");
   return all;
@@ -105,8 +110,7 @@ TEST_CASE("operations: every typed operation, applied twice through migrate, con
               "SELECT COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND "
               "TABLE_NAME = 'books' AND COLUMN_NAME = 'title'",
               options.database) == std::vector<std::string>{"varchar(300)|NO"});
-  CHECK(Join(Lines(*conn,
-                   "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+  CHECK(Join(Lines(*conn, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
                    options.database)) == "authors; books; book_titles");
   CHECK(Lines(*conn, "SELECT id, name FROM authors ORDER BY id", options.database) ==
         std::vector<std::string>{"1|Ursula K. Le Guin", "2|O'Brien \\ Flann"});
@@ -211,8 +215,7 @@ TEST_CASE("update_rows: walks the key in chunks, one progress report per chunk, 
 
   UpdateFixture f = LoadUpdateFixture();
   const Step& step = *f.Find("ops.update.items");
-  CHECK(step.description ==
-        "Update `items` SET v = id * 2, done = 1 WHERE done = 0, in chunks of 10 rows by `id`");
+  CHECK(step.description == "Update `items` SET v = id * 2, done = 1 WHERE done = 0, in chunks of 10 rows by `id`");
   std::vector<std::pair<uint64_t, uint64_t>> reports;
   NativeStepOptions opts;
   opts.progress = [&](uint64_t done, uint64_t total) { reports.emplace_back(done, total); };

@@ -17,9 +17,9 @@ ChangelogEntry Row(int64_t id, const char* step, StepStatus status) {
 }
 
 TEST_CASE("changelog history: latest attempt per step, success rows and failed attempts") {
-  const std::vector<ChangelogEntry> rows = {
-      Row(1, "b", StepStatus::kFailed), Row(2, "a", StepStatus::kSuccess), Row(3, "b", StepStatus::kRunning),
-      Row(4, "b", StepStatus::kSuccess), Row(5, "c", StepStatus::kFailed)};
+  const std::vector<ChangelogEntry> rows = {Row(1, "b", StepStatus::kFailed), Row(2, "a", StepStatus::kSuccess),
+                                            Row(3, "b", StepStatus::kRunning), Row(4, "b", StepStatus::kSuccess),
+                                            Row(5, "c", StepStatus::kFailed)};
   const ChangelogHistory history(rows);
   REQUIRE(history.Find("b") != nullptr);
   CHECK(history.Find("b")->last->id == 4);

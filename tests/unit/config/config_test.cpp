@@ -181,7 +181,8 @@ TEST_CASE("config: a value of the wrong type names the key, both types and the l
         f3 + ":2: 'database.ssl_verify_server_cert' must be a boolean (true or false), not a string");
 
   std::string f4 = dir.Write("d.toml", "[plugins]\npaths = [\"a\", 2]\n");
-  CHECK(ApplyConfigFile(f4, &o).message() == f4 + ":2: 'plugins.paths' must be an array of strings, but holds an integer");
+  CHECK(ApplyConfigFile(f4, &o).message() ==
+        f4 + ":2: 'plugins.paths' must be an array of strings, but holds an integer");
 
   std::string f5 = dir.Write("e.toml", "[changelog]\nlock_timeout = 1.5\n");
   CHECK(ApplyConfigFile(f5, &o).message() == f5 + ":2: 'changelog.lock_timeout' must be an integer, not a float");
@@ -231,8 +232,8 @@ TEST_CASE("config: a missing password_file names the config key and the path, ne
   EngineOptions o;
   chimp::Status s = ApplyConfigFile(file, &o);
   CHECK(s.code() == StatusCode::kNotFound);
-  CHECK(s.message() == file + ":2: database.password_file: password file '" +
-                           (dir.path() / "missing").string() + "': no such file");
+  CHECK(s.message() ==
+        file + ":2: database.password_file: password file '" + (dir.path() / "missing").string() + "': no such file");
 }
 
 TEST_CASE("config: password file gives its first line without the line ending") {

@@ -14,9 +14,7 @@
 namespace doctest {
 template <>
 struct StringMaker<chimp::Version> {
-  static String convert(const chimp::Version& v) {
-    return String(("Version(" + v.ToDisplayString() + ")").c_str());
-  }
+  static String convert(const chimp::Version& v) { return String(("Version(" + v.ToDisplayString() + ")").c_str()); }
 };
 }  // namespace doctest
 
@@ -33,8 +31,7 @@ Version V(std::string_view text) {
 }
 
 // An edge labelled "<plugin>: <from> -> <to>", as the catalog labels them.
-GraphEdge E(std::string_view from, std::string_view to, uint32_t weight = 1,
-            std::string_view plugin = "p.so") {
+GraphEdge E(std::string_view from, std::string_view to, uint32_t weight = 1, std::string_view plugin = "p.so") {
   GraphEdge e;
   e.from = V(from);
   e.to = V(to);
@@ -106,8 +103,7 @@ TEST_CASE("graph: AddEdge returns indices in call order") {
 
 TEST_CASE("graph: Versions lists every node once, ascending, equal spellings merged") {
   const Graph g = Build({E("4.0", "4.10"), E("", "4.0.0"), E("4.10.0", "4.9"), E("4.2", "4.10")});
-  CHECK(Names(g.Versions()) ==
-        std::vector<std::string>{"(empty)", "4.0.0", "4.2", "4.9", "4.10.0"});
+  CHECK(Names(g.Versions()) == std::vector<std::string>{"(empty)", "4.0.0", "4.2", "4.9", "4.10.0"});
   CHECK(g.HasVersion(V("4.0.0.0")));
   CHECK(g.HasVersion(Version::Empty()));
   CHECK_FALSE(g.HasVersion(V("4.1")));
@@ -122,17 +118,14 @@ TEST_CASE("graph: a node's spelling does not depend on insertion order") {
 
 TEST_CASE("graph: versions that differ only in trailing zeros are one node") {
   const Graph g = Build({E("1.0", "4.0", 1, "a.so"), E("4.0.0", "5.0", 1, "b.so")});
-  CHECK(PathLabels(g, "1.0.0", "5") ==
-        std::vector<std::string>{"a.so: 1.0 -> 4.0", "b.so: 4.0.0 -> 5.0"});
+  CHECK(PathLabels(g, "1.0.0", "5") == std::vector<std::string>{"a.so: 1.0 -> 4.0", "b.so: 4.0.0 -> 5.0"});
 }
 
 TEST_CASE("graph: shortest path minimises total weight, not the number of edges") {
-  const Graph g =
-      Build({E("1.0", "2.0", 10), E("1.0", "1.5", 3), E("1.5", "1.7", 3), E("1.7", "2.0", 3)});
+  const Graph g = Build({E("1.0", "2.0", 10), E("1.0", "1.5", 3), E("1.5", "1.7", 3), E("1.7", "2.0", 3)});
   CHECK(PathLabels(g, "1.0", "2.0") ==
         std::vector<std::string>{"p.so: 1.0 -> 1.5", "p.so: 1.5 -> 1.7", "p.so: 1.7 -> 2.0"});
-  const Graph cheaper =
-      Build({E("1.0", "2.0", 8), E("1.0", "1.5", 3), E("1.5", "1.7", 3), E("1.7", "2.0", 3)});
+  const Graph cheaper = Build({E("1.0", "2.0", 8), E("1.0", "1.5", 3), E("1.5", "1.7", 3), E("1.7", "2.0", 3)});
   CHECK(PathLabels(cheaper, "1.0", "2.0") == std::vector<std::string>{"p.so: 1.0 -> 2.0"});
 }
 
@@ -146,23 +139,22 @@ TEST_CASE("graph: equal weight prefers fewer edges") {
 
 TEST_CASE("graph: ties break by the lowest next version, edge by edge") {
   // Three paths of weight 3 and 3 edges; the second edge decides.
-  const Graph g = Build({E("1.0", "1.1"), E("1.1", "1.9"), E("1.9", "2.0"), E("1.1", "1.5"),
-                         E("1.5", "2.0"), E("1.0", "1.2"), E("1.2", "1.3"), E("1.3", "2.0")});
+  const Graph g = Build({E("1.0", "1.1"), E("1.1", "1.9"), E("1.9", "2.0"), E("1.1", "1.5"), E("1.5", "2.0"),
+                         E("1.0", "1.2"), E("1.2", "1.3"), E("1.3", "2.0")});
   CHECK(PathLabels(g, "1.0", "2.0") ==
         std::vector<std::string>{"p.so: 1.0 -> 1.1", "p.so: 1.1 -> 1.5", "p.so: 1.5 -> 2.0"});
 }
 
 TEST_CASE("graph: the first edge decides before later ones") {
   // 1.0 -> 1.1 -> 1.9 -> 2.0 beats 1.0 -> 1.2 -> 1.3 -> 2.0: 1.1 < 1.2.
-  const Graph g = Build({E("1.2", "1.3"), E("1.3", "2.0"), E("1.0", "1.2"), E("1.9", "2.0"),
-                         E("1.1", "1.9"), E("1.0", "1.1")});
+  const Graph g =
+      Build({E("1.2", "1.3"), E("1.3", "2.0"), E("1.0", "1.2"), E("1.9", "2.0"), E("1.1", "1.9"), E("1.0", "1.1")});
   CHECK(PathLabels(g, "1.0", "2.0") ==
         std::vector<std::string>{"p.so: 1.0 -> 1.1", "p.so: 1.1 -> 1.9", "p.so: 1.9 -> 2.0"});
 }
 
 TEST_CASE("graph: parallel edges tie-break by label") {
-  const Graph g = Build({E("1.0", "2.0", 1, "zeta.so"), E("1.0", "2.0", 1, "alpha.so"),
-                         E("1.0", "2.0", 1, "mid.so")});
+  const Graph g = Build({E("1.0", "2.0", 1, "zeta.so"), E("1.0", "2.0", 1, "alpha.so"), E("1.0", "2.0", 1, "mid.so")});
   CHECK(PathLabels(g, "1.0", "2.0") == std::vector<std::string>{"alpha.so: 1.0 -> 2.0"});
   // A lighter parallel edge wins whatever its label.
   const Graph lighter = Build({E("1.0", "2.0", 2, "alpha.so"), E("1.0", "2.0", 1, "zeta.so")});
@@ -188,8 +180,8 @@ TEST_CASE("graph: the path does not depend on insertion order") {
                                         E("2.5", "3.0", 3),
                                         E("1.0", "3.0", 9),
                                         E("1.1.0", "2.0", 3)};
-  const std::vector<std::pair<std::string, std::string>> queries = {
-      {"", "3.0"}, {"", "2.0"}, {"1.0", "3.0"}, {"1.1", "2.0"}, {"1.2", "3.0"}, {"1.3", "2.0"}};
+  const std::vector<std::pair<std::string, std::string>> queries = {{"", "3.0"},    {"", "2.0"},    {"1.0", "3.0"},
+                                                                    {"1.1", "2.0"}, {"1.2", "3.0"}, {"1.3", "2.0"}};
   for (const auto& [from, to] : queries) {
     CAPTURE(from);
     CAPTURE(to);
@@ -200,9 +192,8 @@ TEST_CASE("graph: the path does not depend on insertion order") {
   }
   // Weight 9 over 4 edges; the 1.4 detour costs the same but has 5 edges,
   // and the parallel 1.3 -> 2.0 edges tie-break by label.
-  CHECK(PathLabels(Build(edges), "", "3.0") ==
-        std::vector<std::string>{"base2.so: (empty) -> 1.1", "p.so: 1.1 -> 1.3", "a.so: 1.3 -> 2.0",
-                                 "p.so: 2.0 -> 3.0"});
+  CHECK(PathLabels(Build(edges), "", "3.0") == std::vector<std::string>{"base2.so: (empty) -> 1.1", "p.so: 1.1 -> 1.3",
+                                                                        "a.so: 1.3 -> 2.0", "p.so: 2.0 -> 3.0"});
 }
 
 namespace {
@@ -254,8 +245,7 @@ TEST_CASE("graph: the path agrees with brute force on random graphs") {
     for (int i = 0; i < count; ++i) {
       size_t from = rng() % (names.size() - 1);
       size_t to = from + 1 + rng() % (names.size() - 1 - from);
-      edges.push_back(E(names[from], names[to], static_cast<uint32_t>(rng() % 4),
-                        plugins[rng() % plugins.size()]));
+      edges.push_back(E(names[from], names[to], static_cast<uint32_t>(rng() % 4), plugins[rng() % plugins.size()]));
     }
     const Graph g = Build(edges);
     for (size_t from = 0; from < names.size(); ++from) {
@@ -272,9 +262,8 @@ TEST_CASE("graph: the path agrees with brute force on random graphs") {
           continue;
         }
         REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-        const auto best = *std::min_element(
-            all.begin(), all.end(),
-            [&](const auto& a, const auto& b) { return BruteForceLess(g, a, b); });
+        const auto best = *std::min_element(all.begin(), all.end(),
+                                            [&](const auto& a, const auto& b) { return BruteForceLess(g, a, b); });
         CHECK(Labels(g, r.value()) == Labels(g, best));
       }
     }
@@ -304,11 +293,9 @@ TEST_CASE("graph: from == to is an empty path") {
 TEST_CASE("graph: the empty version starts a base edge") {
   const Graph g = Build({E("", "4.0.0", 3, "base.so"), E("4.0.0", "4.1.0"), E("4.1.0", "4.2.0")});
   CHECK(g.Versions().front().empty());
-  CHECK(PathLabels(g, "", "4.2") == std::vector<std::string>{"base.so: (empty) -> 4.0.0",
-                                                             "p.so: 4.0.0 -> 4.1.0",
-                                                             "p.so: 4.1.0 -> 4.2.0"});
-  CHECK(Names(g.ReachableFrom(Version::Empty())) ==
-        std::vector<std::string>{"4.0.0", "4.1.0", "4.2.0"});
+  CHECK(PathLabels(g, "", "4.2") ==
+        std::vector<std::string>{"base.so: (empty) -> 4.0.0", "p.so: 4.0.0 -> 4.1.0", "p.so: 4.1.0 -> 4.2.0"});
+  CHECK(Names(g.ReachableFrom(Version::Empty())) == std::vector<std::string>{"4.0.0", "4.1.0", "4.2.0"});
   // A graph without a base edge cannot start from an empty database.
   const Graph no_base = Build({E("4.0.0", "4.1.0")});
   CHECK(PathError(no_base, "", "4.1.0") ==
@@ -334,8 +321,7 @@ TEST_CASE("graph: a current or target version that is not a node is named with i
   CHECK(PathError(g, "4.5.2", "5.0") ==
         "target version 5.0 is not in the version graph "
         "(nearest versions: 4.7.0 below, none above)");
-  CHECK(PathError(Graph(), "1.0", "2.0") ==
-        "current version 1.0 is not in the version graph (the graph has no edges)");
+  CHECK(PathError(Graph(), "1.0", "2.0") == "current version 1.0 is not in the version graph (the graph has no edges)");
 }
 
 TEST_CASE("graph: an unreachable target lists what is reachable") {
@@ -361,8 +347,7 @@ TEST_CASE("graph: a long reachable list is shortened") {
 }
 
 TEST_CASE("graph: ReachableFrom is ascending and excludes the start") {
-  const Graph g =
-      Build({E("1.0", "3.0"), E("1.0", "2.0"), E("2.0", "3.0"), E("3.0", "4.0"), E("0.5", "1.0")});
+  const Graph g = Build({E("1.0", "3.0"), E("1.0", "2.0"), E("2.0", "3.0"), E("3.0", "4.0"), E("0.5", "1.0")});
   CHECK(Names(g.ReachableFrom(V("1.0"))) == std::vector<std::string>{"2.0", "3.0", "4.0"});
   CHECK(g.ReachableFrom(V("4.0")).empty());
   CHECK(g.ReachableFrom(V("9.0")).empty());
@@ -375,9 +360,8 @@ TEST_CASE("graph: Validate accepts a graph without cycles, duplicates or downgra
 }
 
 TEST_CASE("graph: Validate names every edge on a cycle and no other") {
-  const Graph g =
-      Build({E("", "1.0", 1, "base.so"), E("1.0", "2.0", 1, "a.so"), E("2.0", "3.0", 1, "b.so"),
-             E("3.0", "1.0", 1, "c.so"), E("3.0", "4.0", 1, "d.so")});
+  const Graph g = Build({E("", "1.0", 1, "base.so"), E("1.0", "2.0", 1, "a.so"), E("2.0", "3.0", 1, "b.so"),
+                         E("3.0", "1.0", 1, "c.so"), E("3.0", "4.0", 1, "d.so")});
   CHECK(ValidateError(g) ==
         "cycle through versions 1.0, 2.0, 3.0: edges 'a.so: 1.0 -> 2.0', 'b.so: 2.0 -> 3.0', "
         "'c.so: 3.0 -> 1.0'; "
@@ -390,8 +374,8 @@ TEST_CASE("graph: Validate reports a self edge as a cycle") {
 }
 
 TEST_CASE("graph: Validate reports separate cycles separately, in version order") {
-  const Graph g = Build({E("5.0", "6.0", 1, "c.so"), E("6.0", "5.0", 1, "d.so"),
-                         E("1.0", "2.0", 1, "a.so"), E("2.0", "1.0", 1, "b.so")});
+  const Graph g = Build(
+      {E("5.0", "6.0", 1, "c.so"), E("6.0", "5.0", 1, "d.so"), E("1.0", "2.0", 1, "a.so"), E("2.0", "1.0", 1, "b.so")});
   const std::string expected =
       "cycle through versions 1.0, 2.0: edges 'a.so: 1.0 -> 2.0', 'b.so: 2.0 -> 1.0'; "
       "cycle through versions 5.0, 6.0: edges 'c.so: 5.0 -> 6.0', 'd.so: 6.0 -> 5.0'; "
@@ -402,10 +386,9 @@ TEST_CASE("graph: Validate reports separate cycles separately, in version order"
 
 TEST_CASE("graph: Validate names both labels of a duplicate edge") {
   const Graph g = Build({E("1.0", "2.0", 1, "b.so"), E("1.0.0", "2.0", 3, "a.so")});
-  CHECK(ValidateError(g) ==
-        "duplicate edge 1.0.0 -> 2.0: 'a.so: 1.0.0 -> 2.0' and 'b.so: 1.0 -> 2.0'");
-  const Graph three = Build({E("1.0", "2.0", 1, "c.so"), E("1.0", "2.0", 1, "a.so"),
-                             E("1.0", "2.0", 1, "b.so"), E("2.0", "3.0", 1, "d.so")});
+  CHECK(ValidateError(g) == "duplicate edge 1.0.0 -> 2.0: 'a.so: 1.0.0 -> 2.0' and 'b.so: 1.0 -> 2.0'");
+  const Graph three = Build(
+      {E("1.0", "2.0", 1, "c.so"), E("1.0", "2.0", 1, "a.so"), E("1.0", "2.0", 1, "b.so"), E("2.0", "3.0", 1, "d.so")});
   CHECK(ValidateError(three) ==
         "duplicate edge 1.0 -> 2.0: 'a.so: 1.0 -> 2.0', 'b.so: 1.0 -> 2.0' and "
         "'c.so: 1.0 -> 2.0'");
@@ -413,23 +396,20 @@ TEST_CASE("graph: Validate names both labels of a duplicate edge") {
 
 TEST_CASE("graph: Validate reports an edge that goes down") {
   const Graph g = Build({E("2.0", "1.0", 1, "old.so"), E("2.0", "3.0")});
-  CHECK(ValidateError(g) ==
-        "edge 'old.so: 2.0 -> 1.0' goes down from 2.0 to 1.0 (downgrades are not supported)");
+  CHECK(ValidateError(g) == "edge 'old.so: 2.0 -> 1.0' goes down from 2.0 to 1.0 (downgrades are not supported)");
 }
 
 TEST_CASE("graph: Validate's message does not depend on insertion order") {
-  const std::vector<GraphEdge> edges = {E("1.0", "2.0", 1, "a.so"), E("2.0", "1.0", 1, "b.so"),
-                                        E("3.0", "4.0", 1, "c.so"), E("3.0", "4.0", 1, "d.so"),
-                                        E("4.0", "5.0", 1, "e.so"), E("5.0", "4.0", 1, "f.so"),
-                                        E("5.0", "6.0", 1, "g.so")};
+  const std::vector<GraphEdge> edges = {
+      E("1.0", "2.0", 1, "a.so"), E("2.0", "1.0", 1, "b.so"), E("3.0", "4.0", 1, "c.so"), E("3.0", "4.0", 1, "d.so"),
+      E("4.0", "5.0", 1, "e.so"), E("5.0", "4.0", 1, "f.so"), E("5.0", "6.0", 1, "g.so")};
   const std::string expected = ValidateError(Build(edges));
   for (const auto& order : Orders(edges)) CHECK(ValidateError(Build(order)) == expected);
 }
 
 TEST_CASE("graph: ShortestPath terminates on a graph with cycles") {
   const Graph g = Build({E("1.0", "2.0"), E("2.0", "1.0"), E("2.0", "3.0"), E("3.0", "3.0", 0)});
-  CHECK(PathLabels(g, "1.0", "3.0") ==
-        std::vector<std::string>{"p.so: 1.0 -> 2.0", "p.so: 2.0 -> 3.0"});
+  CHECK(PathLabels(g, "1.0", "3.0") == std::vector<std::string>{"p.so: 1.0 -> 2.0", "p.so: 2.0 -> 3.0"});
 }
 
 TEST_CASE("graph: DOT output lists nodes and edges and highlights the path") {
@@ -463,12 +443,10 @@ TEST_CASE("graph: DOT output lists nodes and edges and highlights the path") {
 TEST_CASE("graph: DOT output escapes quotes and does not depend on insertion order") {
   GraphEdge odd = E("1.0", "2.0");
   odd.label = "say \"hi\\\"";
-  CHECK(Build({odd}).ToDot().find("[label=\"say \\\"hi\\\\\\\" (weight 1)\"]") !=
-        std::string::npos);
+  CHECK(Build({odd}).ToDot().find("[label=\"say \\\"hi\\\\\\\" (weight 1)\"]") != std::string::npos);
 
-  const std::vector<GraphEdge> edges = {E("", "1.0"), E("1.0", "2.0", 1, "a.so"),
-                                        E("1.0", "2.0", 1, "b.so"), E("2.0", "3.0"),
-                                        E("1.0.0", "3.0", 4)};
+  const std::vector<GraphEdge> edges = {E("", "1.0"), E("1.0", "2.0", 1, "a.so"), E("1.0", "2.0", 1, "b.so"),
+                                        E("2.0", "3.0"), E("1.0.0", "3.0", 4)};
   const Graph first = Build(edges);
   auto first_path = first.ShortestPath(Version::Empty(), V("3.0"));
   REQUIRE(first_path.ok());
@@ -515,8 +493,8 @@ using Table = std::map<std::string, std::vector<std::string>>;
 std::filesystem::path CorpusDir() {
   if (const char* dir = std::getenv("CHIMP_CORPUS_DIR")) return dir;
   // <repo>/tests/unit/graph/graph_test.cpp -> <repo>/../shared/corpus/cloudstack
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() /
-         ".." / "shared" / "corpus" / "cloudstack";
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / ".." / "shared" /
+         "corpus" / "cloudstack";
 }
 
 // Reads every `[[name]]` table of `file` with a line scan (toml++ is only for

@@ -139,13 +139,12 @@ TEST_CASE("planner: a changed edge step is still a validation error") {
 TEST_CASE("planner: a repeatable that failed runs again; it resumes only with the same checksum") {
   auto entries = AllApplied();
   entries.push_back(Row("views", "sha256:views-v2", StepStatus::kFailed, 3));
-  auto same = MakePlan(*MakeCatalog("sha256:procs", "sha256:views-v2", true), At("1.1.0"), entries, PlanRequest{})
-                  .value();
+  auto same =
+      MakePlan(*MakeCatalog("sha256:procs", "sha256:views-v2", true), At("1.1.0"), entries, PlanRequest{}).value();
   REQUIRE(Ids(same) == std::vector<std::string>{"views"});
   CHECK(same.steps[0].resume_from == 3);
-  auto changed = MakePlan(*MakeCatalog("sha256:procs", "sha256:views-v3", true), At("1.1.0"), entries,
-                          PlanRequest{})
-                     .value();
+  auto changed =
+      MakePlan(*MakeCatalog("sha256:procs", "sha256:views-v3", true), At("1.1.0"), entries, PlanRequest{}).value();
   REQUIRE(Ids(changed) == std::vector<std::string>{"views"});
   CHECK(changed.steps[0].resume_from == 0);
 }

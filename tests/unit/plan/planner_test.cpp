@@ -51,8 +51,7 @@ std::unique_ptr<Catalog> MakeCatalog(std::initializer_list<EdgeSpec> specs) {
   return Catalog::Build(std::move(plugins)).value();
 }
 
-ChangelogEntry Row(const char* step, StepStatus status, int32_t index = 0,
-                   std::string checksum = "") {
+ChangelogEntry Row(const char* step, StepStatus status, int32_t index = 0, std::string checksum = "") {
   ChangelogEntry e;
   e.step_id = step;
   e.status = status;
@@ -168,8 +167,7 @@ TEST_CASE("planner: an edge in progress is finished even when another path is sh
 
 TEST_CASE("planner: an edge whose steps are all applied only records its version") {
   auto catalog = Sample();
-  auto plan = MakePlan(*catalog, At("1.0.0"), {Row("m11.a", StepStatus::kSuccess)},
-                       PlanRequest{V("1.1.0")}).value();
+  auto plan = MakePlan(*catalog, At("1.0.0"), {Row("m11.a", StepStatus::kSuccess)}, PlanRequest{V("1.1.0")}).value();
   CHECK(plan.steps.empty());
   REQUIRE(plan.path.size() == 1);
   CHECK(plan.path[0]->to == V("1.1.0"));
@@ -178,8 +176,7 @@ TEST_CASE("planner: an edge whose steps are all applied only records its version
 
 TEST_CASE("planner: a changed checksum of an applied step refuses to plan") {
   auto catalog = Sample();
-  auto plan = MakePlan(*catalog, At("1.0.0"), {Row("base.a", StepStatus::kSuccess, 0, "sha256:old")},
-                       PlanRequest{});
+  auto plan = MakePlan(*catalog, At("1.0.0"), {Row("base.a", StepStatus::kSuccess, 0, "sha256:old")}, PlanRequest{});
   REQUIRE_FALSE(plan.ok());
   CHECK(plan.status().code() == StatusCode::kFailedPrecondition);
   CHECK(plan.status().message() ==
@@ -191,10 +188,12 @@ TEST_CASE("planner: a changed checksum of an applied step refuses to plan") {
 TEST_CASE("planner: the checksum rule lists every mismatch by step id and the applied steps no plugin has") {
   auto catalog = Sample();
   ChangelogEntry engine_row = Row("chimp:baseline", StepStatus::kSuccess);
-  const std::vector<ChangelogEntry> rows = {
-      Row("m11.a", StepStatus::kSuccess, 0, "sha256:old11"), Row("base.a", StepStatus::kSuccess, 0, "sha256:olda"),
-      Row("base.b", StepStatus::kFailed, 0, "sha256:oldb"),  Row("gone.x", StepStatus::kSuccess),
-      engine_row,                                            Row("base.b", StepStatus::kSuccess)};
+  const std::vector<ChangelogEntry> rows = {Row("m11.a", StepStatus::kSuccess, 0, "sha256:old11"),
+                                            Row("base.a", StepStatus::kSuccess, 0, "sha256:olda"),
+                                            Row("base.b", StepStatus::kFailed, 0, "sha256:oldb"),
+                                            Row("gone.x", StepStatus::kSuccess),
+                                            engine_row,
+                                            Row("base.b", StepStatus::kSuccess)};
   const ChangelogHistory history(rows);
   std::vector<ChangelogEntry> missing;
   const std::vector<ChecksumMismatch> mismatches = FindChecksumMismatches(*catalog, history, &missing);

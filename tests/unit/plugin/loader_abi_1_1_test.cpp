@@ -85,7 +85,8 @@ TEST_CASE("loader: every ABI 1.1 and 1.2 field is copied") {
   CHECK(p.repeatables[0].when == RepeatableWhen::kBefore);
   CHECK(p.repeatables[0].step.dialect == SqlDialect::kScriptRunner);
   CHECK(p.repeatables[0].step.has_ddl);
-  CHECK(p.repeatables[0].step.checksum == SqlChecksum("DROP PROCEDURE IF EXISTS p;\nCREATE PROCEDURE p() BEGIN END;\n"));
+  CHECK(p.repeatables[0].step.checksum ==
+        SqlChecksum("DROP PROCEDURE IF EXISTS p;\nCREATE PROCEDURE p() BEGIN END;\n"));
   CHECK(p.repeatables[1].step.id == "abi11.views");
   CHECK(p.repeatables[1].when == RepeatableWhen::kAfter);
   CHECK(p.repeatables[2].step.kind == StepKind::kNative);

@@ -66,10 +66,10 @@ TEST_CASE("loader: the SQL checksum ignores line ends and trailing blanks") {
   CHECK(SqlChecksum("SELECT 1\r\n") == select1);
   CHECK(SqlChecksum("SELECT 1 \t\r\n\r\n  \n\n") == select1);
 
-  CHECK(SqlChecksum("SELECT  1") != select1);    // inner spaces count
-  CHECK(SqlChecksum("\nSELECT 1") != select1);   // leading blank lines count
-  CHECK(SqlChecksum(" SELECT 1") != select1);    // leading spaces count
-  CHECK(SqlChecksum("select 1") != select1);     // case counts
+  CHECK(SqlChecksum("SELECT  1") != select1);   // inner spaces count
+  CHECK(SqlChecksum("\nSELECT 1") != select1);  // leading blank lines count
+  CHECK(SqlChecksum(" SELECT 1") != select1);   // leading spaces count
+  CHECK(SqlChecksum("select 1") != select1);    // case counts
 
   CHECK(NormalizeSql("a \r\n\r\nb\t\n \n") == "a\n\nb");
   CHECK(NormalizeSql("") == "");
@@ -203,7 +203,8 @@ TEST_CASE("loader: each broken plugin is refused with a message naming the file 
       {"no_entry",
        " does not export 'chimp_plugin_entry' (declare the plugin with CHIMP_PLUGIN, or export the entry "
        "with CHIMP_PLUGIN_EXPORT)"},
-      {"throws", ": chimp_plugin_entry failed with status 1 (error): registration failed: thrown by the throws fixture"},
+      {"throws",
+       ": chimp_plugin_entry failed with status 1 (error): registration failed: thrown by the throws fixture"},
       {"duplicate_ids",
        ": step id 'dup.step' is declared twice (edge #1 ((empty) -> 1.0.0) step #1 and "
        "edge #2 (1.0.0 -> 1.1.0) step #2)"},
@@ -240,7 +241,12 @@ TEST_CASE("loader: a missing plugin file is NotFound") {
 TEST_CASE("loader: a file that is not a shared object is refused with the dynamic loader's reason") {
   TempDir dir;
   const fs::path file = dir.path() / "text.so";
-  { std::FILE* f = std::fopen(file.c_str(), "w"); REQUIRE(f != nullptr); std::fputs("not ELF\n", f); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs("not ELF\n", f);
+    std::fclose(f);
+  }
   auto loaded = LoadPlugin(file.string());
   REQUIRE_FALSE(loaded.ok());
   const std::string expected = "plugin '" + file.string() + "': cannot load the library: ";
@@ -258,7 +264,10 @@ TEST_CASE("discovery: lists the .so files of each directory, sorted and deduplic
   TempDir links;
   fs::create_symlink(Fixture("good"), links.path() / "alias.so");
   fs::create_directory(links.path() / "sub.so");
-  { std::FILE* f = std::fopen((links.path() / "notes.txt").c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen((links.path() / "notes.txt").c_str(), "w");
+    std::fclose(f);
+  }
   auto many = DiscoverPlugins({FixtureDir("refuses"), FixtureDir("good"), links.str(), FixtureDir("good")});
   REQUIRE_MESSAGE(many.ok(), many.status().ToString());
   CHECK(*many == std::vector<std::string>{Fixture("good"), Fixture("refuses")});
@@ -314,14 +323,13 @@ TEST_CASE("loader: plugins that clash are refused naming both files") {
   CHECK(names.status().code() == StatusCode::kPluginError);
   const std::string first = Fixture("good") < copy ? Fixture("good") : copy;
   const std::string second = Fixture("good") < copy ? copy : Fixture("good");
-  CHECK(names.status().message() ==
-        "plugin name 'good' is declared by both '" + first + "' and '" + second + "'");
+  CHECK(names.status().message() == "plugin name 'good' is declared by both '" + first + "' and '" + second + "'");
 
   // The same step id in two plugins.
   auto ids = LoadPlugins({FixtureDir("raw_twin"), FixtureDir("raw_good")});
   REQUIRE_FALSE(ids.ok());
-  CHECK(ids.status().message() == "step id 'raw.1.0.0.create' is declared by both '" + Fixture("raw_good") +
-                                      "' and '" + Fixture("raw_twin") + "'");
+  CHECK(ids.status().message() == "step id 'raw.1.0.0.create' is declared by both '" + Fixture("raw_good") + "' and '" +
+                                      Fixture("raw_twin") + "'");
 }
 
 TEST_CASE("loader: the sample application's four plugins load with their edges") {

@@ -3,8 +3,8 @@
 // made of them passes the host's loader (its SQL splits, its DDL is
 // declared). That the SQL converges on the real server is
 // tests/integration/sdk/operations_test.cpp.
-#include <chimp/sdk/plugin.hpp>
 #include <doctest/doctest.h>
+#include <chimp/sdk/plugin.hpp>
 
 #include <filesystem>
 #include <map>
@@ -159,10 +159,10 @@ TEST_CASE("operations: insert rows skips rows whose key is present") {
   CHECK(sdk::InsertRowsSql("t", {"a", "b"}, {{1, 2}}, {"a", "b"}) ==
         "INSERT INTO `t` (`a`, `b`) SELECT 1, 2 FROM DUAL WHERE NOT EXISTS "
         "(SELECT 1 FROM `t` WHERE `a` <=> 1 AND `b` <=> 2);\n");
-  CHECK_THROWS_WITH_AS(sdk::InsertRowsSql("t", {"a", "b"}, {{1}}),
-                       "insert into 't': row 1 has 1 values for 2 columns", sdk::Error);
-  CHECK_THROWS_WITH_AS(sdk::InsertRowsSql("t", {"a"}, {{1}}, {"z"}),
-                       "insert into 't': key column 'z' is not inserted", sdk::Error);
+  CHECK_THROWS_WITH_AS(sdk::InsertRowsSql("t", {"a", "b"}, {{1}}), "insert into 't': row 1 has 1 values for 2 columns",
+                       sdk::Error);
+  CHECK_THROWS_WITH_AS(sdk::InsertRowsSql("t", {"a"}, {{1}}, {"z"}), "insert into 't': key column 'z' is not inserted",
+                       sdk::Error);
   CHECK_THROWS_WITH_AS(sdk::InsertRowsSql("t", {}, {{1}}), "insert into 't' has no columns", sdk::Error);
 }
 

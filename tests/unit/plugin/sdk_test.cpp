@@ -3,8 +3,8 @@
 // exception path, the trampolines and the entry's ABI negotiation. No
 // database; the host's real services are tested in services_test.cpp and
 // tests/integration/.
-#include <chimp/sdk/plugin.hpp>
 #include <doctest/doctest.h>
+#include <chimp/sdk/plugin.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -58,8 +58,8 @@ chimp_status FakeScalar(chimp_session* s, const char* sql, const chimp_value* pa
   return CHIMP_OK;
 }
 
-chimp_status FakeRows(chimp_session* s, const char* sql, const chimp_value* params, uint32_t count,
-                      chimp_row_fn fn, void* user) noexcept {
+chimp_status FakeRows(chimp_session* s, const char* sql, const chimp_value* params, uint32_t count, chimp_row_fn fn,
+                      void* user) noexcept {
   FakeDb* db = Db(s);
   if (chimp_status st = Record(db, sql, params, count); st != CHIMP_OK) return st;
   for (const auto& row : db->rows) {
@@ -83,8 +83,9 @@ chimp_status FakeProgress(chimp_session* s, uint64_t, uint64_t) noexcept {
 void FakeSetError(chimp_session* s, const char* message) noexcept { Db(s)->error = message; }
 const void* FakeExtension(chimp_session*, const char*) noexcept { return nullptr; }
 
-const chimp_services kFake = {sizeof(chimp_services), 0, &FakeExecute, &FakeScalar, &FakeRows,
-                              &FakeLog, &FakeProgress, &FakeSetError, &FakeExtension};
+const chimp_services kFake = {
+    sizeof(chimp_services), 0, &FakeExecute, &FakeScalar, &FakeRows, &FakeLog, &FakeProgress, &FakeSetError,
+    &FakeExtension};
 
 chimp_step_ctx StepCtx(FakeDb& db, void* user = nullptr) {
   chimp_step_ctx ctx{};
@@ -128,8 +129,8 @@ TEST_CASE("sdk: Execute binds typed parameters in order") {
   const std::vector<uint8_t> blob = {0, 1, 2};
   std::optional<int> none;
   std::optional<int> some = 5;
-  const uint64_t affected = ctx.Execute("INSERT ?", 1, int64_t{-2}, 2.5, name, std::string_view("view"), "lit",
-                                        no_text, std::nullopt, none, some, sdk::Bytes{"\0x", 2}, blob, true);
+  const uint64_t affected = ctx.Execute("INSERT ?", 1, int64_t{-2}, 2.5, name, std::string_view("view"), "lit", no_text,
+                                        std::nullopt, none, some, sdk::Bytes{"\0x", 2}, blob, true);
   CHECK(affected == 7);
   CHECK(db.last_sql == "INSERT ?");
   REQUIRE(db.last_params.size() == 13);
@@ -175,8 +176,8 @@ TEST_CASE("sdk: Scalar converts the first cell, NULL and no row are nullopt") {
   CHECK_FALSE(ctx.Scalar<int64_t>("SELECT nothing").has_value());
 
   db.rows = {{Text("abc")}};
-  CHECK_THROWS_WITH_AS(ctx.Scalar<int64_t>("SELECT 'abc'"), "query 'SELECT 'abc'': column 1: cannot read text as an integer ('abc')",
-                       sdk::Error);
+  CHECK_THROWS_WITH_AS(ctx.Scalar<int64_t>("SELECT 'abc'"),
+                       "query 'SELECT 'abc'': column 1: cannot read text as an integer ('abc')", sdk::Error);
   db.rows = {{Int(300)}};
   CHECK_THROWS_AS(ctx.Scalar<uint8_t>("SELECT 300"), sdk::Error);
 }
@@ -267,8 +268,7 @@ void Declare(sdk::Plugin& plugin) {
       .Native("t.service", "Service fails", "rev:1", [](sdk::Context& ctx) { ctx.Execute("X"); })
       .Native("t.ok", "OK", "rev:1", [](sdk::Context& ctx) { ctx.Log(std::string(ctx.to_version())); })
       .Check("t.false", "False", "rev:1", [](sdk::Context&) { return false; })
-      .Check("t.reason", "Reason", "rev:1",
-             [](sdk::Context&) -> bool { throw sdk::CheckFailed("3 rows are wrong"); })
+      .Check("t.reason", "Reason", "rev:1", [](sdk::Context&) -> bool { throw sdk::CheckFailed("3 rows are wrong"); })
       .Check("t.query", "Query", "SELECT 1", sdk::kCleanup);
 }
 

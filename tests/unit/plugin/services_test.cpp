@@ -94,8 +94,8 @@ TEST_CASE("services: progress reports and cancels") {
 TEST_CASE("native step: an exception thrown by the step becomes its error") {
   Status s = RunFixtureStep("throws_in_step", "throws_in_step.boom");
   CHECK(s.code() == StatusCode::kStepFailed);
-  CHECK(s.message() == "step 'throws_in_step.boom' (" + Fixture("throws_in_step") +
-                           "): boom: thrown by the throws_in_step fixture");
+  CHECK(s.message() ==
+        "step 'throws_in_step.boom' (" + Fixture("throws_in_step") + "): boom: thrown by the throws_in_step fixture");
 }
 
 TEST_CASE("native step: a failing service is reported with the host's reason") {

@@ -13,12 +13,9 @@ TEST_CASE("pre-image: the changelog text round-trips") {
   const std::string a = "sha256:" + std::string(64, 'a');
   const std::string b = "sha256:" + std::string(64, 'b');
   const std::vector<std::pair<PreImage, std::string>> cases = {
-      {Of(PreImage::Kind::kNone), ""},
-      {Of(PreImage::Kind::kIdempotent), "idempotent"},
-      {Of(PreImage::Kind::kRerun), "rerun"},
-      {Of(PreImage::Kind::kUnknown), "unknown"},
-      {Of(PreImage::Kind::kProbe, {a}), a},
-      {Of(PreImage::Kind::kProbe, {a, b}), a + " " + b},
+      {Of(PreImage::Kind::kNone), ""},       {Of(PreImage::Kind::kIdempotent), "idempotent"},
+      {Of(PreImage::Kind::kRerun), "rerun"}, {Of(PreImage::Kind::kUnknown), "unknown"},
+      {Of(PreImage::Kind::kProbe, {a}), a},  {Of(PreImage::Kind::kProbe, {a, b}), a + " " + b},
   };
   for (const auto& [image, text] : cases) {
     CAPTURE(text);

@@ -38,8 +38,8 @@ TEST_CASE("ddl shape: indexes belong to their table") {
 TEST_CASE("ddl shape: DROP lists every table, RENAME both sides") {
   auto drop = ParseDdl("DROP TABLE IF EXISTS a, `b`, s.c");
   CHECK(drop.idempotent);
-  CHECK(drop.objects == std::vector<DdlObject>{Obj(Kind::kTable, "", "a"), Obj(Kind::kTable, "", "b"),
-                                               Obj(Kind::kTable, "s", "c")});
+  CHECK(drop.objects ==
+        std::vector<DdlObject>{Obj(Kind::kTable, "", "a"), Obj(Kind::kTable, "", "b"), Obj(Kind::kTable, "s", "c")});
   auto rename = ParseDdl("RENAME TABLE a TO b, c TO d");
   CHECK(rename.probeable);
   CHECK(rename.objects.size() == 4);
@@ -47,8 +47,9 @@ TEST_CASE("ddl shape: DROP lists every table, RENAME both sides") {
 }
 
 TEST_CASE("ddl shape: views, routines, triggers, events and databases") {
-  auto view = ParseDdl("CREATE OR REPLACE ALGORITHM=MERGE DEFINER=`root`@`localhost` SQL SECURITY INVOKER "
-                       "VIEW v AS SELECT 1");
+  auto view = ParseDdl(
+      "CREATE OR REPLACE ALGORITHM=MERGE DEFINER=`root`@`localhost` SQL SECURITY INVOKER "
+      "VIEW v AS SELECT 1");
   CHECK(view.idempotent);
   CHECK(view.objects[0] == Obj(Kind::kView, "", "v"));
   auto proc = ParseDdl("CREATE DEFINER=CURRENT_USER() PROCEDURE cloud.IDEMPOTENT_ADD_COLUMN (IN t VARCHAR(64))");
@@ -101,7 +102,7 @@ TEST_CASE("ddl shape: which statements may share a pre-image write") {
 TEST_CASE("ddl shape: objects overlap by namespace, name and schema") {
   auto objects = [](const char* sql) { return ParseDdl(sql).objects; };
   CHECK(Overlap(objects("CREATE TABLE t (id INT)"), objects("ALTER TABLE t ADD c INT")));
-  CHECK(Overlap(objects("CREATE TABLE T (id INT)"), objects("DROP TABLE t")));  // case is ignored
+  CHECK(Overlap(objects("CREATE TABLE T (id INT)"), objects("DROP TABLE t")));        // case is ignored
   CHECK(Overlap(objects("CREATE TABLE cloud.t (id INT)"), objects("DROP TABLE t")));  // t may be cloud.t
   CHECK_FALSE(Overlap(objects("CREATE TABLE cloud.t (id INT)"), objects("DROP TABLE usage.t")));
   CHECK(Overlap(objects("CREATE VIEW v AS SELECT 1"), objects("DROP TABLE IF EXISTS v")));  // one namespace

@@ -38,8 +38,7 @@ TEST_CASE("script-runner: lines are joined with one space, leading blanks kept")
 }
 
 TEST_CASE("script-runner: lines starting with --, // or # are skipped, even mid-statement") {
-  CHECK(Texts("-- c;\n  // c2;\n # c3;\nSELECT\n-- inner;\n# inner\n1;\n") ==
-        std::vector<std::string>{"SELECT 1 "});
+  CHECK(Texts("-- c;\n  // c2;\n # c3;\nSELECT\n-- inner;\n# inner\n1;\n") == std::vector<std::string>{"SELECT 1 "});
   // "--" without a following space is still a comment line for the runner.
   CHECK(Texts("--x\nSELECT 1;") == std::vector<std::string>{"SELECT 1 "});
   // "/*" lines are not comments: they are sent.

@@ -168,8 +168,7 @@ TEST_CASE("splitter: go and ego are commands only on a line of their own") {
 
 TEST_CASE("splitter: DELIMITER sets any string, any case, on a line of its own") {
   CHECK(Split("DELIMITER ;;\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END;;\n"
-              "DELIMITER ;\nCALL p();\n") ==
-        Texts{"CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END", "CALL p()"});
+              "DELIMITER ;\nCALL p();\n") == Texts{"CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END", "CALL p()"});
   CHECK(Split("  delimiter   $$  \nSELECT 1$$\nDeLiMiTeR '//'\nSELECT 2//\ndelimiter ;\nSELECT 3;") ==
         Texts{"SELECT 1", "SELECT 2", "SELECT 3"});
   CHECK(Split("delimiter \"a b\"\nSELECT 3a b\ndelimiter ;\n") == Texts{"SELECT 3"});
@@ -187,8 +186,7 @@ TEST_CASE("splitter: DELIMITER inside a statement waits for the next delimiter")
   CHECK(Split("DELIMITER //\nSELECT 1; SELECT 2//\n  delimiter   $$  \nSELECT 3$$\n"
               "DeLiMiTeR ;\nSELECT 4;\nSELECT 5; delimiter //\nSELECT 6//\nSELECT 7;\n"
               "delimiter ;\nSELECT 8\nDELIMITER //\nSELECT 9;\ndelimiter ;\n") ==
-        Texts{"SELECT 1; SELECT 2", "SELECT 3", "SELECT 4", "SELECT 5",
-              "SELECT 8\nDELIMITER //SELECT 9"});
+        Texts{"SELECT 1; SELECT 2", "SELECT 3", "SELECT 4", "SELECT 5", "SELECT 8\nDELIMITER //SELECT 9"});
   CHECK(Split("SELECT 2; delimiter $$\n;\nSELECT 3$$\n") == Texts{"SELECT 2", "SELECT 3"});
 }
 
@@ -208,8 +206,7 @@ TEST_CASE("splitter: the delimiter is reported") {
 TEST_CASE("splitter: bad DELIMITER commands are errors") {
   CHECK(ErrorOf("SELECT 4; delimiter\n;\n") == "t.sql:2: DELIMITER must be followed by the new delimiter");
   CHECK(ErrorOf("delimiter\n") == "t.sql:1: DELIMITER must be followed by the new delimiter");
-  CHECK(ErrorOf("delimiter \\\n") ==
-        "t.sql:1: DELIMITER '\\' contains a backslash, which the client refuses");
+  CHECK(ErrorOf("delimiter \\\n") == "t.sql:1: DELIMITER '\\' contains a backslash, which the client refuses");
   CHECK(ErrorOf("SELECT 1;\ndelimiter abcdefghijklmnopqrstuvwxyz\n") ==
         "t.sql:2: DELIMITER 'abcdefghijklmnopqrstuvwxyz' is 26 bytes long; the client keeps "
         "only the first 15");
@@ -325,11 +322,13 @@ TEST_CASE("splitter: CR LF line ends become LF") {
 
 TEST_CASE("splitter: a UTF-8 BOM is skipped on the first line only") {
   CHECK(Split("\xEF\xBB\xBFSELECT 1;\n\xEF\xBB\xBFSELECT 2;\n") == Texts{"SELECT 1", "\xEF\xBB\xBFSELECT 2"});
-  CHECK(Split("\xEF\xBB\xBF" "DELIMITER //\nSELECT 1//") == Texts{"SELECT 1"});
+  CHECK(Split("\xEF\xBB\xBF"
+              "DELIMITER //\nSELECT 1//") == Texts{"SELECT 1"});
 }
 
 TEST_CASE("splitter: multibyte characters are copied whole") {
-  CHECK(Split("SELECT 1 AS \xC3\xA0;\nSELECT 2 AS \xC3\xA0\n") == Texts{"SELECT 1 AS \xC3\xA0", "SELECT 2 AS \xC3\xA0"});
+  CHECK(Split("SELECT 1 AS \xC3\xA0;\nSELECT 2 AS \xC3\xA0\n") ==
+        Texts{"SELECT 1 AS \xC3\xA0", "SELECT 2 AS \xC3\xA0"});
   // They take no space after */, and a delimiter starting with one never matches.
   CHECK(Split("/*c*/\xC3\xA0x;") == Texts{"\xC3\xA0 x"});
   CHECK(Split("DELIMITER \xC3\xA0\nSELECT 5\xC3\xA0\nSELECT 6 \xC3\xA0 SELECT 7;\nDELIMITER ;\n") ==
@@ -344,8 +343,8 @@ TEST_CASE("splitter: a NUL byte is an error") {
 }
 
 TEST_CASE("splitter: lines and indexes locate each statement") {
-  auto result = SplitSql("\n\nSELECT 1,\n  2;\n\n-- c\nSELECT 3\n\nuse db\nSELECT 4; SELECT 5\n;\nSELECT 6\n\n",
-                         "l.sql");
+  auto result =
+      SplitSql("\n\nSELECT 1,\n  2;\n\n-- c\nSELECT 3\n\nuse db\nSELECT 4; SELECT 5\n;\nSELECT 6\n\n", "l.sql");
   REQUIRE(result.ok());
   const auto& s = *result;
   REQUIRE(s.size() == 4);
@@ -362,9 +361,10 @@ TEST_CASE("splitter: lines and indexes locate each statement") {
 // --- Client commands -------------------------------------------------------
 
 TEST_CASE("splitter: use is returned for the executor, parsed as the client parses it") {
-  auto result = SplitSql("\\u mysql; SELECT 1;\nuse `my db`\nuse `a``b`;\nUSE test ;\n"
-                         "SELECT 2 \\u `a``b`\nSELECT 3;\n\\u\tmysql x\nSELECT 1; use mysql\n;\n",
-                         "u.sql");
+  auto result = SplitSql(
+      "\\u mysql; SELECT 1;\nuse `my db`\nuse `a``b`;\nUSE test ;\n"
+      "SELECT 2 \\u `a``b`\nSELECT 3;\n\\u\tmysql x\nSELECT 1; use mysql\n;\n",
+      "u.sql");
   REQUIRE(result.ok());
   const auto& s = *result;
   REQUIRE(s.size() == 10);
@@ -392,8 +392,7 @@ TEST_CASE("splitter: a use line containing the delimiter is sent as SQL") {
 }
 
 TEST_CASE("splitter: a command word followed by arguments it does not take is SQL") {
-  CHECK(Split("sandbox x;\nstatus x;\nclear x;\nquit now;") ==
-        Texts{"sandbox x", "status x", "clear x", "quit now"});
+  CHECK(Split("sandbox x;\nstatus x;\nclear x;\nquit now;") == Texts{"sandbox x", "status x", "clear x", "quit now"});
 }
 
 TEST_CASE("splitter: unsupported client commands are refused with their line") {
@@ -490,46 +489,96 @@ TEST_CASE("splitter: statements before an error are returned, then the error rep
 
 TEST_CASE("splitter: re-joined statements split into the same statements") {
   CheckRoundTrip("SELECT 1;\nSELECT  2 ;\nSELECT 1; /* c */ SELECT 2;\n");
-  CheckRoundTrip("DELIMITER ;;\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT '$$;'; END;;\n"
-                 "DELIMITER ;\nCALL p();\nuse `a``b`\n\\u x;\nSELECT 'it''s' -- c\n, `a;b`;\n"
-                 "/*!40101 SET @a=1 */;\nSELECT \\N, 'a\\'b', \"q\\\"q\";\nSELECT 8 --x\n;");
+  CheckRoundTrip(
+      "DELIMITER ;;\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT '$$;'; END;;\n"
+      "DELIMITER ;\nCALL p();\nuse `a``b`\n\\u x;\nSELECT 'it''s' -- c\n, `a;b`;\n"
+      "/*!40101 SET @a=1 */;\nSELECT \\N, 'a\\'b', \"q\\\"q\";\nSELECT 8 --x\n;");
   CheckRoundTrip("SELECT 1 /* a\nb */ , 2 # x\n;\nSELECT 'x //' AS `$$`, '~~|||' AS `@@@`;\ngo;\n");
 }
 
 // --- CausesImplicitCommit --------------------------------------------------
 
 TEST_CASE("splitter: DDL and the other statements that commit are recognised") {
-  for (const char* s : {"CREATE TABLE t (a INT)", "create table t (a int)", "ALTER TABLE t ADD b INT",
-                        "DROP TABLE t", "RENAME TABLE a TO b", "TRUNCATE TABLE t", "TRUNCATE t",
-                        "CREATE DATABASE d", "DROP SCHEMA d", "CREATE OR REPLACE VIEW v AS SELECT 1",
+  for (const char* s : {"CREATE TABLE t (a INT)",
+                        "create table t (a int)",
+                        "ALTER TABLE t ADD b INT",
+                        "DROP TABLE t",
+                        "RENAME TABLE a TO b",
+                        "TRUNCATE TABLE t",
+                        "TRUNCATE t",
+                        "CREATE DATABASE d",
+                        "DROP SCHEMA d",
+                        "CREATE OR REPLACE VIEW v AS SELECT 1",
                         "CREATE ALGORITHM=MERGE DEFINER=`root`@`%` SQL SECURITY INVOKER VIEW v AS SELECT 1",
                         "CREATE DEFINER=CURRENT_USER() PROCEDURE p() SELECT 1",
                         "CREATE DEFINER='a'@'b' TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET @a=1",
-                        "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO SELECT 1", "DROP EVENT e",
-                        "CREATE FUNCTION f() RETURNS INT RETURN 1", "CREATE UNIQUE INDEX i ON t (a)",
-                        "DROP INDEX i ON t", "CREATE USER u", "DROP USER u", "RENAME USER a TO b",
-                        "GRANT ALL ON *.* TO u", "REVOKE ALL ON *.* FROM u", "SET PASSWORD = 'x'",
-                        "CREATE ROLE r", "CREATE SEQUENCE s", "LOCK TABLES t WRITE", "UNLOCK TABLES",
-                        "ANALYZE TABLE t", "OPTIMIZE NO_WRITE_TO_BINLOG TABLE t", "REPAIR TABLE t",
-                        "CHECK TABLE t", "FLUSH PRIVILEGES", "RESET MASTER", "BEGIN", "BEGIN WORK",
-                        "START TRANSACTION", "START SLAVE", "STOP REPLICA", "CHANGE MASTER TO x=1",
-                        "CACHE INDEX t IN c", "LOAD INDEX INTO CACHE t", "SET autocommit=1",
-                        "SET @@session.autocommit = ON", "SET SESSION autocommit := 1",
-                        "INSTALL SONAME 'x'", "SHUTDOWN"}) {
+                        "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO SELECT 1",
+                        "DROP EVENT e",
+                        "CREATE FUNCTION f() RETURNS INT RETURN 1",
+                        "CREATE UNIQUE INDEX i ON t (a)",
+                        "DROP INDEX i ON t",
+                        "CREATE USER u",
+                        "DROP USER u",
+                        "RENAME USER a TO b",
+                        "GRANT ALL ON *.* TO u",
+                        "REVOKE ALL ON *.* FROM u",
+                        "SET PASSWORD = 'x'",
+                        "CREATE ROLE r",
+                        "CREATE SEQUENCE s",
+                        "LOCK TABLES t WRITE",
+                        "UNLOCK TABLES",
+                        "ANALYZE TABLE t",
+                        "OPTIMIZE NO_WRITE_TO_BINLOG TABLE t",
+                        "REPAIR TABLE t",
+                        "CHECK TABLE t",
+                        "FLUSH PRIVILEGES",
+                        "RESET MASTER",
+                        "BEGIN",
+                        "BEGIN WORK",
+                        "START TRANSACTION",
+                        "START SLAVE",
+                        "STOP REPLICA",
+                        "CHANGE MASTER TO x=1",
+                        "CACHE INDEX t IN c",
+                        "LOAD INDEX INTO CACHE t",
+                        "SET autocommit=1",
+                        "SET @@session.autocommit = ON",
+                        "SET SESSION autocommit := 1",
+                        "INSTALL SONAME 'x'",
+                        "SHUTDOWN"}) {
     CAPTURE(s);
     CHECK(chimp::CausesImplicitCommit(s));
   }
 }
 
 TEST_CASE("splitter: DML and the documented exceptions do not commit") {
-  for (const char* s : {"SELECT 1", "INSERT INTO t VALUES (1)", "UPDATE t SET a=1", "DELETE FROM t",
-                        "CREATE TEMPORARY TABLE t (a INT)", "CREATE OR REPLACE TEMPORARY TABLE t (a INT)",
-                        "DROP TEMPORARY TABLE t", "CREATE FUNCTION f RETURNS STRING SONAME 'f.so'",
-                        "DROP PREPARE s", "BEGIN NOT ATOMIC SELECT 1; END", "SET autocommit=0",
-                        "SET GLOBAL autocommit=1", "SET @autocommit=1", "SET NAMES utf8mb4",
-                        "ANALYZE SELECT 1", "CHECKSUM TABLE t", "LOAD DATA INFILE 'x' INTO TABLE t",
-                        "CALL p()", "EXECUTE s", "COMMIT", "ROLLBACK", "", "   ", "-- only\n",
-                        "/*!40101 SET NAMES utf8 */", "(SELECT 1)", "USE db"}) {
+  for (const char* s : {"SELECT 1",
+                        "INSERT INTO t VALUES (1)",
+                        "UPDATE t SET a=1",
+                        "DELETE FROM t",
+                        "CREATE TEMPORARY TABLE t (a INT)",
+                        "CREATE OR REPLACE TEMPORARY TABLE t (a INT)",
+                        "DROP TEMPORARY TABLE t",
+                        "CREATE FUNCTION f RETURNS STRING SONAME 'f.so'",
+                        "DROP PREPARE s",
+                        "BEGIN NOT ATOMIC SELECT 1; END",
+                        "SET autocommit=0",
+                        "SET GLOBAL autocommit=1",
+                        "SET @autocommit=1",
+                        "SET NAMES utf8mb4",
+                        "ANALYZE SELECT 1",
+                        "CHECKSUM TABLE t",
+                        "LOAD DATA INFILE 'x' INTO TABLE t",
+                        "CALL p()",
+                        "EXECUTE s",
+                        "COMMIT",
+                        "ROLLBACK",
+                        "",
+                        "   ",
+                        "-- only\n",
+                        "/*!40101 SET NAMES utf8 */",
+                        "(SELECT 1)",
+                        "USE db"}) {
     CAPTURE(s);
     CHECK_FALSE(chimp::CausesImplicitCommit(s));
   }
@@ -560,9 +609,12 @@ TEST_CASE("splitter: the CloudStack corpus splits as the real client splits it")
   // Statement counts (queries plus "use") from running each file through
   // mariadb 10.11.19 into a private server and reading its general log.
   const std::map<std::string, std::size_t> kClientCounts = {
-      {"create-database.sql", 17},          {"create-schema.sql", 344},
-      {"create-schema-premium.sql", 68},    {"create-default-role-api-mappings.sql", 878},
-      {"templates.sql", 542},               {"schema-430to440.sql", 1789},
+      {"create-database.sql", 17},
+      {"create-schema.sql", 344},
+      {"create-schema-premium.sql", 68},
+      {"create-default-role-api-mappings.sql", 878},
+      {"templates.sql", 542},
+      {"schema-430to440.sql", 1789},
       {"procedures/cloud.idempotent_add_column.sql", 10},
   };
   std::size_t files = 0, bytes = 0, statements = 0;
@@ -581,9 +633,8 @@ TEST_CASE("splitter: the CloudStack corpus splits as the real client splits it")
     statements += result->size();
     if (auto it = kClientCounts.find(name); it != kClientCounts.end()) CHECK(result->size() == it->second);
     if (name == "create-database.sql") {
-      CHECK(std::count_if(result->begin(), result->end(), [](const SqlStatement& s) {
-              return s.kind == SqlStatement::Kind::kUse;
-            }) == 1);
+      CHECK(std::count_if(result->begin(), result->end(),
+                          [](const SqlStatement& s) { return s.kind == SqlStatement::Kind::kUse; }) == 1);
     }
     if (name == "create-schema.sql" || name == "create-database.sql") CheckRoundTrip(script);
   }

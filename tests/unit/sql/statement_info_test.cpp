@@ -27,8 +27,8 @@ TEST_CASE("classifier: what runs alone in a DDL step") {
     CAPTURE(s);
     CHECK(Classify(s).runs_alone);
   }
-  for (const char* s : {"INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "SET @a = 1", "SET NAMES utf8mb4",
-                        "SELECT 1", "CREATE TEMPORARY TABLE t (a INT)"}) {
+  for (const char* s : {"INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "SET @a = 1", "SET NAMES utf8mb4", "SELECT 1",
+                        "CREATE TEMPORARY TABLE t (a INT)"}) {
     CAPTURE(s);
     CHECK_FALSE(Classify(s).runs_alone);
   }
@@ -42,10 +42,10 @@ TEST_CASE("classifier: what replays on resume") {
     CAPTURE(s);
     CHECK(Classify(s).replays_on_resume);
   }
-  for (const char* s : {"SET GLOBAL x = 1", "SET @@global.x = 1", "SET PASSWORD = 'x'", "SET ROLE r",
-                        "SET autocommit = 1", "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
-                        "SET STATEMENT max_statement_time = 1 FOR SELECT 1", "SET @a = (SELECT 1)",
-                        "INSERT INTO t VALUES (1)", "USE db"}) {
+  for (const char* s :
+       {"SET GLOBAL x = 1", "SET @@global.x = 1", "SET PASSWORD = 'x'", "SET ROLE r", "SET autocommit = 1",
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET STATEMENT max_statement_time = 1 FOR SELECT 1",
+        "SET @a = (SELECT 1)", "INSERT INTO t VALUES (1)", "USE db"}) {
     CAPTURE(s);
     CHECK_FALSE(Classify(s).replays_on_resume);
   }

@@ -10,9 +10,7 @@
 namespace doctest {
 template <>
 struct StringMaker<chimp::Version> {
-  static String convert(const chimp::Version& v) {
-    return String(("Version(" + v.ToDisplayString() + ")").c_str());
-  }
+  static String convert(const chimp::Version& v) { return String(("Version(" + v.ToDisplayString() + ")").c_str()); }
 };
 }  // namespace doctest
 
@@ -94,9 +92,8 @@ TEST_CASE("version: a pre-release sorts before its release") {
 
 TEST_CASE("version: pre-release tags compare as SemVer 2.0 identifiers") {
   // The precedence example of SemVer 2.0, section 11.
-  const std::vector<std::string> ascending = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
-                                              "1.0.0-beta",  "1.0.0-beta.2",  "1.0.0-beta.11",
-                                              "1.0.0-rc.1",  "1.0.0"};
+  const std::vector<std::string> ascending = {"1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+                                              "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0"};
   for (size_t i = 0; i < ascending.size(); ++i) {
     for (size_t j = 0; j < ascending.size(); ++j) {
       CAPTURE(ascending[i]);
@@ -199,22 +196,17 @@ TEST_CASE("version: errors name the string, its source and the reason") {
       {".4", "src: '.4' is not a version (component 1 is empty)"},
       {"4.", "src: '4.' is not a version (component 2 is empty)"},
       {"-rc1", "src: '-rc1' is not a version (component 1 is empty)"},
-      {"1.1234567890",
-       "src: '1.1234567890' is not a version (component 2 '1234567890' has more than 9 digits)"},
-      {"1.2.3.4.5.6.7.8.9",
-       "src: '1.2.3.4.5.6.7.8.9' is not a version (9 components; at most 8 are allowed)"},
+      {"1.1234567890", "src: '1.1234567890' is not a version (component 2 '1234567890' has more than 9 digits)"},
+      {"1.2.3.4.5.6.7.8.9", "src: '1.2.3.4.5.6.7.8.9' is not a version (9 components; at most 8 are allowed)"},
       {"4.3.0-", "src: '4.3.0-' is not a version (the pre-release tag after '-' is empty)"},
       {"4.3.0-rc..1", "src: '4.3.0-rc..1' is not a version (pre-release identifier 2 is empty)"},
       {"4.3.0-rc.", "src: '4.3.0-rc.' is not a version (pre-release identifier 2 is empty)"},
       {"4.3.0-rc_1", "src: '4.3.0-rc_1' is not a version (pre-release tag 'rc_1' contains '_')"},
       {"4.3.0-rc 1", "src: '4.3.0-rc 1' is not a version (pre-release tag 'rc 1' contains ' ')"},
-      {"4.3.0-rc.01",
-       "src: '4.3.0-rc.01' is not a version (pre-release identifier '01' has a leading zero)"},
+      {"4.3.0-rc.01", "src: '4.3.0-rc.01' is not a version (pre-release identifier '01' has a leading zero)"},
       {"4.3.0+b5", "src: '4.3.0+b5' is not a version (build metadata '+b5' is not supported)"},
-      {"4.3.0-rc1+b5",
-       "src: '4.3.0-rc1+b5' is not a version (build metadata '+b5' is not supported)"},
-      {std::string("4.\x01", 3),
-       "src: '4.\\x01' is not a version (component 2 '\\x01' is not a number)"},
+      {"4.3.0-rc1+b5", "src: '4.3.0-rc1+b5' is not a version (build metadata '+b5' is not supported)"},
+      {std::string("4.\x01", 3), "src: '4.\\x01' is not a version (component 2 '\\x01' is not a number)"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.text);

@@ -80,8 +80,7 @@ inline std::string EmbeddedSql(std::string_view name) {
   std::string known;
   for (const EmbeddedFile& e : EmbeddedFiles()) known += (known.empty() ? "" : ", ") + std::string(e.name);
   throw Error("no embedded SQL file '" + std::string(name) + "' (embedded: " +
-              (known.empty() ? std::string("none") : known) +
-              "; list it in chimp_add_plugin(... SQL ...))");
+              (known.empty() ? std::string("none") : known) + "; list it in chimp_add_plugin(... SQL ...))");
 }
 
 }  // namespace chimp::sdk

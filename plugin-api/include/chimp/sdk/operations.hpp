@@ -137,15 +137,14 @@ inline std::string QuoteString(std::string_view text) {
 // author (e.g. "CURRENT_TIMESTAMP"), passed through unquoted.
 class SqlValue {
  public:
-  SqlValue(std::nullptr_t) : sql_("NULL") {}       // NOLINT
-  SqlValue(std::nullopt_t) : sql_("NULL") {}       // NOLINT
+  SqlValue(std::nullptr_t) : sql_("NULL") {}        // NOLINT
+  SqlValue(std::nullopt_t) : sql_("NULL") {}        // NOLINT
   SqlValue(bool b) : sql_(b ? "TRUE" : "FALSE") {}  // NOLINT
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)
-  SqlValue(T i) : sql_(std::to_string(i)) {}  // NOLINT
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>) SqlValue(T i)
+      : sql_(std::to_string(i)) {}  // NOLINT
   template <class T>
-    requires std::is_floating_point_v<T>
-  SqlValue(T d) {  // NOLINT
+  requires std::is_floating_point_v<T> SqlValue(T d) {  // NOLINT
     if (!std::isfinite(d)) throw Error("a SQL literal cannot be NaN or infinite", CHIMP_BAD_ARGUMENT);
     char buf[64];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<double>(d));
@@ -156,8 +155,8 @@ class SqlValue {
   SqlValue(const char* text) : sql_(text == nullptr ? "NULL" : QuoteString(text)) {}  // NOLINT
   SqlValue(const std::string& text) : sql_(QuoteString(text)) {}                      // NOLINT
   SqlValue(std::string_view text) : sql_(QuoteString(text)) {}                        // NOLINT
-  SqlValue(const DateTime& t) : sql_(QuoteString(std::string_view(t))) {}            // NOLINT
-  SqlValue(const Bytes& b) : sql_(HexLiteral(b.data, b.size)) {}                       // NOLINT
+  SqlValue(const DateTime& t) : sql_(QuoteString(std::string_view(t))) {}             // NOLINT
+  SqlValue(const Bytes& b) : sql_(HexLiteral(b.data, b.size)) {}                      // NOLINT
   template <class T>
   SqlValue(const std::optional<T>& v) : sql_(v ? SqlValue(*v).sql_ : "NULL") {}  // NOLINT
 
@@ -198,17 +197,44 @@ class Column {
  public:
   Column(std::string name, std::string type) : name_(std::move(name)), type_(std::move(type)) {}
 
-  Column& NotNull() { null_ = "NOT NULL"; return *this; }
-  Column& Null() { null_ = "NULL"; return *this; }
-  Column& Default(const SqlValue& value) { default_ = value.sql(); return *this; }
+  Column& NotNull() {
+    null_ = "NOT NULL";
+    return *this;
+  }
+  Column& Null() {
+    null_ = "NULL";
+    return *this;
+  }
+  Column& Default(const SqlValue& value) {
+    default_ = value.sql();
+    return *this;
+  }
   // An expression default, e.g. "CURRENT_TIMESTAMP"; written as it is.
-  Column& DefaultExpr(std::string expr) { default_ = std::move(expr); return *this; }
-  Column& AutoIncrement() { auto_increment_ = true; return *this; }
-  Column& PrimaryKey() { primary_key_ = true; return *this; }
-  Column& Comment(std::string text) { comment_ = std::move(text); return *this; }
+  Column& DefaultExpr(std::string expr) {
+    default_ = std::move(expr);
+    return *this;
+  }
+  Column& AutoIncrement() {
+    auto_increment_ = true;
+    return *this;
+  }
+  Column& PrimaryKey() {
+    primary_key_ = true;
+    return *this;
+  }
+  Column& Comment(std::string text) {
+    comment_ = std::move(text);
+    return *this;
+  }
   // Position for AddColumn (ignored elsewhere).
-  Column& After(std::string column) { position_ = "AFTER " + QuoteIdentifier(column); return *this; }
-  Column& First() { position_ = "FIRST"; return *this; }
+  Column& After(std::string column) {
+    position_ = "AFTER " + QuoteIdentifier(column);
+    return *this;
+  }
+  Column& First() {
+    position_ = "FIRST";
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   // `name` TYPE [NOT NULL|NULL] [DEFAULT x] [AUTO_INCREMENT] [PRIMARY KEY] [COMMENT '...']
@@ -233,9 +259,11 @@ class Column {
 // An index: Index("idx_users_email", {"email"}).Unique().
 class Index {
  public:
-  Index(std::string name, std::vector<std::string> columns)
-      : name_(std::move(name)), columns_(std::move(columns)) {}
-  Index& Unique() { unique_ = true; return *this; }
+  Index(std::string name, std::vector<std::string> columns) : name_(std::move(name)), columns_(std::move(columns)) {}
+  Index& Unique() {
+    unique_ = true;
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   // [UNIQUE ]INDEX `name` (`a`, `b`)
@@ -271,8 +299,14 @@ class ForeignKey {
         columns_(std::move(columns)),
         ref_table_(std::move(ref_table)),
         ref_columns_(std::move(ref_columns)) {}
-  ForeignKey& OnDelete(ReferenceAction a) { on_delete_ = a; return *this; }
-  ForeignKey& OnUpdate(ReferenceAction a) { on_update_ = a; return *this; }
+  ForeignKey& OnDelete(ReferenceAction a) {
+    on_delete_ = a;
+    return *this;
+  }
+  ForeignKey& OnUpdate(ReferenceAction a) {
+    on_update_ = a;
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   // CONSTRAINT `name` FOREIGN KEY (`a`) REFERENCES `t` (`id`) [ON DELETE ...] [ON UPDATE ...]
@@ -283,9 +317,8 @@ class ForeignKey {
                       std::to_string(ref_columns_.size()),
                   CHIMP_BAD_ARGUMENT);
     }
-    std::string out = "CONSTRAINT " + QuoteIdentifier(name_) + " FOREIGN KEY " +
-                      Index::ColumnList(columns_, what) + " REFERENCES " + QuoteIdentifier(ref_table_) +
-                      " " + Index::ColumnList(ref_columns_, what);
+    std::string out = "CONSTRAINT " + QuoteIdentifier(name_) + " FOREIGN KEY " + Index::ColumnList(columns_, what) +
+                      " REFERENCES " + QuoteIdentifier(ref_table_) + " " + Index::ColumnList(ref_columns_, what);
     if (on_delete_ != ReferenceAction::kDefault) out += std::string(" ON DELETE ") + ActionSql(on_delete_);
     if (on_update_ != ReferenceAction::kDefault) out += std::string(" ON UPDATE ") + ActionSql(on_update_);
     return out;
@@ -319,15 +352,27 @@ class ForeignKey {
 class Table {
  public:
   explicit Table(std::string name) : name_(std::move(name)) {}
-  Table& Add(const Column& c) { parts_.push_back(c.Definition()); return *this; }
-  Table& Add(const Index& i) { parts_.push_back(i.Definition()); return *this; }
-  Table& Add(const ForeignKey& f) { parts_.push_back(f.Definition()); return *this; }
+  Table& Add(const Column& c) {
+    parts_.push_back(c.Definition());
+    return *this;
+  }
+  Table& Add(const Index& i) {
+    parts_.push_back(i.Definition());
+    return *this;
+  }
+  Table& Add(const ForeignKey& f) {
+    parts_.push_back(f.Definition());
+    return *this;
+  }
   Table& PrimaryKey(const std::vector<std::string>& columns) {
     parts_.push_back("PRIMARY KEY " + Index::ColumnList(columns, "the primary key of '" + name_ + "'"));
     return *this;
   }
   // Table options as SQL, e.g. "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4".
-  Table& Options(std::string options) { options_ = std::move(options); return *this; }
+  Table& Options(std::string options) {
+    options_ = std::move(options);
+    return *this;
+  }
 
   const std::string& name() const { return name_; }
   // CREATE TABLE `name` (...) options
@@ -408,10 +453,9 @@ inline std::string CreateTableSql(const Table& table) {
 }
 
 inline std::string DropTableSql(std::string_view table) {
-  return GuardedSql(internal::CountIn("TABLES", "TABLE_SCHEMA",
-                                      {{"TABLE_NAME", table}, {"TABLE_TYPE", "BASE TABLE"}}) +
-                        " > 0",
-                    "DROP TABLE " + QuoteIdentifier(table));
+  return GuardedSql(
+      internal::CountIn("TABLES", "TABLE_SCHEMA", {{"TABLE_NAME", table}, {"TABLE_TYPE", "BASE TABLE"}}) + " > 0",
+      "DROP TABLE " + QuoteIdentifier(table));
 }
 
 inline std::string AddColumnSql(std::string_view table, const Column& column) {
@@ -438,8 +482,8 @@ inline std::string ModifyColumnSql(std::string_view table, const Column& column)
 // not.
 inline std::string RenameColumnSql(std::string_view table, std::string_view from, std::string_view to) {
   return GuardedSql(internal::ColumnCount(table, from) + " > 0 AND " + internal::ColumnCount(table, to) + " = 0",
-                    "ALTER TABLE " + QuoteIdentifier(table) + " RENAME COLUMN " + QuoteIdentifier(from) +
-                        " TO " + QuoteIdentifier(to));
+                    "ALTER TABLE " + QuoteIdentifier(table) + " RENAME COLUMN " + QuoteIdentifier(from) + " TO " +
+                        QuoteIdentifier(to));
 }
 
 inline std::string AddIndexSql(std::string_view table, const Index& index) {
@@ -472,9 +516,7 @@ inline std::string CreateOrReplaceViewSql(std::string_view view, std::string_vie
   return "CREATE OR REPLACE VIEW " + QuoteIdentifier(view) + " AS " + body + ";\n";
 }
 
-inline std::string DropViewSql(std::string_view view) {
-  return "DROP VIEW IF EXISTS " + QuoteIdentifier(view) + ";\n";
-}
+inline std::string DropViewSql(std::string_view view) { return "DROP VIEW IF EXISTS " + QuoteIdentifier(view) + ";\n"; }
 
 // One statement per row: INSERT INTO `t` (`a`, `b`) SELECT 1, 'x' FROM DUAL
 // WHERE NOT EXISTS (SELECT 1 FROM `t` WHERE `a` <=> 1), so that a row whose
@@ -499,8 +541,8 @@ inline std::string InsertRowsSql(std::string_view table, const std::vector<std::
   for (size_t r = 0; r < rows.size(); ++r) {
     const auto& row = rows[r];
     if (row.size() != columns.size()) {
-      throw Error(what + ": row " + std::to_string(r + 1) + " has " + std::to_string(row.size()) +
-                      " values for " + std::to_string(columns.size()) + " columns",
+      throw Error(what + ": row " + std::to_string(r + 1) + " has " + std::to_string(row.size()) + " values for " +
+                      std::to_string(columns.size()) + " columns",
                   CHIMP_BAD_ARGUMENT);
     }
     out += "INSERT INTO " + quoted_table + " " + column_list + " SELECT ";
@@ -525,14 +567,26 @@ inline std::string InsertRowsSql(std::string_view table, const std::vector<std::
 struct RowUpdate {
   explicit RowUpdate(std::string table_name) : table(std::move(table_name)) {}
   // REQUIRES: not empty. SQL, e.g. "email = LOWER(email)".
-  RowUpdate& Set(std::string sql) { set = std::move(sql); return *this; }
+  RowUpdate& Set(std::string sql) {
+    set = std::move(sql);
+    return *this;
+  }
   // SQL; should exclude the rows already done, so that a re-run converges.
   // Default: none (every row).
-  RowUpdate& Where(std::string sql) { where = std::move(sql); return *this; }
+  RowUpdate& Where(std::string sql) {
+    where = std::move(sql);
+    return *this;
+  }
   // A unique, non-NULL, indexed column: the primary key. Default: "id".
-  RowUpdate& Key(std::string column) { key = std::move(column); return *this; }
+  RowUpdate& Key(std::string column) {
+    key = std::move(column);
+    return *this;
+  }
   // Rows of the table per UPDATE. REQUIRES: > 0. Default: 1000.
-  RowUpdate& ChunkSize(uint64_t rows) { chunk_size = rows; return *this; }
+  RowUpdate& ChunkSize(uint64_t rows) {
+    chunk_size = rows;
+    return *this;
+  }
 
   std::string table;
   std::string set;
@@ -555,13 +609,14 @@ inline uint64_t RunRowUpdate(Context& ctx, const RowUpdate& update) {
   const std::string table = QuoteIdentifier(update.table);
   const std::string key = QuoteIdentifier(update.key);
   const std::string where = update.where.empty() ? "" : " AND (" + update.where + ")";
-  const std::string sql_update = "UPDATE " + table + " SET " + update.set + " WHERE " + key + " > ? AND " + key +
-                                 " <= ?" + where;
+  const std::string sql_update =
+      "UPDATE " + table + " SET " + update.set + " WHERE " + key + " > ? AND " + key + " <= ?" + where;
   const std::string sql_first = "UPDATE " + table + " SET " + update.set + " WHERE " + key + " <= ?" + where;
   const std::string offset = std::to_string(update.chunk_size - 1);
   const std::string sql_next_after =
       "SELECT " + key + " FROM " + table + " WHERE " + key + " > ? ORDER BY " + key + " LIMIT 1 OFFSET " + offset;
-  const std::string sql_next_first = "SELECT " + key + " FROM " + table + " ORDER BY " + key + " LIMIT 1 OFFSET " + offset;
+  const std::string sql_next_first =
+      "SELECT " + key + " FROM " + table + " ORDER BY " + key + " LIMIT 1 OFFSET " + offset;
   const std::string sql_last_after = "SELECT MAX(" + key + ") FROM " + table + " WHERE " + key + " > ?";
   const std::string sql_last_first = "SELECT MAX(" + key + ") FROM " + table;
 
@@ -699,8 +754,7 @@ class Ops {
     return Ddl(std::move(id), "Drop foreign key " + QuoteIdentifier(name) + " on " + QuoteIdentifier(table),
                DropForeignKeySql(table, name), extra);
   }
-  Ops& CreateOrReplaceView(std::string id, std::string_view view, std::string_view select,
-                           StepOptions extra = {}) {
+  Ops& CreateOrReplaceView(std::string id, std::string_view view, std::string_view select, StepOptions extra = {}) {
     return Ddl(std::move(id), "Create or replace view " + QuoteIdentifier(view), CreateOrReplaceViewSql(view, select),
                extra);
   }
@@ -731,8 +785,9 @@ class Ops {
                               ", in chunks of " + std::to_string(update.chunk_size) + " rows by " +
                               QuoteIdentifier(update.key);
     (void)QuoteIdentifier(update.key);
-    edge_->Native(std::move(id), TakeDescription(std::move(description)), std::move(rev),
-                  [update = std::move(update)](Context& ctx) { RunRowUpdate(ctx, update); }, kDdl | extra);
+    edge_->Native(
+        std::move(id), TakeDescription(std::move(description)), std::move(rev),
+        [update = std::move(update)](Context& ctx) { RunRowUpdate(ctx, update); }, kDdl | extra);
     return *this;
   }
 

@@ -76,8 +76,7 @@ namespace chimp::sdk {
 // CHIMP_OK).
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message, chimp_status status = CHIMP_ERROR,
-                 bool reported_by_host = false)
+  explicit Error(const std::string& message, chimp_status status = CHIMP_ERROR, bool reported_by_host = false)
       : std::runtime_error(message),
         status_(status == CHIMP_OK ? CHIMP_ERROR : status),
         reported_by_host_(reported_by_host) {}
@@ -118,9 +117,9 @@ struct StepOptions {
   const char* proposed_at = nullptr;   // ISO 8601 date, copied at once
   const char* source = nullptr;        // where the SQL came from, copied at once
   // ABI 1.1.
-  int32_t dialect = -1;                // CHIMP_DIALECT_*; -1 = not given (client)
-  const char* database = nullptr;      // default database; nullptr = the target
-  const char* session_sql = nullptr;   // statements run before the step
+  int32_t dialect = -1;               // CHIMP_DIALECT_*; -1 = not given (client)
+  const char* database = nullptr;     // default database; nullptr = the target
+  const char* session_sql = nullptr;  // statements run before the step
 };
 
 // Later options win for phase, dialect and the strings; flags accumulate.
@@ -153,7 +152,7 @@ constexpr StepOptions Source(const char* where) { return {0, CHIMP_PHASE_EXPAND,
 // 1.0 ignores them, so set plugin.MinHostMinor(1) when they matter).
 
 // SQL dialects for Dialect(): how the host cuts the script into statements.
-inline constexpr int32_t kClient = CHIMP_DIALECT_CLIENT;              // the mariadb client
+inline constexpr int32_t kClient = CHIMP_DIALECT_CLIENT;               // the mariadb client
 inline constexpr int32_t kScriptRunner = CHIMP_DIALECT_SCRIPT_RUNNER;  // CloudStack's ScriptRunner
 // The step's SQL dialect, e.g. Dialect(kScriptRunner). Default: kClient.
 constexpr StepOptions Dialect(int32_t dialect) {
@@ -209,9 +208,13 @@ class DateTime {
   // Throws Error when a field is out of range (month 1-12, a day of that
   // month, hour 0-23, minute and second 0-59, microsecond 0-999999, year
   // 0-9999).
-  DateTime(int year, int month, int day, int hour = 0, int minute = 0, int second = 0,
-           int microsecond = 0)
-      : year_(year), month_(month), day_(day), hour_(hour), minute_(minute), second_(second),
+  DateTime(int year, int month, int day, int hour = 0, int minute = 0, int second = 0, int microsecond = 0)
+      : year_(year),
+        month_(month),
+        day_(day),
+        hour_(hour),
+        minute_(minute),
+        second_(second),
         microsecond_(microsecond) {
     const bool zero_date = year == 0 && month == 0 && day == 0;
     const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -243,8 +246,7 @@ class DateTime {
   // (1 to 6 digits; 'T' may separate date and time). Throws Error otherwise.
   static DateTime Parse(std::string_view text) {
     auto bad = [&]() -> Error {
-      return Error("'" + std::string(text) + "' is not a date-time (YYYY-MM-DD hh:mm:ss[.ffffff])",
-                   CHIMP_BAD_ARGUMENT);
+      return Error("'" + std::string(text) + "' is not a date-time (YYYY-MM-DD hh:mm:ss[.ffffff])", CHIMP_BAD_ARGUMENT);
     };
     auto num = [&](size_t at, size_t digits) {
       if (at + digits > text.size()) throw bad();
@@ -413,8 +415,7 @@ class ColumnError : public Error {
 
 [[noreturn]] inline void BadColumn(uint32_t column, const chimp_value& v, const char* wanted,
                                    std::string_view detail = {}) {
-  std::string msg = "column " + std::to_string(column + 1) + ": cannot read " +
-                    TypeCodeName(v.type) + " as " + wanted;
+  std::string msg = "column " + std::to_string(column + 1) + ": cannot read " + TypeCodeName(v.type) + " as " + wanted;
   if (!detail.empty()) {
     msg += " (";
     msg += detail;
@@ -510,8 +511,7 @@ class Row {
   // REQUIRES: column < size(); otherwise throws Error.
   const chimp_value& operator[](uint32_t column) const {
     if (column >= count_) {
-      throw Error("column " + std::to_string(column + 1) + " requested; the query returned " +
-                      std::to_string(count_),
+      throw Error("column " + std::to_string(column + 1) + " requested; the query returned " + std::to_string(count_),
                   CHIMP_BAD_ARGUMENT);
     }
     return values_[column];
@@ -546,8 +546,8 @@ class Row {
 // std::string_view (copied, since the host needs NUL-terminated text).
 class SqlText {
  public:
-  SqlText(const char* sql) : ptr_(sql) {}                        // NOLINT
-  SqlText(const std::string& sql) : ptr_(sql.c_str()) {}         // NOLINT
+  SqlText(const char* sql) : ptr_(sql) {}                           // NOLINT
+  SqlText(const std::string& sql) : ptr_(sql.c_str()) {}            // NOLINT
   SqlText(std::string_view sql) : own_(sql), ptr_(own_.c_str()) {}  // NOLINT
   SqlText(const SqlText&) = delete;
   SqlText& operator=(const SqlText&) = delete;
@@ -615,7 +615,8 @@ class Context {
   template <class... T, class... P>
   std::vector<std::tuple<T...>> Rows(const SqlText& sql, const P&... params) {
     std::vector<std::tuple<T...>> rows;
-    ForEach(sql, [&rows](const Row& row) { rows.push_back(row.As<T...>()); }, params...);
+    ForEach(
+        sql, [&rows](const Row& row) { rows.push_back(row.As<T...>()); }, params...);
     return rows;
   }
 
@@ -630,7 +631,7 @@ class Context {
     const chimp_value values[] = {internal::ToValue(params)..., chimp_value{}};
     Sink<std::remove_reference_t<Fn>> sink{&fn, nullptr};
     chimp_status status = services()->query_rows(session(), sql.c_str(), values, sizeof...(P),
-                                                  &Sink<std::remove_reference_t<Fn>>::OnRow, &sink);
+                                                 &Sink<std::remove_reference_t<Fn>>::OnRow, &sink);
     if (sink.error) internal::RethrowNamingStatement(sink.error, sql.c_str());
     Check(status, "query_rows");
   }
@@ -711,8 +712,8 @@ class Context {
 
   static void Check(chimp_status status, const char* service) {
     if (status == CHIMP_OK) return;
-    throw Error(std::string("service ") + service + " failed with status " + std::to_string(status),
-                status, /*reported_by_host=*/true);
+    throw Error(std::string("service ") + service + " failed with status " + std::to_string(status), status,
+                /*reported_by_host=*/true);
   }
 
   const chimp_step_ctx* ctx_;
@@ -736,8 +737,8 @@ class EdgeDef {
 
   // C++ code run with the services table. `rev` is "rev:<n>"; bump n when the
   // code's effect changes, so that the host can tell an applied step changed.
-  EdgeDef& Native(std::string id, std::string description, std::string rev,
-                  std::function<void(Context&)> fn, StepOptions options = {}) {
+  EdgeDef& Native(std::string id, std::string description, std::string rev, std::function<void(Context&)> fn,
+                  StepOptions options = {}) {
     if (!fn) throw Error("native step '" + id + "' has no function");
     Step& s = Add(CHIMP_STEP_NATIVE, std::move(id), std::move(description), options);
     s.checksum = std::move(rev);
@@ -755,8 +756,8 @@ class EdgeDef {
 
   // A check as a function: false (or a thrown CheckFailed with a reason)
   // fails it. `rev` as for Native.
-  EdgeDef& Check(std::string id, std::string description, std::string rev,
-                 std::function<bool(Context&)> fn, StepOptions options = {}) {
+  EdgeDef& Check(std::string id, std::string description, std::string rev, std::function<bool(Context&)> fn,
+                 StepOptions options = {}) {
     if (!fn) throw Error("check step '" + id + "' has no function");
     Step& s = Add(CHIMP_STEP_CHECK, std::move(id), std::move(description), options);
     s.checksum = std::move(rev);
@@ -884,8 +885,8 @@ class Plugin {
     repeatables_.Sql(std::move(id), std::move(description), std::move(sql), options);
   }
   // A repeatable native step; `rev` as for EdgeDef::Native.
-  void Repeatable(std::string id, std::string description, std::string rev,
-                  std::function<void(Context&)> fn, StepOptions options) {
+  void Repeatable(std::string id, std::string description, std::string rev, std::function<void(Context&)> fn,
+                  StepOptions options) {
     repeatables_.Native(std::move(id), std::move(description), std::move(rev), std::move(fn), options);
   }
 
@@ -980,8 +981,8 @@ inline chimp_status EdgeDef::RunCheck(const chimp_step_ctx* ctx) noexcept {
 // The body of chimp_plugin_entry generated by CHIMP_PLUGIN: negotiates the
 // ABI, runs `Declare` once and hands out the descriptor it built.
 template <void (*Declare)(Plugin&)>
-chimp_status EntryImpl(const chimp_host* host, const chimp_plugin** out, const char* name,
-                       const char* version, const char* description) noexcept {
+chimp_status EntryImpl(const chimp_host* host, const chimp_plugin** out, const char* name, const char* version,
+                       const char* description) noexcept {
   if (host == nullptr || out == nullptr) return CHIMP_BAD_ARGUMENT;
   auto set_error = [host](const char* message) noexcept {
     if (CHIMP_HAS_FIELD(host, chimp_host, set_error) && host->set_error != nullptr) {
@@ -991,8 +992,8 @@ chimp_status EntryImpl(const chimp_host* host, const chimp_plugin** out, const c
   try {
     if (host->abi_major != CHIMP_ABI_MAJOR) {
       std::string msg = std::string("plugin '") + name + "' was built for chimp ABI " +
-                        std::to_string(CHIMP_ABI_MAJOR) + ".x; the host speaks ABI " +
-                        std::to_string(host->abi_major) + "." + std::to_string(host->abi_minor);
+                        std::to_string(CHIMP_ABI_MAJOR) + ".x; the host speaks ABI " + std::to_string(host->abi_major) +
+                        "." + std::to_string(host->abi_minor);
       set_error(msg.c_str());
       return CHIMP_REFUSED;
     }
@@ -1024,14 +1025,12 @@ chimp_status EntryImpl(const chimp_host* host, const chimp_plugin** out, const c
 // Declares a migration plugin and generates its chimp_plugin_entry. The
 // braces that follow are the registration body; it sees `plugin`
 // (chimp::sdk::Plugin&). Use once per plugin library.
-#define CHIMP_PLUGIN(name, version, description)                                          \
-  static void ChimpPluginDeclare(::chimp::sdk::Plugin& plugin);                             \
-  extern "C" CHIMP_PLUGIN_EXPORT chimp_status chimp_plugin_entry(const chimp_host* host,   \
-                                                                 const chimp_plugin** out) \
-      CHIMP_NOEXCEPT {                                                                      \
-    return ::chimp::sdk::EntryImpl<&ChimpPluginDeclare>(host, out, name, version,           \
-                                                        description);                       \
-  }                                                                                         \
+#define CHIMP_PLUGIN(name, version, description)                                                                   \
+  static void ChimpPluginDeclare(::chimp::sdk::Plugin& plugin);                                                    \
+  extern "C" CHIMP_PLUGIN_EXPORT chimp_status chimp_plugin_entry(const chimp_host* host, const chimp_plugin** out) \
+      CHIMP_NOEXCEPT {                                                                                             \
+    return ::chimp::sdk::EntryImpl<&ChimpPluginDeclare>(host, out, name, version, description);                    \
+  }                                                                                                                \
   static void ChimpPluginDeclare([[maybe_unused]] ::chimp::sdk::Plugin& plugin)
 
 #include "chimp/sdk/operations.hpp"
