@@ -72,6 +72,12 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
               "SECONDS")
       ->check(CLI::Range(int64_t{0}, int64_t{7 * 86400}).description(""))
       ->group(setup);
+  AddOptional(app, "--lock-wait-timeout", &f->lock_wait_timeout,
+              "Seconds a step's statement waits for a table or row lock another session holds, then fails "
+              "(Default: 60)",
+              "SECONDS")
+      ->check(CLI::Range(int64_t{1}, int64_t{31536000}).description(""))
+      ->group(setup);
 
   const std::string output = "Output";
   AddOptional(app, "--format", &f->format, "text or json (graph: dot or mermaid)", "FORMAT")
@@ -131,6 +137,9 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
     o.changelog_schema = *v;
   }
   if (const auto& v = Pick(root.lock_timeout, sub.lock_timeout)) o.lock_timeout = std::chrono::seconds(*v);
+  if (const auto& v = Pick(root.lock_wait_timeout, sub.lock_wait_timeout)) {
+    o.lock_wait_timeout = std::chrono::seconds(*v);
+  }
   if (const auto& v = Pick(root.format, sub.format)) ctx.format = *v;
   ctx.verbose = root.verbose + sub.verbose > 0;
   ctx.quiet = !ctx.verbose && root.quiet + sub.quiet > 0;

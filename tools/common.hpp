@@ -47,6 +47,7 @@ struct GlobalFlags {
   std::optional<std::string> config;
   std::optional<std::string> changelog_schema;
   std::optional<int64_t> lock_timeout;
+  std::optional<int64_t> lock_wait_timeout;
   std::optional<std::string> format;
   std::optional<std::string> ssl_ca;
   std::optional<std::string> ssl_cert;

@@ -69,6 +69,16 @@ CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, c
       }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
+  } else if (options.kill_when) {
+    while (::waitpid(pid, &status, WNOHANG) != pid) {
+      if (options.kill_when()) {
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   } else {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

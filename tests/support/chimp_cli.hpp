@@ -3,6 +3,7 @@
 #ifndef CHIMP_TESTS_SUPPORT_CHIMP_CLI_HPP_
 #define CHIMP_TESTS_SUPPORT_CHIMP_CLI_HPP_
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -25,6 +26,9 @@ struct CliOptions {
   std::vector<std::pair<std::string, std::string>> env;
   // > 0: SIGKILL the child after this many milliseconds if still running.
   int kill_after_ms = 0;
+  // When set: SIGKILL the child as soon as this returns true (asked about
+  // every 20 ms while it runs, on the calling thread).
+  std::function<bool()> kill_when;
 };
 
 // Runs `binary` with `args` in an empty temporary directory (so no

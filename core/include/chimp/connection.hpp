@@ -173,6 +173,17 @@ class Connection {
   // restores what Open() set: utf8mb4 and autocommit on. The default
   // database may be kept; select one afterwards.
   Status ResetSession();
+  // Sets session variables now and again after every ResetSession():
+  // `assignments` is "name = value, ..." (e.g. "lock_wait_timeout = 60");
+  // "" sets nothing. Errors: the server's (an unknown variable).
+  Status SetSessionVariables(std::string assignments);
+  // True when the server has closed this session or sent it something
+  // unasked while it was idle (a KILL, wait_timeout, a shutdown): a poll()
+  // of its socket, no round trip. False for a session that looks alive.
+  // Rationale: the migration lock's idle session is checked before every
+  // statement of a run (lock.hpp); a round trip each time would cost more
+  // than a small statement.
+  bool PeerClosed() const;
 
   // Transactions on this session.
   Status Begin();

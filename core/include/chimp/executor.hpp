@@ -53,6 +53,7 @@
 #ifndef CHIMP_EXECUTOR_HPP_
 #define CHIMP_EXECUTOR_HPP_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -79,6 +80,25 @@ class ExecutionObserver {
   virtual void OnVersion(const Version& /*version*/) {}
 };
 
+class RunLock;  // chimp/lock.hpp
+
+// What ExecutePlan checks and watches around every statement (issue 10).
+struct ExecutionGuard {
+  // Checked before every statement and before each native step
+  // (RunLock::CheckHeld): once it is lost, the run stops before its next
+  // statement with LockTimeout; the step's row is finished `failed`.
+  // Null: nothing checked. REQUIRES: outlives ExecutePlan.
+  RunLock* lock = nullptr;
+  // The session's lock_wait_timeout (EngineOptions::lock_wait_timeout),
+  // named in the messages about lock waits.
+  std::chrono::seconds lock_wait_timeout{60};
+  // When true, a thread on a session of its own (`watcher`) logs what a
+  // statement running longer than 2 s waits for when it waits for a lock,
+  // and who holds it. Default: off.
+  bool watch = false;
+  ConnectionOptions watcher;
+};
+
 struct ExecutionSummary {
   std::string run_id;
   int32_t steps_run = 0;
@@ -93,7 +113,7 @@ struct ExecutionSummary {
 // REQUIRES: the caller holds the migration lock.
 Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changelog& changelog,
                                      const std::string& target_db, const std::string& run_id,
-                                     ExecutionObserver* observer);
+                                     ExecutionObserver* observer, const ExecutionGuard& guard = {});
 
 // A new run id (a random UUID, version 4).
 std::string NewRunId();

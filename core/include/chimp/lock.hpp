@@ -73,10 +73,12 @@ class RunLock {
   // Releases the lock now; a second call is a no-op. FailedPrecondition
   // when the lock was no longer held (a lost connection, an expired lease).
   virtual Status Release() = 0;
-  // OK while the lock is still ours. A named lock always is while its
-  // connection lives; a lease is not once a heartbeat found the row gone or
-  // taken over (FailedPrecondition naming who has it now).
-  virtual Status CheckHeld() { return Status::Ok(); }
+  // OK while the lock is still ours. A named lock is not once its session
+  // ended (a KILL, wait_timeout, a proxy); a lease is not once a heartbeat
+  // found the row gone or taken over. Either is LockTimeout ("... was
+  // lost: ..."), naming why and who has it now when known. Cheap enough to
+  // call before every statement of a run (no round trip most times).
+  virtual Status CheckHeld() = 0;
   // The lock's name for messages: "chimp:<db>" or "lease chimp.chimp_lock/<db>".
   virtual const std::string& name() const = 0;
 };
@@ -108,7 +110,10 @@ Result<std::unique_ptr<RunLock>> AcquireRunLock(Connection& conn, const RunLockO
 class MigrationLock : public RunLock {
  public:
   // Takes GET_LOCK(LockNameFor(database), timeout) on `conn`. `conn` must
-  // outlive the returned lock and stay open while it is held.
+  // outlive the returned lock and stay open while it is held; its session's
+  // wait_timeout is raised to the server's maximum first, so that a server
+  // that ends idle sessions (SET GLOBAL wait_timeout = 5) does not end the
+  // lock's, which is idle by design.
   //
   // When the lock is not free within about 1 s (and `timeout` is longer),
   // calls `on_wait(holder)` once so that the caller can say who holds it,
@@ -135,14 +140,21 @@ class MigrationLock : public RunLock {
   // again is a no-op.
   Status Release() override;
 
+  // Polls the lock's session (Connection::PeerClosed) each call and asks
+  // the server (IS_USED_LOCK) at most once a second.
+  Status CheckHeld() override;
+
   const std::string& name() const override { return name_; }
 
  private:
   MigrationLock(Connection& conn, std::string name) : conn_(conn), name_(std::move(name)) {}
+  Status Lost(const std::string& why);
 
   Connection& conn_;
   std::string name_;
   bool held_ = true;
+  std::string lost_;  // why the lock was lost ("" = held)
+  std::chrono::steady_clock::time_point last_asked_ = std::chrono::steady_clock::now();
 };
 
 // LeaseLock: a lock row in `<schema>.chimp_lock` (one per target database)

@@ -31,6 +31,12 @@ struct EngineOptions {
   std::string changelog_schema = "chimp";
   // How long `migrate` waits for another run's lock. Default: 60 s.
   std::chrono::seconds lock_timeout{60};
+  // How long a statement of a step waits for a metadata or row lock that
+  // another session holds (an application's open transaction) before it
+  // fails, the step with it: the work session's lock_wait_timeout and
+  // innodb_lock_wait_timeout (--lock-wait-timeout, [changelog]
+  // lock_wait_timeout). Default: 60 s (the server's default is a day).
+  std::chrono::seconds lock_wait_timeout{60};
   // Which migration lock to take ([changelog] lock): the server's named
   // lock, or a lease row for Galera and proxies (lock.hpp). Default: named.
   LockKind lock_kind = LockKind::kNamed;

@@ -189,6 +189,12 @@ class ConfigReader {
       options_->lock_timeout = std::chrono::seconds(v);
       return Status::Ok();
     };
+    h["lock_wait_timeout"] = [this](const toml::node& n, const std::string& key) -> Status {
+      int64_t v = 0;
+      CHIMP_RETURN_IF_ERROR(GetInteger(n, key, 1, 31536000, &v));
+      options_->lock_wait_timeout = std::chrono::seconds(v);
+      return Status::Ok();
+    };
     h["lock"] = [this](const toml::node& n, const std::string& key) -> Status {
       std::string v;
       CHIMP_RETURN_IF_ERROR(GetString(n, key, &v));

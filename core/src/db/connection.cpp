@@ -9,6 +9,8 @@
 #include <ma_pvio.h>
 #include <mysqld_error.h>
 
+#include <poll.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -334,7 +336,8 @@ std::string Value::ToString() const {
 
 struct Connection::Impl {
   MYSQL* mysql = nullptr;
-  std::string describe;  // never contains the password
+  std::string describe;      // never contains the password
+  std::string session_vars;  // SetSessionVariables: set again by ResetSession
 
   Impl() = default;
   Impl(const Impl&) = delete;
@@ -635,7 +638,24 @@ Status Connection::ResetSession() {
   // The reset leaves the client's character set (utf8mb4, from Open) as it
   // was; the server's goes back to its default. One statement puts both
   // back in step and turns autocommit on.
-  return Execute(std::string(kInternalTag) + "SET NAMES utf8mb4, autocommit = 1").status();
+  std::string vars = impl_->session_vars.empty() ? "" : ", " + impl_->session_vars;
+  return Execute(std::string(kInternalTag) + "SET NAMES utf8mb4, autocommit = 1" + vars).status();
+}
+
+Status Connection::SetSessionVariables(std::string assignments) {
+  impl_->session_vars = std::move(assignments);
+  if (impl_->session_vars.empty()) return Status::Ok();
+  return Execute(std::string(kInternalTag) + "SET SESSION " + impl_->session_vars).status();
+}
+
+bool Connection::PeerClosed() const {
+  my_socket fd = MARIADB_INVALID_SOCKET;
+  if (mariadb_get_infov(impl_->mysql, MARIADB_CONNECTION_SOCKET, &fd) != 0 || fd == MARIADB_INVALID_SOCKET) return true;
+  pollfd p{};
+  p.fd = fd;
+  p.events = POLLIN;
+  const int n = ::poll(&p, 1, 0);
+  return n != 0;  // readable (EOF or an error packet), hung up, or poll failed
 }
 
 Status Connection::Begin() { return Execute(std::string(kInternalTag) + "START TRANSACTION").status(); }

@@ -13,6 +13,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   MigrateReport report;
   report.catalog = std::move(target.catalog);
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
+  CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
@@ -26,7 +27,8 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
     if (on_backup) on_backup(backup);
   }
   CHIMP_RETURN_IF_ERROR(target.lock->CheckHeld());
-  auto summary = ExecutePlan(report.plan, *target.conn, changelog, options.database, target.run_id, observer);
+  auto summary = ExecutePlan(report.plan, *target.conn, changelog, options.database, target.run_id, observer,
+                             target.Guard(options));
   if (!summary.ok()) return summary.status();
   report.summary = std::move(summary).value();
   CHIMP_RETURN_IF_ERROR(target.lock->CheckHeld());

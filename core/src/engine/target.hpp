@@ -12,9 +12,11 @@
 #include "chimp/catalog.hpp"
 #include "chimp/changelog.hpp"
 #include "chimp/connection.hpp"
+#include "chimp/executor.hpp"
 #include "chimp/lock.hpp"
 #include "chimp/options.hpp"
 #include "chimp/status.hpp"
+#include "lock/run_owner.hpp"
 
 namespace chimp::internal {
 
@@ -22,7 +24,10 @@ namespace chimp::internal {
 struct TargetNeeds {
   // Take the migration lock, under a new run id, on a session of its own,
   // so that whatever a step does to its session (a lost connection, a KILL)
-  // cannot release it mid-run. Default: no lock (read-only pipelines).
+  // cannot release it mid-run; then wait until the previous owner's
+  // sessions are gone and record this run as the owner (lock/run_owner.hpp),
+  // and bound the work session's lock waits (options.lock_wait_timeout).
+  // Default: no lock (read-only pipelines).
   bool lock = false;
   // Told who holds the lock while waiting for it.
   std::function<void(const LockHolder&)> on_wait;
@@ -52,8 +57,13 @@ struct Target {
   std::unique_ptr<Changelog> changelog;  // on *conn; tables not ensured
   std::string run_id;                    // "" without the lock
   std::unique_ptr<Connection> lock_conn;
-  std::unique_ptr<RunLock> lock;     // on *lock_conn; null without the lock
-  std::unique_ptr<Catalog> catalog;  // null unless asked for
+  std::unique_ptr<RunLock> lock;        // on *lock_conn; null without the lock
+  std::unique_ptr<RunOwnership> owner;  // on *conn; null without the lock
+  std::unique_ptr<Catalog> catalog;     // null unless asked for
+
+  // What ExecutePlan checks around statements: the lock, the lock-wait
+  // bound and its watcher. REQUIRES: the lock is held.
+  ExecutionGuard Guard(const EngineOptions& options) const;
 };
 
 // Checks the options name a target (RequireTarget), connects without a

@@ -2,6 +2,7 @@
 // version updates after each edge. One step's run is exec/step_runner.hpp.
 #include "chimp/executor.hpp"
 
+#include "exec/run_guard.hpp"
 #include "exec/step_runner.hpp"
 #include "recovery/fault_points.hpp"
 #include "util/run_id.hpp"
@@ -87,7 +88,7 @@ std::string NewRunId() { return internal::RandomUuid(); }
 
 Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changelog& changelog,
                                      const std::string& target_db, const std::string& run_id,
-                                     ExecutionObserver* observer) {
+                                     ExecutionObserver* observer, const ExecutionGuard& guard) {
   ExecutionSummary summary;
   summary.run_id = run_id;
   summary.reached = plan.current;
@@ -99,7 +100,8 @@ Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changel
                               .status()
                               .WithContext("creating the target database '" + target_db + "'"));
   }
-  internal::StepRunner runner(conn, changelog, target_db, run_id, observer);
+  const internal::RunGuard run_guard(guard, conn);
+  internal::StepRunner runner(conn, changelog, target_db, run_id, observer, &run_guard);
   CHIMP_RETURN_IF_ERROR(PathRun(plan, changelog, run_id, observer, runner, &summary).Run());
   return summary;
 }

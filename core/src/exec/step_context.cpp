@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "exec/run_guard.hpp"
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
 #include "sql/shorten.hpp"
@@ -29,9 +30,14 @@ std::string SourceName(const PlannedStep& planned) {
 }
 
 Status StepContext::Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const {
+  if (guard_ != nullptr) CHIMP_RETURN_IF_ERROR(guard_->BeforeStatement());
   if (observer_ != nullptr) observer_->OnStatement(planned_, index, statement.text);
   TEST_CrashPoint("before-statement");
-  CHIMP_ASSIGN_OR_RETURN(ExecInfo info, conn_.Execute(statement.text));
+  if (guard_ != nullptr) guard_->StatementStarted();
+  Result<ExecInfo> done = conn_.Execute(statement.text);
+  if (guard_ != nullptr) guard_->StatementEnded();
+  if (!done.ok()) return guard_ != nullptr ? guard_->ExplainLockWait(done.status()) : done.status();
+  const ExecInfo& info = *done;
   TEST_CrashPoint("after-statement");
   if (info.warning_count == 0) return Status::Ok();
   return KeepWarnings(info.warning_count, index, outcome);
@@ -58,7 +64,11 @@ Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutc
 
 Status StepContext::RunNative() const {
   const Step& step = *planned_.step;
+  if (guard_ != nullptr) CHIMP_RETURN_IF_ERROR(guard_->BeforeStatement());
+  if (guard_ != nullptr) guard_->StatementStarted();
   Status s = RunNativeStep(step, *planned_.edge, conn_);
+  if (guard_ != nullptr) guard_->StatementEnded();
+  if (guard_ != nullptr) s = guard_->ExplainLockWait(s);
   if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
   return Status::Ok();
 }
@@ -72,6 +82,9 @@ Status StepContext::Error(const Status& cause, int32_t index, const SqlStatement
   } else {
     where += " failed";
   }
+  // A lost lock stays a lock error (retry the run), as a lost server stays
+  // unavailable.
+  if (cause.code() == StatusCode::kLockTimeout) return cause.WithContext(where);
   return cause.WithContext(where).WithCode(StatusCode::kStepFailed);
 }
 

@@ -38,12 +38,15 @@ std::string StepWhere(const PlannedStep& planned);
 // The step's source file, or "step 'id'": the name split errors start with.
 std::string SourceName(const PlannedStep& planned);
 
-// REQUIRES: every reference outlives the context; `observer` may be null.
+class RunGuard;  // exec/run_guard.hpp
+
+// REQUIRES: every reference outlives the context; `observer` and `guard`
+// may be null.
 class StepContext {
  public:
   StepContext(Connection& conn, Changelog& changelog, const PlannedStep& planned, ExecutionObserver* observer,
-              int32_t count)
-      : conn_(conn), changelog_(changelog), planned_(planned), observer_(observer), count_(count) {}
+              int32_t count, const RunGuard* guard = nullptr)
+      : conn_(conn), changelog_(changelog), planned_(planned), observer_(observer), count_(count), guard_(guard) {}
 
   Connection& conn() const { return conn_; }
   Changelog& changelog() const { return changelog_; }
@@ -52,9 +55,13 @@ class StepContext {
   int32_t count() const { return count_; }
 
   // Runs statement `index`, collecting warnings into `outcome`; a warning
-  // fails the statement when the step declares warnings fatal.
+  // fails the statement when the step declares warnings fatal. First checks
+  // that the run still holds its lock (RunGuard::BeforeStatement: a lost
+  // lock is LockTimeout and nothing is sent); a lock wait that reached the
+  // bound is explained (RunGuard::ExplainLockWait).
   Status Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const;
-  // Runs the native step.
+  // Runs the native step, after the same lock check. (Its statements go
+  // through plugin/services.cpp, which checks nothing itself.)
   Status RunNative() const;
   // `cause` as the step's failure at statement `index` (`statement` null:
   // no statement at hand), coded kStepFailed.
@@ -68,6 +75,7 @@ class StepContext {
   const PlannedStep& planned_;
   ExecutionObserver* observer_;
   int32_t count_;
+  const RunGuard* guard_;
 };
 
 }  // namespace chimp::internal

@@ -60,7 +60,7 @@ Status StepRunner::Run(const PlannedStep& planned) {
     return UncertainStatement(planned);
   }
   StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
-  const StepContext step(conn_, changelog_, planned, observer_, source.estimated());
+  const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_);
   if (observer_ != nullptr) observer_->OnStepStart(planned, step.count());
   const auto started = std::chrono::steady_clock::now();
   const StepOutcome outcome = Dispatch(step, source);

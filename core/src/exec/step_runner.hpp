@@ -21,9 +21,15 @@ namespace chimp::internal {
 // REQUIRES: every reference outlives the runner; `observer` may be null.
 class StepRunner {
  public:
+  // `guard` may be null (nothing checked around statements).
   StepRunner(Connection& conn, Changelog& changelog, const std::string& target_db, const std::string& run_id,
-             ExecutionObserver* observer)
-      : conn_(conn), changelog_(changelog), target_db_(target_db), run_id_(run_id), observer_(observer) {}
+             ExecutionObserver* observer, const RunGuard* guard = nullptr)
+      : conn_(conn),
+        changelog_(changelog),
+        target_db_(target_db),
+        run_id_(run_id),
+        observer_(observer),
+        guard_(guard) {}
 
   // Runs `planned` and records it; returns the step's status.
   Status Run(const PlannedStep& planned);
@@ -69,6 +75,7 @@ class StepRunner {
   const std::string& target_db_;
   const std::string& run_id_;
   ExecutionObserver* observer_;
+  const RunGuard* guard_;
 };
 
 }  // namespace chimp::internal

@@ -223,7 +223,7 @@ void LeaseLock::TEST_StopHeartbeat() { StopHeartbeat(); }
 Status LeaseLock::CheckHeld() {
   std::lock_guard<std::mutex> guard(mu_);
   if (!held_) return Status::FailedPrecondition("migration " + name_ + " was released");
-  if (!lost_.empty()) return Status::FailedPrecondition("migration " + name_ + " was lost: " + lost_);
+  if (!lost_.empty()) return internal::LostLock("migration " + name_, lost_);
   return Status::Ok();
 }
 

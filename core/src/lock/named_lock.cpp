@@ -13,6 +13,10 @@ namespace {
 
 constexpr size_t kMaxLockName = 64;  // GET_LOCK's limit (MySQL 5.7+)
 constexpr std::chrono::milliseconds kQuietWait{1000};
+// How often CheckHeld asks the server; in between it only polls the socket.
+constexpr std::chrono::milliseconds kAskEvery{1000};
+// The largest wait_timeout MariaDB and MySQL accept (one year).
+constexpr const char* kIdleForever = "wait_timeout = 31536000";
 
 uint64_t Fnv1a64(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -90,6 +94,7 @@ Result<std::unique_ptr<MigrationLock>> MigrationLock::Acquire(Connection& conn, 
   std::string name = LockNameFor(database);
   auto total = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(timeout, std::chrono::seconds(0)));
   auto start = std::chrono::steady_clock::now();
+  CHIMP_RETURN_IF_ERROR(conn.SetSessionVariables(kIdleForever).WithContext("migration lock '" + name + "'"));
 
   CHIMP_ASSIGN_OR_RETURN(bool acquired, GetLock(conn, name, std::min(total, kQuietWait)));
   if (!acquired && total > kQuietWait) {
@@ -117,6 +122,28 @@ Status MigrationLock::Release() {
                                       " was no longer held by this connection at release");
   }
   return Status::Ok();
+}
+
+Status MigrationLock::Lost(const std::string& why) {
+  if (lost_.empty()) lost_ = why;
+  return internal::LostLock("migration lock '" + name_ + "' on " + conn_.Describe(), lost_);
+}
+
+Status MigrationLock::CheckHeld() {
+  if (!held_) return Status::FailedPrecondition("migration lock '" + name_ + "' was released");
+  if (!lost_.empty()) return Lost(lost_);
+  const std::string session = "its session (connection " + std::to_string(conn_.ThreadId()) + ")";
+  if (conn_.PeerClosed()) return Lost(session + " was closed by the server (KILL, wait_timeout, a restart?)");
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_asked_ < kAskEvery) return Status::Ok();
+  last_asked_ = now;
+  std::array<Value, 1> params = {Value::Text(name_)};
+  auto mine = conn_.QueryScalar("SELECT IS_USED_LOCK(?) = CONNECTION_ID()", params);
+  if (!mine.ok()) return Lost(session + " failed: " + mine.status().message());
+  if (*mine && mine->value().type == Value::Type::kInt64 && mine->value().i64 == 1) return Status::Ok();
+  auto holder = FindLockHolder(conn_, name_);
+  return Lost(session + " no longer holds it; now held by " +
+              (holder.ok() ? holder->ToString() : std::string("(unknown: ") + holder.status().message() + ")"));
 }
 
 MigrationLock::~MigrationLock() {

@@ -19,6 +19,12 @@ Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Conne
   return AcquireRunLock(conn, lock, std::move(on_wait));
 }
 
+Status LostLock(const std::string& lock, const std::string& why) {
+  return Status::LockTimeout(lock + " was lost: " + why +
+                             "; this run stopped before its next statement. Run the command again: it waits for "
+                             "this run's sessions to end, then resumes (doc/operations.md)");
+}
+
 std::string FormatSeconds(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
   char buf[32];

@@ -22,6 +22,11 @@ namespace chimp::internal {
 Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn, const std::string& run_id,
                                              std::function<void(const LockHolder&)> on_wait);
 
+// LockTimeout "<lock> was lost: <why>; this run stopped before its next
+// statement. Run the command again: ...": how both lock kinds report a
+// lost lock (RunLock::CheckHeld). `lock` is e.g. "migration lock 'chimp:app'".
+Status LostLock(const std::string& lock, const std::string& why);
+
 // A wait as the lock messages print it: "60 s", "0.5 s". Pure.
 std::string FormatSeconds(std::chrono::milliseconds d);
 

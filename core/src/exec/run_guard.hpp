@@ -1,0 +1,48 @@
+// RunGuard: what a run checks around every statement it sends (issue 10,
+// items 2 and 8): that it still holds its lock, and what the statement
+// waits for when it waits for a lock. Built by ExecutePlan from the
+// public ExecutionGuard (chimp/executor.hpp); StepContext calls it. Private
+// to core. [main-thread], except the WaitWatch's own thread.
+#ifndef CHIMP_EXEC_RUN_GUARD_HPP_
+#define CHIMP_EXEC_RUN_GUARD_HPP_
+
+#include <memory>
+
+#include "chimp/connection.hpp"
+#include "chimp/executor.hpp"
+#include "chimp/status.hpp"
+#include "exec/wait_watch.hpp"
+
+namespace chimp::internal {
+
+class RunGuard {
+ public:
+  // `work` is the run's session. REQUIRES: `guard.lock`, when set, and
+  // `work` outlive the RunGuard.
+  RunGuard(const ExecutionGuard& guard, Connection& work);
+
+  // OK while the run may send its next statement: the lock is still held
+  // (RunLock::CheckHeld; OK without a lock). Errors: LockTimeout.
+  Status BeforeStatement() const;
+  // Around a statement: arms the lock-wait watcher.
+  void StatementStarted() const {
+    if (watch_ != nullptr) watch_->Arm();
+  }
+  void StatementEnded() const {
+    if (watch_ != nullptr) watch_->Disarm();
+  }
+  // `cause` with what it waited for when it is a lock wait timeout (server
+  // error 1205): the bound, the option that sets it and the sessions that
+  // held a transaction open, read on `work`. Other errors unchanged.
+  Status ExplainLockWait(const Status& cause) const;
+
+ private:
+  RunLock* lock_;
+  Connection& work_;
+  std::chrono::seconds bound_;
+  std::unique_ptr<WaitWatch> watch_;  // null when not asked for
+};
+
+}  // namespace chimp::internal
+
+#endif  // CHIMP_EXEC_RUN_GUARD_HPP_
