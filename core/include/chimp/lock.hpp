@@ -140,8 +140,9 @@ class MigrationLock : public RunLock {
   // again is a no-op.
   Status Release() override;
 
-  // Polls the lock's session (Connection::PeerClosed) each call and asks
-  // the server (IS_USED_LOCK) at most once a second.
+  // Polls the lock's session (Connection::PeerClosed) each call; asks the
+  // server (IS_USED_LOCK) when the poll sees something, else at most once
+  // a second.
   Status CheckHeld() override;
 
   const std::string& name() const override { return name_; }

@@ -558,6 +558,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
                          options.port, socket, CLIENT_MULTI_RESULTS) == nullptr) {
     return ConnError(m, "").WithContext("cannot connect to " + impl->describe);
   }
+  // Again: an option file read while connecting may say `reconnect`.
+  mysql_optionsv(m, MYSQL_OPT_RECONNECT, &reconnect);
   if (options.read_default_option_file) {
     // The option file may name another character set; chimp needs utf8mb4.
     if (mysql_set_character_set(m, "utf8mb4") != 0) {

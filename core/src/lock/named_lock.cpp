@@ -129,17 +129,21 @@ Status MigrationLock::Lost(const std::string& why) {
   return internal::LostLock("migration lock '" + name_ + "' on " + conn_.Describe(), lost_);
 }
 
+// The socket poll is the cheap part: a session the server ended is
+// readable at once. Readable does not prove it ended (TLS may send records
+// of its own), so it only makes the next question come now.
 Status MigrationLock::CheckHeld() {
   if (!held_) return Status::FailedPrecondition("migration lock '" + name_ + "' was released");
   if (!lost_.empty()) return Lost(lost_);
-  const std::string session = "its session (connection " + std::to_string(conn_.ThreadId()) + ")";
-  if (conn_.PeerClosed()) return Lost(session + " was closed by the server (KILL, wait_timeout, a restart?)");
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_asked_ < kAskEvery) return Status::Ok();
+  if (!conn_.PeerClosed() && now - last_asked_ < kAskEvery) return Status::Ok();
   last_asked_ = now;
+  const std::string session = "its session (connection " + std::to_string(conn_.ThreadId()) + ")";
   std::array<Value, 1> params = {Value::Text(name_)};
-  auto mine = conn_.QueryScalar("SELECT IS_USED_LOCK(?) = CONNECTION_ID()", params);
-  if (!mine.ok()) return Lost(session + " failed: " + mine.status().message());
+  auto mine = conn_.QueryScalar(std::string(kInternalTag) + "SELECT IS_USED_LOCK(?) = CONNECTION_ID()", params);
+  if (!mine.ok()) {
+    return Lost(session + " was ended by the server (KILL, wait_timeout, a restart?): " + mine.status().message());
+  }
   if (*mine && mine->value().type == Value::Type::kInt64 && mine->value().i64 == 1) return Status::Ok();
   auto holder = FindLockHolder(conn_, name_);
   return Lost(session + " no longer holds it; now held by " +

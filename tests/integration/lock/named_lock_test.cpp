@@ -145,3 +145,36 @@ TEST_CASE("lock: a waiter gets the lock when the holding process dies") {
 
 }  // namespace
 }  // namespace chimp
+
+namespace chimp {
+namespace {
+
+TEST_CASE("lock: CheckHeld reports a named lock whose session was killed") {
+  TestServer& server = TestServer::Shared();
+  std::string db = server.FreshDatabase("lock_lost");
+  auto holder_conn = server.Connect();
+  auto held = MigrationLock::Acquire(*holder_conn, db, seconds(1));
+  REQUIRE(held.ok());
+  CHECK((*held)->CheckHeld().ok());
+  // Its idle session outlives a short server wait_timeout.
+  auto raised = holder_conn->QueryScalar("SELECT @@SESSION.wait_timeout");
+  REQUIRE(raised.ok());
+  CHECK((*raised)->ToString() == "31536000");
+
+  auto killer = server.Connect();
+  REQUIRE(killer->Execute("KILL " + std::to_string(holder_conn->ThreadId())).ok());
+  auto taker = server.Connect();
+  auto taken = MigrationLock::Acquire(*taker, db, seconds(5));
+  REQUIRE_MESSAGE(taken.ok(), taken.status().ToString());
+
+  Status lost = (*held)->CheckHeld();
+  CHECK(lost.code() == StatusCode::kLockTimeout);
+  CAPTURE(lost.message());
+  CHECK(lost.message().find("'chimp:" + db + "'") != std::string::npos);
+  CHECK(lost.message().find("was lost: its session (connection " + std::to_string(holder_conn->ThreadId())) !=
+        std::string::npos);
+  CHECK((*held)->CheckHeld().code() == StatusCode::kLockTimeout);  // and stays lost
+}
+
+}  // namespace
+}  // namespace chimp
