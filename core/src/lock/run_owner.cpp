@@ -84,16 +84,17 @@ Status RunOwnership::WaitForPrevious(std::chrono::seconds timeout) {
     if (alive.empty()) return Status::Ok();
     const auto now = std::chrono::steady_clock::now();
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
-    const std::string what = "the previous run " + previous_.run_id + " of '" + changelog_.target() +
-                             "' still has sessions on the server: " + Join(alive);
+    const std::string what = "the sessions the previous run " + previous_.run_id + " of '" + changelog_.target() +
+                             "' left on the server (" + Join(alive) + ")";
     if (waited >= timeout) {
-      return Status::LockTimeout(what + "; waited " + FormatSeconds(waited) +
+      return Status::LockTimeout(what + " still run after " + FormatSeconds(waited) +
                                  " (--lock-timeout). Wait for its statement to end, or end it (KILL <connection>), "
                                  "then run the command again");
     }
     if (now - told >= kTellEvery) {
       told = now;
-      Log(LogLevel::kInfo, "waiting up to " + std::to_string(timeout.count()) + " s for the end of " + what);
+      Log(LogLevel::kInfo,
+          "waiting up to " + std::to_string(timeout.count()) + " s (--lock-timeout) until " + what + " end");
     }
     std::this_thread::sleep_for(kPoll);
   }

@@ -8,7 +8,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,6 +99,27 @@ TEST_CASE("issue 10: a run whose lock session is killed stops; the next waits fo
   CheckSlowStepsOnce(db);
 }
 
+TEST_CASE("issue 10: a run whose lease is taken away stops; the next waits for it and converges") {
+  const std::string db = test::TestServer::Shared().FreshDatabase("i10_lease");
+  const std::string config = "/tmp/" + db + ".toml";
+  std::ofstream(config) << "[changelog]\nlock = \"lease\"\nlease_seconds = 3\n";
+  test::CliRun first;
+  std::thread runner([&] { first = Migrate(db, "slow_steps", {"--config", config}); });
+  const bool started = WaitFor([&] { return Successes(db) >= 3; });
+  // The lease row is removed, as an operator who thought the run dead would.
+  if (started) test::Exec("DELETE FROM `" + db + "_chimp`.chimp_lock WHERE target = '" + db + "'");
+  test::CliRun second = Migrate(db, "slow_steps", {"--config", config});
+  runner.join();
+  std::remove(config.c_str());
+  REQUIRE(started);
+  INFO("first stderr: " << first.err);
+  INFO("second stdout: " << second.out << "\nsecond stderr: " << second.err);
+  CHECK(first.code == 7);
+  CHECK(Contains(first.err, "was lost"));
+  CHECK(second.code == 0);
+  CheckSlowStepsOnce(db);
+}
+
 // Restores the server's wait_timeout when the test ends, however it ends.
 struct GlobalWaitTimeout {
   std::string saved = Count("", "SELECT @@GLOBAL.wait_timeout");
@@ -140,7 +163,7 @@ TEST_CASE("issue 10: after a SIGKILL during a long ALTER, migrate waits for it, 
   test::CliRun resumed = Migrate(db, "slow_alter");
   INFO("resumed stdout: " << resumed.out << "\nresumed stderr: " << resumed.err);
   CHECK(resumed.code == 0);
-  if (still_running) CHECK(Contains(resumed.err, "for the end of the previous run"));
+  if (still_running) CHECK(Contains(resumed.err, "until the sessions the previous run"));
   CHECK(Count(db, "SELECT b FROM big WHERE id = 1") == "1");
   CHECK(Count(db + "_chimp",
               "SELECT COUNT(*) FROM chimp_changelog WHERE step_id = 'big.alter' AND status = "

@@ -55,3 +55,16 @@ TEST_CASE("config: a bad lock kind or lease length names the key, the value and 
 }
 
 }  // namespace
+
+TEST_CASE("config: [changelog] lock_wait_timeout bounds a step's lock waits") {
+  chimp::EngineOptions defaults;
+  CHECK(defaults.lock_wait_timeout == std::chrono::seconds(60));
+  chimp::EngineOptions o;
+  std::string file = WriteConfig("[changelog]\nlock_wait_timeout = 7\n");
+  REQUIRE(chimp::ApplyConfigFile(file, &o).ok());
+  CHECK(o.lock_wait_timeout == std::chrono::seconds(7));
+  fs::remove(file);
+  file = WriteConfig("[changelog]\nlock_wait_timeout = 0\n");
+  CHECK_FALSE(chimp::ApplyConfigFile(file, &o).ok());
+  fs::remove(file);
+}
