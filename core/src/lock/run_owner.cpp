@@ -93,8 +93,9 @@ Status RunOwnership::WaitForPrevious(std::chrono::seconds timeout) {
     }
     if (now - told >= kTellEvery) {
       told = now;
-      Log(LogLevel::kInfo,
-          "waiting up to " + std::to_string(timeout.count()) + " s (--lock-timeout) until " + what + " end");
+      Log(LogLevel::kInfo, "waiting up to " + std::to_string(timeout.count()) + " s (--lock-timeout; " +
+                               FormatSeconds(std::chrono::duration_cast<std::chrono::seconds>(waited)) +
+                               " so far) until " + what + " end");
     }
     std::this_thread::sleep_for(kPoll);
   }
