@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "chimp/lock.hpp"
 #include "lock/sessions.hpp"
 
 namespace chimp::internal {
@@ -17,8 +16,6 @@ RunGuard::RunGuard(const ExecutionGuard& guard, Connection& work)
     : lock_(guard.lock), work_(work), bound_(guard.lock_wait_timeout) {
   if (guard.watch) watch_ = std::make_unique<WaitWatch>(guard.watcher, work.ThreadId(), bound_);
 }
-
-Status RunGuard::BeforeStatement() const { return lock_ != nullptr ? lock_->CheckHeld() : Status::Ok(); }
 
 Status RunGuard::ExplainLockWait(const Status& cause) const {
   if (cause.ok() || cause.server_errno() != kErLockWaitTimeout) return cause;

@@ -10,6 +10,7 @@
 
 #include "chimp/connection.hpp"
 #include "chimp/executor.hpp"
+#include "chimp/lock.hpp"
 #include "chimp/status.hpp"
 #include "exec/wait_watch.hpp"
 
@@ -21,15 +22,18 @@ class RunGuard {
   // `work` outlive the RunGuard.
   RunGuard(const ExecutionGuard& guard, Connection& work);
 
-  // OK while the run may send its next statement: the lock is still held
-  // (RunLock::CheckHeld; OK without a lock). Errors: LockTimeout.
-  Status BeforeStatement() const;
-  // Around a statement: arms the lock-wait watcher.
-  void StatementStarted() const {
+  // Runs `send` (one statement, or a whole native step) as the run's next
+  // statement: first checks that the lock is still held (RunLock::CheckHeld:
+  // a lost lock is LockTimeout and `send` does not run), arms the lock-wait
+  // watcher while it runs, and explains its error when it is a lock wait
+  // timeout (ExplainLockWait). `send` returns a Status.
+  template <typename Send>
+  Status Run(Send&& send) const {
+    if (lock_ != nullptr) CHIMP_RETURN_IF_ERROR(lock_->CheckHeld());
     if (watch_ != nullptr) watch_->Arm();
-  }
-  void StatementEnded() const {
+    Status sent = send();
     if (watch_ != nullptr) watch_->Disarm();
+    return ExplainLockWait(sent);
   }
   // `cause` with what it waited for when it is a lock wait timeout (server
   // error 1205): the bound, the option that sets it and the sessions that

@@ -1,6 +1,7 @@
 #include "exec/step_context.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "exec/run_guard.hpp"
@@ -29,15 +30,19 @@ std::string SourceName(const PlannedStep& planned) {
   return "step '" + step.id + "'";
 }
 
+template <typename Send>
+Status StepContext::Guarded(Send&& send) const {
+  return guard_ != nullptr ? guard_->Run(std::forward<Send>(send)) : send();
+}
+
 Status StepContext::Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const {
-  if (guard_ != nullptr) CHIMP_RETURN_IF_ERROR(guard_->BeforeStatement());
-  if (observer_ != nullptr) observer_->OnStatement(planned_, index, statement.text);
-  TEST_CrashPoint("before-statement");
-  if (guard_ != nullptr) guard_->StatementStarted();
-  Result<ExecInfo> done = conn_.Execute(statement.text);
-  if (guard_ != nullptr) guard_->StatementEnded();
-  if (!done.ok()) return guard_ != nullptr ? guard_->ExplainLockWait(done.status()) : done.status();
-  const ExecInfo& info = *done;
+  ExecInfo info;
+  CHIMP_RETURN_IF_ERROR(Guarded([&]() -> Status {
+    if (observer_ != nullptr) observer_->OnStatement(planned_, index, statement.text);
+    TEST_CrashPoint("before-statement");
+    CHIMP_ASSIGN_OR_RETURN(info, conn_.Execute(statement.text));
+    return Status::Ok();
+  }));
   TEST_CrashPoint("after-statement");
   if (info.warning_count == 0) return Status::Ok();
   return KeepWarnings(info.warning_count, index, outcome);
@@ -64,11 +69,7 @@ Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutc
 
 Status StepContext::RunNative() const {
   const Step& step = *planned_.step;
-  if (guard_ != nullptr) CHIMP_RETURN_IF_ERROR(guard_->BeforeStatement());
-  if (guard_ != nullptr) guard_->StatementStarted();
-  Status s = RunNativeStep(step, *planned_.edge, conn_);
-  if (guard_ != nullptr) guard_->StatementEnded();
-  if (guard_ != nullptr) s = guard_->ExplainLockWait(s);
+  Status s = Guarded([&] { return RunNativeStep(step, *planned_.edge, conn_); });
   if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
   return Status::Ok();
 }

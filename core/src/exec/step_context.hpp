@@ -55,10 +55,9 @@ class StepContext {
   int32_t count() const { return count_; }
 
   // Runs statement `index`, collecting warnings into `outcome`; a warning
-  // fails the statement when the step declares warnings fatal. First checks
-  // that the run still holds its lock (RunGuard::BeforeStatement: a lost
-  // lock is LockTimeout and nothing is sent); a lock wait that reached the
-  // bound is explained (RunGuard::ExplainLockWait).
+  // fails the statement when the step declares warnings fatal. Runs under
+  // the guard (RunGuard::Run): a lost lock is LockTimeout and nothing is
+  // sent; a lock wait that reached the bound is explained.
   Status Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const;
   // Runs the native step, after the same lock check. (Its statements go
   // through plugin/services.cpp, which checks nothing itself.)
@@ -68,6 +67,9 @@ class StepContext {
   Status Error(const Status& cause, int32_t index, const SqlStatement* statement) const;
 
  private:
+  // `send` under the guard, or alone without one.
+  template <typename Send>
+  Status Guarded(Send&& send) const;
   Status KeepWarnings(uint64_t warning_count, int32_t index, StepOutcome* outcome) const;
 
   Connection& conn_;
