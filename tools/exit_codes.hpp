@@ -16,7 +16,9 @@
 //         refused a statement or login)
 //    6    server unavailable (retry)       kUnavailable
 //    7    lock timeout: another run holds  kLockTimeout
-//         the migration lock (retry)
+//         the migration lock (retry); also
+//         its sessions still run, or this
+//         run lost its lock
 //    8    a migration step failed; the     kStepFailed
 //         changelog records where
 //    9    failed precondition: fix the     kFailedPrecondition
