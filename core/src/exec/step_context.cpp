@@ -6,6 +6,7 @@
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
 #include "sql/shorten.hpp"
+#include "util/interrupt.hpp"
 
 namespace chimp::internal {
 
@@ -31,10 +32,18 @@ std::string SourceName(const PlannedStep& planned) {
 Status StepContext::Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const {
   if (observer_ != nullptr) observer_->OnStatement(planned_, index, statement.text);
   TEST_CrashPoint("before-statement");
+  CHIMP_RETURN_IF_ERROR(CheckInterrupt());
   CHIMP_ASSIGN_OR_RETURN(ExecInfo info, conn_.Execute(statement.text));
   TEST_CrashPoint("after-statement");
   if (info.warning_count == 0) return Status::Ok();
   return KeepWarnings(info.warning_count, index, outcome);
+}
+
+Status StepContext::CheckInterrupt() const {
+  NoteWorkConnection(conn_);
+  const int signal = InterruptSignal();
+  if (signal == 0) return Status::Ok();
+  return Status::StepFailed("interrupted by " + SignalName(signal) + " before this statement (not run)");
 }
 
 Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutcome* outcome) const {
@@ -58,6 +67,7 @@ Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutc
 
 Status StepContext::RunNative() const {
   const Step& step = *planned_.step;
+  CHIMP_RETURN_IF_ERROR(CheckInterrupt());
   Status s = RunNativeStep(step, *planned_.edge, conn_);
   if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
   return Status::Ok();
@@ -72,7 +82,12 @@ Status StepContext::Error(const Status& cause, int32_t index, const SqlStatement
   } else {
     where += " failed";
   }
-  return cause.WithContext(where).WithCode(StatusCode::kStepFailed);
+  Status error = cause;
+  constexpr unsigned int kQueryInterrupted = 1317;  // ER_QUERY_INTERRUPTED: KILL QUERY
+  if (const int signal = InterruptSignal(); signal != 0 && conn_.LastErrorNumber() == kQueryInterrupted) {
+    error = cause.WithContext("interrupted by " + SignalName(signal) + " (the statement was killed on the server)");
+  }
+  return error.WithContext(where).WithCode(StatusCode::kStepFailed);
 }
 
 }  // namespace chimp::internal

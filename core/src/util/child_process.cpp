@@ -21,8 +21,11 @@ void CloseIfOpen(int fd) {
 
 Status SystemError(const char* call) { return Status::Internal(std::string(call) + ": " + std::strerror(errno)); }
 
-// In the child: stdin from /dev/null, stdout and stderr as asked.
+// In the child: no signal blocked, stdin from /dev/null, stdout and stderr as asked.
 void SetUpChild(const ChildOptions& options, int err_write) {
+  sigset_t none;  // the parent blocks SIGINT, SIGTERM, SIGHUP (chimp/interrupt.hpp); the child must not
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
   if (::dup2(options.stdout_fd >= 0 ? options.stdout_fd : STDERR_FILENO, STDOUT_FILENO) < 0) _exit(126);

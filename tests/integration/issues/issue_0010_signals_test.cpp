@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,7 @@ class Background {
     if (pid_ > 0) Kill(SIGKILL);
   }
   // Sends `sig` and waits for the exit; returns waitpid's status.
+  pid_t Pid() const { return pid_; }
   int Kill(int sig) {
     ::kill(pid_, sig);
     int status = 0;
@@ -139,6 +141,97 @@ TEST_CASE("issue 10: SIGKILL during migrate --backup leaves the password nowhere
   CHECK(FilesContaining(root / "dumps", password).empty());
   REQUIRE(conn->Execute("DROP USER '" + user + "'@'localhost'").ok());
   fs::remove_all(root);
+}
+
+// Starts `migrate` of the slow-steps fixture with the slow statement sleeping
+// `secs` seconds, and returns once that statement runs on the server.
+struct SlowRun {
+  std::string db;
+  fs::path out;
+  std::unique_ptr<Background> run;
+};
+
+std::vector<std::string> SlowArgs(const std::string& db) {
+  const auto server = test::TestServer::Shared().Options();
+  return {"--socket", server.socket,        "--user",      server.user, "-d",
+          db,         "--changelog-schema", db + "_chimp", "--plugins", test::FixtureDir("slow_steps"),
+          "migrate"};
+}
+
+bool SleepRuns(const std::string& db) {
+  return test::Scalar(db, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP%'") != "0";
+}
+
+SlowRun StartSlow(const std::string& prefix, int secs) {
+  SlowRun r;
+  r.db = test::TestServer::Shared().FreshDatabase(prefix);
+  auto conn = test::TestServer::Shared().Connect();
+  REQUIRE(conn->Execute("CREATE DATABASE IF NOT EXISTS `" + r.db + "`").ok());
+  REQUIRE(conn->Execute("CREATE TABLE `" + r.db + "`.slow_conf (secs INT)").ok());
+  REQUIRE(conn->Execute("INSERT INTO `" + r.db + "`.slow_conf VALUES (" + std::to_string(secs) + ")").ok());
+  r.out = fs::temp_directory_path() / ("chimp_slow_" + r.db + ".out");
+  const std::string pw = test::TestServer::Shared().Options().password;
+  r.run = std::make_unique<Background>(SlowArgs(r.db),
+                                       std::vector<std::pair<std::string, std::string>>{{"CHIMP_PASSWORD", pw}}, r.out);
+  bool seen = false;
+  for (int i = 0; i < 600 && !seen; ++i) {
+    seen = SleepRuns(r.db);
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(seen);
+  return r;
+}
+
+// After the interrupted run: `migrate` converges (with no sleep) and both
+// tables and the row exist.
+void CheckConverges(const SlowRun& r) {
+  auto conn = test::TestServer::Shared().Connect();
+  REQUIRE(conn->Execute("UPDATE `" + r.db + "`.slow_conf SET secs = 0").ok());
+  const std::string pw = test::TestServer::Shared().Options().password;
+  auto again = test::Chimp(SlowArgs(r.db), pw);
+  CHECK_MESSAGE(again.code == 0, again.err);
+  CHECK(test::Scalar(r.db, "SELECT COUNT(*) FROM s_a") == "1");
+  CHECK(test::Scalar(r.db, "SELECT COUNT(*) FROM s_b") == "0");
+}
+
+std::string LastRow(const std::string& db) {
+  return test::Scalar(db, "SELECT CONCAT(status, ' | ', COALESCE(error, '')) FROM `" + db +
+                              "_chimp`.chimp_changelog ORDER BY id DESC LIMIT 1");
+}
+
+TEST_CASE("issue 10: a first SIGTERM or SIGINT stops before the next statement, records it, exit 12") {
+  for (int sig : {SIGTERM, SIGINT}) {
+    CAPTURE(sig);
+    SlowRun r = StartSlow(sig == SIGTERM ? "sig_term" : "sig_int", 2);
+    const int status = r.run->Kill(sig);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 12);
+    const std::string out = test::Slurp(r.out.string());
+    CHECK(test::Contains(out, "stopping after the current statement; send it again to stop now"));
+    const std::string row = LastRow(r.db);
+    CHECK(test::Contains(row, "failed | "));
+    CHECK(test::Contains(row, sig == SIGTERM ? "interrupted by SIGTERM" : "interrupted by SIGINT"));
+    CHECK(test::Scalar(r.db,
+                       "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                       "AND TABLE_NAME = 's_b'") == "0");
+    CheckConverges(r);
+  }
+}
+
+TEST_CASE("issue 10: a second signal kills the running statement on the server") {
+  SlowRun r = StartSlow("sig_twice", 600);
+  ::kill(r.run->Pid(), SIGTERM);
+  // Two signals sent at once may arrive as one: the second follows the message.
+  for (int i = 0; i < 600 && !test::Contains(test::Slurp(r.out.string()), "send it again"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(SleepRuns(r.db));
+  const int status = r.run->Kill(SIGTERM);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 12);
+  CHECK_FALSE(SleepRuns(r.db));
+  CHECK(test::Contains(LastRow(r.db), "interrupted by SIGTERM"));
+  CheckConverges(r);
 }
 
 }  // namespace
