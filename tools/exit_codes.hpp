@@ -29,6 +29,10 @@
 //   11    a check failed: a pre-flight or  kCheckFailed
 //         sanity check (SQL or native)
 //         found the data not as required
+//   12    interrupted: SIGINT, SIGTERM or  chimp/interrupt.hpp (any code of a
+//         SIGHUP stopped the run; the      run that a signal stopped)
+//         changelog records where; run
+//         migrate again to resume
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
@@ -48,6 +52,7 @@ inline constexpr int kExitStepFailed = 8;
 inline constexpr int kExitFailedPrecondition = 9;
 inline constexpr int kExitBackupFailed = 10;
 inline constexpr int kExitCheckFailed = 11;
+inline constexpr int kExitInterrupted = 12;
 
 // The exit code for a Status with `code`.
 inline int ExitCodeFor(StatusCode code) {

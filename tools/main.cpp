@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "chimp/engine.hpp"
+#include "chimp/interrupt.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
 #include "log.hpp"
@@ -118,7 +119,8 @@ int Run(int argc, char** argv) {
     SetUpLogging(root_flags.verbose + command->flags.verbose > 0, root_flags.quiet + command->flags.quiet > 0);
     Result<Context> ctx = BuildContext(root_flags, command->flags);
     if (!ctx.ok()) return Fail(ctx.status());
-    return command->run(*ctx);
+    const int code = command->run(*ctx);
+    return code != kExitOk && InterruptSignal() != 0 ? kExitInterrupted : code;
   }
   return Fail(Status::InvalidArgument("no command given (see chimp --help)"));
 }
@@ -127,6 +129,7 @@ int Run(int argc, char** argv) {
 }  // namespace chimp::cli
 
 int main(int argc, char** argv) {
+  chimp::InstallInterruptHandling();  // before any other thread starts
   try {
     return chimp::cli::Run(argc, argv);
   } catch (const std::exception& e) {

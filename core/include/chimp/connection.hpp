@@ -200,7 +200,10 @@ class Connection {
   // statement (0 after a success), e.g. 1146 for a missing table.
   unsigned int LastErrorNumber() const;
 
-  uint64_t ThreadId() const;          // CONNECTION_ID(), from the handshake
+  uint64_t ThreadId() const;  // CONNECTION_ID(), from the handshake
+  // The options this connection was opened with (to open another one to
+  // the same server, e.g. to KILL QUERY this one's statement).
+  const ConnectionOptions& Options() const;
   std::string ServerVersion() const;  // e.g. "10.11.19-MariaDB-0+deb12u1"
   bool IsMariaDB() const;
   // Where this connection goes, for messages: "socket /tmp/x.sock as root",

@@ -338,6 +338,7 @@ struct Connection::Impl {
   MYSQL* mysql = nullptr;
   std::string describe;      // never contains the password
   std::string session_vars;  // SetSessionVariables: set again by ResetSession
+  ConnectionOptions options;
 
   Impl() = default;
   Impl(const Impl&) = delete;
@@ -518,6 +519,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
   LibraryInit();
   auto impl = std::make_unique<Impl>();
   impl->describe = DescribeTarget(options.socket, options.host, options.port, options.user);
+  impl->options = options;
   impl->mysql = mysql_init(nullptr);
   if (impl->mysql == nullptr) {
     return Status::Internal("cannot connect to " + impl->describe + ": mysql_init failed");
@@ -572,6 +574,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
   }
   return std::unique_ptr<Connection>(new Connection(std::move(impl)));
 }
+
+const ConnectionOptions& Connection::Options() const { return impl_->options; }
 
 Result<ExecInfo> Connection::Execute(std::string_view sql) { return impl_->ExecText(sql); }
 

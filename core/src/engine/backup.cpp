@@ -1,9 +1,10 @@
 // migrate --backup (backup.hpp). The dump runs as a child process
-// (util/child_process.hpp); the password goes through a 0600 option file,
-// never the command line.
+// (util/child_process.hpp); the password goes through an option file in an
+// anonymous memfd, never the command line, the environment or the disk.
 #include "engine/backup.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,11 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Removes a file when it goes out of scope (the option file).
-struct TempFile {
-  std::string path;
-  ~TempFile() {
-    if (!path.empty()) ::unlink(path.c_str());
+// Closes a descriptor when it goes out of scope (the option file's memfd).
+struct FdGuard {
+  int fd = -1;
+  ~FdGuard() {
+    if (fd >= 0) ::close(fd);
   }
 };
 
@@ -87,15 +88,8 @@ bool EndsWithDumpCompleted(const std::string& path) {
   return tail.find("-- Dump completed") != std::string::npos;
 }
 
-// Writes the [client] option file the dump program reads instead of any
-// other (--defaults-file), mode 0600 from creation (mkstemp).
-Result<std::string> WriteOptionFile(const ConnectionOptions& c) {
-  std::string tmpl = (fs::temp_directory_path() / "chimp-dump-XXXXXX").string();
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) {
-    return Status::BackupFailed("cannot create a temporary option file in " + fs::temp_directory_path().string() +
-                                ": " + std::strerror(errno));
-  }
+// The [client] option file the dump program reads instead of any other.
+std::string OptionFileText(const ConnectionOptions& c) {
   std::string text = "[client]\n";
   if (!c.user.empty()) text += "user=" + OptionFileValue(c.user) + "\n";
   if (!c.password.empty()) text += "password=" + OptionFileValue(c.password) + "\n";
@@ -109,19 +103,36 @@ Result<std::string> WriteOptionFile(const ConnectionOptions& c) {
   if (!c.ssl_cert.empty()) text += "ssl-cert=" + OptionFileValue(c.ssl_cert) + "\n";
   if (!c.ssl_key.empty()) text += "ssl-key=" + OptionFileValue(c.ssl_key) + "\n";
   if (c.ssl_verify_server_cert) text += "ssl-verify-server-cert\n";
+  return text;
+}
+
+// Puts the option file into an anonymous memory file (memfd, close-on-exec;
+// the dump child inherits it explicitly) and returns its descriptor.
+// Rationale: a file in $TMPDIR outlives a SIGKILL of chimp with the
+// password in clear; a memfd has no name on disk and dies with the last
+// process that holds it. Mode 0600: the client ignores world-writable
+// option files.
+Result<int> WriteOptionFile(const ConnectionOptions& c) {
+  const int fd = ::memfd_create("chimp-dump-options", MFD_CLOEXEC);
+  if (fd < 0)
+    return Status::BackupFailed(std::string("cannot create the dump's option file (memfd_create): ") +
+                                std::strerror(errno));
+  const std::string text = OptionFileText(c);
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ::close(fd);
-      ::unlink(tmpl.c_str());
-      return Status::BackupFailed("cannot write the temporary option file " + tmpl);
+      return Status::BackupFailed(std::string("cannot write the dump's option file: ") + std::strerror(errno));
     }
     done += static_cast<size_t>(n);
   }
-  ::close(fd);
-  return tmpl;
+  if (::fchmod(fd, 0600) != 0) {
+    ::close(fd);
+    return Status::BackupFailed(std::string("cannot set the mode of the dump's option file: ") + std::strerror(errno));
+  }
+  return fd;
 }
 
 struct Position {
@@ -296,14 +307,17 @@ Status BackupRun::Dump(const std::string& file) {
     ::unlink(file.c_str());
     return Fail(option_file.status().message());
   }
-  TempFile options_guard{*option_file};
+  FdGuard options_guard{*option_file};
+  const std::string path = "/dev/fd/" + std::to_string(*option_file);
   const std::string defaults =
-      (job_.connection.read_default_option_file ? "--defaults-extra-file=" : "--defaults-file=") + *option_file;
+      (job_.connection.read_default_option_file ? "--defaults-extra-file=" : "--defaults-file=") + path;
   std::vector<std::string> argv = {program_, defaults};
   argv.insert(argv.end(), args_.begin(), args_.end());
   ChildOptions child;
   child.stdout_fd = out_;
   child.capture_stderr = true;
+  child.inherit_fds = {*option_file};
+  child.unset_env = {"CHIMP_PASSWORD"};
   auto run = RunProgram(argv, child);
   ::close(out_);
   std::string problem = run.ok() ? Problem(*run, file) : run.status().message();

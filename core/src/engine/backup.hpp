@@ -24,7 +24,9 @@ struct BackupJob {
 // $CHIMP_DUMP_PROGRAM overrides) into job.dir, records the binlog/GTID
 // position from just before the dump, and appends a chimp_backups row,
 // status 'success' or 'failed'. The password reaches the child only through
-// a temporary option file of mode 0600, removed afterwards.
+// an option file in an anonymous memfd (--defaults-file=/dev/fd/N), never
+// argv, the environment (CHIMP_PASSWORD is not passed on) or a file on disk:
+// nothing holds it once chimp and the child are gone, however they end.
 // Errors: BackupFailed (the row is recorded first when possible).
 // REQUIRES: the caller holds the migration lock; changelog.EnsureTables().
 Result<BackupRecord> RunBackup(Connection& conn, Changelog& changelog, const BackupJob& job);

@@ -8,6 +8,7 @@
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
 #include "sql/shorten.hpp"
+#include "util/interrupt.hpp"
 
 namespace chimp::internal {
 
@@ -40,12 +41,20 @@ Status StepContext::Execute(const SqlStatement& statement, int32_t index, StepOu
   CHIMP_RETURN_IF_ERROR(Guarded([&]() -> Status {
     if (observer_ != nullptr) observer_->OnStatement(planned_, index, statement.text);
     TEST_CrashPoint("before-statement");
+    CHIMP_RETURN_IF_ERROR(CheckInterrupt());
     CHIMP_ASSIGN_OR_RETURN(info, conn_.Execute(statement.text));
     return Status::Ok();
   }));
   TEST_CrashPoint("after-statement");
   if (info.warning_count == 0) return Status::Ok();
   return KeepWarnings(info.warning_count, index, outcome);
+}
+
+Status StepContext::CheckInterrupt() const {
+  NoteWorkConnection(conn_);
+  const int signal = InterruptSignal();
+  if (signal == 0) return Status::Ok();
+  return Status::StepFailed("interrupted by " + SignalName(signal) + " before this statement (not run)");
 }
 
 Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutcome* outcome) const {
@@ -69,6 +78,7 @@ Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutc
 
 Status StepContext::RunNative() const {
   const Step& step = *planned_.step;
+  CHIMP_RETURN_IF_ERROR(CheckInterrupt());
   Status s = Guarded([&] { return RunNativeStep(step, *planned_.edge, conn_); });
   if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
   return Status::Ok();
@@ -86,7 +96,12 @@ Status StepContext::Error(const Status& cause, int32_t index, const SqlStatement
   // A lost lock stays a lock error (retry the run), as a lost server stays
   // unavailable.
   if (cause.code() == StatusCode::kLockTimeout) return cause.WithContext(where);
-  return cause.WithContext(where).WithCode(StatusCode::kStepFailed);
+  Status error = cause;
+  constexpr unsigned int kQueryInterrupted = 1317;  // ER_QUERY_INTERRUPTED: KILL QUERY
+  if (const int signal = InterruptSignal(); signal != 0 && conn_.LastErrorNumber() == kQueryInterrupted) {
+    error = cause.WithContext("interrupted by " + SignalName(signal) + " (the statement was killed on the server)");
+  }
+  return error.WithContext(where).WithCode(StatusCode::kStepFailed);
 }
 
 }  // namespace chimp::internal

@@ -71,6 +71,9 @@ class StepContext {
   template <typename Send>
   Status Guarded(Send&& send) const;
   Status KeepWarnings(uint64_t warning_count, int32_t index, StepOutcome* outcome) const;
+  // Notes the work connection for a second signal (util/interrupt.hpp) and
+  // fails with "interrupted by SIG..." once a signal asked the run to stop.
+  Status CheckInterrupt() const;
 
   Connection& conn_;
   Changelog& changelog_;

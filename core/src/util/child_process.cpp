@@ -21,12 +21,36 @@ void CloseIfOpen(int fd) {
 
 Status SystemError(const char* call) { return Status::Internal(std::string(call) + ": " + std::strerror(errno)); }
 
-// In the child: stdin from /dev/null, stdout and stderr as asked.
+// In the child: no signal blocked, stdin from /dev/null, stdout and stderr as asked.
 void SetUpChild(const ChildOptions& options, int err_write) {
+  sigset_t none;  // the parent blocks SIGINT, SIGTERM, SIGHUP (chimp/interrupt.hpp); the child must not
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
   if (::dup2(options.stdout_fd >= 0 ? options.stdout_fd : STDERR_FILENO, STDOUT_FILENO) < 0) _exit(126);
   if (err_write >= 0 && ::dup2(err_write, STDERR_FILENO) < 0) _exit(126);
+  for (int fd : options.inherit_fds) {
+    if (::fcntl(fd, F_SETFD, 0) != 0) _exit(126);
+  }
+}
+
+// The parent's environment without the variables named in `unset`.
+std::vector<std::string> EnvironmentWithout(const std::vector<std::string>& unset) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    if (std::find(unset.begin(), unset.end(), name) == unset.end()) env.push_back(entry);
+  }
+  return env;
+}
+
+std::vector<char*> Pointers(std::vector<std::string>& text) {
+  std::vector<char*> out;
+  for (std::string& t : text) out.push_back(t.data());
+  out.push_back(nullptr);
+  return out;
 }
 
 // Reads the report and stderr pipes (fds[0], fds[1]; -1 = none) until the
@@ -119,12 +143,12 @@ Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, con
 Result<ChildResult> RunProgram(const std::vector<std::string>& argv, const ChildOptions& options) {
   // Built before fork(): between fork and exec only async-signal-safe calls.
   std::vector<std::string> text = argv;
-  std::vector<char*> args;
-  for (std::string& a : text) args.push_back(a.data());
-  args.push_back(nullptr);
+  std::vector<std::string> env_text = EnvironmentWithout(options.unset_env);
+  std::vector<char*> args = Pointers(text);
+  std::vector<char*> env = Pointers(env_text);
   return RunChild(
-      [&args](int) {
-        ::execv(args[0], args.data());
+      [&args, &env](int) {
+        ::execve(args[0], args.data(), env.data());
         return 127;
       },
       options);

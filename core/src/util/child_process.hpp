@@ -25,6 +25,13 @@ struct ChildOptions {
   // Capture the child's stderr into ChildResult::error_text; else it is
   // the parent's. Default: false.
   bool capture_stderr = false;
+  // Descriptors of the parent the child keeps open across exec (their
+  // close-on-exec flag is cleared in the child only), e.g. a memfd that
+  // carries an option file. Default: none.
+  std::vector<int> inherit_fds;
+  // Environment variables the program does not get (RunProgram), e.g.
+  // CHIMP_PASSWORD. Default: none.
+  std::vector<std::string> unset_env;
 };
 
 struct ChildResult {
@@ -49,8 +56,9 @@ struct ChildResult {
 // Errors: Internal "pipe: ..." or "fork: ..." when the child cannot start.
 Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, const ChildOptions& options);
 
-// Runs the program argv[0] with arguments argv[1..] (execv; no PATH
-// search). A child that cannot exec exits with 127.
+// Runs the program argv[0] with arguments argv[1..] (execve; no PATH
+// search), with the parent's environment less options.unset_env. A child
+// that cannot exec exits with 127.
 // REQUIRES: argv is not empty.
 Result<ChildResult> RunProgram(const std::vector<std::string>& argv, const ChildOptions& options);
 
