@@ -235,7 +235,9 @@ CommandRun RegisterMigrate(CLI::App* app) {
     std::string backup;
   };
   auto opts = std::make_shared<Options>();
-  app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")->type_name("VERSION");
+  app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")
+      ->type_name("VERSION")
+      ->check(NonEmptyVersion());
   app->add_option("--phase", opts->phase,
                   "expand (Default) or cleanup (run the cleanup steps once every server runs the new code)")
       ->type_name("PHASE")

@@ -165,6 +165,15 @@ Result<std::string> ChooseFormat(const Context& ctx, const char* command, std::i
                                  list + ")");
 }
 
+CLI::Validator NonEmptyVersion() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (!value.empty()) return "";
+        return "the version is empty (an unset variable?); give a version, or leave --to out to go to the newest";
+      },
+      "", "NonEmptyVersion");
+}
+
 Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase) {
   PlanRequest request;
   if (!to.empty()) {

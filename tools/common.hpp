@@ -118,6 +118,10 @@ int Fail(const Status& status);
 // entry when none was given. InvalidArgument when ctx.format is not allowed.
 Result<std::string> ChooseFormat(const Context& ctx, const char* command, std::initializer_list<const char*> allowed);
 
+// Refuses an empty --to (a script's unset variable must not mean "the
+// newest version"): exit 2.
+CLI::Validator NonEmptyVersion();
+
 // Parses --to and --phase.
 Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase);
 

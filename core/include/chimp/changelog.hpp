@@ -61,6 +61,11 @@ struct ChangelogEntry {
   // operator can tell (chimp repair --statement-done / --statement-not-done).
   // See doc/recovery.md.
   std::string pending_fingerprint;
+  // The digest of statements 1..statement_index as this attempt ran them
+  // (StatementPrefixDigests, planner.hpp); "" when not recorded (rows of
+  // engines before done_sha256, native steps, repair's rows). The planner
+  // resumes a step only where it equals the installed step's digest.
+  std::string done_sha256;
 };
 
 // A row chimp writes for itself rather than for a plugin step: its step_id
@@ -197,6 +202,12 @@ class Changelog {
   // Finishes row `id` with `status`, setting finished_at and duration.
   Status Finish(int64_t id, StepStatus status, int32_t statement_index, const std::string& error, int32_t warning_count,
                 const std::string& warnings);
+  // From now on, every write of statement_index k to a row this Changelog
+  // inserts for step `step_id` (Insert, SetStatementIndex, SetPending,
+  // Finish) also records done_sha256 = digests[k] (StatementPrefixDigests:
+  // the digest of statements 1..k), NULL past its end. Rows of steps not
+  // tracked keep done_sha256 NULL.
+  void TrackStatements(const std::string& step_id, std::vector<std::string> digests);
   // Marks the rows a dead run left `running` as `failed` ("interrupted:
   // ..."), keeping them as history. REQUIRES: the migration lock is held,
   // so no live run owns them.
@@ -251,9 +262,15 @@ class Changelog {
   // text protocol (one round trip; a prepared statement takes three).
   std::string Inline(std::string_view sql, std::span<const Value> params) const;
 
+  // The done_sha256 literal for statement_index `k` of row `id`: "NULL"
+  // unless the row's step is tracked (TrackStatements).
+  std::string DoneDigestSql(int64_t id, int32_t k) const;
+
   Connection& conn_;
   std::string schema_;
   std::string target_;
+  std::map<std::string, std::vector<std::string>> step_digests_;    // by step id
+  std::map<int64_t, const std::vector<std::string>*> row_digests_;  // by row id, into step_digests_
 };
 
 }  // namespace chimp

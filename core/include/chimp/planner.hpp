@@ -71,7 +71,11 @@ struct Plan {
 //    progress": the path must continue through it;
 //  - otherwise the path is the graph's shortest path (see graph.hpp);
 //  - a step is pending when it has no success row; a DDL step whose last
-//    attempt recorded statement_index k resumes at k;
+//    attempt recorded statement_index k resumes at k, but only when
+//    statements 1..k of the installed step are the ones that attempt ran
+//    (its done_sha256 equals StatementPrefixDigests(step)[k]; a row without
+//    done_sha256: its checksum equals the step's), else FailedPrecondition
+//    naming the step and what the operator can do (doc/recovery.md);
 //  - repeatables (expand only): when the path has pending steps, every
 //    RUN_BEFORE repeatable runs before them and every RUN_AFTER one after
 //    them, changed or not (the path may drop what they create: CloudStack
@@ -108,6 +112,12 @@ std::vector<ChecksumMismatch> FindChecksumMismatches(const Catalog& catalog, con
 // The repeatable step (ABI 1.1) with `id` of any loaded plugin, or nullptr;
 // sets *edge (when not null) to its plugin's pseudo-edge.
 const Step* FindRepeatableStep(const Catalog& catalog, std::string_view id, const Edge** edge);
+
+// The digests of the statement prefixes of a SQL step as StatementsOf splits
+// it: [k] covers statements 1..k ([0] = none run), a SHA-256 chain over the
+// statement texts, 64 hex digits. Empty for native steps and checks.
+// Errors: the splitter's.
+Result<std::vector<std::string>> StatementPrefixDigests(const Step& step);
 
 Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state, const std::vector<ChangelogEntry>& entries,
                       const PlanRequest& request);

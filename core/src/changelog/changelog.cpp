@@ -45,6 +45,7 @@ constexpr const char* kChangelogColumns = R"(
   executed_by VARCHAR(300) NOT NULL,
   engine_version VARCHAR(32) NOT NULL,
   pending_fingerprint TEXT NULL,
+  done_sha256 CHAR(64) NULL,
   PRIMARY KEY (id),
   KEY by_step (target, step_id),
   KEY by_run (target, run_id)
@@ -76,6 +77,11 @@ constexpr const char* kSelectColumns =
     "IFNULL(DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i:%s.%f'), ''), IFNULL(duration_ms, -1), "
     "status, statement_index, statement_count, IFNULL(error, ''), warning_count, "
     "IFNULL(warnings, ''), executed_by, engine_version, IFNULL(pending_fingerprint, '')";
+// Read after kSelectColumns when the column exists (EnsureTables adds it).
+constexpr const char* kDoneColumn = ", IFNULL(done_sha256, '')";
+// ER_BAD_FIELD_ERROR: a changelog from before done_sha256, read by a
+// read-only command (plan, status) that does not add columns.
+constexpr uint32_t kErBadField = 1054;
 
 ChangelogEntry ReadEntry(RowReader& r) {
   ChangelogEntry e;
@@ -104,6 +110,12 @@ ChangelogEntry ReadEntry(RowReader& r) {
   e.executed_by = r.Text();
   e.engine_version = r.Text();
   e.pending_fingerprint = r.Text();
+  return e;
+}
+
+ChangelogEntry ReadEntryWithDone(RowReader& r) {
+  ChangelogEntry e = ReadEntry(r);
+  e.done_sha256 = r.Text();
   return e;
 }
 
@@ -145,6 +157,8 @@ Status Changelog::EnsureTables() {
   if (type.has_value() && TextOf(*type) != "text") {
     CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() + " MODIFY COLUMN pending_fingerprint TEXT NULL"));
   }
+  // done_sha256 came with issue 10 (a changed step is not resumed by index).
+  CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() + " ADD COLUMN IF NOT EXISTS done_sha256 CHAR(64) NULL"));
   CHIMP_RETURN_IF_ERROR(internal::CreateTable(conn_, schema_, kStateTable, kStateColumns).WithContext(context));
   CHIMP_RETURN_IF_ERROR(EnsureRepairsTable().WithContext(context));
   CHIMP_RETURN_IF_ERROR(EnsureBackupsTable().WithContext(context));
@@ -189,12 +203,18 @@ Result<std::vector<ChangelogEntry>> Changelog::ReadEntries() {
   CHIMP_ASSIGN_OR_RETURN(bool exists, TablesExist());
   if (!exists) return std::vector<ChangelogEntry>();
   const Value params[] = {Value::Text(target_)};
-  return internal::ReadRows(
-      conn_, std::string("SELECT ") + kSelectColumns + " FROM " + ChangelogTable() + " WHERE target = ? ORDER BY id",
-      params, &ReadEntry);
+  const std::string from = " FROM " + ChangelogTable() + " WHERE target = ? ORDER BY id";
+  auto rows = internal::ReadRows(conn_, std::string("SELECT ") + kSelectColumns + kDoneColumn + from, params,
+                                 &ReadEntryWithDone);
+  if (rows.ok() || rows.status().server_errno() != kErBadField) return rows;
+  return internal::ReadRows(conn_, std::string("SELECT ") + kSelectColumns + from, params, &ReadEntry);
 }
 
 Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
+  const auto tracked = step_digests_.find(e.step_id);
+  const std::vector<std::string>* digests = tracked != step_digests_.end() ? &tracked->second : nullptr;
+  const bool known =
+      digests != nullptr && e.statement_index >= 0 && static_cast<size_t>(e.statement_index) < digests->size();
   const Value params[] = {
       Value::Text(target_),
       Value::Text(e.run_id),
@@ -214,15 +234,30 @@ Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
       Value::Int(e.statement_count),
       Value::Text(e.engine_version),
       e.pending_fingerprint.empty() ? Value::Null() : Value::Text(e.pending_fingerprint),
+      known ? Value::Text((*digests)[static_cast<size_t>(e.statement_index)]) : Value::Null(),
   };
-  return InsertRow(Inline("INSERT INTO " + ChangelogTable() +
-                              " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
-                              "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
-                              "statement_index, statement_count, engine_version, pending_fingerprint, "
-                              "started_at, executed_by) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
-                          params),
-                   {}, "changelog: recording step '" + e.step_id + "'");
+  CHIMP_ASSIGN_OR_RETURN(
+      int64_t id,
+      InsertRow(Inline("INSERT INTO " + ChangelogTable() +
+                           " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
+                           "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
+                           "statement_index, statement_count, engine_version, pending_fingerprint, done_sha256, "
+                           "started_at, executed_by) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
+                       params),
+                {}, "changelog: recording step '" + e.step_id + "'"));
+  if (digests != nullptr) row_digests_[id] = digests;
+  return id;
+}
+
+void Changelog::TrackStatements(const std::string& step_id, std::vector<std::string> digests) {
+  step_digests_[step_id] = std::move(digests);
+}
+
+std::string Changelog::DoneDigestSql(int64_t id, int32_t k) const {
+  const auto row = row_digests_.find(id);
+  if (row == row_digests_.end() || k < 0 || static_cast<size_t>(k) >= row->second->size()) return "NULL";
+  return conn_.QuoteString((*row->second)[static_cast<size_t>(k)]);
 }
 
 Result<int64_t> Changelog::InsertRow(const std::string& sql, std::span<const Value> params,
@@ -261,7 +296,8 @@ std::string Changelog::Inline(std::string_view sql, std::span<const Value> param
 Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
   return conn_
       .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
-               ", pending_fingerprint = NULL WHERE id = " + std::to_string(id))
+               ", pending_fingerprint = NULL, done_sha256 = " + DoneDigestSql(id, statement_index) +
+               " WHERE id = " + std::to_string(id))
       .status()
       .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
 }
@@ -277,7 +313,7 @@ Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::str
   return conn_
       .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
                ", pending_fingerprint = " + conn_.QuoteString(pending_fingerprint) +
-               " WHERE id = " + std::to_string(id))
+               ", done_sha256 = " + DoneDigestSql(id, statement_index) + " WHERE id = " + std::to_string(id))
       .status()
       .WithContext("changelog: recording the pre-image of statement " + std::to_string(statement_index + 1) +
                    " of row " + std::to_string(id));
@@ -297,8 +333,9 @@ Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
       .Execute(Inline("UPDATE " + ChangelogTable() +
                           " SET status = ?, statement_index = ?, pending_fingerprint = NULL, error = ?, "
                           "warning_count = ?, warnings = ?, finished_at = NOW(6), "
-                          "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000 "
-                          "WHERE id = ?",
+                          "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000, "
+                          "done_sha256 = " +
+                          DoneDigestSql(id, statement_index) + " WHERE id = ?",
                       params))
       .status()
       .WithContext("changelog: finishing row " + std::to_string(id));

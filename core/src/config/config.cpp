@@ -307,6 +307,11 @@ Result<std::string> ReadPasswordFile(const std::string& path) {
   size_t end = s.find('\n');
   if (end != std::string::npos) s.resize(end);
   if (!s.empty() && s.back() == '\r') s.pop_back();
+  if (s.empty()) {
+    return Status::InvalidArgument("password file '" + path +
+                                   "' is empty: its first line must be the password (for an account without one, "
+                                   "give no password file)");
+  }
   return std::move(s);
 }
 

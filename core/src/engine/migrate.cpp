@@ -1,6 +1,7 @@
 // chimp migrate: lock, plan, back up when asked, execute.
 #include "chimp/engine.hpp"
 #include "engine/backup.hpp"
+#include "engine/session.hpp"
 #include "engine/target.hpp"
 
 namespace chimp {
@@ -12,6 +13,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   Changelog& changelog = *target.changelog;
   MigrateReport report;
   report.catalog = std::move(target.catalog);
+  CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
@@ -25,6 +27,10 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
     job.connection.database.clear();
     CHIMP_ASSIGN_OR_RETURN(auto backup, internal::RunBackup(*target.conn, changelog, job));
     if (on_backup) on_backup(backup);
+  }
+  for (const PlannedStep& ps : report.plan.steps) {
+    CHIMP_ASSIGN_OR_RETURN(auto digests, StatementPrefixDigests(*ps.step));
+    changelog.TrackStatements(ps.step->id, std::move(digests));
   }
   CHIMP_RETURN_IF_ERROR(target.lock->CheckHeld());
   auto summary = ExecutePlan(report.plan, *target.conn, changelog, options.database, target.run_id, observer,

@@ -2,6 +2,9 @@
 // and `validate`.
 #include "chimp/planner.hpp"
 
+#include "chimp/engine.hpp"
+#include "util/sha256.hpp"
+
 namespace chimp {
 
 const Step* FindRepeatableStep(const Catalog& catalog, std::string_view id, const Edge** edge) {
@@ -40,6 +43,18 @@ std::vector<ChecksumMismatch> FindChecksumMismatches(const Catalog& catalog, con
     out.push_back(std::move(m));
   }
   return out;
+}
+
+Result<std::vector<std::string>> StatementPrefixDigests(const Step& step) {
+  std::vector<std::string> digests;
+  if (step.kind != StepKind::kSql) return digests;
+  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> statements, StatementsOf(step));
+  digests.reserve(statements.size() + 1);
+  digests.push_back(internal::Sha256Hex(""));
+  for (const std::string& text : statements) {
+    digests.push_back(internal::Sha256Hex(digests.back() + internal::Sha256Hex(text)));
+  }
+  return digests;
 }
 
 }  // namespace chimp

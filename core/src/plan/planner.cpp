@@ -57,6 +57,49 @@ PlannedStep PlanStep(const Edge& edge, const Step& step, const ChangelogHistory&
   return planned;
 }
 
+// Why the last attempt's statements 1..k cannot be trusted to be the
+// installed step's, and what the operator can do.
+Status ChangedBeforeResume(const PlannedStep& planned, const ChangelogEntry& last, const std::string& why) {
+  const Step& step = *planned.step;
+  const std::string k = std::to_string(planned.resume_from);
+  const std::string file = planned.edge->plugin ? planned.edge->plugin->file : "";
+  return Status::FailedPrecondition(
+      "step '" + step.id + "' (plugin '" + file + "', edge " + planned.edge->Name() + "): its last attempt (run " +
+      last.run_id + ", changelog row " + std::to_string(last.id) + ") stopped after statement " + k +
+      ", but statements 1.." + k + " of the installed step are not the ones it ran (" + why +
+      "); resuming at statement " + std::to_string(planned.resume_from + 1) +
+      " would skip or repeat statements, so nothing was run. Either install the plugin that ran it again ('" +
+      last.plugin_file + "', version " + last.plugin_version + ", checksum " + last.checksum +
+      ") and migrate, or undo what statements 1.." + k + " did and run `chimp repair --mark-rolled-back " + step.id +
+      "` (the next migrate runs the step from statement 1), or complete the step by hand and run `chimp repair "
+      "--mark-applied " +
+      step.id + "` (doc/recovery.md)");
+}
+
+// A step resumes at statement k+1 only when statements 1..k are those the
+// last attempt ran: its done_sha256, or for a row without one (an older
+// chimp) its checksum, matches the installed step.
+Status CheckResumable(const PlannedStep& planned, const ChangelogHistory& history) {
+  if (planned.resume_from <= 0) return Status::Ok();
+  const Step& step = *planned.step;
+  const ChangelogEntry& last = *history.Find(step.id)->last;
+  if (last.done_sha256.empty()) {
+    if (last.checksum == step.checksum) return Status::Ok();
+    return ChangedBeforeResume(planned, last,
+                               "the attempt recorded no digest of its statements, and the step's checksum changed "
+                               "from " +
+                                   last.checksum + " to " + step.checksum);
+  }
+  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> digests, StatementPrefixDigests(step));
+  const size_t k = static_cast<size_t>(planned.resume_from);
+  if (k < digests.size() && digests[k] == last.done_sha256) return Status::Ok();
+  return ChangedBeforeResume(
+      planned, last,
+      k < digests.size()
+          ? "their digest differs from the one recorded"
+          : "the installed step has only " + std::to_string(digests.empty() ? 0 : digests.size() - 1) + " statements");
+}
+
 // Whether `r` runs without a path: never succeeded, or changed since.
 const char* RepeatablePending(const Repeatable& r, const ChangelogHistory& history) {
   const StepHistory* h = history.Find(r.step.id);
@@ -129,6 +172,7 @@ Result<Plan> PlanCleanup(const Catalog& catalog, const ChangelogState& state, co
     for (const Step& step : edge->steps) {
       if (step.phase == Phase::kCleanup && !history.IsApplied(step.id)) {
         plan.steps.push_back(PlanStep(*edge, step, history, &plan.notes));
+        CHIMP_RETURN_IF_ERROR(CheckResumable(plan.steps.back(), history));
       }
     }
   }
@@ -211,6 +255,7 @@ Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state, const
     for (const Step& step : edge.steps) {
       if (step.phase != Phase::kExpand || history.IsApplied(step.id)) continue;
       path_steps.push_back(PlanStep(edge, step, history, &plan.notes));
+      CHIMP_RETURN_IF_ERROR(CheckResumable(path_steps.back(), history));
     }
   }
   // A base edge (from the empty version) creates what the before-ones

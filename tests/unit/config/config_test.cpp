@@ -244,9 +244,9 @@ TEST_CASE("config: password file gives its first line without the line ending") 
   auto r2 = chimp::ReadPasswordFile(dir.Write("b", "no-newline"));
   REQUIRE(r2.ok());
   CHECK(*r2 == "no-newline");
+  // An empty file is refused (issue 10, item 7), never "no password".
   auto r3 = chimp::ReadPasswordFile(dir.Write("c", ""));
-  REQUIRE(r3.ok());
-  CHECK(r3->empty());
+  CHECK(r3.status().code() == StatusCode::kInvalidArgument);
   auto r4 = chimp::ReadPasswordFile((dir.path() / "nope").string());
   CHECK(r4.status().code() == StatusCode::kNotFound);
   CHECK(r4.status().message() == "password file '" + (dir.path() / "nope").string() + "': no such file");
