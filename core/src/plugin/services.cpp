@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "recovery/fault_points.hpp"
 #include "util/log.hpp"
 
 namespace chimp {
@@ -116,7 +117,9 @@ chimp_status ServiceExecute(chimp_session* session, const char* sql, const chimp
   try {
     auto values = ToParams(session, "execute", params, param_count);
     if (!values) return CHIMP_BAD_ARGUMENT;
+    internal::TEST_CrashPoint("before-native-statement");
     auto info = values->empty() ? session->conn->Execute(sql) : session->conn->Execute(sql, *values);
+    internal::TEST_CrashPoint("after-native-statement");
     if (!info.ok()) return FailFromStatus(session, info.status());
     if (affected_rows != nullptr) *affected_rows = info->affected_rows;
     return CHIMP_OK;

@@ -304,7 +304,7 @@ void WriteEdgeSteps(Source& src, const Edge& e, std::vector<std::string>& notes)
     for (const NativeStep& n : native->second) {
       b << "  e.Native(" << Quote(id + ".data." + n.method) << ",\n           " << Quote(n.description)
         << ",\n           \"rev:1\", &chimp_cs::" << n.function << ", sdk::Database(\"cloud\")"
-        << (n.ddl ? " | sdk::kDdl" : "") << ");\n";
+        << (n.ddl ? " | sdk::kDdl | sdk::kIdempotent" : "") << ");\n";
     }
   } else if (!e.java_steps.empty()) {
     b << "  // performDataMigration() of " << klass << " is not ported (see plugins/cloudstack/README.md):";

@@ -111,16 +111,19 @@ void AddIndexForVmInstance(Context& ctx) {
 // ---- Upgrade481to490 ----
 
 void SetupRolesAndPermissionsForDynamicChecker(Context& ctx) {
+  // The Java returns at once when cloud.account.role_id exists. Here each
+  // change is guarded by what it changes instead, so that a run killed after
+  // the first ALTER completes the rest when the step runs again (the step is
+  // declared IDEMPOTENT): a clean run does exactly what the Java does.
   if (ColumnExists(ctx, "cloud", "account", "role_id")) {
-    ctx.Log("cloud.account table already has the role_id column, skipping altering table and migration of accounts",
-            LogLevel::kWarn);
-    return;
+    ctx.Log("cloud.account table already has the role_id column, not altered again", LogLevel::kWarn);
+  } else {
+    ctx.Execute(
+        "ALTER TABLE `cloud`.`account` "
+        "ADD COLUMN `role_id` bigint(20) unsigned COMMENT 'role id for this account' AFTER `type`, "
+        "ADD KEY `fk_account__role_id` (`role_id`), "
+        "ADD CONSTRAINT `fk_account__role_id` FOREIGN KEY (`role_id`) REFERENCES `cloud`.`roles` (`id`)");
   }
-  ctx.Execute(
-      "ALTER TABLE `cloud`.`account` "
-      "ADD COLUMN `role_id` bigint(20) unsigned COMMENT 'role id for this account' AFTER `type`, "
-      "ADD KEY `fk_account__role_id` (`role_id`), "
-      "ADD CONSTRAINT `fk_account__role_id` FOREIGN KEY (`role_id`) REFERENCES `cloud`.`roles` (`id`)");
   if (!ColumnExists(ctx, "cloud_usage", "account", "role_id")) {
     ctx.Execute("ALTER TABLE `cloud_usage`.`account` ADD COLUMN `role_id` bigint(20) unsigned AFTER `type`");
   }
@@ -143,7 +146,10 @@ void SetupRolesAndPermissionsForDynamicChecker(Context& ctx) {
               LogLevel::kWarn);
       continue;
     }
-    ctx.Execute("UPDATE `cloud`.`account` SET account.role_id = ? WHERE account.id = ?", role_id, account_id);
+    // Only accounts without a role: a role given before (an earlier run of
+    // this step, or an operator) is kept, as the Java keeps it.
+    ctx.Execute("UPDATE `cloud`.`account` SET account.role_id = ? WHERE account.id = ? AND account.role_id IS NULL",
+                role_id, account_id);
   }
 }
 

@@ -6,7 +6,11 @@
 //
 // The generated plugins (plugins/cloudstack/generator/) register them as
 // native steps. [main-thread]: they run on the host's migration thread, and
-// every failure throws chimp::sdk::Error, which fails the step.
+// every failure throws chimp::sdk::Error, which fails the step. The ones
+// with DDL are declared IDEMPOTENT: each change is guarded by what it
+// changes, so that running one again from the start after a kill at any of
+// its statements ends as a clean run (tests/integration/issues/
+// issue_0010_nooperator_test.cpp kills each at each of its statements).
 #ifndef CHIMP_PLUGINS_CLOUDSTACK_NATIVE_HPP_
 #define CHIMP_PLUGINS_CLOUDSTACK_NATIVE_HPP_
 
@@ -37,8 +41,10 @@ void AddIndexForVmInstance(chimp::sdk::Context& ctx);
 // script it runs last (create-default-role-api-mappings.sql is the SQL step
 // that follows this one): adds account.role_id (with key and foreign key to
 // roles) in cloud and role_id in cloud_usage.account, and gives every account
-// the default role of its type. Like the Java, does nothing when
-// cloud.account.role_id exists.
+// the default role of its type. Unlike the Java, which does nothing when
+// cloud.account.role_id exists, each ALTER is skipped when its column exists
+// and only accounts without a role get one: running it again after a kill at
+// any of its statements completes what the first run left (IDEMPOTENT).
 void SetupRolesAndPermissionsForDynamicChecker(chimp::sdk::Context& ctx);
 
 // Upgrade41400to41500.addRolePermissionsForNewReadOnlyAndSupportRoles: the
