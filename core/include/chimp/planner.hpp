@@ -113,10 +113,11 @@ std::vector<ChecksumMismatch> FindChecksumMismatches(const Catalog& catalog, con
 // sets *edge (when not null) to its plugin's pseudo-edge.
 const Step* FindRepeatableStep(const Catalog& catalog, std::string_view id, const Edge** edge);
 
-// The digests of the statement prefixes of a SQL step as StatementsOf splits
-// it: [k] covers statements 1..k ([0] = none run), a SHA-256 chain over the
-// statement texts, 64 hex digits. Empty for native steps and checks.
-// Errors: the splitter's.
+// The digests of the statement prefixes of a SQL step with DDL, split as
+// the executor splits it when every sql_mode is a literal: [k] covers
+// statements 1..k ([0] = none run), a SHA-256 chain over the statement
+// texts, 64 hex digits. Empty for other steps. Errors: the splitter's (a
+// script the executor alone can split, e.g. a computed sql_mode).
 Result<std::vector<std::string>> StatementPrefixDigests(const Step& step);
 
 Result<Plan> MakePlan(const Catalog& catalog, const ChangelogState& state, const std::vector<ChangelogEntry>& entries,

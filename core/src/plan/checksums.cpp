@@ -3,6 +3,7 @@
 #include "chimp/planner.hpp"
 
 #include "chimp/engine.hpp"
+#include "sql/statement_source.hpp"
 #include "util/sha256.hpp"
 
 namespace chimp {
@@ -47,12 +48,14 @@ std::vector<ChecksumMismatch> FindChecksumMismatches(const Catalog& catalog, con
 
 Result<std::vector<std::string>> StatementPrefixDigests(const Step& step) {
   std::vector<std::string> digests;
-  if (step.kind != StepKind::kSql) return digests;
-  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> statements, StatementsOf(step));
+  // Only a SQL step with DDL resumes inside its text; the others restart.
+  if (step.kind != StepKind::kSql || !step.has_ddl) return digests;
+  const std::string source = step.source.empty() ? step.id : step.source;
+  CHIMP_ASSIGN_OR_RETURN(auto statements, internal::SplitScriptFollowingLiteralModes(step.sql, step.dialect, source));
   digests.reserve(statements.size() + 1);
   digests.push_back(internal::Sha256Hex(""));
-  for (const std::string& text : statements) {
-    digests.push_back(internal::Sha256Hex(digests.back() + internal::Sha256Hex(text)));
+  for (const auto& statement : statements) {
+    digests.push_back(internal::Sha256Hex(digests.back() + internal::Sha256Hex(statement.statement.text)));
   }
   return digests;
 }

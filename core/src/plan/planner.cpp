@@ -90,7 +90,11 @@ Status CheckResumable(const PlannedStep& planned, const ChangelogHistory& histor
                                "from " +
                                    last.checksum + " to " + step.checksum);
   }
-  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> digests, StatementPrefixDigests(step));
+  auto split = StatementPrefixDigests(step);
+  if (!split.ok())
+    return ChangedBeforeResume(planned, last,
+                               "chimp cannot split the installed step without a server: " + split.status().message());
+  const std::vector<std::string>& digests = *split;
   const size_t k = static_cast<size_t>(planned.resume_from);
   if (k < digests.size() && digests[k] == last.done_sha256) return Status::Ok();
   return ChangedBeforeResume(
