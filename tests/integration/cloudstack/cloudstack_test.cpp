@@ -15,6 +15,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -367,6 +368,39 @@ TEST_CASE("cloudstack: stopping at 4.5.0, 4.11.0.0 and 4.16.0.0 gives the schema
   std::sort(direct.begin(), direct.end());
   std::sort(stepped.begin(), stepped.end());
   CHECK_MESSAGE(stepped == direct, "the schemas differ:\n" << Difference(direct, stepped));
+}
+
+// Issue 10.4: the native setupRolesAndPermissionsForDynamicChecker (edge
+// 4.8.1 -> 4.9.0) killed after its first statement (cloud.account ADD
+// COLUMN role_id) used to end, on a rerun, with cloud_usage.account.role_id
+// missing: exit 0, validate OK. A kill at any of its first statements must
+// converge with no operator.
+TEST_CASE("cloudstack: a kill inside the native role step converges with both role_id columns") {
+  if (std::string why = SkipReason(); !why.empty()) {
+    MESSAGE(why);
+    return;
+  }
+  for (const char* point : {"after-native-statement:1", "before-native-statement:2", "after-native-statement:2"}) {
+    INFO("crash point " << point);
+    const std::string changelog = FreshRun("cs_native_kill");
+    EngineOptions options = CsOptions(changelog);
+    auto before = MigrateTo(options, "4.8.1");
+    REQUIRE_MESSAGE(before.ok(), before.status().ToString());
+    const test::ServerFlags server = test::TestServerFlags();
+    const std::vector<std::string> base =
+        test::Args({server.flags, {"--plugins", kPluginDir.string(), "-d", "cloud", "--changelog-schema", changelog}});
+    test::CliOptions crash;
+    crash.password = server.password;
+    crash.env = {{"CHIMP_TEST_CRASH_AT", point}};
+    test::CliRun killed = test::RunCli(CHIMP_BINARY, test::Args({{"migrate", "--to", "4.9.0"}, base}), crash);
+    CHECK_MESSAGE(killed.signal == SIGKILL, killed.err);
+    test::CliRun resumed = test::Chimp(test::Args({{"migrate", "--to", "4.9.0"}, base}), server.password);
+    REQUIRE_MESSAGE(resumed.code == 0, resumed.err);
+    CHECK(Column("SELECT TABLE_SCHEMA FROM information_schema.COLUMNS WHERE TABLE_NAME = 'account' AND "
+                 "COLUMN_NAME = 'role_id' AND TABLE_SCHEMA IN ('cloud', 'cloud_usage') ORDER BY 1") ==
+          std::vector<std::string>{"cloud", "cloud_usage"});
+    CHECK(Column("SELECT COUNT(*) FROM cloud.account WHERE role_id IS NULL") == std::vector<std::string>{"0"});
+  }
 }
 
 #else  // no bundle
