@@ -44,6 +44,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The procedures whose second CALL leaves what the first did (their error
+// handlers cover what a second run raises, or the change is the same twice).
+constexpr const char* kRerunnableCalls =
+    "cloud.idempotent_add_column cloud.idempotent_add_key cloud.idempotent_add_unique_index "
+    "cloud.idempotent_add_unique_key cloud.idempotent_change_column cloud.idempotent_create_unique_index "
+    "cloud.idempotent_drop_foreign_key cloud.idempotent_drop_index cloud.idempotent_drop_unique_key "
+    "cloud.idempotent_insert_guestos_hypervisor_mapping cloud.idempotent_update_api_permission "
+    "cloud.idempotent_modify_column_char_set cloud_usage.idempotent_add_column cloud_usage.idempotent_add_unique_index "
+    "cloud_usage.idempotent_drop_index cloud_usage.idempotent_modify_column_char_set "
+    "add_guest_os_and_hypervisor_mapping";
+
 [[noreturn]] void Fail(const std::string& message) { throw std::runtime_error(message); }
 
 std::string ReadFile(const fs::path& path) {
@@ -521,10 +532,13 @@ int Run(int argc, char** argv) {
       << "  plugin.MinHostMinor(1);  // dialects, per-step databases, session SQL: ABI 1.1\n"
       << "  // CloudStack's JDBC URL sets this sql_mode (db.properties).\n"
       << "  plugin.SessionSql(" << Quote(session_sql) << ");\n"
-      << "  // CloudStack's procedures (procedures/*.sql) check before they change\n"
-      << "  // (IF NOT EXISTS, error handlers): a CALL of one may run again after a\n"
-      << "  // crash, so it needs no pre-image write (ABI 1.2; a 1.1 host ignores it).\n"
-      << "  plugin.RerunnableCalls(\"idempotent_* add_guest_os_and_hypervisor_mapping\");\n"
+      << "  // The CloudStack procedures (procedures/*.sql) that check before they\n"
+      << "  // change (IF NOT EXISTS, error handlers for what a second run raises):\n"
+      << "  // a CALL of one may run again after a crash, so it needs no pre-image\n"
+      << "  // write (ABI 1.2; a 1.1 host ignores it). Not cloud.IDEMPOTENT_ADD_FOREIGN_KEY\n"
+      << "  // (a second run raises 1005, its handler covers 1061) nor\n"
+      << "  // cloud_usage.IDEMPOTENT_CHANGE_COLUMN (raises 1054, covers 1060).\n"
+      << "  plugin.RerunnableCalls(" << Quote(kRerunnableCalls) << ");\n"
       << "  auto& e = plugin.Edge(" << Quote(head.from) << ", " << Quote(head.to) << ", "
       << Quote("CloudStack " + klass) << ");\n";
     for (const Edge* e : g) WriteEdgeSteps(src, *e, notes);

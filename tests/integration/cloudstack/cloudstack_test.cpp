@@ -403,6 +403,47 @@ TEST_CASE("cloudstack: a kill inside the native role step converges with both ro
   }
 }
 
+// Issue 10.4: cloud_usage.IDEMPOTENT_CHANGE_COLUMN was declared re-runnable
+// but is not (its handler covers 1060, a second run raises 1054): a kill
+// after the CALL took effect made every later migrate fail with exit 8
+// "Unknown column 'id'". It is no longer declared: the resume asks the
+// operator (exit 9, naming the CALL), whose answer converges.
+TEST_CASE("cloudstack: a kill after cloud_usage.IDEMPOTENT_CHANGE_COLUMN is asked about, not re-run") {
+  if (std::string why = SkipReason(); !why.empty()) {
+    MESSAGE(why);
+    return;
+  }
+  const std::string changelog = FreshRun("cs_change_column");
+  EngineOptions options = CsOptions(changelog);
+  auto before = MigrateTo(options, "4.16.0.0");
+  REQUIRE_MESSAGE(before.ok(), before.status().ToString());
+  const test::ServerFlags server = test::TestServerFlags();
+  const std::vector<std::string> base =
+      test::Args({server.flags, {"--plugins", kPluginDir.string(), "-d", "cloud", "--changelog-schema", changelog}});
+  test::CliOptions crash;
+  crash.password = server.password;
+  crash.env = {{"CHIMP_TEST_CRASH_AT", "after-statement:39"}};
+  test::CliRun killed = test::RunCli(CHIMP_BINARY, test::Args({{"migrate"}, base}), crash);
+  REQUIRE_MESSAGE(killed.signal == SIGKILL, killed.err);
+  test::CliRun asked = test::Chimp(test::Args({{"migrate"}, base}), server.password);
+  CHECK_MESSAGE(asked.code == 9, asked.err);
+  CHECK_MESSAGE(test::Contains(asked.err, "IDEMPOTENT_CHANGE_COLUMN"), asked.err);
+  CHECK_MESSAGE(!test::Contains(asked.err, "Unknown column"), asked.err);
+  // The CALL ran before the kill: it took effect.
+  std::string step;
+  const std::string ask = "chimp repair --statement-done ";
+  if (const size_t at = asked.err.find(ask); at != std::string::npos) {
+    const size_t from = at + ask.size();
+    step = asked.err.substr(from, asked.err.find('`', from) - from);
+  }
+  REQUIRE_MESSAGE(!step.empty(), asked.err);
+  test::CliRun repaired =
+      test::Chimp(test::Args({{"repair", "--statement-done", step, "--yes"}, base}), server.password);
+  REQUIRE_MESSAGE(repaired.code == 0, repaired.err);
+  test::CliRun resumed = test::Chimp(test::Args({{"migrate"}, base}), server.password);
+  CHECK_MESSAGE(resumed.code == 0, resumed.err);
+}
+
 #else  // no bundle
 
 TEST_CASE("cloudstack: the bundle") {
