@@ -1,5 +1,6 @@
 #include "chimp/lock.hpp"
 #include "lock/run_lock.hpp"
+#include "lock/sessions.hpp"
 
 #include <algorithm>
 #include <array>
@@ -73,17 +74,12 @@ Result<LockHolder> FindLockHolder(Connection& conn, std::string_view lock_name) 
   CHIMP_ASSIGN_OR_RETURN(std::optional<Value> id, conn.QueryScalar("SELECT IS_USED_LOCK(?)", name));
   if (!id || id->type != Value::Type::kInt64) return holder;  // free
   holder.connection_id = static_cast<uint64_t>(id->i64);
-  std::array<Value, 1> id_param = {Value::Int(id->i64)};
-  CHIMP_ASSIGN_OR_RETURN(QueryResult rows,
-                         conn.Query("SELECT USER, HOST, TIME, COMMAND FROM information_schema.PROCESSLIST "
-                                    "WHERE ID = ?",
-                                    id_param));
-  if (!rows.rows.empty()) {
-    const Row& r = rows.rows[0];
-    holder.user = r[0].ToString();
-    holder.host = r[1].ToString();
-    holder.seconds_held_or_connected = r[2].type == Value::Type::kInt64 ? r[2].i64 : -1;
-    holder.command = r[3].ToString();
+  CHIMP_ASSIGN_OR_RETURN(auto sessions, internal::FindSessions(conn, {holder.connection_id}));
+  if (!sessions.empty()) {
+    holder.user = sessions[0].user;
+    holder.host = sessions[0].host;
+    holder.seconds_held_or_connected = sessions[0].seconds;
+    holder.command = sessions[0].command;
   }
   return holder;
 }

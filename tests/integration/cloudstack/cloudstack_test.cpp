@@ -370,6 +370,20 @@ TEST_CASE("cloudstack: stopping at 4.5.0, 4.11.0.0 and 4.16.0.0 gives the schema
   CHECK_MESSAGE(stepped == direct, "the schemas differ:\n" << Difference(direct, stepped));
 }
 
+// The CLI flags that aim `chimp` at the bundle's `cloud` with `changelog`.
+std::vector<std::string> CsFlags(const std::string& changelog) {
+  return test::Args({test::TestServerFlags().flags,
+                     {"--plugins", kPluginDir.string(), "-d", "cloud", "--changelog-schema", changelog}});
+}
+
+// Runs `chimp args` with CHIMP_TEST_CRASH_AT=`point`.
+test::CliRun KilledAt(const char* point, const std::vector<std::string>& args) {
+  test::CliOptions crash;
+  crash.password = test::TestServerFlags().password;
+  crash.env = {{"CHIMP_TEST_CRASH_AT", point}};
+  return test::RunCli(CHIMP_BINARY, args, crash);
+}
+
 // Issue 10.4: the native setupRolesAndPermissionsForDynamicChecker (edge
 // 4.8.1 -> 4.9.0) killed after its first statement (cloud.account ADD
 // COLUMN role_id) used to end, on a rerun, with cloud_usage.account.role_id
@@ -386,15 +400,11 @@ TEST_CASE("cloudstack: a kill inside the native role step converges with both ro
     EngineOptions options = CsOptions(changelog);
     auto before = MigrateTo(options, "4.8.1");
     REQUIRE_MESSAGE(before.ok(), before.status().ToString());
-    const test::ServerFlags server = test::TestServerFlags();
-    const std::vector<std::string> base =
-        test::Args({server.flags, {"--plugins", kPluginDir.string(), "-d", "cloud", "--changelog-schema", changelog}});
-    test::CliOptions crash;
-    crash.password = server.password;
-    crash.env = {{"CHIMP_TEST_CRASH_AT", point}};
-    test::CliRun killed = test::RunCli(CHIMP_BINARY, test::Args({{"migrate", "--to", "4.9.0"}, base}), crash);
+    const std::string password = test::TestServerFlags().password;
+    const std::vector<std::string> base = CsFlags(changelog);
+    test::CliRun killed = KilledAt(point, test::Args({{"migrate", "--to", "4.9.0"}, base}));
     CHECK_MESSAGE(killed.signal == SIGKILL, killed.err);
-    test::CliRun resumed = test::Chimp(test::Args({{"migrate", "--to", "4.9.0"}, base}), server.password);
+    test::CliRun resumed = test::Chimp(test::Args({{"migrate", "--to", "4.9.0"}, base}), password);
     REQUIRE_MESSAGE(resumed.code == 0, resumed.err);
     CHECK(Column("SELECT TABLE_SCHEMA FROM information_schema.COLUMNS WHERE TABLE_NAME = 'account' AND "
                  "COLUMN_NAME = 'role_id' AND TABLE_SCHEMA IN ('cloud', 'cloud_usage') ORDER BY 1") ==
@@ -417,15 +427,11 @@ TEST_CASE("cloudstack: a kill after cloud_usage.IDEMPOTENT_CHANGE_COLUMN is aske
   EngineOptions options = CsOptions(changelog);
   auto before = MigrateTo(options, "4.16.0.0");
   REQUIRE_MESSAGE(before.ok(), before.status().ToString());
-  const test::ServerFlags server = test::TestServerFlags();
-  const std::vector<std::string> base =
-      test::Args({server.flags, {"--plugins", kPluginDir.string(), "-d", "cloud", "--changelog-schema", changelog}});
-  test::CliOptions crash;
-  crash.password = server.password;
-  crash.env = {{"CHIMP_TEST_CRASH_AT", "after-statement:39"}};
-  test::CliRun killed = test::RunCli(CHIMP_BINARY, test::Args({{"migrate"}, base}), crash);
+  const std::string password = test::TestServerFlags().password;
+  const std::vector<std::string> base = CsFlags(changelog);
+  test::CliRun killed = KilledAt("after-statement:39", test::Args({{"migrate"}, base}));
   REQUIRE_MESSAGE(killed.signal == SIGKILL, killed.err);
-  test::CliRun asked = test::Chimp(test::Args({{"migrate"}, base}), server.password);
+  test::CliRun asked = test::Chimp(test::Args({{"migrate"}, base}), password);
   CHECK_MESSAGE(asked.code == 9, asked.err);
   CHECK_MESSAGE(test::Contains(asked.err, "IDEMPOTENT_CHANGE_COLUMN"), asked.err);
   CHECK_MESSAGE(!test::Contains(asked.err, "Unknown column"), asked.err);
@@ -437,10 +443,9 @@ TEST_CASE("cloudstack: a kill after cloud_usage.IDEMPOTENT_CHANGE_COLUMN is aske
     step = asked.err.substr(from, asked.err.find('`', from) - from);
   }
   REQUIRE_MESSAGE(!step.empty(), asked.err);
-  test::CliRun repaired =
-      test::Chimp(test::Args({{"repair", "--statement-done", step, "--yes"}, base}), server.password);
+  test::CliRun repaired = test::Chimp(test::Args({{"repair", "--statement-done", step, "--yes"}, base}), password);
   REQUIRE_MESSAGE(repaired.code == 0, repaired.err);
-  test::CliRun resumed = test::Chimp(test::Args({{"migrate"}, base}), server.password);
+  test::CliRun resumed = test::Chimp(test::Args({{"migrate"}, base}), password);
   CHECK_MESSAGE(resumed.code == 0, resumed.err);
 }
 
