@@ -30,9 +30,11 @@
 // ratios to the client (W1) or of the per-repetition differences to the
 // floor (W2), and from SHOW GLOBAL STATUS deltas: Questions (statements the
 // clients sent: round trips), Com_commit (explicit COMMITs), Handler_commit
-// (commits inside the server, autocommit statements and DDL included) and
-// Innodb_os_log_fsyncs (redo log flushes: what a commit costs), per step in
-// W1 and per invocation in W2. The counters are global: the server must be
+// (commits inside the server, autocommit statements and DDL included),
+// Innodb_log_writes (redo log writes: with innodb_flush_log_at_trx_commit=1
+// one per durable commit) and Innodb_data_fsyncs (every fsync InnoDB makes,
+// the redo log's and the data files'; DDL syncs files too), per step in W1
+// and per invocation in W2. The counters are global: the server must be
 // otherwise idle. The statements of this program's own probe are subtracted.
 //
 // Exit status: 0 on success, 1 on any error (a side failing included).
@@ -59,8 +61,9 @@ namespace {
 [[noreturn]] void Fail(const std::string& message) { throw std::runtime_error(message); }
 
 constexpr int kSteps = 300;
-const char* const kCounters[] = {"Questions", "Com_commit", "Handler_commit", "Innodb_os_log_fsyncs"};
-constexpr int kCounterCount = 4;
+const char* const kCounters[] = {"Questions", "Com_commit", "Handler_commit", "Innodb_log_writes",
+                                 "Innodb_data_fsyncs"};
+constexpr int kCounterCount = 5;
 
 struct Options {
   std::string socket, user = "root", password, chimp, data, dbmate, dbmate_skipped;
@@ -112,7 +115,7 @@ using Counters = std::vector<double>;  // kCounters, in order
 Counters ReadCounters(Db& db) {
   std::map<std::string, double> by_name;
   for (const auto& r : db.Query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', "
-                                "'Handler_commit', 'Innodb_os_log_fsyncs')")) {
+                                "'Handler_commit', 'Innodb_log_writes', 'Innodb_data_fsyncs')")) {
     by_name[r[0]] = std::atof(r[1].c_str());
   }
   Counters c;
@@ -242,17 +245,18 @@ std::string Paired(const Side& s, const Side& base, bool ratio) {
 }
 
 void PrintTable(const std::vector<Side>& sides, const Side& base, bool ratio, double per) {
-  std::printf("| side | median | min-max | %s | Questions | Com_commit | Handler_commit | log fsyncs |\n",
+  std::printf("| side | median | min-max | %s | Questions | Com_commit | Handler_commit | log writes | fsyncs |\n",
               ratio ? "paired ratio to client (min-max)" : "paired difference to floor (min-max)");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const Side& s : sides) {
     const double scale = ratio ? 1.0 : 1000.0;
     const char* unit = ratio ? "s" : "ms";
-    std::printf("| %s | %.3f %s | %.3f-%.3f | %s | %.2f | %.2f | %.2f | %.2f |\n", s.name.c_str(),
+    std::printf("| %s | %.3f %s | %.3f-%.3f | %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", s.name.c_str(),
                 Median(s.seconds) * scale, unit, *std::min_element(s.seconds.begin(), s.seconds.end()) * scale,
                 *std::max_element(s.seconds.begin(), s.seconds.end()) * scale,
                 &s == &base ? (ratio ? "1.00" : "0") : Paired(s, base, ratio).c_str(), MedianCounter(s, 0) / per,
-                MedianCounter(s, 1) / per, MedianCounter(s, 2) / per, MedianCounter(s, 3) / per);
+                MedianCounter(s, 1) / per, MedianCounter(s, 2) / per, MedianCounter(s, 3) / per,
+                MedianCounter(s, 4) / per);
   }
 }
 
@@ -404,6 +408,7 @@ int Main(int argc, char** argv) {
   Db admin(o);
   std::printf("small steps: %d migrations; server %s; W1 %d rounds, W2 %d repetitions\n\n", kSteps,
               admin.Query("SELECT VERSION()")[0][0].c_str(), o.rounds, o.noop_reps);
+  std::fflush(stdout);
 
   std::vector<Side> w1 = W1Sides(o, client);
   RunRounds(admin, w1, o.rounds, "W1 round");
