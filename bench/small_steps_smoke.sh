@@ -18,12 +18,14 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 fail() { echo "small_steps_smoke: $*" >&2; exit 1; }
 
 "$gen" "$dir/a"
+[ -d "$dir/a/sql" ] || fail "$gen wrote nothing into $dir/a"
 "$gen" "$dir/b"
 diff -r "$dir/a" "$dir/b" >/dev/null || fail "two runs of the generator differ (diff -r $dir/a $dir/b)"
 
-[ "$(ls "$dir/a/sql" | wc -l)" -eq 300 ] || fail "expected 300 files in sql/"
-[ "$(ls "$dir/a/dbmate/db/migrations" | wc -l)" -eq 300 ] || fail "expected 300 dbmate migrations"
-[ "$(ls "$dir/a/plugins" | wc -l)" -eq 330 ] || fail "expected 330 plugin specs (30 + 300)"
+count() { find "$1" -type f -name '*.'"$2" | wc -l; }
+[ "$(count "$dir/a/sql" sql)" -eq 300 ] || fail "expected 300 files in sql/"
+[ "$(count "$dir/a/dbmate/db/migrations" sql)" -eq 300 ] || fail "expected 300 dbmate migrations"
+[ "$(count "$dir/a/plugins" cpp)" -eq 330 ] || fail "expected 330 plugin specs (30 + 300)"
 for want in create_table:65 alter_table:81 create_index:46 insert:77 create_view:15 create_procedure:16; do
   kind=${want%%:*}
   n=$(grep -c "^-- [0-9][0-9][0-9] $kind:" "$dir/a/all.sql" || true)
