@@ -15,7 +15,8 @@
 //   dbmate     `dbmate up` on dbmate/db/migrations (creates the database)
 //   chimp 30   `chimp migrate`, 30 plugins x 10 steps
 //   chimp 300  `chimp migrate`, 300 plugins x 1 step
-// Each side is a whole process, timed from fork to exit.
+// Each side is a whole process, timed from fork to exit; afterwards (not
+// timed) the database must hold the 80 tables and views and 16 procedures.
 //
 // W2, nothing to do, all 300 applied, M repetitions (default 30), rotated:
 //   floor (client)     `mariadb -e` reading the changelog: connect + read
@@ -167,11 +168,12 @@ std::string Which(const char* name) {
 
 // One side of a workload: a name, how to prepare (untimed) and how to run.
 struct Side {
-  Side(std::string n, std::function<void(Db&)> p, std::function<double()> r)
-      : name(std::move(n)), prepare(std::move(p)), run(std::move(r)) {}
+  Side(std::string n, std::function<void(Db&)> p, std::function<double()> r, std::function<void(Db&)> c = nullptr)
+      : name(std::move(n)), prepare(std::move(p)), run(std::move(r)), check(std::move(c)) {}
   std::string name;
   std::function<void(Db&)> prepare;
   std::function<double()> run;
+  std::function<void(Db&)> check;  // after the run, untimed; throws when the result is wrong
   std::vector<double> seconds;
   std::vector<Counters> deltas;
 };
@@ -210,6 +212,7 @@ void RunRounds(Db& admin, std::vector<Side>& sides, int reps, const char* label)
       Counters delta = ReadCounters(admin);
       for (int i = 0; i < kCounterCount; ++i) delta[i] -= before[i];
       delta[0] -= 1;  // the second SHOW GLOBAL STATUS itself
+      if (s.check) s.check(admin);
       s.seconds.push_back(t);
       s.deltas.push_back(delta);
       char buf[96];
@@ -260,6 +263,19 @@ void PrintTable(const std::vector<Side>& sides, const Side& base, bool ratio, do
   }
 }
 
+// Throws unless `db` holds the whole schema of the 300 migrations: 65 tables
+// and 15 views (dbmate's schema_migrations aside) and 16 procedures.
+void CheckSchema(Db& admin, const std::string& db) {
+  const auto rows =
+      admin.Query("SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + db +
+                  "' AND table_name <> 'schema_migrations'), (SELECT COUNT(*) FROM information_schema.routines WHERE "
+                  "routine_schema = '" +
+                  db + "')");
+  if (rows.empty() || rows[0][0] != "80" || rows[0][1] != "16") {
+    Fail("database " + db + " does not hold the 80 tables and views and 16 procedures of the 300 migrations");
+  }
+}
+
 std::vector<Side> W1Sides(const Options& o, const std::string& client) {
   const std::string db = "bench_w1";
   std::vector<Side> sides;
@@ -278,6 +294,7 @@ std::vector<Side> W1Sides(const Options& o, const std::string& client) {
         {std::string("chimp ") + (variant == "p30" ? "30 plugins" : "300 plugins"), [db](Db& a) { Drop(a, db); },
          [&o, variant, db] { return RunTimed(ChimpArgs(o, variant, db, "migrate"), "", "chimp migrate"); }});
   }
+  for (Side& s : sides) s.check = [db](Db& a) { CheckSchema(a, db); };
   return sides;
 }
 
@@ -287,10 +304,12 @@ void PrepareW2(Db& admin, const Options& o) {
     const std::string db = std::string("bench_w2_") + (v + 1);
     Drop(admin, db);
     RunTimed(ChimpArgs(o, v, db, "migrate"), "", "chimp migrate (W2 setup)");
+    CheckSchema(admin, db);
   }
   if (!o.dbmate.empty()) {
     Drop(admin, "bench_w2_dbmate");
     RunTimed(DbmateArgs(o, "bench_w2_dbmate"), "", "dbmate up (W2 setup)");
+    CheckSchema(admin, "bench_w2_dbmate");
   }
 }
 
