@@ -1,10 +1,15 @@
 // An exact, comparable text of what a bundle wrote on the test server, for
-// the fault-injection harness (tests/integration/fault): per schema, SHOW
-// CREATE TABLE of every table and view (AUTO_INCREMENT= counters kept), every
-// row with its ids (sorted, nothing remapped), routines, triggers and events;
-// then SHOW GRANTS of every account except root and the system accounts.
-// Only values stamped today (NOW() in a step) are masked as <today>.
-#pragma once
+// the fault-injection harness (tests/integration/fault). Test support, not a
+// core API. [main-thread]
+//
+// The dump holds, per schema: SHOW CREATE TABLE of every table and view
+// (AUTO_INCREMENT= counters kept), every row with its ids (rows sorted as
+// text, nothing remapped), routines, triggers and events; then SHOW GRANTS of
+// the accounts named. Only the values a run makes afresh are masked: a time
+// stamped today (NOW() in a step) as <today>, a UUID (UUID()) as <uuid>. Two runs into databases of different names
+// compare equal because the `target` schema is written as <target> throughout.
+#ifndef CHIMP_TESTS_SUPPORT_DUMP_HPP_
+#define CHIMP_TESTS_SUPPORT_DUMP_HPP_
 
 #include <string>
 #include <vector>
@@ -13,17 +18,20 @@
 
 namespace chimp::test {
 
-// Every schema on the server except mysql, information_schema,
-// performance_schema, sys and the names in `skip` (the changelog schema,
-// other tests' databases), sorted.
-std::vector<std::string> WrittenSchemas(Connection& conn, const std::vector<std::string>& skip);
+struct DumpScope {
+  std::vector<std::string> schemas;  // dumped in this order; absent ones say so
+  std::string target;                // written as <target>; "" = none
+  std::vector<std::string> users;    // account names (every host) whose grants are dumped
+};
 
-// The exact dump of `schemas` and of the non-root accounts. Throws
-// std::runtime_error naming the query when one fails.
-std::string ExactDump(Connection& conn, const std::vector<std::string>& schemas);
+// The exact dump of `scope`. Throws std::runtime_error naming the query when
+// one fails.
+std::string ExactDump(Connection& conn, const DumpScope& scope);
 
 // "" when equal, else the 1-based number and both texts of the first
 // differing line: what a report prints for a diverged kill.
 std::string FirstDifference(const std::string& expected, const std::string& actual);
 
 }  // namespace chimp::test
+
+#endif  // CHIMP_TESTS_SUPPORT_DUMP_HPP_

@@ -1,14 +1,19 @@
 // Fault injection: kills `chimp migrate` with SIGKILL at exact points
 // (CHIMP_TEST_CRASH_AT, core/src/recovery/fault_points.hpp) and at random
 // times, runs it again, and checks that the result equals a clean run's:
-// the same schema and rows, exactly one `success` row per step, and every
+// the same exact dump (tests/support/dump.hpp: schema, rows, ids and
+// AUTO_INCREMENT counters), exactly one `success` row per step, and every
 // attempt that died left visible as a `failed` row ("interrupted: ...").
+// Every kill's outcome is logged (outcome_log.hpp); one that does not
+// converge fails a CHECK and the sweep goes on. The CloudStack chain has its
+// own walk: cloudstack_chain_test.cpp.
 //
 // Environment (scripts/fault-injection.sh sets them for longer runs):
 //   CHIMP_FAULT_MAX_HITS       highest n tried per crash point. Default: 12.
 //   CHIMP_FAULT_RANDOM_KILLS   random-timing kills. Default: 6.
 //   CHIMP_FAULT_SEED           seed of the random delays. Default: 4242.
-//   CHIMP_FAULT_PLUGINS        plugin directory. Default: the sample app.
+//   CHIMP_FAULT_PLUGINS        plugin directory of a bundle that writes only
+//                              the target database. Default: the sample app.
 //   CHIMP_FAULT_TARGET         expand target. Default: 2.0.0 with the sample
 //                              app, else the newest reachable version.
 #include <doctest/doctest.h>
@@ -27,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/fault/outcome_log.hpp"
 #include "support/chimp_cli.hpp"
 #include "support/dump.hpp"
 #include "support/fixtures.hpp"
@@ -40,6 +46,8 @@ namespace {
 using test::Args;
 using test::CliOptions;
 using test::CliRun;
+using test::Outcome;
+using test::OutcomeLog;
 using test::RunCli;
 using test::TestServer;
 
@@ -79,34 +87,13 @@ struct Harness {
   }
 };
 
-// The exact dump (tests/support/dump.hpp) of every schema the plugins write:
-// the target database and, with the CloudStack bundle (CHIMP_FAULT_PLUGINS),
-// the schemas its base files hard-code; ids and AUTO_INCREMENT counters are
-// compared exactly (a kill must not leave a gap a clean run does not have).
-const char* const kCloudStackSchemas[] = {"cloud", "cloud_usage"};
-
+// The exact dump (tests/support/dump.hpp) of the target database: ids and
+// AUTO_INCREMENT counters compared as they are (a kill must not leave a gap a
+// clean run does not have). The CloudStack bundle, which writes `cloud` and
+// `cloud_usage`, has its own walk (cloudstack_chain_test.cpp).
 std::string CanonicalDump(const std::string& db) {
   auto conn = TestServer::Shared().Connect();
-  std::vector<std::string> schemas = {db};
-  if (std::getenv("CHIMP_FAULT_PLUGINS") != nullptr) {
-    for (const std::string& s : test::WrittenSchemas(*conn, {})) {
-      if (std::find(std::begin(kCloudStackSchemas), std::end(kCloudStackSchemas), s) != std::end(kCloudStackSchemas))
-        schemas.push_back(s);
-    }
-  }
-  return test::ExactDump(*conn, schemas);
-}
-
-// A fresh target database; with the CloudStack bundle, also no `cloud`,
-// `cloud_usage` nor the `cloud` account left by the previous run.
-std::string FreshTarget(const std::string& prefix) {
-  if (std::getenv("CHIMP_FAULT_PLUGINS") != nullptr) {
-    auto conn = TestServer::Shared().Connect();
-    for (const char* s : kCloudStackSchemas)
-      REQUIRE(conn->Execute(std::string("DROP DATABASE IF EXISTS `") + s + "`").ok());
-    REQUIRE(conn->Execute("DROP USER IF EXISTS 'cloud'@'localhost', 'cloud'@'%'").ok());
-  }
-  return TestServer::Shared().FreshDatabase(prefix);
+  return test::ExactDump(*conn, test::DumpScope{{db}, db, {}});
 }
 
 struct History {
@@ -145,7 +132,7 @@ const Clean& CleanRun(const Harness& h) {
   if (auto it = runs.find(key); it != runs.end()) return it->second;
   return runs[key] = [&] {
     Clean c;
-    const std::string db = FreshTarget("fault_clean");
+    const std::string db = TestServer::Shared().FreshDatabase("fault_clean");
     const auto start = std::chrono::steady_clock::now();
     CliRun expand = h.Chimp(h.Expand(db));
     c.expand_ms =
@@ -162,56 +149,39 @@ const Clean& CleanRun(const Harness& h) {
   }();
 }
 
-// Every kill's class, kept across the test cases; printed at exit so that a
-// campaign reports all of its kills, not just the first bad one.
-class OutcomeLog {
- public:
-  void Add(const std::string& what, const std::string& kind, const std::string& detail) {
-    ++counts_[kind];
-    if (kind != "converged")
-      std::printf("fault injection: NOT CONVERGED %s: %s: %s\n", what.c_str(), kind.c_str(), detail.c_str());
+// The step history after the rerun against the clean run's: "" when it is
+// right, else what is wrong. `same_steps`: the killed run walked the clean
+// run's route, so the same steps succeed; otherwise each step that succeeded
+// did so exactly once.
+std::string HistoryProblem(const History& after_kill, const History& end, const Clean& clean, bool same_steps) {
+  if (same_steps && end.successes != clean.successes) return "the success rows differ from the clean run's";
+  for (const auto& [step, count] : end.successes) {
+    if (count != 1) return step + " has " + std::to_string(count) + " success rows";
   }
-  ~OutcomeLog() {
-    int total = 0;
-    for (const auto& [kind, n] : counts_) total += n;
-    if (total == 0) return;
-    std::printf("fault injection totals: kills %d, converged %d, manual steps %d, divergences %d, failed %d\n", total,
-                counts_["converged"], counts_["needed the operator (exit 9)"], counts_["diverged"], counts_["failed"]);
-  }
-
- private:
-  std::map<std::string, int> counts_;
-};
-
-OutcomeLog& Outcomes() {
-  static OutcomeLog log;
-  return log;
+  if (end.running != 0) return std::to_string(end.running) + " rows still running";
+  // Every attempt the kill left `running` is now a visible failed row.
+  if (end.interrupted < std::max(after_kill.running, 0)) return "an interrupted attempt left no failed row";
+  return "";
 }
 
-// After a kill (or a run that finished): migrate again, clean up, compare.
-// `same_steps`: the killed run walked the clean run's route, so the same
-// steps succeed; otherwise each step that succeeded did so exactly once.
+// After a kill (or a run that finished before its kill): migrate again,
+// clean up, compare. A kill's outcome goes to OutcomeLog (`killed`), and
+// each check is a doctest CHECK, so that one bad kill does not hide the next.
 void Converges(const Harness& h, const std::string& db, const std::string& what, bool cleanup_killed,
-               bool same_steps = true) {
+               bool same_steps = true, bool killed = true) {
   CAPTURE(what);
+  auto record = [&](Outcome outcome, const std::string& detail) {
+    if (killed) OutcomeLog::Shared().Add(what, outcome, detail);
+  };
   const History after_kill = ReadHistory(db);
-  if (!cleanup_killed) {
-    CliRun again = h.Chimp(h.Expand(db));
-    CAPTURE(again.out);
+  for (int phase = cleanup_killed ? 1 : 0; phase < 2; ++phase) {
+    CliRun again = h.Chimp(phase == 0 ? h.Expand(db) : h.Cleanup(db));
     CAPTURE(again.err);
     CHECK(again.code == 0);
     if (again.code != 0) {
-      Outcomes().Add(what, again.code == 9 ? "needed the operator (exit 9)" : "failed", again.err);
+      record(again.code == 9 ? Outcome::kManualStep : Outcome::kFailed, (phase == 0 ? "" : "cleanup: ") + again.err);
       return;
     }
-  }
-  CliRun cleanup = h.Chimp(h.Cleanup(db));
-  CAPTURE(cleanup.out);
-  CAPTURE(cleanup.err);
-  CHECK(cleanup.code == 0);
-  if (cleanup.code != 0) {
-    Outcomes().Add(what, cleanup.code == 9 ? "needed the operator (exit 9)" : "failed", "cleanup: " + cleanup.err);
-    return;
   }
   const Clean& clean = CleanRun(h);
   const std::string dump = CanonicalDump(db);
@@ -221,20 +191,14 @@ void Converges(const Harness& h, const std::string& db, const std::string& what,
     const std::string stem = (std::filesystem::temp_directory_path() / ("chimp_fault_" + db)).string();
     std::ofstream(stem + ".dump") << dump;
     std::ofstream(stem + ".clean") << clean.dump;
-    Outcomes().Add(what, "diverged", test::FirstDifference(clean.dump, dump));
-    MESSAGE("dumps differ at " << test::FirstDifference(clean.dump, dump) << ": diff " << stem << ".clean " << stem
-                               << ".dump");
+    const std::string first = test::FirstDifference(clean.dump, dump);
+    record(Outcome::kDiverged, first + " (diff " + stem + ".clean " + stem + ".dump)");
+    MESSAGE("dumps differ at " << first << ": diff " << stem << ".clean " << stem << ".dump");
+    return;
   }
-  const History end = ReadHistory(db);
-  if (dump == clean.dump) Outcomes().Add(what, "converged", "");
-  if (same_steps) {
-    CHECK(end.successes == clean.successes);
-  } else {
-    for (const auto& [step, count] : end.successes) CHECK_MESSAGE(count == 1, step);
-  }
-  CHECK(end.running == 0);
-  // Every attempt the kill left `running` is now a visible failed row.
-  CHECK(end.interrupted >= std::max(after_kill.running, 0));
+  const std::string problem = HistoryProblem(after_kill, ReadHistory(db), clean, same_steps);
+  CHECK_MESSAGE(problem.empty(), problem);
+  record(problem.empty() ? Outcome::kConverged : Outcome::kDiverged, "history: " + problem);
 }
 
 struct Tally {
@@ -252,7 +216,7 @@ enum class Sweep {
 void SweepPoint(const Harness& h, const std::string& point, Sweep sweep, long max_hits, Tally* tally) {
   const bool in_cleanup = sweep == Sweep::kCleanup;
   for (long n = 1; n <= max_hits; ++n) {
-    const std::string db = FreshTarget("fault");
+    const std::string db = TestServer::Shared().FreshDatabase("fault");
     if (in_cleanup) REQUIRE(h.Chimp(h.Expand(db)).code == 0);
     if (sweep == Sweep::kFromHotfix) REQUIRE(h.Chimp(Args({{"migrate"}, h.Common(db), {"--to", "1.1.1"}})).code == 0);
     const std::string spec = point + ":" + std::to_string(n);
@@ -265,8 +229,8 @@ void SweepPoint(const Harness& h, const std::string& point, Sweep sweep, long ma
     }
     CHECK(killed.signal == SIGKILL);
     if (killed.signal != SIGKILL) {
-      Outcomes().Add(spec, "failed",
-                     "the killed run ended with exit " + std::to_string(killed.code) + ": " + killed.err);
+      OutcomeLog::Shared().Add(spec, Outcome::kFailed,
+                               "the killed run ended with exit " + std::to_string(killed.code) + ": " + killed.err);
       continue;
     }
     ++tally->kills;
@@ -275,8 +239,9 @@ void SweepPoint(const Harness& h, const std::string& point, Sweep sweep, long ma
   }
 }
 
-const char* const kPoints[] = {"step-start",    "before-statement", "after-statement", "after-index",
-                               "before-commit", "after-commit",     "before-version"};
+const char* const kPoints[] = {"step-start",     "before-statement",        "after-statement",
+                               "after-index",    "before-commit",           "after-commit",
+                               "before-version", "before-native-statement", "after-native-statement"};
 
 TEST_CASE("fault: a SIGKILL at every crash point converges to the clean run's state") {
   Harness h;
@@ -292,7 +257,7 @@ TEST_CASE("fault: a SIGKILL at every crash point converges to the clean run's st
   }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  std::printf("fault injection: %d kill points converged (%d runs finished before their hit), %lld ms\n", tally.kills,
+  std::printf("fault injection: %d exact kills (%d runs finished before their hit), %lld ms\n", tally.kills,
               tally.completed, static_cast<long long>(ms));
   if (max_hits >= 12) CHECK(tally.kills >= 50);  // the suite's bound: at least 50 kills
 }
@@ -306,7 +271,7 @@ TEST_CASE("fault: SIGKILL after a random delay converges to the clean run's stat
   Tally tally;
   const auto start = std::chrono::steady_clock::now();
   for (long k = 0; k < kills; ++k) {
-    const std::string db = FreshTarget("fault_rnd");
+    const std::string db = TestServer::Shared().FreshDatabase("fault_rnd");
     const long ms = delay(random);
     CliRun killed = h.Chimp(h.Expand(db), {}, static_cast<int>(ms));
     if (killed.code == 0) {
@@ -315,12 +280,12 @@ TEST_CASE("fault: SIGKILL after a random delay converges to the clean run's stat
       REQUIRE(killed.signal == SIGKILL);
       ++tally.kills;
     }
-    Converges(h, db, "random kill after " + std::to_string(ms) + " ms", false);
+    Converges(h, db, "random kill after " + std::to_string(ms) + " ms", false, true, killed.code != 0);
   }
   const auto total =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  std::printf("fault injection: %d random kills converged (%d runs finished first), %lld ms\n", tally.kills,
-              tally.completed, static_cast<long long>(total));
+  std::printf("fault injection: %d random kills (%d runs finished first), %lld ms\n", tally.kills, tally.completed,
+              static_cast<long long>(total));
 }
 
 #ifdef CHIMP_TEST_PLUGIN_DIR
@@ -349,7 +314,7 @@ TEST_CASE("fault: a SIGKILL inside a batch of DDL statements converges") {
 
   Tally tally;
   for (const char* point : kPoints) SweepPoint(h, point, Sweep::kExpand, 20, &tally);
-  std::printf("fault injection: %d kill points in DDL batches converged\n", tally.kills);
+  std::printf("fault injection: %d exact kills in DDL batches\n", tally.kills);
   CHECK(tally.kills >= 20);
 }
 #endif
