@@ -214,6 +214,14 @@ class Changelog {
   Status CloseInterrupted();
   // Sets the target's version (and the run that set it).
   Status SetVersion(const Version& version, const std::string& run_id);
+  // The AUTO_INCREMENT counters of the tables the transaction in flight
+  // inserts into, as they were before it began (chimp_state
+  // autoinc_checkpoint; format and use: core/src/recovery/counters.hpp,
+  // doc/recovery.md). "" clears it. Runs on the connection as it is: inside
+  // the caller's transaction if one is open. REQUIRES: EnsureTables().
+  Status SetCounterCheckpoint(const std::string& checkpoint);
+  // The checkpoint recorded for the target; "" when none.
+  Result<std::string> ReadCounterCheckpoint();
 
   // The fully qualified, quoted names, e.g. "`chimp`.`chimp_changelog`".
   std::string ChangelogTable() const;

@@ -56,6 +56,7 @@ constexpr const char* kStateColumns = R"(
   version VARCHAR(64) NOT NULL,
   run_id CHAR(36) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
+  autoinc_checkpoint TEXT NULL,
   PRIMARY KEY (target)
 )";
 
@@ -160,6 +161,8 @@ Status Changelog::EnsureTables() {
   // done_sha256 came with issue 10 (a changed step is not resumed by index).
   CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() + " ADD COLUMN IF NOT EXISTS done_sha256 CHAR(64) NULL"));
   CHIMP_RETURN_IF_ERROR(internal::CreateTable(conn_, schema_, kStateTable, kStateColumns).WithContext(context));
+  // Changelogs created before engine 0.x had no counter checkpoint.
+  CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + StateTable() + " ADD COLUMN IF NOT EXISTS autoinc_checkpoint TEXT NULL"));
   CHIMP_RETURN_IF_ERROR(EnsureRepairsTable().WithContext(context));
   CHIMP_RETURN_IF_ERROR(EnsureBackupsTable().WithContext(context));
   const Value params[] = {Value::Text(target_)};
@@ -363,6 +366,24 @@ Status Changelog::SetVersion(const Version& version, const std::string& run_id) 
                params)
       .status()
       .WithContext("changelog: recording version " + version.ToString());
+}
+
+// Runs once per transaction that inserts rows: the text protocol, as above.
+Status Changelog::SetCounterCheckpoint(const std::string& checkpoint) {
+  return conn_
+      .Execute("UPDATE " + StateTable() + " SET autoinc_checkpoint = " +
+               (checkpoint.empty() ? std::string("NULL") : conn_.QuoteString(checkpoint)) +
+               " WHERE target = " + conn_.QuoteString(target_))
+      .status()
+      .WithContext("changelog: recording the AUTO_INCREMENT checkpoint of '" + target_ + "'");
+}
+
+Result<std::string> Changelog::ReadCounterCheckpoint() {
+  const Value params[] = {Value::Text(target_)};
+  CHIMP_ASSIGN_OR_RETURN(
+      auto value, conn_.QueryScalar("SELECT autoinc_checkpoint FROM " + StateTable() + " WHERE target = ?", params));
+  if (!value.has_value() || value->is_null()) return std::string();
+  return TextOf(*value);
 }
 
 Status Changelog::SetChecksum(int64_t id, const std::string& checksum) {

@@ -3,6 +3,7 @@
 #include "engine/backup.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "recovery/counters.hpp"
 
 namespace chimp {
 
@@ -17,6 +18,9 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
+  // A transaction the last run died in took AUTO_INCREMENT values: give
+  // them back before anything runs (recovery/counters.hpp).
+  CHIMP_RETURN_IF_ERROR(internal::RestoreCounters(*target.conn, changelog).status());
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));

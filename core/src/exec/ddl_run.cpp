@@ -12,13 +12,15 @@ constexpr size_t kMaxBatch = 32;
 
 }  // namespace
 
-DdlRun::DdlRun(const StepContext& step, StatementSource& source, int64_t row, StepOutcome* outcome)
+DdlRun::DdlRun(const StepContext& step, StatementSource& source, int64_t row, CounterCheckpoint& counters,
+               StepOutcome* outcome)
     : step_(step),
       conn_(step.conn()),
       changelog_(step.changelog()),
       planned_(step.planned()),
       source_(source),
       row_(row),
+      counters_(counters),
       outcome_(outcome) {}
 
 Status DdlRun::Run() {
@@ -169,6 +171,8 @@ Status DdlRun::AfterLone(const ClassifiedStatement& statement) {
 Status DdlRun::RunInGroup(const ClassifiedStatement& statement) {
   if (!in_group_) {
     if (unrecorded_) CHIMP_RETURN_IF_ERROR(RecordIndex(i_));
+    // The counters the group's inserts take must be known if it dies.
+    CHIMP_RETURN_IF_ERROR(counters_.Arm(i_));
     CHIMP_RETURN_IF_ERROR(conn_.Begin());
     in_group_ = true;
     group_start_ = i_;
@@ -185,6 +189,7 @@ Status DdlRun::RunInGroup(const ClassifiedStatement& statement) {
     // permanent, so the index must say so at once.
     in_group_ = false;
     CHIMP_RETURN_IF_ERROR(RecordIndex(i_ + 1));
+    CHIMP_RETURN_IF_ERROR(counters_.Clear());
     outcome_->statements_done = i_ + 1;
   }
   return Status::Ok();
@@ -205,8 +210,8 @@ Status DdlRun::Finish() {
 // The step ends with a group: finishing the row is its closing update, and
 // one commit makes both permanent.
 Status DdlRun::CommitWithRow() {
-  CHIMP_RETURN_IF_ERROR(
-      CommitGroup(changelog_.Finish(row_, StepStatus::kSuccess, i_, "", outcome_->warning_count, outcome_->warnings)));
+  CHIMP_RETURN_IF_ERROR(CommitGroup(
+      changelog_.Finish(row_, StepStatus::kSuccess, i_, "", outcome_->warning_count, outcome_->warnings), true));
   outcome_->finished = true;
   return Status::Ok();
 }
@@ -253,6 +258,7 @@ Status DdlRun::RecordIndex(int32_t done) {
 void DdlRun::FailGroup() {
   if (!in_group_) return;
   (void)conn_.Rollback();
+  counters_.RolledBack();
   in_group_ = false;
   outcome_->statements_done = group_start_;
 }
@@ -260,21 +266,26 @@ void DdlRun::FailGroup() {
 // Ends the group at `done`; `pending` is the pre-image of statement `done`
 // when a lone statement follows, written in the same update.
 Status DdlRun::EndGroup(int32_t done, const std::string& pending) {
-  CHIMP_RETURN_IF_ERROR(CommitGroup(pending.empty() ? changelog_.SetStatementIndex(row_, done)
-                                                    : changelog_.SetPending(row_, done, pending)));
+  CHIMP_RETURN_IF_ERROR(CommitGroup(
+      pending.empty() ? changelog_.SetStatementIndex(row_, done) : changelog_.SetPending(row_, done, pending), false));
   in_group_ = false;
   unconfirmed_.clear();
   outcome_->statements_done = done;
   return Status::Ok();
 }
 
-// Commits the group after its closing update, whose result is `written`;
-// rolls the group back when either failed.
-Status DdlRun::CommitGroup(Status written) {
+// Commits the group after its closing update, whose result is `written`,
+// and the checkpoint's, in the same commit; rolls the group back when any
+// failed.
+Status DdlRun::CommitGroup(Status written, bool last) {
+  if (written.ok()) written = counters_.Leave(last);
   if (written.ok()) {
     TEST_CrashPoint("before-commit");
     written = conn_.Commit();
-    if (written.ok()) TEST_CrashPoint("after-commit");
+    if (written.ok()) {
+      counters_.Committed();
+      TEST_CrashPoint("after-commit");
+    }
   }
   if (!written.ok()) {
     FailGroup();

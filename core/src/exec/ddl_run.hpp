@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "exec/step_context.hpp"
+#include "recovery/counters.hpp"
 #include "recovery/pre_image.hpp"
 #include "sql/statement_source.hpp"
 
@@ -27,9 +28,12 @@ namespace chimp::internal {
 
 class DdlRun {
  public:
-  // `row` is the step's changelog row, written `running`. REQUIRES: the
-  // references and `outcome` outlive the run.
-  DdlRun(const StepContext& step, StatementSource& source, int64_t row, StepOutcome* outcome);
+  // `row` is the step's changelog row, written `running`; `counters` keeps
+  // the AUTO_INCREMENT checkpoint of each group (recovery/counters.hpp),
+  // prepared for this step. REQUIRES: the references and `outcome` outlive
+  // the run.
+  DdlRun(const StepContext& step, StatementSource& source, int64_t row, CounterCheckpoint& counters,
+         StepOutcome* outcome);
 
   // Runs every statement; fills the outcome. Errors name the statement.
   Status Run();
@@ -72,9 +76,10 @@ class DdlRun {
   // Ends the group at `done`, with `pending` (the next lone statement's
   // pre-image) in the same update.
   Status EndGroup(int32_t done, const std::string& pending);
-  // Commits the group after its closing update (`written`); rolls back
-  // when either failed.
-  Status CommitGroup(Status written);
+  // Commits the group after its closing update (`written`) and the
+  // checkpoint's (`last`: the step's last commit); rolls back when any
+  // failed.
+  Status CommitGroup(Status written, bool last);
   // Best effort: UNLOCK TABLES after a failure between LOCK and UNLOCK.
   void UnlockAfterFailure();
 
@@ -84,6 +89,7 @@ class DdlRun {
   const PlannedStep& planned_;
   StatementSource& source_;
   const int64_t row_;
+  CounterCheckpoint& counters_;
   StepOutcome* outcome_;
 
   int32_t i_ = 0;  // the statement at hand

@@ -2,6 +2,8 @@
 // version updates after each edge. One step's run is exec/step_runner.hpp.
 #include "chimp/executor.hpp"
 
+#include <vector>
+
 #include "exec/run_guard.hpp"
 #include "exec/step_runner.hpp"
 #include "recovery/fault_points.hpp"
@@ -30,43 +32,66 @@ class PathRun {
       : plan_(plan), changelog_(changelog), run_id_(run_id), observer_(observer), runner_(runner), summary_(summary) {}
 
   Status Run() {
+    Order();
+    for (size_t i = 0; i < order_.size(); ++i) {
+      if (order_[i].step != nullptr) CHIMP_RETURN_IF_ERROR(RunStep(*order_[i].step, NextStep(i)));
+      if (order_[i].version_after != nullptr) CHIMP_RETURN_IF_ERROR(SetVersion(*order_[i].version_after));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // One thing to do: a step, then (when set) an edge's version.
+  struct Slot {
+    const PlannedStep* step = nullptr;
+    const Edge* version_after = nullptr;
+  };
+
+  // The run order, worked out up front so that each step knows the next
+  // one (StepRunner::Run).
+  void Order() {
     if (plan_.phase == Phase::kCleanup) {
-      for (const PlannedStep& planned : plan_.steps) CHIMP_RETURN_IF_ERROR(RunStep(planned));
-      return Status::Ok();
+      for (const PlannedStep& planned : plan_.steps) order_.push_back(Slot{&planned, nullptr});
+      return;
     }
     // Before-repeatables run before the first upgrade edge: after a base
     // edge, which creates what they need (planner.hpp).
     bool before_done = false;
     for (const Edge* edge : plan_.path) {
       if (!before_done && !edge->from.empty()) {
-        CHIMP_RETURN_IF_ERROR(RunRepeatables(RepeatableWhen::kBefore));
+        OrderRepeatables(RepeatableWhen::kBefore);
         before_done = true;
       }
-      CHIMP_RETURN_IF_ERROR(RunEdge(*edge));
+      for (const PlannedStep& planned : plan_.steps) {
+        if (!planned.repeatable && planned.edge == edge) order_.push_back(Slot{&planned, nullptr});
+      }
+      order_.push_back(Slot{nullptr, edge});
     }
-    if (!before_done) CHIMP_RETURN_IF_ERROR(RunRepeatables(RepeatableWhen::kBefore));
-    return RunRepeatables(RepeatableWhen::kAfter);
+    if (!before_done) OrderRepeatables(RepeatableWhen::kBefore);
+    OrderRepeatables(RepeatableWhen::kAfter);
   }
 
- private:
-  Status RunStep(const PlannedStep& planned) {
-    CHIMP_RETURN_IF_ERROR(runner_.Run(planned));
+  void OrderRepeatables(RepeatableWhen when) {
+    for (const PlannedStep& planned : plan_.steps) {
+      if (planned.repeatable && planned.when == when) order_.push_back(Slot{&planned, nullptr});
+    }
+  }
+
+  const PlannedStep* NextStep(size_t i) const {
+    for (size_t j = i + 1; j < order_.size(); ++j) {
+      if (order_[j].step != nullptr) return order_[j].step;
+    }
+    return nullptr;
+  }
+
+  Status RunStep(const PlannedStep& planned, const PlannedStep* next) {
+    CHIMP_RETURN_IF_ERROR(runner_.Run(planned, next));
     ++summary_->steps_run;
     return Status::Ok();
   }
 
-  Status RunRepeatables(RepeatableWhen when) {
-    for (const PlannedStep& planned : plan_.steps) {
-      if (planned.repeatable && planned.when == when) CHIMP_RETURN_IF_ERROR(RunStep(planned));
-    }
-    return Status::Ok();
-  }
-
-  // The edge's steps, then the target's version.
-  Status RunEdge(const Edge& edge) {
-    for (const PlannedStep& planned : plan_.steps) {
-      if (!planned.repeatable && planned.edge == &edge) CHIMP_RETURN_IF_ERROR(RunStep(planned));
-    }
+  // After an edge's steps: the target's version.
+  Status SetVersion(const Edge& edge) {
     TEST_CrashPoint("before-version");
     CHIMP_RETURN_IF_ERROR(changelog_.SetVersion(edge.to, run_id_));
     summary_->reached = edge.to;
@@ -80,6 +105,7 @@ class PathRun {
   ExecutionObserver* observer_;
   internal::StepRunner& runner_;
   ExecutionSummary* summary_;
+  std::vector<Slot> order_;
 };
 
 }  // namespace

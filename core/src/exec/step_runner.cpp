@@ -54,11 +54,12 @@ std::string_view ScriptOf(const Step& step) {
 
 }  // namespace
 
-Status StepRunner::Run(const PlannedStep& planned) {
+Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
   TEST_CrashPoint("step-start");
   if (DecodePreImage(planned.pending_fingerprint).kind == PreImage::Kind::kUnknown) {
     return UncertainStatement(planned);
   }
+  counters_.Prepare(planned, next);
   StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
   const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_);
   if (observer_ != nullptr) observer_->OnStepStart(planned, step.count());
@@ -203,6 +204,7 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
   outcome.status = RunTransaction(step, source, &row, &outcome);
   if (!outcome.status.ok()) {
     (void)conn_.Rollback();
+    counters_.RolledBack();
     RecordFailure(step, /*statements_done=*/0, outcome);
   } else {
     FixCount(row, step.count(), outcome);
@@ -212,6 +214,8 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
 
 Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, int64_t* row,
                                   StepOutcome* outcome) {
+  // The counters the step's inserts take must be known if it dies.
+  CHIMP_RETURN_IF_ERROR(counters_.Arm(0));
   CHIMP_RETURN_IF_ERROR(conn_.Begin());
   CHIMP_ASSIGN_OR_RETURN(*row, changelog_.Insert(NewEntry(step.planned(), step.count())));
   if (step.planned().step->kind == StepKind::kNative) {
@@ -231,8 +235,10 @@ Status StepRunner::RunTransaction(const StepContext& step, StatementSource& sour
   }
   CHIMP_RETURN_IF_ERROR(changelog_.Finish(*row, StepStatus::kSuccess, outcome->statements_done, "",
                                           outcome->warning_count, outcome->warnings));
+  CHIMP_RETURN_IF_ERROR(counters_.Leave(/*last=*/true));
   TEST_CrashPoint("before-commit");
   CHIMP_RETURN_IF_ERROR(conn_.Commit());
+  counters_.Committed();
   TEST_CrashPoint("after-commit");
   return Status::Ok();
 }
@@ -251,7 +257,7 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
   if (step.planned().step->kind == StepKind::kNative) {
     outcome.status = step.RunNative();
   } else {
-    outcome.status = DdlRun(step, source, id, &outcome).Run();
+    outcome.status = DdlRun(step, source, id, counters_, &outcome).Run();
   }
   if (!outcome.finished) {
     Status finish =

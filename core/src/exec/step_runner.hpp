@@ -14,6 +14,7 @@
 #include "chimp/executor.hpp"
 #include "chimp/planner.hpp"
 #include "exec/step_context.hpp"
+#include "recovery/counters.hpp"
 #include "sql/statement_source.hpp"
 
 namespace chimp::internal {
@@ -29,10 +30,14 @@ class StepRunner {
         target_db_(target_db),
         run_id_(run_id),
         observer_(observer),
-        guard_(guard) {}
+        guard_(guard),
+        counters_(conn, changelog, target_db) {}
 
-  // Runs `planned` and records it; returns the step's status.
-  Status Run(const PlannedStep& planned);
+  // Runs `planned` and records it; returns the step's status. `next` is the
+  // step the run goes on with right after it (nullptr: none): the last
+  // commit of `planned` makes the AUTO_INCREMENT checkpoint of its first
+  // transaction durable (recovery/counters.hpp).
+  Status Run(const PlannedStep& planned, const PlannedStep* next = nullptr);
 
  private:
   // Enters the step's session, then runs it the way its kind asks; a step
@@ -76,6 +81,7 @@ class StepRunner {
   const std::string& run_id_;
   ExecutionObserver* observer_;
   const RunGuard* guard_;
+  CounterCheckpoint counters_;
 };
 
 }  // namespace chimp::internal

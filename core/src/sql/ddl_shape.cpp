@@ -187,6 +187,22 @@ std::optional<DdlObject> CalledRoutine(TokenCursor p) {
   return Name(p, DdlObject::Kind::kProcedure);
 }
 
+std::optional<DdlObject> InsertedTable(TokenCursor p) {
+  const bool load = p.Keyword("LOAD");
+  if (!load && !p.Keyword("INSERT") && !p.Keyword("REPLACE")) return std::nullopt;
+  if (load) {
+    // LOAD DATA|XML [LOW_PRIORITY|CONCURRENT] [LOCAL] INFILE 'f' [REPLACE|IGNORE] INTO TABLE t
+    while (!p.AtEnd() && !p.Keyword("INTO")) p.Skip();
+    if (!p.Keyword("TABLE")) return std::nullopt;
+    return Name(p, DdlObject::Kind::kTable);
+  }
+  // INSERT|REPLACE [LOW_PRIORITY|DELAYED|HIGH_PRIORITY] [IGNORE] [INTO] t
+  while (p.Keyword("LOW_PRIORITY") || p.Keyword("DELAYED") || p.Keyword("HIGH_PRIORITY") || p.Keyword("IGNORE")) {
+  }
+  p.Keyword("INTO");
+  return Name(p, DdlObject::Kind::kTable);
+}
+
 bool Overlap(const std::vector<DdlObject>& a, const std::vector<DdlObject>& b) {
   for (const DdlObject& x : a) {
     for (const DdlObject& y : b) {

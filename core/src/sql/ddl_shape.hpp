@@ -49,6 +49,11 @@ bool ProbeHoldsAcrossOthers(TokenCursor tokens, const DdlShape& shape);
 // The routine a CALL names, or nullopt when the statement is no CALL.
 std::optional<DdlObject> CalledRoutine(TokenCursor tokens);
 
+// The table an INSERT, REPLACE or LOAD DATA/XML statement writes its rows
+// into (where AUTO_INCREMENT values are taken), or nullopt for any other
+// statement. An INSERT ... SELECT names its target first.
+std::optional<DdlObject> InsertedTable(TokenCursor tokens);
+
 // True when an object of `a` may be an object of `b`: same namespace (a
 // view shares the tables'), same name (ignoring case), and the same schema
 // or either unqualified. A DATABASE object overlaps everything.

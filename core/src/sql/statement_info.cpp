@@ -160,6 +160,7 @@ StatementInfo Classify(std::string_view text) {
   info.ddl = ParseDdl(start);
   info.probe_holds_across_others = ProbeHoldsAcrossOthers(start, info.ddl);
   info.called_routine = CalledRoutine(start);
+  info.inserted_table = InsertedTable(start);
   return info;
 }
 

@@ -40,6 +40,10 @@ struct StatementInfo {
   bool probe_holds_across_others = false;
   // The routine a CALL names; nullopt for any other statement.
   std::optional<DdlObject> called_routine;
+  // The table an INSERT, REPLACE or LOAD DATA writes into (InsertedTable,
+  // sql/ddl_shape.hpp): its AUTO_INCREMENT counter is part of the state a
+  // transaction changes (recovery/counters.hpp). nullopt otherwise.
+  std::optional<DdlObject> inserted_table;
 };
 
 // Classifies one statement the splitter returned.
