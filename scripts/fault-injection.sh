@@ -16,7 +16,9 @@
 # Environment: CHIMP_FAULT_MAX_HITS (default 40), CHIMP_FAULT_RANDOM_KILLS
 # (default 300), CHIMP_FAULT_CS_STOPS (default all), CHIMP_FAULT_CS_WALKS
 # (default 4), CHIMP_FAULT_CS_RANDOM_WALKS (default 2), CHIMP_FAULT_SEED
-# (default: the time), CHIMP_FAULT_CLOUDSTACK=0 to skip the CloudStack chain.
+# (default: the time), CHIMP_FAULT_CLOUDSTACK=0 to skip the CloudStack chain,
+# CHIMP_FAULT_SAMPLE=0 to skip the sample application (two invocations, one
+# with each, can run side by side: each test process starts its own server).
 set -euo pipefail
 
 build=$(cd "${1:-build}" && pwd)
@@ -59,8 +61,10 @@ start=$SECONDS
 echo "fault-injection: seed $CHIMP_FAULT_SEED; $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB;" \
   "$(mariadbd --version 2>/dev/null | head -1 || echo 'mariadbd ?')"
 rc=0
-echo "   sample application: max hits $CHIMP_FAULT_MAX_HITS, random kills $CHIMP_FAULT_RANDOM_KILLS"
-run "sample application" 'fault: a SIGKILL at every crash point*,fault: SIGKILL after*' || rc=1
+[[ ${CHIMP_FAULT_SAMPLE:-1} == 0 ]] || echo "   sample application: max hits $CHIMP_FAULT_MAX_HITS, random kills $CHIMP_FAULT_RANDOM_KILLS"
+if [[ ${CHIMP_FAULT_SAMPLE:-1} != 0 ]]; then
+  run "sample application" 'fault: a SIGKILL at every crash point*,fault: SIGKILL after*' || rc=1
+fi
 if [[ -d "$build/cloudstack" && ${CHIMP_FAULT_CLOUDSTACK:-1} != 0 ]]; then
   echo "   CloudStack chain: stops $CHIMP_FAULT_CS_STOPS, exact walks $CHIMP_FAULT_CS_WALKS," \
     "random walks $CHIMP_FAULT_CS_RANDOM_WALKS"
