@@ -1,6 +1,9 @@
 #include "sql/statement_source.hpp"
 
+#include <algorithm>
 #include <cctype>
+
+#include "sql/top_level_split.hpp"
 
 namespace chimp::internal {
 
@@ -10,6 +13,8 @@ ClassifiedStatement WithClass(SqlStatement statement) {
   StatementInfo info = Classify(statement);
   return ClassifiedStatement{std::move(statement), std::move(info)};
 }
+
+uint32_t LinesIn(std::string_view text) { return static_cast<uint32_t>(std::count(text.begin(), text.end(), '\n')); }
 
 bool Contains(std::string_view upper_text, std::string_view word) {
   return upper_text.find(word) != std::string_view::npos;
@@ -23,6 +28,29 @@ bool AnsiQuotesIn(std::string_view upper_text) {
 
 }  // namespace
 
+std::vector<SqlStatement> SplitMultiStatement(SqlStatement statement) {
+  std::vector<SqlStatement> out;
+  if (statement.kind != SqlStatement::Kind::kQuery) {
+    out.push_back(std::move(statement));
+    return out;
+  }
+  const std::vector<std::string_view> pieces = SplitTopLevel(statement.text);
+  if (pieces.size() < 2) {
+    out.push_back(std::move(statement));
+    return out;
+  }
+  const std::string_view text = statement.text;
+  for (std::string_view piece : pieces) {
+    SqlStatement one;
+    one.text = std::string(piece);
+    one.first_line = statement.first_line + LinesIn(text.substr(0, static_cast<size_t>(piece.data() - text.data())));
+    one.last_line = one.first_line + LinesIn(piece);
+    out.push_back(std::move(one));
+  }
+  out.back().last_line = statement.last_line;
+  return out;
+}
+
 StatementSource::StatementSource(std::string_view script, SqlDialect dialect, std::string source_name) {
   if (dialect == SqlDialect::kScriptRunner) {
     auto split = SplitScriptRunner(script, source_name);
@@ -34,7 +62,7 @@ StatementSource::StatementSource(std::string_view script, SqlDialect dialect, st
     estimated_ = static_cast<int32_t>(fixed_.size());
     return;
   }
-  auto split = SplitSql(script, source_name);
+  auto split = SplitClient(script, source_name);
   estimated_ = split.ok() ? static_cast<int32_t>(split->size()) : 0;
   splitter_.emplace(script, std::move(source_name));
 }
@@ -49,7 +77,12 @@ Result<std::optional<ClassifiedStatement>> StatementSource::Next() {
   if (splitter_.has_value()) {
     CHIMP_ASSIGN_OR_RETURN(std::optional<SqlStatement> next, splitter_->Next());
     if (!next.has_value()) return std::optional<ClassifiedStatement>();
-    return std::optional<ClassifiedStatement>(WithClass(std::move(*next)));
+    std::vector<SqlStatement> pieces = SplitMultiStatement(std::move(*next));
+    for (SqlStatement& piece : pieces) {
+      piece.index = next_index_++;
+      queued_.push_back(WithClass(std::move(piece)));
+    }
+    return Next();
   }
   if (next_ >= fixed_.size()) return std::optional<ClassifiedStatement>();
   return std::optional<ClassifiedStatement>(WithClass(fixed_[next_++]));
@@ -66,11 +99,24 @@ void StatementSource::PutBack(std::vector<ClassifiedStatement> statements) {
                  std::make_move_iterator(statements.end()));
 }
 
+Result<std::vector<SqlStatement>> SplitClient(std::string_view script, std::string_view source_name) {
+  CHIMP_ASSIGN_OR_RETURN(std::vector<SqlStatement> chunks, SplitSql(script, source_name));
+  std::vector<SqlStatement> out;
+  out.reserve(chunks.size());
+  for (SqlStatement& chunk : chunks) {
+    for (SqlStatement& piece : SplitMultiStatement(std::move(chunk))) {
+      piece.index = static_cast<uint32_t>(out.size());
+      out.push_back(std::move(piece));
+    }
+  }
+  return out;
+}
+
 Result<std::vector<ClassifiedStatement>> SplitScript(std::string_view script, SqlDialect dialect,
                                                      std::string source_name) {
   CHIMP_ASSIGN_OR_RETURN(std::vector<SqlStatement> statements, dialect == SqlDialect::kScriptRunner
                                                                    ? SplitScriptRunner(script, source_name)
-                                                                   : SplitSql(script, source_name));
+                                                                   : SplitClient(script, source_name));
   std::vector<ClassifiedStatement> out;
   out.reserve(statements.size());
   for (SqlStatement& statement : statements) out.push_back(WithClass(std::move(statement)));

@@ -7,6 +7,15 @@
 // them on with Follow(); the ScriptRunner dialect does not read quotes and
 // splits up front (SplitScriptRunner).
 //
+// Multi-statements (client dialect): the `mariadb` client sends a chunk
+// ended by a custom DELIMITER as one query with multi-statements on, and
+// the server runs each statement in it in turn, stopping at the first
+// error. The source returns such a chunk as its statements
+// (SplitMultiStatement), each with its own index, so that each is run and
+// recorded as any other: the same effect on the server, and an honest
+// record of which of them ran. A chunk holding one statement (CREATE
+// PROCEDURE ... BEGIN ...; END) is returned unchanged.
+//
 // Ownership: the source does not copy `script`; the caller keeps it alive
 // and unchanged until the source is destroyed. Not thread-safe.
 #ifndef CHIMP_SQL_STATEMENT_SOURCE_HPP_
@@ -57,9 +66,20 @@ class StatementSource {
   std::optional<SqlSplitter> splitter_;
   std::vector<SqlStatement> fixed_;
   size_t next_ = 0;
+  uint32_t next_index_ = 0;  // SqlStatement::index of the next client statement
   Status error_;
   int32_t estimated_ = 0;
 };
+
+// The statements the server runs for `statement` (one the client splitter
+// returned) when multi-statements are on: its top-level pieces
+// (SplitTopLevel, sql/top_level_split.hpp) with their lines, or the
+// statement itself, unchanged, when it holds one. `index` is left 0 for the
+// caller to number.
+std::vector<SqlStatement> SplitMultiStatement(SqlStatement statement);
+
+// SplitSql, each chunk split by SplitMultiStatement and numbered again.
+Result<std::vector<SqlStatement>> SplitClient(std::string_view script, std::string_view source_name);
 
 // Every statement of `script`, split with the default modes, with its
 // class; the first split error, if any.
