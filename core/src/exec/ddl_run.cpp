@@ -47,7 +47,7 @@ Status DdlRun::RunOne(const ClassifiedStatement& statement) {
     CHIMP_ASSIGN_OR_RETURN(bool took_effect, TookEffect(statement));
     if (took_effect) return Status::Ok();
   }
-  if ((statement.info.runs_alone && !CallRunsInGroup(statement)) || tables_locked_) return RunLone(statement);
+  if (tables_locked_ || (statement.info.runs_alone && !CallRunsInGroup(statement))) return RunLone(statement);
   return RunInGroup(statement);
 }
 

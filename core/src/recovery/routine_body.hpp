@@ -11,11 +11,14 @@
 // PREPARE, EXECUTE, DEALLOCATE, CALL, FLUSH, RESET, PURGE, INSTALL,
 // UNINSTALL, ANALYZE, OPTIMIZE, REPAIR, CHECK, LOAD, CACHE, CHANGE, KILL,
 // SHUTDOWN, BINLOG, BACKUP, AUTOCOMMIT, TRANSACTION, GLOBAL, PASSWORD, ROLE,
-// OUTFILE, DUMPFILE. A word of the list used as a plain column name makes
+// OUTFILE, DUMPFILE, NEXTVAL, SETVAL, NEXT VALUE. A word of the list used as a plain column name makes
 // the answer "no", which is safe: the CALL then runs alone, as before.
-// Stored functions and triggers the body reaches cannot commit (the server
-// refuses that in them). Like every group, the rollback covers the tables
-// of transactional engines (InnoDB).
+// And what the server holds must let a rollback undo the CALL as if it had
+// not run: every table the body names is InnoDB, none has a trigger, no
+// stored function has the name of a word of the body, and no table it
+// inserts into has an AUTO_INCREMENT column (InnoDB keeps the values a
+// rolled-back insert used, so a resume would give other ids than a clean
+// run). Names match in every schema, which can only refuse too much.
 #ifndef CHIMP_RECOVERY_ROUTINE_BODY_HPP_
 #define CHIMP_RECOVERY_ROUTINE_BODY_HPP_
 
@@ -27,14 +30,15 @@
 
 namespace chimp::internal {
 
-// True when the text of a CREATE PROCEDURE (as SHOW CREATE PROCEDURE
-// gives it) has a body that changes only rows (the rule above).
+// True when the words of a CREATE PROCEDURE's body (as SHOW CREATE
+// PROCEDURE gives it) allow it (the first rule above).
 bool ChangesOnlyRows(std::string_view create_procedure);
 
 // True when the procedure `routine` (a CALL's, sql/statement_info.hpp)
-// exists and ChangesOnlyRows its definition; false when it does not exist
-// or its body cannot be read (no privilege). Runs one read-only query on
-// `conn`; names without a schema resolve against the current database.
+// exists, ChangesOnlyRows its definition and the server's tables allow it
+// (above); false when it does not exist or its body cannot be read (no
+// privilege). Runs read-only queries on `conn`; names without a schema
+// resolve against the current database.
 Result<bool> CallChangesOnlyRows(Connection& conn, const DdlObject& routine);
 
 }  // namespace chimp::internal

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,46 @@ TEST_CASE("issue 10.4: a kill before the COMMIT of the CALL's group converges, t
   KillAndResume("before-commit:2", clean);
   KillAndResume("before-statement:6", clean);
   DropAccounts();
+}
+
+// The CloudStack base edge (create-database.sql): a CALL of the procedure
+// that drops the cloud accounts (declared re-runnable), CREATE USER and
+// GRANT. A kill after each of its statements 5 to 16 converges.
+TEST_CASE("issue 10.4: cloudstack: a kill inside the base edge's CALL, CREATE USER or GRANT converges") {
+  const std::filesystem::path plugins = CHIMP_CLOUDSTACK_PLUGIN_DIR;
+  if (!std::filesystem::exists(std::filesystem::path(CHIMP_CLOUDSTACK_CORPUS_DIR) / "manifest.toml") ||
+      !std::filesystem::exists(plugins / "cloudstack_00_base.so")) {
+    MESSAGE("skipped: the CloudStack corpus or bundle is absent");
+    return;
+  }
+  const std::string password = test::TestServerFlags().password;
+  auto fresh_flags = [&plugins]() {
+    const std::string changelog = test::TestServer::Shared().FreshDatabase("i10_cs_base");
+    test::Exec("DROP DATABASE IF EXISTS cloud");
+    test::Exec("DROP DATABASE IF EXISTS cloud_usage");
+    return test::Args(
+        {test::TestServerFlags().flags,
+         {"--plugins", plugins.string(), "-d", "cloud", "--changelog-schema", changelog, "--to", "4.0.0"}});
+  };
+  auto grants = []() {
+    return test::Rows("", "SHOW GRANTS FOR 'cloud'@'%'").size() +
+           10 * test::Rows("", "SHOW GRANTS FOR 'cloud'@'localhost'").size();
+  };
+  test::CliRun clean = test::Chimp(test::Args({{"migrate"}, fresh_flags()}), password);
+  REQUIRE_MESSAGE(clean.code == 0, clean.err);
+  const size_t clean_grants = grants();
+  for (int n = 5; n <= 16; ++n) {
+    INFO("crash point after-statement:" << n);
+    const std::vector<std::string> flags = fresh_flags();
+    test::CliOptions crash;
+    crash.password = password;
+    crash.env = {{"CHIMP_TEST_CRASH_AT", "after-statement:" + std::to_string(n)}};
+    test::CliRun killed = test::RunCli(CHIMP_BINARY, test::Args({{"migrate"}, flags}), crash);
+    REQUIRE_MESSAGE(killed.signal == SIGKILL, killed.err);
+    test::CliRun resumed = test::Chimp(test::Args({{"migrate"}, flags}), password);
+    CHECK_MESSAGE(resumed.code == 0, resumed.err);
+    CHECK(grants() == clean_grants);
+  }
 }
 
 }  // namespace
