@@ -1,5 +1,6 @@
 // chimp plan and migrate --dry-run: the plan, touching nothing.
 #include "chimp/engine.hpp"
+#include "engine/session.hpp"
 #include "engine/target.hpp"
 
 namespace chimp {
@@ -8,6 +9,7 @@ Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanReq
   CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::WithCatalog()));
   PlanReport report;
   report.catalog = std::move(target.catalog);
+  CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, *target.changelog));
   CHIMP_ASSIGN_OR_RETURN(report.state, target.changelog->ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, target.changelog->ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, report.state, entries, request));

@@ -1,5 +1,6 @@
 // chimp status: where the target stands and what is pending.
 #include "chimp/engine.hpp"
+#include "engine/session.hpp"
 #include "engine/target.hpp"
 
 namespace chimp {
@@ -8,9 +9,12 @@ namespace {
 
 // The plan to the newest version and the cleanup steps waiting, when the
 // plugins are given.
-Status AddPending(const EngineOptions& options, const std::vector<ChangelogEntry>& entries, StatusReport* report) {
+Status AddPending(const EngineOptions& options, Changelog& changelog, const std::vector<ChangelogEntry>& entries,
+                  StatusReport* report) {
   CHIMP_ASSIGN_OR_RETURN(report->catalog, LoadCatalog(options));
   const Catalog& catalog = *report->catalog;
+  // As migrate and plan: plugins that cannot start an empty database.
+  CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, catalog, changelog));
   report->newest = catalog.Newest();
   auto plan = MakePlan(catalog, report->state, entries, PlanRequest{});
   if (plan.ok()) {
@@ -40,7 +44,7 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
   CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());
   if (!backups.empty()) report.last_backup = backups.back();
   if (options.plugin_dirs.empty()) return report;
-  CHIMP_RETURN_IF_ERROR(AddPending(options, entries, &report));
+  CHIMP_RETURN_IF_ERROR(AddPending(options, changelog, entries, &report));
   return report;
 }
 

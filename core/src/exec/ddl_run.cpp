@@ -2,6 +2,7 @@
 
 #include "recovery/fault_points.hpp"
 #include "recovery/probe.hpp"
+#include "recovery/routine_body.hpp"
 
 namespace chimp::internal {
 
@@ -48,8 +49,21 @@ Status DdlRun::RunOne(const ClassifiedStatement& statement) {
     CHIMP_ASSIGN_OR_RETURN(bool took_effect, TookEffect(statement));
     if (took_effect) return Status::Ok();
   }
-  if (statement.info.runs_alone || tables_locked_) return RunLone(statement);
+  if (tables_locked_ || (statement.info.runs_alone && !CallRunsInGroup(statement))) return RunLone(statement);
   return RunInGroup(statement);
+}
+
+// A CALL of a procedure whose body changes only rows runs in the group: a
+// kill rolls it back with the group (recovery/routine_body.hpp). A
+// re-runnable one needs no group; a body chimp cannot read runs alone.
+bool DdlRun::CallRunsInGroup(const ClassifiedStatement& statement) {
+  const StatementInfo& info = statement.info;
+  if (!info.called_routine || info.commits_implicitly ||
+      IsRerunnableCall(info, planned_.edge->plugin->rerunnable_calls)) {
+    return false;
+  }
+  auto rows_only = CallChangesOnlyRows(conn_, *info.called_routine);
+  return rows_only.ok() && *rows_only;
 }
 
 // Done by an earlier attempt, in another session: replay only what set this

@@ -59,6 +59,8 @@ class DdlRun {
   Status AfterLone(const ClassifiedStatement& statement);
   // A statement of a group: opens the group when none is open, runs it.
   Status RunInGroup(const ClassifiedStatement& statement);
+  // A CALL whose procedure changes only rows: true, it joins the group.
+  bool CallRunsInGroup(const ClassifiedStatement& statement);
   // After the last statement: commits an open group with the row, unlocks
   // tables a script left locked, sets statements_done.
   Status Finish();

@@ -11,6 +11,20 @@ constexpr std::string_view kRerun = "rerun";
 constexpr std::string_view kUnknown = "unknown";
 constexpr std::string_view kProbePrefix = "sha256:";
 
+bool NamesAccount(const DdlShape& shape) {
+  for (const DdlObject& object : shape.objects) {
+    if (object.kind == DdlObject::Kind::kAccount) return true;
+  }
+  return false;
+}
+
+// ER_DBACCESS_DENIED_ERROR, ER_TABLEACCESS_DENIED_ERROR,
+// ER_SPECIFIC_ACCESS_DENIED_ERROR.
+bool IsAccessDenied(const Status& status) {
+  const unsigned int error = status.server_errno();
+  return error == 1044 || error == 1142 || error == 1227;
+}
+
 PreImage OfKind(PreImage::Kind kind) {
   PreImage image;
   image.kind = kind;
@@ -58,8 +72,14 @@ Result<PreImage> TakePreImage(Connection& conn, const StatementInfo& info,
   }
   if (!info.ddl.probeable) return OfKind(PreImage::Kind::kUnknown);
   PreImage image = OfKind(PreImage::Kind::kProbe);
-  CHIMP_ASSIGN_OR_RETURN(std::string fingerprint, ProbeFingerprint(conn, info.ddl));
-  image.fingerprints.push_back(std::move(fingerprint));
+  auto fingerprint = ProbeFingerprint(conn, info.ddl);
+  // Reading another account needs SELECT on `mysql`: without it, only the
+  // operator can tell, as before accounts were probed.
+  if (!fingerprint.ok() && NamesAccount(info.ddl) && IsAccessDenied(fingerprint.status())) {
+    return OfKind(PreImage::Kind::kUnknown);
+  }
+  if (!fingerprint.ok()) return fingerprint.status();
+  image.fingerprints.push_back(std::move(fingerprint).value());
   return image;
 }
 

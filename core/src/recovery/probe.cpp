@@ -31,9 +31,29 @@ std::string WithoutAutoIncrement(std::string text) {
   return text;
 }
 
+// An account's definition (SHOW CREATE USER: authentication, limits, TLS,
+// lock) and its grants (SHOW GRANTS FOR: global, database, table, column,
+// routine, proxy and role grants), or "absent".
+Result<std::string> AccountDefinition(Connection& conn, const DdlObject& account) {
+  const std::string name = conn.QuoteString(account.name) + "@" + conn.QuoteString(account.schema);
+  auto shown = conn.Query(std::string(kInternalTag) + "SHOW CREATE USER " + name);
+  if (!shown.ok()) {
+    // ER_PASSWORD_NO_MATCH (no such account), ER_CANNOT_USER
+    const unsigned int error = shown.status().server_errno();
+    if (error == 1133 || error == 1396) return std::string("absent");
+    return shown.status();
+  }
+  std::string definition;
+  for (const auto& row : shown->rows) definition += row.empty() ? "" : row[0].ToString() + "\n";
+  CHIMP_ASSIGN_OR_RETURN(auto grants, conn.Query(std::string(kInternalTag) + "SHOW GRANTS FOR " + name));
+  for (const auto& row : grants.rows) definition += row.empty() ? "" : row[0].ToString() + "\n";
+  return definition;
+}
+
 // The definition of one object, or "absent": one SHOW CREATE, whose
 // "no such object" error means absent.
 Result<std::string> Definition(Connection& conn, const DdlObject& object, const std::string& schema) {
+  if (object.kind == DdlObject::Kind::kAccount) return AccountDefinition(conn, object);
   const std::string qualified = Connection::QuoteIdentifier(schema) + "." + Connection::QuoteIdentifier(object.name);
   std::string show;
   size_t column = 1;
@@ -64,6 +84,7 @@ Result<std::string> Definition(Connection& conn, const DdlObject& object, const 
       column = 3;
       break;
     case DdlObject::Kind::kDatabase: show = "SHOW CREATE DATABASE " + Connection::QuoteIdentifier(object.name); break;
+    case DdlObject::Kind::kAccount: break;  // AccountDefinition
   }
   auto shown = conn.Query(std::string(kInternalTag) + show);
   if (!shown.ok()) {
@@ -83,16 +104,18 @@ Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape) {
   std::string text;
   for (const DdlObject& object : shape.objects) {
     std::string schema = object.schema;
-    if (schema.empty() && object.kind != DdlObject::Kind::kDatabase) {
+    const bool unqualified = object.kind == DdlObject::Kind::kDatabase || object.kind == DdlObject::Kind::kAccount;
+    if (schema.empty() && !unqualified) {
       if (!current) {
         CHIMP_ASSIGN_OR_RETURN(auto db, conn.QueryScalar(std::string(kInternalTag) + "SELECT DATABASE()"));
         current = db && !db->is_null() ? db->ToString() : std::string();
       }
       schema = *current;
     }
-    static constexpr const char* kNames[] = {"table", "view", "procedure", "function", "trigger", "event", "database"};
+    static constexpr const char* kNames[] = {"table",   "view",  "procedure", "function",
+                                             "trigger", "event", "database",  "account"};
     std::string definition = "absent";
-    if (!schema.empty() || object.kind == DdlObject::Kind::kDatabase) {
+    if (!schema.empty() || unqualified) {
       CHIMP_ASSIGN_OR_RETURN(definition, Definition(conn, object, schema));
     }
     AppendProbe(&text, kNames[static_cast<int>(object.kind)], schema, object.name, definition);

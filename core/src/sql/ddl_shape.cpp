@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "sql/account_shape.hpp"
 #include "sql/statement_info.hpp"
 
 namespace chimp::internal {
@@ -156,6 +157,7 @@ std::string Lower(std::string text) {
 }  // namespace
 
 DdlShape ParseDdl(TokenCursor p) {
+  if (auto account = ParseAccountDdl(p)) return *account;
   if (p.Keyword("CREATE")) return ParseCreateAlterDrop(p, /*create=*/true, /*drop=*/false);
   if (p.Keyword("DROP")) return ParseCreateAlterDrop(p, /*create=*/false, /*drop=*/true);
   if (p.Keyword("ALTER")) return ParseCreateAlterDrop(p, /*create=*/false, /*drop=*/false);
@@ -173,6 +175,9 @@ bool ProbeHoldsAcrossOthers(TokenCursor p, const DdlShape& shape) {
   if (!shape.probeable) return false;
   for (const DdlObject& object : shape.objects) {
     if (object.kind == DdlObject::Kind::kDatabase) return false;
+    // CREATE PROCEDURE may grant its creator privileges: an account's probe
+    // holds only alone.
+    if (object.kind == DdlObject::Kind::kAccount) return false;
   }
   if (p.Keyword("RENAME")) return false;
   if (!p.Keyword("ALTER")) return true;

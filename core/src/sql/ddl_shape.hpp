@@ -16,7 +16,8 @@ namespace chimp::internal {
 
 // One object a DDL statement names, unquoted.
 struct DdlObject {
-  enum class Kind { kTable, kView, kProcedure, kFunction, kTrigger, kEvent, kDatabase };
+  // kAccount: a user account (sql/account_shape.hpp); its host is `schema`.
+  enum class Kind { kTable, kView, kProcedure, kFunction, kTrigger, kEvent, kDatabase, kAccount };
   Kind kind = Kind::kTable;
   std::string schema;  // "" = the session's current database
   std::string name;
