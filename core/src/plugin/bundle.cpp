@@ -228,10 +228,12 @@ Result<std::vector<std::string>> BundleScanList(const std::string& dir, const Bu
     DigestRegistry& registry = Registry();
     std::lock_guard<std::mutex> lock(registry.mu);
     if (!registry.noticed.insert(report.dir).second) continue;
-    Log(LogLevel::kInfo, "bundle '" + report.dir + "' (" + report.manifest.application +
-                             (report.manifest.application.empty() ? "" : " ") + "release " + report.manifest.release +
-                             "): " + report.signature + "; its " + std::to_string(report.manifest.files.size()) +
-                             " plugin files match its manifest (no trusted keys configured: [plugins] trusted_keys)");
+    Log(LogLevel::kInfo,
+        "bundle '" + report.dir + "' (" + report.manifest.application +
+            (report.manifest.application.empty() ? "" : " ") + "release " + report.manifest.release +
+            "): " + (report.signature == "unsigned" ? std::string("unsigned") : "signature not checked") + "; its " +
+            std::to_string(report.manifest.files.size()) +
+            " plugin files match its manifest (no trusted keys configured: [plugins] trusted_keys)");
   }
   if (!is_bundle) bundles.insert(bundles.begin(), dir);
   return bundles;

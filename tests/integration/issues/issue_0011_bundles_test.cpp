@@ -119,9 +119,9 @@ struct Target {
 
 std::string ManifestHash(const fs::path& dir, const std::string& file) {
   const std::string manifest = test::Slurp((dir / "bundle.toml").string());
-  const size_t at = manifest.find("file = \"" + file + "\"");
+  const size_t at = manifest.find("file = '" + file + "'");
   REQUIRE(at != std::string::npos);
-  const size_t hash = manifest.find("sha256 = \"", at);
+  const size_t hash = manifest.find("sha256 = '", at);
   return manifest.substr(hash + 10, 64);
 }
 
