@@ -157,7 +157,7 @@ int RunList(const Context& ctx, const PluginsOptions& opts) {
     return Fail(Status::InvalidArgument(
         "'plugins list' needs the plugin directories: --plugins DIR or [plugins] paths in the config file"));
   }
-  Result<std::vector<std::string>> files = DiscoverPlugins(ctx.options.plugin_dirs);
+  Result<std::vector<std::string>> files = DiscoverPlugins(ctx.options.plugin_dirs, ctx.options.bundle_trust);
   if (!files.ok()) return Fail(files.status());
   VerifyOptions vo;  // no server: load and static checks, in a child each
   vo.timeout = std::chrono::seconds(std::max<int64_t>(1, opts.timeout_s));

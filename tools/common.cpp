@@ -64,6 +64,13 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(setup);
+  app->add_option("--trusted-key", f->trusted_keys,
+                  "Ed25519 public key (PEM) whose signed bundles are trusted; repeatable. With one, only signed "
+                  "bundles load (Default: [plugins] trusted_keys)")
+      ->type_name("KEY.pem")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(setup);
   AddOptional(app, "--config", &f->config, "Config file (Default: ./chimp.toml when present)", "FILE")->group(setup);
   AddOptional(app, "--changelog-schema", &f->changelog_schema, "Schema holding the changelog tables (Default: chimp)",
               "NAME")
@@ -131,6 +138,11 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   if (!root.plugins.empty() || !sub.plugins.empty()) {
     o.plugin_dirs = root.plugins;
     o.plugin_dirs.insert(o.plugin_dirs.end(), sub.plugins.begin(), sub.plugins.end());
+  }
+  if (!root.trusted_keys.empty() || !sub.trusted_keys.empty()) {
+    o.bundle_trust.trusted_keys = root.trusted_keys;
+    o.bundle_trust.trusted_keys.insert(o.bundle_trust.trusted_keys.end(), sub.trusted_keys.begin(),
+                                       sub.trusted_keys.end());
   }
   if (const auto& v = Pick(root.changelog_schema, sub.changelog_schema)) {
     if (v->empty()) return Status::InvalidArgument("--changelog-schema: the schema name is empty");

@@ -44,6 +44,7 @@ struct GlobalFlags {
   std::optional<std::string> database;
   std::optional<std::string> password_file;
   std::vector<std::string> plugins;
+  std::vector<std::string> trusted_keys;
   std::optional<std::string> config;
   std::optional<std::string> changelog_schema;
   std::optional<int64_t> lock_timeout;
@@ -103,6 +104,7 @@ CommandRun RegisterBaseline(CLI::App* app);
 CommandRun RegisterCreate(CLI::App* app);
 CommandRun RegisterPlugins(CLI::App* app);
 CommandRun RegisterAdhoc(CLI::App* app);
+CommandRun RegisterBundle(CLI::App* app);
 
 // The body of `plan`, shared with `migrate --dry-run`: plans from the
 // current version to `to` ("" = newest) in `phase` and prints the plan.

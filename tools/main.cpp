@@ -38,6 +38,7 @@ constexpr CommandSpec kCommands[] = {
      RegisterCreate},
     {"plugins", "Check plugins on their own: verify FILE..., list", RegisterPlugins},
     {"adhoc", "Run a SQL script or statement through chimp's splitter and connection", RegisterAdhoc},
+    {"bundle", "Release bundles: create DIR --release R [--sign KEY.pem], verify DIR...", RegisterBundle},
 };
 
 // A registered subcommand: its CLI11 app, its copy of the global flags (which
@@ -107,7 +108,7 @@ int Run(int argc, char** argv) {
         rest.front()[0] != '-') {
       std::cerr << "chimp: unknown command '" << rest.front()
                 << "' (commands: init, status, plan, migrate, log, graph, validate, repair, baseline, adhoc, create, "
-                   "plugins; see chimp --help)\n";
+                   "plugins, bundle; see chimp --help)\n";
       return kExitUsage;
     }
     std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";

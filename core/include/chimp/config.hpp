@@ -18,6 +18,8 @@
 //
 //   [plugins]
 //   paths = ["plugins"]       # relative to the config file's directory
+//   trusted_keys = ["keys/release.pem"]  # Ed25519 public keys (PEM) that sign bundles
+//   require_signature = false # true: refuse unsigned bundles even without keys
 //
 //   [changelog]
 //   schema = "chimp"
@@ -27,7 +29,7 @@
 //
 // Unknown keys are errors naming the key and the file, so typos do not pass
 // silently. Relative paths (plugins.paths, password_file, ssl_ca, ssl_cert,
-// ssl_key) resolve against the config file's directory, not the working
+// ssl_key, plugins.trusted_keys) resolve against the config file's directory, not the working
 // directory. Setting both password and password_file is an error. Error
 // messages start with "<file>:<line>: " (invalid TOML: "<file>:<line>:<col>: ").
 // The password is never part of a message.

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "chimp/model.hpp"
+#include "chimp/options.hpp"
 #include "chimp/status.hpp"
 
 namespace chimp {
@@ -37,7 +38,13 @@ namespace chimp {
 //   plugin directory '/x' is writable by others (mode 0777); refusing to load plugins from it
 // A directory that does not exist is NotFound naming it; a path that is not
 // a directory is InvalidArgument.
-Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs);
+//
+// Release bundles (chimp/bundle.hpp): a directory holding a bundle.toml is a
+// bundle, and so is every immediate subdirectory of a directory that holds
+// one. Each bundle is verified under `trust` (VerifyBundle) before its files
+// are listed; its refusals are returned. With trust.SignatureRequired(), a
+// *.so outside a bundle is refused.
+Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs, const BundleTrust& trust = {});
 
 // Loads one plugin file (it need not sit in a discovered directory; its
 // permissions are not checked here).
@@ -65,7 +72,7 @@ Result<LoadedPlugin> LoadPlugin(const std::string& path);
 // DiscoverPlugins, then LoadPlugin on each file in order, then checks across
 // plugins: two plugins with the same name, or the same step id declared by
 // two plugins, is a PluginError naming both files. Stops at the first error.
-Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs);
+Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs, const BundleTrust& trust = {});
 
 // The text a SQL checksum is computed over: CRLF becomes LF, spaces and tabs
 // at the end of each line are removed, and blank lines at the end are

@@ -19,6 +19,25 @@ enum class LockKind { kNamed, kLease };
 // "named", "lease".
 const char* LockKindName(LockKind kind);
 
+// Which release bundles discovery accepts (chimp/bundle.hpp, doc/plugins.md
+// "Release bundles"): the operator's trusted signing keys ([plugins]
+// trusted_keys, --trusted-key) and whether a signature is required.
+//
+// With keys, every plugin must come from a bundle whose bundle.toml is signed
+// by one of them. Without keys, bundles are checked against their manifest
+// (hashes, engine and ABI) and loaded with a notice, and loose plugins load
+// as before, unless require_signature is set: then discovery refuses all.
+struct BundleTrust {
+  // PEM files of Ed25519 public keys. Default: none.
+  std::vector<std::string> trusted_keys;
+  // Refuse unsigned bundles and loose plugins even when no key is given
+  // ([plugins] require_signature). Default: false.
+  bool require_signature = false;
+
+  // True when discovery accepts only signed bundles.
+  bool SignatureRequired() const { return require_signature || !trusted_keys.empty(); }
+};
+
 struct EngineOptions {
   // Where to connect. connection.database is ignored: see `database`.
   ConnectionOptions connection;
@@ -43,6 +62,8 @@ struct EngineOptions {
   // Lease only ([changelog] lease_seconds): a holder that stops renewing
   // its lease loses it after this long. Default: 30 s.
   std::chrono::seconds lease_ttl{30};
+  // Trusted signing keys for release bundles ([plugins] trusted_keys).
+  BundleTrust bundle_trust;
   // `migrate --backup DIR`: dump the target database into DIR before the
   // first step (core/src/engine/backup.cpp). Default: "" (no backup).
   std::string backup_dir;

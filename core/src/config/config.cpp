@@ -154,23 +154,12 @@ class ConfigReader {
   Status ApplyPlugins(const toml::table& table) {
     std::map<std::string, Handler> h;
     h["paths"] = [this](const toml::node& n, const std::string& key) -> Status {
-      std::vector<std::string> dirs;
-      if (const auto* s = n.as_string()) {
-        dirs.push_back(Resolve(s->get()));
-      } else if (const auto* arr = n.as_array()) {
-        for (const toml::node& item : *arr) {
-          const auto* s2 = item.as_string();
-          if (s2 == nullptr) {
-            return Error(item, "'" + key + "' must be an array of strings, but holds " + TypeName(item.type()));
-          }
-          dirs.push_back(Resolve(s2->get()));
-        }
-      } else {
-        return Error(n, "'" + key + "' must be an array of strings, not " + TypeName(n.type()));
-      }
-      options_->plugin_dirs = std::move(dirs);
-      return Status::Ok();
+      return GetPaths(n, key, &options_->plugin_dirs);
     };
+    h["trusted_keys"] = [this](const toml::node& n, const std::string& key) -> Status {
+      return GetPaths(n, key, &options_->bundle_trust.trusted_keys);
+    };
+    h["require_signature"] = BoolInto(&options_->bundle_trust.require_signature);
     return ApplyTable(table, "plugins", h);
   }
 
@@ -235,6 +224,26 @@ class ConfigReader {
       *out = b->get();
       return Status::Ok();
     };
+  }
+
+  // An array of strings (or one string), each resolved against the file's directory.
+  Status GetPaths(const toml::node& n, const std::string& key, std::vector<std::string>* out) {
+    std::vector<std::string> paths;
+    if (const auto* s = n.as_string()) {
+      paths.push_back(Resolve(s->get()));
+    } else if (const auto* arr = n.as_array()) {
+      for (const toml::node& item : *arr) {
+        const auto* s2 = item.as_string();
+        if (s2 == nullptr) {
+          return Error(item, "'" + key + "' must be an array of strings, but holds " + TypeName(item.type()));
+        }
+        paths.push_back(Resolve(s2->get()));
+      }
+    } else {
+      return Error(n, "'" + key + "' must be an array of strings, not " + TypeName(n.type()));
+    }
+    *out = std::move(paths);
+    return Status::Ok();
   }
 
   Status GetString(const toml::node& n, const std::string& key, std::string* out) {

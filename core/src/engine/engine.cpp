@@ -14,7 +14,7 @@ Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
   if (options.plugin_dirs.empty()) {
     return Status::InvalidArgument("no plugin directory: give --plugins DIR or set [plugins] paths");
   }
-  CHIMP_ASSIGN_OR_RETURN(auto plugins, LoadPlugins(options.plugin_dirs));
+  CHIMP_ASSIGN_OR_RETURN(auto plugins, LoadPlugins(options.plugin_dirs, options.bundle_trust));
   return Catalog::Build(std::move(plugins));
 }
 

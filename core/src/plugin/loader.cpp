@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "chimp/sql_splitter.hpp"
+#include "plugin/bundle.hpp"
 #include "plugin/services.hpp"
 #include "sql/shorten.hpp"
 #include "sql/statement_source.hpp"
@@ -516,9 +517,13 @@ std::string NormalizeSql(std::string_view sql) {
 
 std::string SqlChecksum(std::string_view sql) { return "sha256:" + internal::Sha256Hex(NormalizeSql(sql)); }
 
-Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs) {
+Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs, const BundleTrust& trust) {
   std::set<std::string> files;
-  for (const std::string& dir : dirs) CHIMP_RETURN_IF_ERROR(ScanDirectory(dir, &files));
+  for (const std::string& dir : dirs) {
+    // Release bundles are verified (plugin/bundle.hpp) before any plugin code runs.
+    CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> scan, internal::BundleScanList(dir, trust));
+    for (const std::string& d : scan) CHIMP_RETURN_IF_ERROR(ScanDirectory(d, &files));
+  }
   return std::vector<std::string>(files.begin(), files.end());
 }
 
@@ -574,8 +579,8 @@ Result<LoadedPlugin> LoadPlugin(const std::string& path) {
   return DescriptorCopier(file).Copy(descriptor);
 }
 
-Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs) {
-  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs));
+Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs, const BundleTrust& trust) {
+  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs, trust));
   std::vector<LoadedPlugin> plugins;
   std::map<std::string, std::string> names;     // plugin name -> file
   std::map<std::string, std::string> step_ids;  // step id -> file
