@@ -278,7 +278,8 @@ CommandRun RegisterPlugins(CLI::App* app) {
                    "Directory of the other plugins, to reach an edge's from-version first; repeatable")
       ->type_name("DIR")
       ->allow_extra_args(false)
-      ->expected(1);
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   verify->add_flag("--no-apply", opts->no_apply, "Static checks only, even when a server is configured");
   verify
       ->add_option("--from-schema", opts->from_schema,
