@@ -33,6 +33,11 @@
 //         SIGHUP stopped the run; the      run that a signal stopped)
 //         changelog records where; run
 //         migrate again to resume
+//   13    not fully verified: plugins      tools/cmd_plugins.cpp (a report
+//         verify could not apply an edge   that is not complete(); also
+//         (its from-version unreachable)   --strict without a server)
+//         and listed what it could not
+//         check
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
@@ -53,6 +58,7 @@ inline constexpr int kExitFailedPrecondition = 9;
 inline constexpr int kExitBackupFailed = 10;
 inline constexpr int kExitCheckFailed = 11;
 inline constexpr int kExitInterrupted = 12;
+inline constexpr int kExitNotFullyVerified = 13;
 
 // The exit code for a Status with `code`.
 inline int ExitCodeFor(StatusCode code) {
@@ -83,7 +89,8 @@ inline constexpr const char* kExitCodeHelp =
     "  3  plugin error                     8  a migration step failed\n"
     "  4  planning error                   9  failed precondition (e.g. checksum mismatch)\n"
     "                                     10  backup failed (migrate --backup; nothing was run)\n"
-    "                                     11  a check failed (pre-flight or sanity)\n";
+    "                                     11  a check failed (pre-flight or sanity)\n"
+    "                                     13  plugins verify: not every edge could be applied\n";
 
 }  // namespace chimp::cli
 

@@ -3,7 +3,9 @@
 #   install chimp into a temporary prefix (cmake --install),
 #   chimp create a project, build it with plain cmake against the prefix,
 #   run its ctest (chimp plugins verify: static, then on a throwaway server),
-#   chimp migrate it on that server and check the result.
+#   chimp migrate it on that server and check the result; then a later
+#   release's project (--from 1.0.0), whose ctest fails alone and passes with
+#   the earlier release's plugins or a kept schema file.
 # Usage: scaffold_e2e.sh SOURCE_DIR BUILD_DIR   (ctest passes both)
 set -euo pipefail
 src=${1:?source dir}
@@ -70,5 +72,25 @@ client=$(command -v mariadb || command -v mysql || true)
 if [ -n "$client" ]; then
   notes=$("$client" --socket="$sock" -uroot -N -e "SELECT COUNT(*) FROM greeter_e2e.greeter_notes")
   [ "$notes" = 1 ] || { echo "expected 1 note, got $notes"; exit 1; }
+fi
+step "a later release (1.0.0 -> 1.1.0): its ctest with the earlier release, and with a kept schema file"
+proj2="$tmp/greeter-1-1"
+"$chimp" create greeter-1-1 --from 1.0.0 --to 1.1.0 --dir "$proj2"
+cmake -S "$proj2" -B "$proj2/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DCHIMP_VERIFY_ARGS="--socket;$sock;--user;root" >"$tmp/configure2.log" || { cat "$tmp/configure2.log"; exit 1; }
+cmake --build "$proj2/build"
+# Alone, its edge cannot be applied: verify exits 13 and the test fails.
+if ctest --test-dir "$proj2/build" >"$tmp/alone.log"; then
+  echo "expected the later release's ctest to fail without the earlier release"; cat "$tmp/alone.log"; exit 1
+fi
+cmake "$proj2/build" -DCHIMP_EARLIER_RELEASES="$proj/build" >/dev/null
+ctest --test-dir "$proj2/build" --output-on-failure
+dump=$(command -v mariadb-dump || command -v mysqldump || true)
+if [ -n "$dump" ]; then
+  mkdir -p "$proj2/schema"
+  { echo "-- chimp-schema-version: 1.0.0"
+    "$dump" --socket="$sock" -uroot --no-data --routines --triggers --skip-dump-date greeter_e2e; } >"$proj2/schema/1.0.0.sql"
+  cmake "$proj2/build" -DCHIMP_EARLIER_RELEASES="" >/dev/null
+  ctest --test-dir "$proj2/build" --output-on-failure
 fi
 step "ok"

@@ -14,9 +14,20 @@
 //   - given a server (VerifyOptions::server), applies each edge of the plugin
 //     on a scratch database created for the purpose, with a scratch changelog
 //     schema, reporting the first failing statement with its file and line.
-//     An edge from a non-empty version needs that version's schema first: it
-//     is reached with the other plugins (VerifyOptions::plugin_dirs), else
-//     the edge is reported "not applied: needs <from>" (not a failure).
+//     An edge from a non-empty version needs that version's schema first. It
+//     is reached, in this order of preference,
+//       1. with the other plugins (VerifyOptions::plugin_dirs) from the empty
+//          database: the earlier releases' plugins;
+//       2. from a schema file (VerifyOptions::from_schema) of the database
+//          at some version V <= from, then with the plugins from V to from.
+//     When neither reaches it, the edge is "not applied", and every SQL
+//     statement and check query of it is prepared (PREPARE, never executed)
+//     on an empty scratch database instead: a statement the server refuses
+//     to parse (1064, 1149, 4161) is a StepFailed problem naming its file and
+//     line; one the server cannot prepare without the from-version's tables
+//     (1146 table doesn't exist, 1054 unknown column, ...), and every native
+//     step, is listed in VerifyEdge::unchecked with the reason. Such a report
+//     is not complete() (`plugins verify` exits 13).
 // The parent drops every scratch database afterwards, even when the child
 // crashed.
 //
@@ -43,6 +54,16 @@ struct VerifyOptions {
   std::vector<std::string> plugin_dirs;
   // The child is killed (and the plugin reported) after this long.
   std::chrono::seconds timeout{600};
+  // A schema file: the SQL of a database at `from_schema_version` (as
+  // `mariadb-dump --no-data --routines --triggers DB` writes it), split and
+  // run as the `mariadb` client would (DELIMITER, executable comments) on
+  // the scratch database. It must name no database: a "use", CREATE/DROP
+  // DATABASE or an object qualified with a schema is refused. "" = none.
+  std::string from_schema;
+  // The version the schema file stands for. "" = the file's header line
+  // "-- chimp-schema-version: V" (one of its lines). When both are given
+  // they must agree.
+  std::string from_schema_version;
 };
 
 // One problem found. `code` says what kind: PluginError (the plugin is
@@ -52,6 +73,16 @@ struct VerifyOptions {
 struct VerifyProblem {
   StatusCode code = StatusCode::kPluginError;
   std::string message;
+};
+
+// A statement or step of an edge that could not be checked on the server,
+// and why (an edge that was not applied; see the file comment).
+struct VerifyUnchecked {
+  std::string step;       // the step id
+  std::string source;     // the step's source file, "" when it names none
+  int32_t line = 0;       // the statement's first line; 0 for a native step
+  std::string statement;  // the statement, shortened; "" for a native step
+  std::string reason;
 };
 
 struct VerifyStep {
@@ -91,6 +122,12 @@ struct VerifyEdge {
   VerifyOutcome applied = VerifyOutcome::kNotRun;
   std::string detail;  // why failed / not applied; the path used to reach `from`
   int32_t steps_run = 0;
+  // Not applied (with a server): the SQL statements and check queries of
+  // the edge, how many of them the server prepared, and what it could not
+  // check (in step order).
+  int32_t statements = 0;
+  int32_t prepared = 0;
+  std::vector<VerifyUnchecked> unchecked;
 };
 
 struct VerifyReport {
@@ -108,11 +145,20 @@ struct VerifyReport {
   std::vector<VerifyProblem> problems;  // empty = verified
 
   bool ok() const { return problems.empty(); }
+  // Every edge was applied on a scratch database (false without a server).
+  bool complete() const {
+    for (const VerifyEdge& e : edges) {
+      if (e.applied != VerifyOutcome::kApplied) return false;
+    }
+    return true;
+  }
 };
 
 // Verifies the plugin at `path` (see the file comment). Problems with the
 // plugin go into the report; the Status is an error only when verification
-// itself could not run (fork or pipe failure: Internal).
+// itself could not run: fork or pipe failure (Internal), a from_schema file
+// that cannot be read (NotFound) or whose version is unknown, not a version,
+// or not the one from_schema_version says (InvalidArgument).
 Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& options);
 
 }  // namespace chimp

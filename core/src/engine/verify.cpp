@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -33,6 +34,8 @@
 #include "chimp/model.hpp"
 #include "chimp/planner.hpp"
 #include "chimp/sql_splitter.hpp"
+#include "engine/prepare_check.hpp"
+#include "engine/schema_file.hpp"
 #include "sql/statement_source.hpp"
 #include "util/child_process.hpp"
 #include "util/json.hpp"
@@ -177,10 +180,97 @@ std::string PathText(const Plan& plan) {
   return out;
 }
 
-// Applies edge `edge_index` of `plugin_name` on database `db` with changelog
-// schema `log`, reaching its from-version through `catalog` first.
+// What the edges are applied with: the options, and the schema file read.
+struct ApplyContext {
+  const VerifyOptions& options;
+  const internal::SchemaFile* schema = nullptr;  // none when null
+  std::string skipped;                           // other plugins that did not load
+};
+
+// The plan from where the changelog says the scratch database is to `target`,
+// without the run-after repeatables: views belong to the newest schema, not
+// to an intermediate version.
+Result<Plan> PlanTo(const Catalog& catalog, Changelog& changelog, const Version& target) {
+  CHIMP_ASSIGN_OR_RETURN(ChangelogState state, changelog.ReadState());
+  CHIMP_ASSIGN_OR_RETURN(std::vector<ChangelogEntry> entries, changelog.ReadEntries());
+  PlanRequest request;
+  request.target = target;
+  CHIMP_ASSIGN_OR_RETURN(Plan plan, MakePlan(catalog, state, entries, request));
+  std::erase_if(plan.steps, [](const PlannedStep& p) { return p.repeatable && p.when == RepeatableWhen::kAfter; });
+  return plan;
+}
+
+enum class Reach { kReached, kNotReached, kFailed };
+
+// Runs `plan` (the way to edge.from); kFailed with the problem reported.
+Reach RunPrefix(Connection& conn, Changelog& changelog, const Plan& plan, const std::string& db, const Edge& edge,
+                const std::string& way, VerifyEdge* out, VerifyReport* report) {
+  out->detail = "reached " + edge.from.ToString() + " " + way;
+  if (plan.steps.empty()) return Reach::kReached;
+  auto run = ExecutePlan(plan, conn, changelog, db, NewRunId(), nullptr);
+  if (run.ok()) return Reach::kReached;
+  out->applied = VerifyOutcome::kFailed;
+  out->detail = "while reaching " + edge.from.ToString() + " " + way + ": " + run.status().message();
+  report->problems.push_back(
+      {run.status().code(), "plugin '" + report->file + "' edge " + edge.Name() + ": " + out->detail});
+  return Reach::kFailed;
+}
+
+// Brings `db` to edge.from from the schema file, then with the plugins.
+Reach ReachFromSchema(Connection& conn, const Catalog& catalog, const Edge& edge, Changelog& changelog,
+                      const std::string& db, const internal::SchemaFile& schema, VerifyEdge* out,
+                      VerifyReport* report) {
+  if (edge.from < schema.version) return Reach::kNotReached;
+  Status loaded = internal::LoadSchemaFile(conn, schema, db);
+  if (loaded.ok()) loaded = changelog.SetVersion(schema.version, NewRunId());
+  if (!loaded.ok()) {
+    out->applied = VerifyOutcome::kFailed;
+    out->detail = "loading the schema file: " + loaded.message();
+    report->problems.push_back(
+        {loaded.code(), "plugin '" + report->file + "' edge " + edge.Name() + ": " + out->detail});
+    return Reach::kFailed;
+  }
+  const std::string from_file = "from the schema file '" + schema.path + "'";
+  if (edge.from == schema.version) {
+    out->detail = "reached " + edge.from.ToString() + " " + from_file;
+    return Reach::kReached;
+  }
+  auto prefix = PlanTo(catalog, changelog, edge.from);
+  if (!prefix.ok()) return Reach::kNotReached;
+  return RunPrefix(conn, changelog, *prefix, db, edge,
+                   from_file + " (" + schema.version.ToString() + ") and " + PathText(*prefix), out, report);
+}
+
+// Brings `db` to edge.from: with the plugins from the empty database, else
+// from the schema file. kNotReached leaves `db` as it is and says in
+// out->detail what the edge needs.
+Reach ReachFrom(Connection& conn, const Catalog& catalog, const Edge& edge, Changelog& changelog, const std::string& db,
+                const ApplyContext& ctx, VerifyEdge* out, VerifyReport* report) {
+  if (edge.from.empty()) return Reach::kReached;
+  auto prefix = PlanTo(catalog, changelog, edge.from);
+  if (prefix.ok()) return RunPrefix(conn, changelog, *prefix, db, edge, "through " + PathText(*prefix), out, report);
+  if (ctx.schema != nullptr) {
+    const Reach r = ReachFromSchema(conn, catalog, edge, changelog, db, *ctx.schema, out, report);
+    if (r != Reach::kNotReached) return r;
+  }
+  const std::string from = edge.from.ToString();
+  out->applied = VerifyOutcome::kNotApplied;
+  out->detail = "needs " + from;
+  if (!ctx.options.plugin_dirs.empty()) out->detail += " (" + prefix.status().message() + ")";
+  if (ctx.schema != nullptr) {
+    out->detail += " (the schema file '" + ctx.schema->path + "' is of " + ctx.schema->version.ToString() +
+                   ", and no plugin leads from there to " + from + ")";
+  }
+  if (!ctx.skipped.empty()) out->detail += " (" + ctx.skipped + ")";
+  out->detail += "; give the earlier releases' plugins (--plugins DIR) or a schema file of " + from +
+                 " (--from-schema FILE --from-version " + from + "). Its statements were prepared, not run";
+  return Reach::kNotReached;
+}
+
+// Applies `edge` on database `db` with changelog schema `log`, reaching its
+// from-version first; when it cannot be reached, prepares its statements.
 void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const std::string& db,
-               const std::string& log, bool with_others, VerifyEdge* out, VerifyReport* report) {
+               const std::string& log, const ApplyContext& ctx, VerifyEdge* out, VerifyReport* report) {
   const std::string where = "plugin '" + report->file + "' edge " + edge.Name();
   Changelog changelog(conn, log, db);
   if (Status s = changelog.EnsureTables(); !s.ok()) {
@@ -189,43 +279,19 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
     report->problems.push_back({s.code(), where + ": " + out->detail});
     return;
   }
-  if (!edge.from.empty()) {
-    PlanRequest request;
-    request.target = edge.from;
-    auto state = changelog.ReadState();
-    auto entries = changelog.ReadEntries();
-    Result<Plan> prefix = state.ok() && entries.ok() ? MakePlan(catalog, *state, *entries, request)
-                                                     : Result<Plan>(state.ok() ? entries.status() : state.status());
-    // Run-after repeatables (views) belong to the newest schema, not to an
-    // intermediate version: reaching `from` goes without them.
-    if (prefix.ok()) {
-      std::erase_if(prefix->steps,
-                    [](const PlannedStep& p) { return p.repeatable && p.when == RepeatableWhen::kAfter; });
-    }
-    if (!prefix.ok()) {
-      out->applied = VerifyOutcome::kNotApplied;
-      out->detail = "needs " + edge.from.ToString();
-      if (with_others) out->detail += " (" + prefix.status().message() + ")";
-      return;
-    }
-    out->detail = "reached " + edge.from.ToString() + " through " + PathText(*prefix);
-    auto run = ExecutePlan(*prefix, conn, changelog, db, NewRunId(), nullptr);
-    if (!run.ok()) {
-      out->applied = VerifyOutcome::kFailed;
-      out->detail =
-          "while reaching " + edge.from.ToString() + " through " + PathText(*prefix) + ": " + run.status().message();
-      report->problems.push_back({run.status().code(), where + ": " + out->detail});
-      return;
-    }
-  }
+  const Reach reach = ReachFrom(conn, catalog, edge, changelog, db, ctx, out, report);
+  if (reach == Reach::kNotReached) internal::PrepareEdge(conn, edge, db + "_p", where, out, &report->problems);
+  if (reach != Reach::kReached) return;
   for (Phase phase : {Phase::kExpand, Phase::kCleanup}) {
     const Plan plan = EdgePlan(catalog, edge, phase);
     if (plan.steps.empty() && phase == Phase::kCleanup) continue;
     auto run = ExecutePlan(plan, conn, changelog, db, NewRunId(), nullptr);
     if (!run.ok()) {
+      // How `from` was reached (a schema file, a path) says what the failing
+      // statement ran on.
       out->applied = VerifyOutcome::kFailed;
-      out->detail = run.status().message();
-      report->problems.push_back({run.status().code(), where + ": " + run.status().message()});
+      out->detail = (out->detail.empty() ? "" : out->detail + ", then: ") + run.status().message();
+      report->problems.push_back({run.status().code(), where + ": " + out->detail});
       return;
     }
     out->steps_run += run->steps_run;
@@ -233,32 +299,39 @@ void ApplyEdge(Connection& conn, const Catalog& catalog, const Edge& edge, const
   out->applied = VerifyOutcome::kApplied;
 }
 
-void ApplyEdges(const LoadedPlugin& plugin, const VerifyOptions& options, const std::string& prefix,
-                VerifyReport* report) {
-  // The other plugins, without this one (the same file, or another build of it).
+// The plugin and the other plugins, without this one (the same file, or
+// another build of it); *skipped names those that did not load.
+Result<std::vector<LoadedPlugin>> WithOthers(const LoadedPlugin& plugin, const VerifyOptions& options,
+                                             std::string* skipped) {
   std::vector<LoadedPlugin> all;
-  std::string skipped;  // other plugins that did not load
   all.push_back(plugin);
-  if (!options.plugin_dirs.empty()) {
-    auto files = DiscoverPlugins(options.plugin_dirs);
-    if (!files.ok()) {
-      report->problems.push_back({files.status().code(), "--plugins: " + files.status().message()});
-      return;
+  if (options.plugin_dirs.empty()) return all;
+  auto files = DiscoverPlugins(options.plugin_dirs);
+  if (!files.ok()) return files.status().WithContext("--plugins");
+  for (const std::string& f : *files) {
+    if (f == plugin.info->file) continue;
+    auto other = LoadPlugin(f);
+    if (!other.ok()) {
+      // Not this plugin's fault: left out; an edge it was needed for is
+      // then "not applied", with this reason.
+      *skipped += (skipped->empty() ? "" : "; ") + std::string("left out: ") + other.status().message();
+      continue;
     }
-    for (const std::string& f : *files) {
-      if (f == plugin.info->file) continue;
-      auto other = LoadPlugin(f);
-      if (!other.ok()) {
-        // Not this plugin's fault: left out; an edge it was needed for is
-        // then "not applied", with this reason.
-        skipped += (skipped.empty() ? "" : "; ") + std::string("left out: ") + other.status().message();
-        continue;
-      }
-      if (other->info->name == plugin.info->name) continue;
-      all.push_back(std::move(other).value());
-    }
+    if (other->info->name == plugin.info->name) continue;
+    all.push_back(std::move(other).value());
   }
-  auto catalog = Catalog::Build(std::move(all));
+  return all;
+}
+
+void ApplyEdges(const LoadedPlugin& plugin, const VerifyOptions& options, const internal::SchemaFile* schema,
+                const std::string& prefix, VerifyReport* report) {
+  ApplyContext ctx{options, schema, ""};
+  auto all = WithOthers(plugin, options, &ctx.skipped);
+  if (!all.ok()) {
+    report->problems.push_back({all.status().code(), all.status().message()});
+    return;
+  }
+  auto catalog = Catalog::Build(std::move(all).value());
   if (!catalog.ok()) {
     report->problems.push_back({catalog.status().code(), catalog.status().message()});
     return;
@@ -272,16 +345,14 @@ void ApplyEdges(const LoadedPlugin& plugin, const VerifyOptions& options, const 
   }
   for (size_t i = 0; i < mine.edges.size(); ++i) {
     const std::string db = prefix + "_" + std::to_string(i);
-    ApplyEdge(**conn, **catalog, mine.edges[i], db, db + "_log", !options.plugin_dirs.empty(), &report->edges[i],
-              report);
-    if (report->edges[i].applied == VerifyOutcome::kNotApplied && !skipped.empty())
-      report->edges[i].detail += " (" + skipped + ")";
+    ApplyEdge(**conn, **catalog, mine.edges[i], db, db + "_log", ctx, &report->edges[i], report);
   }
 }
 
 // --- the child --------------------------------------------------------------
 
-VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& options, const std::string& prefix) {
+VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& options, const internal::SchemaFile* schema,
+                             const std::string& prefix) {
   VerifyReport report;
   report.file = path;
   auto loaded = LoadPlugin(path);
@@ -302,7 +373,7 @@ VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& optio
   const std::vector<ManifestEntry> manifest = ReadManifest(plugin.info->file, &report.problems);
   report.embedded_sql_files = static_cast<int32_t>(manifest.size());
   CheckSteps(plugin, manifest, &report);
-  if (options.server && report.problems.empty()) ApplyEdges(plugin, options, prefix, &report);
+  if (options.server && report.problems.empty()) ApplyEdges(plugin, options, schema, prefix, &report);
   return report;
 }
 
@@ -352,6 +423,10 @@ void DropScratch(const ConnectionOptions& server, const std::string& prefix, Ver
 }  // namespace
 
 Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& options) {
+  std::optional<internal::SchemaFile> schema;
+  if (!options.from_schema.empty()) {
+    CHIMP_ASSIGN_OR_RETURN(schema, internal::ReadSchemaFile(options.from_schema, options.from_schema_version));
+  }
   // Unique to this call: a name of our own, never a database that exists.
   const std::string prefix = "chimp_verify_" + RandomHex(6);
   // The child: whatever the plugin prints goes to stderr, never into the
@@ -361,7 +436,7 @@ Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& 
   auto run = internal::RunChild(
       [&](int report_fd) {
         try {
-          const VerifyReport report = VerifyInProcess(path, options, prefix);
+          const VerifyReport report = VerifyInProcess(path, options, schema ? &*schema : nullptr, prefix);
           const std::string encoded = internal::EncodeVerifyReport(report);
           return !encoded.empty() && WriteAll(report_fd, encoded) ? 0 : 3;
         } catch (...) {

@@ -12,7 +12,9 @@ namespace chimp {
 // report leaves crash_signal out: only the parent sets it, from the wait status.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyProblem, code, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyStep, id, kind, phase, checksum, source, statements)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyEdge, from, to, steps, applied, detail, steps_run)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyUnchecked, step, source, line, statement, reason)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyEdge, from, to, steps, applied, detail, steps_run, statements, prepared,
+                                   unchecked)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyReport, file, loaded, name, version, description, abi_major, abi_minor,
                                    min_host_minor, embedded_sql_files, edges, problems)
 
