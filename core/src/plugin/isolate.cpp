@@ -4,10 +4,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "plugin/trust.hpp"
 #include "util/child_process.hpp"
@@ -16,9 +19,6 @@
 namespace chimp::internal {
 
 namespace {
-
-constexpr std::string_view kOk = "ok\n";
-constexpr std::string_view kError = "error\n";
 
 Status Errno(const std::string& file, const char* doing) {
   return Status::PluginError("plugin file '" + file + "': " + doing + ": " + std::strerror(errno));
@@ -79,16 +79,65 @@ std::string HowItEnded(const ChildResult& run) {
          " (a static constructor or chimp_plugin_entry called exit() or _exit())";
 }
 
+// The child: "start\n" before each load, then "ok <text>\n", or
+// "error <length>\n<message>" and stop; "done\n" after the last.
+int ReportTrials(size_t count, const std::function<Result<std::string>(size_t)>& load, int report_fd) {
+  try {
+    for (size_t i = 0; i < count; ++i) {
+      if (!WriteAll(report_fd, "start\n")) return 3;
+      Result<std::string> loaded = load(i);
+      if (!loaded.ok()) {
+        const std::string message = loaded.status().message();
+        return WriteAll(report_fd, "error " + std::to_string(message.size()) + "\n" + message) ? 0 : 3;
+      }
+      if (!WriteAll(report_fd, "ok " + *loaded + "\n")) return 3;
+    }
+    return WriteAll(report_fd, "done\n") ? 0 : 3;
+  } catch (...) {
+    return 4;
+  }
+}
+
+struct Trials {
+  size_t started = 0;
+  std::vector<std::string> results;
+  std::optional<std::string> error;  // the first failed load's message
+  bool done = false;
+};
+
+// What the child reported (ReportTrials); a report cut short ends early.
+Trials ParseTrials(const std::string& out) {
+  Trials trials;
+  size_t at = 0;
+  for (size_t end; (end = out.find('\n', at)) != std::string::npos; at = end + 1) {
+    const std::string line = out.substr(at, end - at);
+    if (line == "start") {
+      ++trials.started;
+    } else if (line.rfind("ok ", 0) == 0) {
+      trials.results.push_back(line.substr(3));
+    } else if (line.rfind("error ", 0) == 0) {
+      trials.error = out.substr(end + 1, std::stoul(line.substr(6)));
+      return trials;
+    } else if (line == "done") {
+      trials.done = true;
+    }
+  }
+  return trials;
+}
+
 }  // namespace
 
 PluginImage::PluginImage(std::string file, int fd, std::string bytes)
     : file_(std::move(file)), fd_(fd), bytes_(std::move(bytes)) {}
 
 PluginImage::PluginImage(PluginImage&& other) noexcept
-    : file_(std::move(other.file_)), fd_(std::exchange(other.fd_, -1)), bytes_(std::move(other.bytes_)) {}
+    : file_(std::move(other.file_)),
+      fd_(std::exchange(other.fd_, -1)),
+      kept_(other.kept_),
+      bytes_(std::move(other.bytes_)) {}
 
 PluginImage::~PluginImage() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0 && !kept_) ::close(fd_);
 }
 
 std::string PluginImage::Sha256() const { return Sha256Hex(bytes_); }
@@ -109,33 +158,26 @@ Result<PluginImage> PluginImage::Read(const std::string& file, bool judge) {
   return PluginImage(file, fd, std::move(bytes));
 }
 
-Result<std::string> TryInChild(const std::string& file, std::chrono::milliseconds timeout,
-                               const std::function<Result<std::string>()>& load) {
+Result<std::vector<std::string>> TryInChild(const std::vector<std::string>& files, std::chrono::milliseconds timeout,
+                                            const std::function<Result<std::string>(size_t index)>& load) {
   ChildOptions options;
   options.timeout = timeout;
-  auto run = RunChild(
-      [&load](int report_fd) {
-        try {
-          Result<std::string> loaded = load();
-          const std::string report =
-              loaded.ok() ? std::string(kOk) + *loaded : std::string(kError) + loaded.status().message();
-          return WriteAll(report_fd, report) ? 0 : 3;
-        } catch (...) {
-          return 4;
-        }
-      },
-      options);
-  if (!run.ok())
-    return Status::PluginError("plugin '" + file + "': cannot try it in a child: " + run.status().message());
-  const std::string& out = run->output;
+  options.timeout_from_last_report = true;  // the limit is per plugin
+  auto run = RunChild([&](int report_fd) { return ReportTrials(files.size(), load, report_fd); }, options);
+  if (!run.ok()) {
+    return Status::PluginError("plugin '" + files.front() + "': cannot try it in a child: " + run.status().message());
+  }
+  Trials trials = ParseTrials(run->output);
+  if (trials.error) return Status::PluginError(*trials.error);
+  if (trials.done && trials.results.size() == files.size() && run->exited() && run->exit_code() == 0) {
+    return trials.results;
+  }
+  // The child ended (or hung) in the plugin it started last.
+  const std::string& file = files[std::min(files.size(), std::max<size_t>(trials.started, 1)) - 1];
   if (run->timed_out) {
     return Status::PluginError("plugin '" + file + "' did not finish loading within " + SecondsText(timeout) +
                                " (a static constructor or chimp_plugin_entry hangs); the process loading it was "
                                "killed (CHIMP_PLUGIN_LOAD_TIMEOUT)");
-  }
-  if (run->exited() && run->exit_code() == 0 && out.rfind(kOk, 0) == 0) return out.substr(kOk.size());
-  if (run->exited() && run->exit_code() == 0 && out.rfind(kError, 0) == 0) {
-    return Status::PluginError(out.substr(kError.size()));
   }
   return Status::PluginError("plugin '" + file + "' " + HowItEnded(*run));
 }

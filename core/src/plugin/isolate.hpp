@@ -9,8 +9,8 @@
 //
 // TryInChild: the trial. Loading a plugin runs its static constructors and
 // its entry; whatever they do (exit, _exit, abort, a crash, a hang) happens
-// first in a forked child, within a time limit, and becomes a PluginError
-// naming the file and what happened.
+// first in a forked child, within a time limit per plugin, and becomes a
+// PluginError naming the file and what happened.
 #ifndef CHIMP_PLUGIN_ISOLATE_HPP_
 #define CHIMP_PLUGIN_ISOLATE_HPP_
 
@@ -19,6 +19,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "chimp/status.hpp"
 
@@ -45,26 +46,34 @@ class PluginImage {
   std::string Sha256() const;
   size_t size() const { return bytes_.size(); }
   // What to dlopen: "/proc/self/fd/<memfd>" (valid in this process and in
-  // a child forked from it while this object lives).
+  // a child forked from it while the memfd is open).
   std::string LoadPath() const;
+  // Keeps the memfd open for the rest of the process (this object no longer
+  // closes it). Call it once the copy is loaded: the dynamic loader knows a
+  // library by the name it was opened with, so a later copy must never get
+  // the same descriptor number (and name) while this one is loaded.
+  void KeepOpen() { kept_ = true; }
 
  private:
   PluginImage(std::string file, int fd, std::string bytes);
 
   std::string file_;
-  int fd_ = -1;        // owned; closed by the destructor
+  int fd_ = -1;  // owned; closed by the destructor unless kept_
+  bool kept_ = false;
   std::string bytes_;  // what the memfd holds
 };
 
-// Forks; the child runs `load` (which dlopens and calls the entry) and
-// reports its outcome back: the text `load` returns (e.g. a digest of the
-// descriptor), or its error. Returns that text, or a PluginError naming
-// `file` when `load` failed, when the child ended without a report (exit,
-// _exit), was killed by a signal (abort, SIGSEGV, SIGBUS), or was still
-// running after `timeout` (then it is killed).
-// REQUIRES: timeout > 0.
-Result<std::string> TryInChild(const std::string& file, std::chrono::milliseconds timeout,
-                               const std::function<Result<std::string>()>& load);
+// Forks one child that runs load(0), load(1), ... in order (each dlopens
+// the copy of files[i] and calls its entry) and reports each outcome back.
+// Returns what each load returned (e.g. a digest of the descriptor), or a
+// PluginError for the first plugin that failed: its load's own error, or,
+// naming files[i], that the child ended during load(i) without a report
+// (exit, _exit), was killed by a signal (abort, SIGSEGV, SIGBUS), or was
+// still in load(i) after `timeout` (then it is killed). One child for all:
+// a fork per plugin would cost chimp a copy-on-write of its heap each time.
+// REQUIRES: timeout > 0; files is not empty.
+Result<std::vector<std::string>> TryInChild(const std::vector<std::string>& files, std::chrono::milliseconds timeout,
+                                            const std::function<Result<std::string>(size_t index)>& load);
 
 }  // namespace chimp::internal
 

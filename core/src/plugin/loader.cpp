@@ -100,8 +100,9 @@ std::string NameTheFile(std::string text, const internal::PluginImage& image) {
   return text;
 }
 
-// Opens the private copy `image` and registers it under image.file().
-Result<const boost::dll::shared_library*> OpenLibrary(const internal::PluginImage& image) {
+// Opens the private copy `image` and registers it under image.file(),
+// keeping its memfd open.
+Result<const boost::dll::shared_library*> OpenLibrary(internal::PluginImage& image) {
   const std::string& file = image.file();
   if (const boost::dll::shared_library* open = FindLibrary(file)) return open;
   LibraryRegistry& registry = Libraries();
@@ -119,6 +120,7 @@ Result<const boost::dll::shared_library*> OpenLibrary(const internal::PluginImag
     }
     const boost::dll::shared_library* raw = library.get();
     registry.libraries.emplace(file, std::move(library));
+    image.KeepOpen();
     return raw;
   } catch (const std::exception& e) {
     return Status::PluginError("plugin '" + file + "': cannot load the library: " + NameTheFile(e.what(), image));
@@ -589,29 +591,51 @@ std::string DescriptorDigest(const LoadedPlugin& plugin) {
   return internal::Sha256Hex(text);
 }
 
-// Loads `file` (canonical): its bytes once into a private copy (judged
-// with `judge`), that copy first in a child, then in this process.
-Result<LoadedPlugin> LoadOne(const std::string& file, const PluginLoadOptions& options, bool judge) {
-  if (const boost::dll::shared_library* open = FindLibrary(file)) return CallEntry(file, open);
-  CHIMP_ASSIGN_OR_RETURN(internal::PluginImage image, internal::PluginImage::Read(file, judge));
-  if (options.check_bytes) CHIMP_RETURN_IF_ERROR(options.check_bytes(image.file(), image.Sha256()));
-  Result<std::string> trial = std::string();
-  if (options.trial) {
-    trial = internal::TryInChild(file, options.timeout, [&image]() -> Result<std::string> {
-      CHIMP_ASSIGN_OR_RETURN(const boost::dll::shared_library* library, OpenLibrary(image));
-      CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, CallEntry(image.file(), library));
-      return DescriptorDigest(plugin);
-    });
-    if (!trial.ok()) return trial.status();
+// The refusal of a plugin whose entry returned another descriptor in
+// chimp than in its trial.
+Status NotTheSame(const std::string& file) {
+  return Status::PluginError("plugin '" + file +
+                             "' returned another descriptor when loaded into chimp than in its trial load; "
+                             "chimp_plugin_entry must return the same descriptor each time it is called");
+}
+
+// Loads `files` (canonical), in order: the bytes of each once into a
+// private copy (owner and mode judged with `judge`), those copies first in
+// one trial child, then in this process. A file already loaded is reused.
+Result<std::vector<LoadedPlugin>> LoadFiles(const std::vector<std::string>& files, const PluginLoadOptions& options,
+                                            bool judge) {
+  std::vector<internal::PluginImage> images;
+  std::vector<std::string> new_files;
+  for (const std::string& file : files) {
+    if (FindLibrary(file) != nullptr) continue;
+    CHIMP_ASSIGN_OR_RETURN(internal::PluginImage image, internal::PluginImage::Read(file, judge));
+    if (options.check_bytes) CHIMP_RETURN_IF_ERROR(options.check_bytes(image.file(), image.Sha256()));
+    images.push_back(std::move(image));
+    new_files.push_back(file);
   }
-  CHIMP_ASSIGN_OR_RETURN(const boost::dll::shared_library* library, OpenLibrary(image));
-  CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, CallEntry(file, library));
-  if (options.trial && DescriptorDigest(plugin) != *trial) {
-    return Status::PluginError("plugin '" + file +
-                               "' returned another descriptor when loaded into chimp than in its trial load; "
-                               "chimp_plugin_entry must return the same descriptor each time it is called");
+  std::vector<std::string> digests;
+  const auto trial = [&images](size_t i) -> Result<std::string> {
+    CHIMP_ASSIGN_OR_RETURN(const boost::dll::shared_library* library, OpenLibrary(images[i]));
+    CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, CallEntry(images[i].file(), library));
+    return DescriptorDigest(plugin);
+  };
+  if (options.trial && !images.empty()) {
+    CHIMP_ASSIGN_OR_RETURN(digests, internal::TryInChild(new_files, options.timeout, trial));
   }
-  return plugin;
+  std::vector<LoadedPlugin> plugins;
+  size_t next_image = 0;
+  for (const std::string& file : files) {
+    const boost::dll::shared_library* library = FindLibrary(file);
+    const bool fresh = library == nullptr;
+    if (fresh) {
+      CHIMP_ASSIGN_OR_RETURN(library, OpenLibrary(images[next_image]));
+    }
+    CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, CallEntry(file, library));
+    if (fresh && !digests.empty() && DescriptorDigest(plugin) != digests[next_image]) return NotTheSame(file);
+    if (fresh) ++next_image;
+    plugins.push_back(std::move(plugin));
+  }
+  return plugins;
 }
 
 }  // namespace
@@ -623,16 +647,18 @@ Result<LoadedPlugin> LoadPlugin(const std::string& path, const PluginLoadOptions
     if (ec == std::errc::no_such_file_or_directory) return Status::NotFound("plugin '" + path + "' does not exist");
     return Status::PluginError("plugin '" + path + "': " + ec.message());
   }
-  return LoadOne(canonical.string(), options, /*judge=*/false);
+  CHIMP_ASSIGN_OR_RETURN(std::vector<LoadedPlugin> plugins, LoadFiles({canonical.string()}, options, /*judge=*/false));
+  return std::move(plugins.front());
 }
 
 Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs, const PluginLoadOptions& options) {
   CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs));
+  CHIMP_ASSIGN_OR_RETURN(std::vector<LoadedPlugin> loaded, LoadFiles(files, options, /*judge=*/true));
   std::vector<LoadedPlugin> plugins;
   std::map<std::string, std::string> names;     // plugin name -> file
   std::map<std::string, std::string> step_ids;  // step id -> file
-  for (const std::string& file : files) {
-    CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, LoadOne(file, options, /*judge=*/true));
+  for (LoadedPlugin& plugin : loaded) {
+    const std::string& file = plugin.info->file;
     auto [named, fresh] = names.emplace(plugin.info->name, file);
     if (!fresh) {
       return Status::PluginError("plugin name '" + plugin.info->name + "' is declared by both '" + named->second +
