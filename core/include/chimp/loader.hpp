@@ -18,6 +18,8 @@
 #ifndef CHIMP_LOADER_HPP_
 #define CHIMP_LOADER_HPP_
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,14 +30,39 @@
 
 namespace chimp {
 
+// How plugins are loaded (LoadPlugin, LoadPlugins).
+struct PluginLoadOptions {
+  // How long one plugin's trial load (its static constructors and
+  // chimp_plugin_entry, in a child process) may take before it is killed
+  // and the plugin refused (CHIMP_PLUGIN_LOAD_TIMEOUT). Default: 30 s.
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // Whether to load each plugin first in a child process (the trial). A
+  // caller that is itself such a child (plugins verify's) sets false: its
+  // own parent reports the crash. Default: true.
+  bool trial = true;
+  // Called with each plugin file (canonical) and the lower-case hex SHA-256
+  // of the bytes chimp copied from it, before any code of it runs; an error
+  // refuses the plugin with that error (e.g. a bundle manifest's hash
+  // check). The bytes checked are the bytes loaded. Default: none.
+  std::function<Status(const std::string& file, const std::string& sha256)> check_bytes;
+  // The keys and rules release bundles are verified under (DiscoverPlugins);
+  // a file a bundle lists must still have its verified bytes when copied.
+  BundleTrust trust;
+};
+
 // Lists the *.so files directly inside each directory (not recursively),
 // sorted by path and without duplicates (the same file reached twice, e.g.
 // through a symlink or a repeated directory, is listed once). Paths are
 // absolute and canonical.
 //
-// Refuses (PluginError) a directory or a file that group or others may write,
-// naming the path and its mode, e.g.
-//   plugin directory '/x' is writable by others (mode 0777); refusing to load plugins from it
+// Refuses (PluginError) what others than root and the running user could
+// have written (core/src/plugin/trust.hpp, doc/operations.md "Which plugin
+// files chimp trusts"): a directory or a file owned by another user or
+// writable by group or others, a directory above them (to `/`) likewise
+// (a sticky world-writable one such as /tmp excepted), the target of a
+// link likewise, and a link whose target does not exist. Each refusal names
+// the path, its owner and its mode, e.g.
+//   plugin directory '/x' is writable by others (mode 0777, owner root); refusing to load plugins from it
 // A directory that does not exist is NotFound naming it; a path that is not
 // a directory is InvalidArgument.
 //
@@ -47,7 +74,15 @@ namespace chimp {
 Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>& dirs, const BundleTrust& trust = {});
 
 // Loads one plugin file (it need not sit in a discovered directory; its
-// permissions are not checked here).
+// owner and permissions are not checked here).
+//
+// The file's bytes are read once into a private sealed copy (a memfd);
+// what is loaded is that copy, so a file replaced or truncated later changes
+// nothing. The copy is loaded first in a child process, within
+// options.timeout: a static constructor or entry that exits, aborts,
+// crashes or hangs is a PluginError naming the file and what happened, e.g.
+//   plugin '/p/x.so' crashed the process loading it: signal 11 (SIGSEGV, Segmentation fault)
+// and only then in this process (its descriptor must be the same both times).
 //
 // Opens the library and keeps it open for the rest of the process, calls its
 // entry with this host's ABI version (CHIMP_ABI_MAJOR.CHIMP_ABI_MINOR), and
@@ -67,12 +102,14 @@ Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>&
 //     statements cause an implicit commit (DDL).
 // SQL steps and SQL checks get Step::checksum = SqlChecksum(sql); steps with
 // a function keep the plugin's "rev:<n>".
-Result<LoadedPlugin> LoadPlugin(const std::string& path);
+Result<LoadedPlugin> LoadPlugin(const std::string& path, const PluginLoadOptions& options = {});
 
-// DiscoverPlugins, then LoadPlugin on each file in order, then checks across
+// DiscoverPlugins, then LoadPlugin on each file in order (the opened copy's
+// owner and mode judged again), then checks across
 // plugins: two plugins with the same name, or the same step id declared by
 // two plugins, is a PluginError naming both files. Stops at the first error.
-Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs, const BundleTrust& trust = {});
+Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs,
+                                              const PluginLoadOptions& options = {});
 
 // The text a SQL checksum is computed over: CRLF becomes LF, spaces and tabs
 // at the end of each line are removed, and blank lines at the end are

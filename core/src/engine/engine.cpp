@@ -2,6 +2,9 @@
 // statements of a step (engine.hpp). Each pipeline has a unit of its own.
 #include "chimp/engine.hpp"
 
+#include <chrono>
+#include <cstdlib>
+
 #include "chimp/loader.hpp"
 #include "chimp/sql_splitter.hpp"
 #include "sql/statement_source.hpp"
@@ -10,11 +13,31 @@ namespace chimp {
 
 const char* EngineVersion() { return CHIMP_ENGINE_VERSION; }
 
+namespace {
+
+// CHIMP_PLUGIN_LOAD_TIMEOUT (seconds, 1..86400), else the default 30 s.
+Result<std::chrono::milliseconds> PluginLoadTimeout() {
+  const char* text = std::getenv("CHIMP_PLUGIN_LOAD_TIMEOUT");
+  if (text == nullptr || *text == '\0') return PluginLoadOptions().timeout;
+  char* end = nullptr;
+  const long seconds = std::strtol(text, &end, 10);
+  if (*end != '\0' || seconds < 1 || seconds > 86400) {
+    return Status::InvalidArgument(std::string("CHIMP_PLUGIN_LOAD_TIMEOUT: '") + text +
+                                   "' is not a number of seconds from 1 to 86400");
+  }
+  return std::chrono::milliseconds(std::chrono::seconds(seconds));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
   if (options.plugin_dirs.empty()) {
     return Status::InvalidArgument("no plugin directory: give --plugins DIR or set [plugins] paths");
   }
-  CHIMP_ASSIGN_OR_RETURN(auto plugins, LoadPlugins(options.plugin_dirs, options.bundle_trust));
+  PluginLoadOptions load;
+  CHIMP_ASSIGN_OR_RETURN(load.timeout, PluginLoadTimeout());
+  load.trust = options.bundle_trust;
+  CHIMP_ASSIGN_OR_RETURN(auto plugins, LoadPlugins(options.plugin_dirs, load));
   return Catalog::Build(std::move(plugins));
 }
 

@@ -140,6 +140,14 @@ void CheckSteps(const LoadedPlugin& plugin, const std::vector<ManifestEntry>& ma
 
 // --- applying on a scratch database ------------------------------------------
 
+// Loading in the verify child: no trial child of its own (VerifyPlugin
+// reports a crash of this one).
+PluginLoadOptions InThisChild() {
+  PluginLoadOptions options;
+  options.trial = false;
+  return options;
+}
+
 // The expand steps of `edge` as a plan from edge.from to edge.to, then its
 // cleanup steps as a cleanup plan. The expand plan starts with every
 // run-before repeatable of the catalog (procedures an upgrade script calls),
@@ -310,7 +318,7 @@ Result<std::vector<LoadedPlugin>> WithOthers(const LoadedPlugin& plugin, const V
   if (!files.ok()) return files.status().WithContext("--plugins");
   for (const std::string& f : *files) {
     if (f == plugin.info->file) continue;
-    auto other = LoadPlugin(f);
+    auto other = LoadPlugin(f, InThisChild());
     if (!other.ok()) {
       // Not this plugin's fault: left out; an edge it was needed for is
       // then "not applied", with this reason.
@@ -355,7 +363,7 @@ VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& optio
                              const std::string& prefix) {
   VerifyReport report;
   report.file = path;
-  auto loaded = LoadPlugin(path);
+  auto loaded = LoadPlugin(path, InThisChild());
   if (!loaded.ok()) {
     report.problems.push_back(
         {loaded.status().code() == StatusCode::kNotFound ? StatusCode::kNotFound : StatusCode::kPluginError,

@@ -15,7 +15,9 @@
 
 #include "chimp/sql_splitter.hpp"
 #include "plugin/bundle.hpp"
+#include "plugin/isolate.hpp"
 #include "plugin/services.hpp"
+#include "plugin/trust.hpp"
 #include "sql/shorten.hpp"
 #include "sql/statement_source.hpp"
 #include "util/sha256.hpp"
@@ -33,19 +35,8 @@ namespace {
 
 // ---- Discovery ----
 
-std::string Mode(fs::perms p) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(p & fs::perms::mask));
-  return buf;
-}
-
-// "others" or "group" when they may write `p`, else "".
-const char* WritableBy(fs::perms p) {
-  if ((p & fs::perms::others_write) != fs::perms::none) return "others";
-  if ((p & fs::perms::group_write) != fs::perms::none) return "group";
-  return "";
-}
-
+// The *.so entries of `dir`, each judged (plugin/trust.hpp) with the
+// directory itself. A link is followed; a dangling one is an error.
 Status ScanDirectory(const std::string& dir, std::set<std::string>* files) {
   std::error_code ec;
   const fs::file_status st = fs::status(dir, ec);
@@ -56,24 +47,22 @@ Status ScanDirectory(const std::string& dir, std::set<std::string>* files) {
   if (st.type() != fs::file_type::directory) {
     return Status::InvalidArgument("plugin directory '" + dir + "' is not a directory");
   }
-  if (const char* who = WritableBy(st.permissions()); *who != '\0') {
-    return Status::PluginError("plugin directory '" + dir + "' is writable by " + who + " (mode " +
-                               Mode(st.permissions()) + "); refusing to load plugins from it");
-  }
-  fs::directory_iterator it(dir, ec);
+  const fs::path canonical_dir = fs::canonical(dir, ec);
+  if (ec) return Status::PluginError("plugin directory '" + dir + "': " + ec.message());
+  CHIMP_RETURN_IF_ERROR(internal::CheckTrustedDirectory(canonical_dir.string()));
+  fs::directory_iterator it(canonical_dir, ec);
   if (ec) return Status::PluginError("plugin directory '" + dir + "': " + ec.message());
   for (; it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& path = it->path();
     if (path.extension() != ".so") continue;
-    const fs::file_status fst = fs::status(path, ec);  // follows symlinks
-    if (ec || fst.type() != fs::file_type::regular) continue;
-    if (const char* who = WritableBy(fst.permissions()); *who != '\0') {
-      return Status::PluginError("plugin file '" + path.string() + "' is writable by " + who + " (mode " +
-                                 Mode(fst.permissions()) + "); refusing to load it");
-    }
-    fs::path canonical = fs::canonical(path, ec);
+    const fs::file_status lst = fs::symlink_status(path, ec);
     if (ec) return Status::PluginError("plugin file '" + path.string() + "': " + ec.message());
-    files->insert(canonical.string());
+    // A directory or a device named *.so is not a plugin; a link is judged.
+    if (lst.type() != fs::file_type::regular && lst.type() != fs::file_type::symlink) continue;
+    if (lst.type() == fs::file_type::symlink && fs::is_directory(path, ec)) continue;
+    std::string canonical;
+    CHIMP_RETURN_IF_ERROR(internal::CheckTrustedFile(path.string(), &canonical));
+    files->insert(canonical);
   }
   if (ec) return Status::PluginError("plugin directory '" + dir + "': " + ec.message());
   return Status::Ok();
@@ -94,27 +83,48 @@ LibraryRegistry& Libraries() {
   return *registry;
 }
 
-Result<const boost::dll::shared_library*> OpenLibrary(const std::string& file) {
+// The library already opened for `file` (canonical), or nullptr.
+const boost::dll::shared_library* FindLibrary(const std::string& file) {
   LibraryRegistry& registry = Libraries();
   std::lock_guard<std::mutex> lock(registry.mu);
   auto it = registry.libraries.find(file);
-  if (it != registry.libraries.end()) return it->second.get();
+  return it != registry.libraries.end() ? it->second.get() : nullptr;
+}
+
+// `text` with every "/proc/self/fd/N" of `image` replaced by its file.
+std::string NameTheFile(std::string text, const internal::PluginImage& image) {
+  const std::string load_path = image.LoadPath();
+  for (size_t at = text.find(load_path); at != std::string::npos; at = text.find(load_path, at)) {
+    text.replace(at, load_path.size(), image.file());
+    at += image.file().size();
+  }
+  return text;
+}
+
+// Opens the private copy `image` and registers it under image.file(),
+// keeping its memfd open.
+Result<const boost::dll::shared_library*> OpenLibrary(internal::PluginImage& image) {
+  const std::string& file = image.file();
+  if (const boost::dll::shared_library* open = FindLibrary(file)) return open;
+  LibraryRegistry& registry = Libraries();
+  std::lock_guard<std::mutex> lock(registry.mu);
   try {
     boost::dll::fs::error_code ec;
     auto library = std::make_unique<boost::dll::shared_library>(
-        file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+        image.LoadPath(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
     if (ec || !library->is_loaded()) {
       // Boost.DLL reports only an errno-style code; dlerror() still holds the
       // loader's explanation (missing dependency, undefined symbol, ...).
       const char* why = ::dlerror();
-      return Status::PluginError("plugin '" + file +
-                                 "': cannot load the library: " + (why != nullptr ? std::string(why) : ec.message()));
+      return Status::PluginError("plugin '" + file + "': cannot load the library: " +
+                                 NameTheFile(why != nullptr ? std::string(why) : ec.message(), image));
     }
     const boost::dll::shared_library* raw = library.get();
     registry.libraries.emplace(file, std::move(library));
+    image.KeepOpen();
     return raw;
   } catch (const std::exception& e) {
-    return Status::PluginError("plugin '" + file + "': cannot load the library: " + e.what());
+    return Status::PluginError("plugin '" + file + "': cannot load the library: " + NameTheFile(e.what(), image));
   }
 }
 
@@ -156,7 +166,10 @@ std::string Str(const char* s) { return s != nullptr ? std::string(s) : std::str
 // Copies one plugin's descriptor into the model, validating as it goes.
 class DescriptorCopier {
  public:
-  explicit DescriptorCopier(std::string file) : file_(std::move(file)), plugin_("plugin '" + file_ + "'") {}
+  // `check_sql`: split and check every SQL text (the trial child leaves it
+  // to chimp: it reads only chimp's own copies of the plugin's strings).
+  DescriptorCopier(std::string file, bool check_sql)
+      : file_(std::move(file)), plugin_("plugin '" + file_ + "'"), check_sql_(check_sql) {}
 
   Result<LoadedPlugin> Copy(const chimp_plugin* d) {
     CHIMP_RETURN_IF_ERROR(CheckAbi(d));
@@ -379,7 +392,7 @@ class DescriptorCopier {
     if (has_sql) {
       step.sql = d->sql;
       step.checksum = SqlChecksum(step.sql);
-      CHIMP_RETURN_IF_ERROR(CheckSql(step, where));
+      if (check_sql_) CHIMP_RETURN_IF_ERROR(CheckSql(step, where));
     } else {
       step.checksum = Str(d->checksum);
       if (step.checksum.empty())
@@ -491,6 +504,7 @@ class DescriptorCopier {
 
   std::string file_;
   std::string plugin_;  // "plugin '<file>'"
+  bool check_sql_ = true;
   uint32_t plugin_abi_minor_ = 0;
   std::map<std::string, std::string> step_ids_;  // id -> "edge #i (...) step #j"
 };
@@ -527,16 +541,12 @@ Result<std::vector<std::string>> DiscoverPlugins(const std::vector<std::string>&
   return std::vector<std::string>(files.begin(), files.end());
 }
 
-Result<LoadedPlugin> LoadPlugin(const std::string& path) {
-  std::error_code ec;
-  const fs::path canonical = fs::canonical(path, ec);
-  if (ec) {
-    if (ec == std::errc::no_such_file_or_directory) return Status::NotFound("plugin '" + path + "' does not exist");
-    return Status::PluginError("plugin '" + path + "': " + ec.message());
-  }
-  const std::string file = canonical.string();
-  CHIMP_ASSIGN_OR_RETURN(const boost::dll::shared_library* library, OpenLibrary(file));
+namespace {
 
+// Calls the entry of `library` (opened for `file`) and copies the
+// descriptor it returns (with `check_sql`, DescriptorCopier's).
+Result<LoadedPlugin> CallEntry(const std::string& file, const boost::dll::shared_library* library,
+                               bool check_sql = true) {
   chimp_plugin_entry_fn entry = nullptr;
   try {
     if (!library->has(CHIMP_PLUGIN_ENTRY_SYMBOL)) {
@@ -576,16 +586,101 @@ Result<LoadedPlugin> LoadPlugin(const std::string& path) {
     return Status::PluginError("plugin '" + file + "': " CHIMP_PLUGIN_ENTRY_SYMBOL " failed with status " +
                                DescribeAbiStatus(status) + ": " + reason);
   }
-  return DescriptorCopier(file).Copy(descriptor);
+  return DescriptorCopier(file, check_sql).Copy(descriptor);
 }
 
-Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs, const BundleTrust& trust) {
-  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs, trust));
+// A file a release bundle listed must be copied with the bytes the bundle
+// verified: one replaced since is refused before any of its code runs.
+Status CheckBundled(const internal::PluginImage& image) {
+  const std::optional<std::string> verified = internal::BundledDigest(image.file());
+  if (!verified.has_value()) return Status::Ok();
+  const std::string now = image.Sha256();
+  if (now == *verified) return Status::Ok();
+  return Status::PluginError("plugin '" + image.file() + "' changed after its bundle was verified: SHA-256 " + now +
+                             ", the bundle's manifest says " + *verified);
+}
+
+// A digest of what the loader copied from a descriptor: the trial child's
+// and chimp's own must be the same.
+std::string DescriptorDigest(const LoadedPlugin& plugin) {
+  std::string text = plugin.info->name + "\n" + plugin.info->version + "\n";
+  for (const Edge& edge : plugin.edges) {
+    text += "edge " + edge.Name() + "\n";
+    for (const Step& step : edge.steps) text += step.id + " " + step.checksum + "\n";
+  }
+  for (const Repeatable& r : plugin.repeatables) text += "repeatable " + r.step.id + " " + r.step.checksum + "\n";
+  return internal::Sha256Hex(text);
+}
+
+// The refusal of a plugin whose entry returned another descriptor in
+// chimp than in its trial.
+Status NotTheSame(const std::string& file) {
+  return Status::PluginError("plugin '" + file +
+                             "' returned another descriptor when loaded into chimp than in its trial load; "
+                             "chimp_plugin_entry must return the same descriptor each time it is called");
+}
+
+// Loads `files` (canonical), in order: the bytes of each once into a
+// private copy (owner and mode judged with `judge`), those copies first in
+// one trial child, then in this process. A file already loaded is reused.
+Result<std::vector<LoadedPlugin>> LoadFiles(const std::vector<std::string>& files, const PluginLoadOptions& options,
+                                            bool judge) {
+  std::vector<internal::PluginImage> images;
+  std::vector<std::string> new_files;
+  for (const std::string& file : files) {
+    if (FindLibrary(file) != nullptr) continue;
+    CHIMP_ASSIGN_OR_RETURN(internal::PluginImage image, internal::PluginImage::Read(file, judge));
+    CHIMP_RETURN_IF_ERROR(CheckBundled(image));
+    if (options.check_bytes) CHIMP_RETURN_IF_ERROR(options.check_bytes(image.file(), image.Sha256()));
+    images.push_back(std::move(image));
+    new_files.push_back(file);
+  }
+  std::vector<std::string> digests;
+  const auto trial = [&images](size_t i) -> Result<std::string> {
+    CHIMP_ASSIGN_OR_RETURN(const boost::dll::shared_library* library, OpenLibrary(images[i]));
+    CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, CallEntry(images[i].file(), library, /*check_sql=*/false));
+    return DescriptorDigest(plugin);
+  };
+  if (options.trial && !images.empty()) {
+    CHIMP_ASSIGN_OR_RETURN(digests, internal::TryInChild(new_files, options.timeout, trial));
+  }
+  std::vector<LoadedPlugin> plugins;
+  size_t next_image = 0;
+  for (const std::string& file : files) {
+    const boost::dll::shared_library* library = FindLibrary(file);
+    const bool fresh = library == nullptr;
+    if (fresh) {
+      CHIMP_ASSIGN_OR_RETURN(library, OpenLibrary(images[next_image]));
+    }
+    CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, CallEntry(file, library));
+    if (fresh && !digests.empty() && DescriptorDigest(plugin) != digests[next_image]) return NotTheSame(file);
+    if (fresh) ++next_image;
+    plugins.push_back(std::move(plugin));
+  }
+  return plugins;
+}
+
+}  // namespace
+
+Result<LoadedPlugin> LoadPlugin(const std::string& path, const PluginLoadOptions& options) {
+  std::error_code ec;
+  const fs::path canonical = fs::canonical(path, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return Status::NotFound("plugin '" + path + "' does not exist");
+    return Status::PluginError("plugin '" + path + "': " + ec.message());
+  }
+  CHIMP_ASSIGN_OR_RETURN(std::vector<LoadedPlugin> plugins, LoadFiles({canonical.string()}, options, /*judge=*/false));
+  return std::move(plugins.front());
+}
+
+Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs, const PluginLoadOptions& options) {
+  CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs, options.trust));
+  CHIMP_ASSIGN_OR_RETURN(std::vector<LoadedPlugin> loaded, LoadFiles(files, options, /*judge=*/true));
   std::vector<LoadedPlugin> plugins;
   std::map<std::string, std::string> names;     // plugin name -> file
   std::map<std::string, std::string> step_ids;  // step id -> file
-  for (const std::string& file : files) {
-    CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, LoadPlugin(file));
+  for (LoadedPlugin& plugin : loaded) {
+    const std::string& file = plugin.info->file;
     auto [named, fresh] = names.emplace(plugin.info->name, file);
     if (!fresh) {
       return Status::PluginError("plugin name '" + plugin.info->name + "' is declared by both '" + named->second +

@@ -56,8 +56,8 @@ std::vector<char*> Pointers(std::vector<std::string>& text) {
 // Reads the report and stderr pipes (fds[0], fds[1]; -1 = none) until the
 // child closed both or the deadline passes (false). Each pipe is closed and
 // its entry set to -1 once the child closed its end.
-bool ReadUntilClosed(int (&fds)[2], std::chrono::milliseconds timeout, ChildResult* result) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+bool ReadUntilClosed(int (&fds)[2], std::chrono::milliseconds timeout, bool from_last_report, ChildResult* result) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string* sinks[2] = {&result->output, &result->error_text};
   char buf[65536];
   for (;;) {
@@ -85,6 +85,7 @@ bool ReadUntilClosed(int (&fds)[2], std::chrono::milliseconds timeout, ChildResu
       if (n < 0 && errno == EINTR) continue;
       if (n > 0) {
         targets[i]->append(buf, static_cast<size_t>(n));
+        if (from_last_report && targets[i] == &result->output) deadline = std::chrono::steady_clock::now() + timeout;
         continue;
       }
       for (int& fd : fds) {
@@ -129,7 +130,7 @@ Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, con
   CloseIfOpen(err[1]);
   ChildResult result;
   int reads[2] = {report[0], err[0]};
-  if (!ReadUntilClosed(reads, options.timeout, &result)) {
+  if (!ReadUntilClosed(reads, options.timeout, options.timeout_from_last_report, &result)) {
     result.timed_out = true;
     ::kill(pid, SIGKILL);
   }

@@ -18,6 +18,10 @@ struct ChildOptions {
   // Past this the child is killed (SIGKILL) and ChildResult::timed_out set.
   // Default: 0, no limit.
   std::chrono::milliseconds timeout{0};
+  // With true, `timeout` counts from the child's last write to report_fd
+  // (a limit per piece of work the child reports), not from its start.
+  // Default: false.
+  bool timeout_from_last_report = false;
   // Where the child's stdout goes: a file descriptor of the parent (>= 0,
   // e.g. the dump file), or, with -1, the child's stderr (so that whatever
   // it prints never reaches the parent's output). Default: -1.

@@ -1,6 +1,7 @@
 #include "chimp/loader.hpp"
 
 #include <doctest/doctest.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -273,20 +274,27 @@ TEST_CASE("discovery: lists the .so files of each directory, sorted and deduplic
   CHECK(*many == std::vector<std::string>{Fixture("good"), Fixture("refuses")});
 }
 
+// How a refusal names the owner of what this process creates.
+std::string Me() {
+  const passwd* pw = getpwuid(geteuid());
+  if (geteuid() == 0) return "root";
+  return std::string(pw != nullptr ? pw->pw_name : "?") + " (uid " + std::to_string(geteuid()) + ")";
+}
+
 TEST_CASE("discovery: refuses directories and files that group or others may write") {
   TempDir dir;
   fs::permissions(dir.path(), fs::perms(0777));
   auto open_dir = DiscoverPlugins({dir.str()});
   REQUIRE_FALSE(open_dir.ok());
   CHECK(open_dir.status().code() == StatusCode::kPluginError);
-  CHECK(open_dir.status().message() ==
-        "plugin directory '" + dir.str() + "' is writable by others (mode 0777); refusing to load plugins from it");
+  CHECK(open_dir.status().message() == "plugin directory '" + dir.str() + "' is writable by others (mode 0777, owner " +
+                                           Me() + "); refusing to load plugins from it");
 
   fs::permissions(dir.path(), fs::perms(0775));
   auto group_dir = DiscoverPlugins({dir.str()});
   REQUIRE_FALSE(group_dir.ok());
-  CHECK(group_dir.status().message() ==
-        "plugin directory '" + dir.str() + "' is writable by group (mode 0775); refusing to load plugins from it");
+  CHECK(group_dir.status().message() == "plugin directory '" + dir.str() + "' is writable by group (mode 0775, owner " +
+                                            Me() + "); refusing to load plugins from it");
 
   fs::permissions(dir.path(), fs::perms(0755));
   const std::string file = dir.CopyGood("open.so", fs::perms(0666));
@@ -294,7 +302,7 @@ TEST_CASE("discovery: refuses directories and files that group or others may wri
   REQUIRE_FALSE(open_file.ok());
   CHECK(open_file.status().code() == StatusCode::kPluginError);
   CHECK(open_file.status().message() ==
-        "plugin file '" + file + "' is writable by others (mode 0666); refusing to load it");
+        "plugin file '" + file + "' is writable by others (mode 0666, owner " + Me() + "); refusing to load it");
 
   fs::permissions(file, fs::perms(0644));
   auto fixed = DiscoverPlugins({dir.str()});
