@@ -187,6 +187,11 @@ class Changelog {
   // id. Runs on the connection as it is: inside the caller's transaction if
   // one is open.
   Result<int64_t> Insert(const ChangelogEntry& entry);
+  // Inserts a row already finished: its status, statement_index, error,
+  // warnings and pending_fingerprint as `entry` says, finished now after
+  // `duration_ms`; one write where Insert and Finish take two. Returns its
+  // id. Runs inside the caller's transaction if one is open.
+  Result<int64_t> InsertFinished(const ChangelogEntry& entry, int64_t duration_ms);
   // Records that `statement_index` statements of row `id` are done.
   // Also clears pending_fingerprint.
   Status SetStatementIndex(int64_t id, int32_t statement_index);
@@ -261,11 +266,17 @@ class Changelog {
   const std::string& target() const { return target_; }
 
  private:
+  // True when every table and column EnsureTables creates exists.
+  Result<bool> TablesAreNewest();
+  // Creates what is missing of the changelog schema (EnsureTables).
+  Status CreateTables();
   // CREATE TABLE IF NOT EXISTS of chimp_repairs and chimp_backups (EnsureTables).
   Status EnsureRepairsTable();
   Status EnsureBackupsTable();
   // Runs an INSERT and returns the id it generated.
   Result<int64_t> InsertRow(const std::string& sql, std::span<const Value> params, const std::string& context);
+  // Insert and InsertFinished (duration_ms >= 0).
+  Result<int64_t> InsertEntry(const ChangelogEntry& entry, int64_t duration_ms);
   // `sql` with each `?` replaced by the literal of the next value, for the
   // text protocol (one round trip; a prepared statement takes three).
   std::string Inline(std::string_view sql, std::span<const Value> params) const;

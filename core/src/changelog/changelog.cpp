@@ -140,7 +140,40 @@ std::string Changelog::ChangelogTable() const { return internal::QualifiedName(s
 
 std::string Changelog::StateTable() const { return internal::QualifiedName(schema_, kStateTable); }
 
+// What EnsureTables creates, as information_schema.COLUMNS rows: when all
+// are there, nothing needs creating (one read instead of nine statements
+// of DDL on every run). Keep in step with EnsureTables.
+constexpr const char* kNewestLayout =
+    "(TABLE_NAME = 'chimp_changelog' AND (COLUMN_NAME = 'done_sha256' OR "
+    "(COLUMN_NAME = 'pending_fingerprint' AND DATA_TYPE = 'text'))) OR "
+    "(TABLE_NAME = 'chimp_state' AND COLUMN_NAME = 'autoinc_checkpoint') OR "
+    "(TABLE_NAME IN ('chimp_repairs', 'chimp_backups') AND COLUMN_NAME = 'id')";
+constexpr int64_t kNewestLayoutRows = 5;
+
+Result<bool> Changelog::TablesAreNewest() {
+  const Value params[] = {Value::Text(schema_)};
+  CHIMP_ASSIGN_OR_RETURN(auto count, conn_.QueryScalar(std::string(kInternalTag) +
+                                                           "SELECT COUNT(*) FROM information_schema.COLUMNS "
+                                                           "WHERE TABLE_SCHEMA = ? AND (" +
+                                                           kNewestLayout + ")",
+                                                       params));
+  return count.has_value() && IntOf(*count, 0) == kNewestLayoutRows;
+}
+
 Status Changelog::EnsureTables() {
+  const std::string context = "changelog schema '" + schema_ + "'";
+  CHIMP_ASSIGN_OR_RETURN(bool newest, TablesAreNewest());
+  if (!newest) CHIMP_RETURN_IF_ERROR(CreateTables().WithContext(context));
+  const Value params[] = {Value::Text(target_)};
+  return conn_
+      .Execute(
+          "INSERT IGNORE INTO " + StateTable() + " (target, version, run_id, updated_at) VALUES (?, '', '', NOW(6))",
+          params)
+      .status()
+      .WithContext(context);
+}
+
+Status Changelog::CreateTables() {
   const std::string context = "changelog schema '" + schema_ + "'";
   auto run = [&](const std::string& sql) -> Status { return conn_.Execute(sql).status().WithContext(context); };
   CHIMP_RETURN_IF_ERROR(internal::CreateSchema(conn_, schema_).WithContext(context));
@@ -164,14 +197,7 @@ Status Changelog::EnsureTables() {
   // Changelogs created before engine 0.x had no counter checkpoint.
   CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + StateTable() + " ADD COLUMN IF NOT EXISTS autoinc_checkpoint TEXT NULL"));
   CHIMP_RETURN_IF_ERROR(EnsureRepairsTable().WithContext(context));
-  CHIMP_RETURN_IF_ERROR(EnsureBackupsTable().WithContext(context));
-  const Value params[] = {Value::Text(target_)};
-  return conn_
-      .Execute(
-          "INSERT IGNORE INTO " + StateTable() + " (target, version, run_id, updated_at) VALUES (?, '', '', NOW(6))",
-          params)
-      .status()
-      .WithContext(context);
+  return EnsureBackupsTable().WithContext(context);
 }
 
 Result<bool> Changelog::TablesExist() {
@@ -213,11 +239,21 @@ Result<std::vector<ChangelogEntry>> Changelog::ReadEntries() {
   return internal::ReadRows(conn_, std::string("SELECT ") + kSelectColumns + from, params, &ReadEntry);
 }
 
-Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
+Result<int64_t> Changelog::Insert(const ChangelogEntry& e) { return InsertEntry(e, -1); }
+
+Result<int64_t> Changelog::InsertFinished(const ChangelogEntry& e, int64_t duration_ms) {
+  return InsertEntry(e, std::max<int64_t>(duration_ms, 0));
+}
+
+// `duration_ms` < 0: a row that starts now; otherwise one that finished now
+// and started that long ago.
+Result<int64_t> Changelog::InsertEntry(const ChangelogEntry& e, int64_t duration_ms) {
   const auto tracked = step_digests_.find(e.step_id);
   const std::vector<std::string>* digests = tracked != step_digests_.end() ? &tracked->second : nullptr;
   const bool known =
       digests != nullptr && e.statement_index >= 0 && static_cast<size_t>(e.statement_index) < digests->size();
+  const bool finished = duration_ms >= 0;
+  auto text_or_null = [](const std::string& text) { return text.empty() ? Value::Null() : Value::Text(text); };
   const Value params[] = {
       Value::Text(target_),
       Value::Text(e.run_id),
@@ -236,17 +272,24 @@ Result<int64_t> Changelog::Insert(const ChangelogEntry& e) {
       Value::Int(e.statement_index),
       Value::Int(e.statement_count),
       Value::Text(e.engine_version),
-      e.pending_fingerprint.empty() ? Value::Null() : Value::Text(e.pending_fingerprint),
+      text_or_null(e.pending_fingerprint),
       known ? Value::Text((*digests)[static_cast<size_t>(e.statement_index)]) : Value::Null(),
+      finished ? text_or_null(e.error) : Value::Null(),
+      Value::Int(finished ? e.warning_count : 0),
+      finished ? text_or_null(e.warnings) : Value::Null(),
   };
+  const std::string started =
+      finished ? "NOW(6) - INTERVAL " + std::to_string(duration_ms * 1000) + " MICROSECOND" : std::string("NOW(6)");
+  const std::string ended = finished ? "NOW(6), " + std::to_string(duration_ms) : std::string("NULL, NULL");
   CHIMP_ASSIGN_OR_RETURN(
       int64_t id,
       InsertRow(Inline("INSERT INTO " + ChangelogTable() +
                            " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
                            "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
                            "statement_index, statement_count, engine_version, pending_fingerprint, done_sha256, "
-                           "started_at, executed_by) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), USER())",
+                           "error, warning_count, warnings, started_at, finished_at, duration_ms, executed_by) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " +
+                           started + ", " + ended + ", USER())",
                        params),
                 {}, "changelog: recording step '" + e.step_id + "'"));
   if (digests != nullptr) row_digests_[id] = digests;

@@ -13,11 +13,10 @@ constexpr size_t kMaxBatch = 32;
 
 }  // namespace
 
-DdlRun::DdlRun(const StepContext& step, StatementSource& source, int64_t row, CounterCheckpoint& counters,
+DdlRun::DdlRun(const StepContext& step, StatementSource& source, StepRow& row, CounterCheckpoint& counters,
                StepOutcome* outcome)
     : step_(step),
       conn_(step.conn()),
-      changelog_(step.changelog()),
       planned_(step.planned()),
       source_(source),
       row_(row),
@@ -154,7 +153,7 @@ Status DdlRun::RecordPreImage(const PreImage& write, bool confirm) {
     CHIMP_RETURN_IF_ERROR(EndGroup(i_, rerunnable ? "" : EncodePreImage(write)));
     TEST_CrashPoint("after-index");
   } else if (!rerunnable) {
-    CHIMP_RETURN_IF_ERROR(changelog_.SetPending(row_, i_, EncodePreImage(write)));
+    CHIMP_RETURN_IF_ERROR(row_.SetPending(i_, EncodePreImage(write)));
     TEST_CrashPoint("after-index");
     unrecorded_ = false;
   } else if (confirm) {
@@ -190,6 +189,7 @@ Status DdlRun::RunInGroup(const ClassifiedStatement& statement) {
     CHIMP_RETURN_IF_ERROR(conn_.Begin());
     in_group_ = true;
     group_start_ = i_;
+    row_before_group_ = row_.written();
   }
   Status s = step_.Execute(statement.statement, i_, outcome_);
   if (!s.ok()) {
@@ -215,7 +215,7 @@ Status DdlRun::Finish() {
     // The script ended with its tables locked; the client would keep them
     // until it disconnects.
     CHIMP_RETURN_IF_ERROR(conn_.Execute(std::string(kInternalTag) + "UNLOCK TABLES").status());
-    CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(row_, i_));
+    CHIMP_RETURN_IF_ERROR(row_.SetStatementIndex(i_));
   }
   outcome_->statements_done = i_;
   return Status::Ok();
@@ -224,8 +224,8 @@ Status DdlRun::Finish() {
 // The step ends with a group: finishing the row is its closing update, and
 // one commit makes both permanent.
 Status DdlRun::CommitWithRow() {
-  CHIMP_RETURN_IF_ERROR(CommitGroup(
-      changelog_.Finish(row_, StepStatus::kSuccess, i_, "", outcome_->warning_count, outcome_->warnings), true));
+  CHIMP_RETURN_IF_ERROR(
+      CommitGroup(row_.Finish(StepStatus::kSuccess, i_, "", outcome_->warning_count, outcome_->warnings), true));
   outcome_->finished = true;
   return Status::Ok();
 }
@@ -262,7 +262,7 @@ int32_t DdlRun::ReadAheadBatch(PreImage* write, std::vector<DdlObject>* objects)
 }
 
 Status DdlRun::RecordIndex(int32_t done) {
-  CHIMP_RETURN_IF_ERROR(changelog_.SetStatementIndex(row_, done));
+  CHIMP_RETURN_IF_ERROR(row_.SetStatementIndex(done));
   TEST_CrashPoint("after-index");
   unrecorded_ = false;
   unconfirmed_.clear();
@@ -273,6 +273,7 @@ void DdlRun::FailGroup() {
   if (!in_group_) return;
   (void)conn_.Rollback();
   counters_.RolledBack();
+  if (!row_before_group_) row_.Unwrite();  // its INSERT was in the group
   in_group_ = false;
   outcome_->statements_done = group_start_;
 }
@@ -280,8 +281,8 @@ void DdlRun::FailGroup() {
 // Ends the group at `done`; `pending` is the pre-image of statement `done`
 // when a lone statement follows, written in the same update.
 Status DdlRun::EndGroup(int32_t done, const std::string& pending) {
-  CHIMP_RETURN_IF_ERROR(CommitGroup(
-      pending.empty() ? changelog_.SetStatementIndex(row_, done) : changelog_.SetPending(row_, done, pending), false));
+  CHIMP_RETURN_IF_ERROR(
+      CommitGroup(pending.empty() ? row_.SetStatementIndex(done) : row_.SetPending(done, pending), false));
   in_group_ = false;
   unconfirmed_.clear();
   outcome_->statements_done = done;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "exec/step_context.hpp"
+#include "exec/step_row.hpp"
 #include "recovery/counters.hpp"
 #include "recovery/pre_image.hpp"
 #include "sql/statement_source.hpp"
@@ -28,11 +29,12 @@ namespace chimp::internal {
 
 class DdlRun {
  public:
-  // `row` is the step's changelog row, written `running`; `counters` keeps
+  // `row` is the step's changelog row (written by its first write,
+  // exec/step_row.hpp); `counters` keeps
   // the AUTO_INCREMENT checkpoint of each group (recovery/counters.hpp),
   // prepared for this step. REQUIRES: the references and `outcome` outlive
   // the run.
-  DdlRun(const StepContext& step, StatementSource& source, int64_t row, CounterCheckpoint& counters,
+  DdlRun(const StepContext& step, StatementSource& source, StepRow& row, CounterCheckpoint& counters,
          StepOutcome* outcome);
 
   // Runs every statement; fills the outcome. Errors name the statement.
@@ -87,16 +89,16 @@ class DdlRun {
 
   const StepContext& step_;
   Connection& conn_;
-  Changelog& changelog_;
   const PlannedStep& planned_;
   StatementSource& source_;
-  const int64_t row_;
+  StepRow& row_;
   CounterCheckpoint& counters_;
   StepOutcome* outcome_;
 
   int32_t i_ = 0;  // the statement at hand
   bool in_group_ = false;
   int32_t group_start_ = 0;
+  bool row_before_group_ = false;  // the row existed when the group began
   // The objects of the DDL statements whose pre-images the last write
   // carried: until a later write moves the index past them, a statement
   // that runs again on a resume (IF EXISTS, ...) must not touch them, or

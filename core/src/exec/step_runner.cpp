@@ -52,6 +52,20 @@ std::string_view ScriptOf(const Step& step) {
   return step.kind == StepKind::kSql ? std::string_view(step.sql) : std::string_view();
 }
 
+// True when every statement of `step` leaves the session as it found it
+// (StatementInfo::leaves_session_as_is): a SQL step or a check's query, not
+// native code, which may set anything.
+bool LeavesSessionAsIs(const Step& step) {
+  if (step.kind == StepKind::kCheck && step.run == nullptr) return Classify(step.sql).leaves_session_as_is;
+  if (step.kind != StepKind::kSql) return false;
+  auto split = SplitScriptFollowingLiteralModes(step.sql, step.dialect, step.id);
+  if (!split.ok()) return false;
+  for (const ClassifiedStatement& s : *split) {
+    if (!s.info.leaves_session_as_is) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
@@ -65,6 +79,9 @@ Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
   if (observer_ != nullptr) observer_->OnStepStart(planned, step.count());
   const auto started = std::chrono::steady_clock::now();
   const StepOutcome outcome = Dispatch(step, source);
+  if (outcome.status.ok() && database_selected_ && LeavesSessionAsIs(*planned.step)) {
+    kept_session_ = SessionKey(planned);
+  }
   const auto elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   if (observer_ != nullptr) {
@@ -93,15 +110,23 @@ StepOutcome StepRunner::Dispatch(const StepContext& step, StatementSource& sourc
 
 // Every step starts from a fresh session state: the session is reset (as a
 // new connection), the step's database selected, then the plugin's and the
-// step's session statements run.
+// step's session statements run. When the last step left the session as
+// that set-up made it and this step's set-up is the same, the session is
+// already in that state and is kept: three round trips fewer per step.
 Status StepRunner::EnterStep(const PlannedStep& planned) {
   const Step& step = *planned.step;
+  const std::string key = SessionKey(planned);
+  const bool keep = kept_session_ == key;
+  kept_session_.reset();
+  if (keep) return Status::Ok();
   CHIMP_RETURN_IF_ERROR(conn_.ResetSession().WithContext("resetting the session"));
   const std::string db = step.database.has_value() ? *step.database : target_db_;
+  database_selected_ = db.empty();
   if (db.empty()) {
     CHIMP_RETURN_IF_ERROR(LeaveDatabase());
   } else {
     Status used = conn_.Execute(std::string(kInternalTag) + "USE " + Connection::QuoteIdentifier(db)).status();
+    database_selected_ = used.ok();
     if (!used.ok()) {
       // A database that does not exist (yet): the step runs without one,
       // as a client started with a missing database would not.
@@ -111,6 +136,12 @@ Status StepRunner::EnterStep(const PlannedStep& planned) {
   }
   CHIMP_RETURN_IF_ERROR(RunSessionSql(planned.edge->plugin->session_sql, "plugin session_sql"));
   return RunSessionSql(step.session_sql, "step session_sql");
+}
+
+std::string StepRunner::SessionKey(const PlannedStep& planned) const {
+  const Step& step = *planned.step;
+  const std::string db = step.database.has_value() ? *step.database : target_db_;
+  return db + '\0' + planned.edge->plugin->session_sql + '\0' + step.session_sql;
 }
 
 // MariaDB has no "USE nothing": select a scratch database and drop it, which
@@ -161,12 +192,8 @@ StepOutcome StepRunner::RunAutocommit(const StepContext& step) {
     RecordFailure(step, 0, outcome);
     return outcome;
   }
-  auto row = changelog_.Insert(NewEntry(planned, 0));
-  if (!row.ok()) {
-    outcome.status = row.status();
-    return outcome;
-  }
-  outcome.status = changelog_.Finish(*row, StepStatus::kSuccess, 0, "", 0, "");
+  StepRow row(changelog_, NewEntry(planned, 0));
+  outcome.status = row.Finish(StepStatus::kSuccess, 0, "", 0, "");
   return outcome;
 }
 
@@ -200,8 +227,8 @@ Status StepRunner::RunCheckQuery(const PlannedStep& planned) {
 // does; a failure is recorded afterwards, outside the rollback.
 StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSource& source) {
   StepOutcome outcome;
-  int64_t row = 0;
-  outcome.status = RunTransaction(step, source, &row, &outcome);
+  StepRow row(changelog_, NewEntry(step.planned(), step.count()));
+  outcome.status = RunTransaction(step, source, row, &outcome);
   if (!outcome.status.ok()) {
     (void)conn_.Rollback();
     counters_.RolledBack();
@@ -212,12 +239,11 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
   return outcome;
 }
 
-Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, int64_t* row,
+Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, StepRow& row,
                                   StepOutcome* outcome) {
   // The counters the step's inserts take must be known if it dies.
   CHIMP_RETURN_IF_ERROR(counters_.Arm(0));
   CHIMP_RETURN_IF_ERROR(conn_.Begin());
-  CHIMP_ASSIGN_OR_RETURN(*row, changelog_.Insert(NewEntry(step.planned(), step.count())));
   if (step.planned().step->kind == StepKind::kNative) {
     CHIMP_RETURN_IF_ERROR(step.RunNative());
   } else {
@@ -233,8 +259,8 @@ Status StepRunner::RunTransaction(const StepContext& step, StatementSource& sour
       source.Follow(conn_.Flags());
     }
   }
-  CHIMP_RETURN_IF_ERROR(changelog_.Finish(*row, StepStatus::kSuccess, outcome->statements_done, "",
-                                          outcome->warning_count, outcome->warnings));
+  CHIMP_RETURN_IF_ERROR(
+      row.Finish(StepStatus::kSuccess, outcome->statements_done, "", outcome->warning_count, outcome->warnings));
   CHIMP_RETURN_IF_ERROR(counters_.Leave(/*last=*/true));
   TEST_CrashPoint("before-commit");
   CHIMP_RETURN_IF_ERROR(conn_.Commit());
@@ -248,46 +274,38 @@ Status StepRunner::RunTransaction(const StepContext& step, StatementSource& sour
 // what they left.
 StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, StatementSource& source) {
   StepOutcome outcome;
-  auto row = changelog_.Insert(NewEntry(step.planned(), step.count()));
-  if (!row.ok()) {
-    outcome.status = row.status();
-    return outcome;
-  }
-  const int64_t id = *row;
+  StepRow row(changelog_, NewEntry(step.planned(), step.count()));
   if (step.planned().step->kind == StepKind::kNative) {
-    outcome.status = step.RunNative();
+    outcome.status = row.Insert();
+    if (outcome.status.ok()) outcome.status = step.RunNative();
   } else {
-    outcome.status = DdlRun(step, source, id, counters_, &outcome).Run();
+    outcome.status = DdlRun(step, source, row, counters_, &outcome).Run();
   }
   if (!outcome.finished) {
     Status finish =
-        changelog_.Finish(id, outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed, outcome.statements_done,
-                          outcome.status.message(), outcome.warning_count, outcome.warnings);
+        row.Finish(outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed, outcome.statements_done,
+                   outcome.status.message(), outcome.warning_count, outcome.warnings);
     if (outcome.status.ok()) outcome.status = finish;
   }
-  if (!outcome.keep_pending.empty()) {
-    (void)changelog_.SetPending(id, outcome.statements_done, outcome.keep_pending);
+  if (!outcome.keep_pending.empty() && row.written()) {
+    (void)row.SetPending(outcome.statements_done, outcome.keep_pending);
   }
-  FixCount(id, step.count(), outcome);
+  FixCount(row, step.count(), outcome);
   return outcome;
 }
 
 void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome) {
-  ChangelogEntry entry = NewEntry(step.planned(), step.count());
-  entry.statement_index = statements_done;
-  auto row = changelog_.Insert(entry);
-  if (row.ok()) {
-    (void)changelog_.Finish(*row, StepStatus::kFailed, statements_done, outcome.status.message(), outcome.warning_count,
-                            outcome.warnings);
-    if (!outcome.keep_pending.empty()) (void)changelog_.SetPending(*row, statements_done, outcome.keep_pending);
-  }
+  StepRow row(changelog_, NewEntry(step.planned(), step.count()));
+  Status finished = row.Finish(StepStatus::kFailed, statements_done, outcome.status.message(), outcome.warning_count,
+                               outcome.warnings);
+  if (finished.ok() && !outcome.keep_pending.empty()) (void)row.SetPending(statements_done, outcome.keep_pending);
 }
 
 // Corrects the row's statement_count when the split while executing found
 // another number than the split up front (sql_mode changes).
-void StepRunner::FixCount(int64_t row, int32_t estimated, const StepOutcome& outcome) {
-  if (!outcome.status.ok() || outcome.statements_seen == estimated) return;
-  (void)changelog_.SetStatementCount(row, outcome.statements_seen);
+void StepRunner::FixCount(StepRow& row, int32_t estimated, const StepOutcome& outcome) {
+  if (!outcome.status.ok() || outcome.statements_seen == estimated || !row.written()) return;
+  (void)row.SetStatementCount(outcome.statements_seen);
 }
 
 }  // namespace chimp::internal

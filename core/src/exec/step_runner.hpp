@@ -9,11 +9,15 @@
 #include <cstdint>
 #include <string>
 
+#include <optional>
+#include <string>
 #include "chimp/changelog.hpp"
 #include "chimp/connection.hpp"
+
 #include "chimp/executor.hpp"
 #include "chimp/planner.hpp"
 #include "exec/step_context.hpp"
+#include "exec/step_row.hpp"
 #include "recovery/counters.hpp"
 #include "sql/statement_source.hpp"
 
@@ -44,8 +48,12 @@ class StepRunner {
   // that cannot be entered is recorded failed (unless the server is lost).
   StepOutcome Dispatch(const StepContext& step, StatementSource& source);
   // Resets the session, selects the step's database and runs the plugin's
-  // and the step's session statements.
+  // and the step's session statements; or keeps the session as the last
+  // step left it, when that step left it as its set-up made it and this
+  // step's set-up is the same (SessionKey).
   Status EnterStep(const PlannedStep& planned);
+  // The step's set-up: its database, the plugin's and its session SQL.
+  std::string SessionKey(const PlannedStep& planned) const;
   // Leaves the session without a default database (a scratch one, dropped).
   Status LeaveDatabase();
   // Runs session statements (client dialect, following the session's
@@ -60,8 +68,9 @@ class StepRunner {
   // No DDL: the statements and the row in one transaction; a failure is
   // recorded after the rollback.
   StepOutcome RunInTransaction(const StepContext& step, StatementSource& source);
-  // The transaction of RunInTransaction; sets *row once it is inserted.
-  Status RunTransaction(const StepContext& step, StatementSource& source, int64_t* row, StepOutcome* outcome);
+  // The transaction of RunInTransaction; its row is written, finished, by
+  // its last write, inside the transaction.
+  Status RunTransaction(const StepContext& step, StatementSource& source, StepRow& row, StepOutcome* outcome);
   // DDL: the row `running` first, then statement by statement (DdlRun) or
   // the native step; then the row finished with what they left.
   StepOutcome RunStatementByStatement(const StepContext& step, StatementSource& source);
@@ -73,7 +82,7 @@ class StepRunner {
   void RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome);
   // Corrects the row's statement_count when the run's split found another
   // number than `estimated` (sql_mode changes).
-  void FixCount(int64_t row, int32_t estimated, const StepOutcome& outcome);
+  void FixCount(StepRow& row, int32_t estimated, const StepOutcome& outcome);
 
   Connection& conn_;
   Changelog& changelog_;
@@ -82,6 +91,13 @@ class StepRunner {
   ExecutionObserver* observer_;
   const RunGuard* guard_;
   CounterCheckpoint counters_;
+  // SessionKey of the last step, when the session is still as its set-up
+  // made it (the step ran and every statement leaves the session as is);
+  // nullopt: the next step resets the session.
+  std::optional<std::string> kept_session_;
+  // Set by EnterStep: the session selected the step's database (false when
+  // it did not exist yet, so a later step must select it again).
+  bool database_selected_ = false;
 };
 
 }  // namespace chimp::internal

@@ -137,6 +137,25 @@ bool ReplaysOnResume(const StatementInfo& info, TokenCursor p) {
          !HasWord(p, {"GLOBAL", "PASSWORD", "ROLE", "AUTOCOMMIT", "TRANSACTION", "STATEMENT", "SELECT"});
 }
 
+bool LeavesSessionAsIs(const StatementInfo& info, TokenCursor p) {
+  if (!IsOneOf(info.first_keyword,
+               {"CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE", "INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT"})) {
+    return false;
+  }
+  // Dropping or altering the default database changes what the session has
+  // selected (its collation_database included).
+  TokenCursor second = p;
+  second.Skip();
+  if (IsOneOf(info.first_keyword, {"DROP", "ALTER"}) && (second.Keyword("DATABASE") || second.Keyword("SCHEMA")))
+    return false;
+  for (Token t = p.Next(); !t.end(); t = p.Next()) {
+    if (t.Is("TEMPORARY")) return false;
+    const bool code = t.type == Token::Type::kWord || t.type == Token::Type::kPunct;
+    if (code && t.raw.find('@') != std::string_view::npos) return false;
+  }
+  return true;
+}
+
 std::string Upper(std::string_view word) {
   std::string out(word);
   for (char& c : out) {
@@ -161,6 +180,7 @@ StatementInfo Classify(std::string_view text) {
   info.probe_holds_across_others = ProbeHoldsAcrossOthers(start, info.ddl);
   info.called_routine = CalledRoutine(start);
   info.inserted_table = InsertedTable(start);
+  info.leaves_session_as_is = LeavesSessionAsIs(info, start);
   return info;
 }
 

@@ -44,6 +44,13 @@ struct StatementInfo {
   // sql/ddl_shape.hpp): its AUTO_INCREMENT counter is part of the state a
   // transaction changes (recovery/counters.hpp). nullopt otherwise.
   std::optional<DdlObject> inserted_table;
+  // Leaves the session as it found it: a CREATE (not TEMPORARY), ALTER,
+  // DROP (not of a database), RENAME, TRUNCATE, INSERT, REPLACE, UPDATE,
+  // DELETE or SELECT that names no variable (no `@`), so it sets no session or user variable,
+  // default database, temporary table, lock, prepared statement or
+  // transaction. The next step may then keep the session
+  // (exec/step_runner.cpp).
+  bool leaves_session_as_is = false;
 };
 
 // Classifies one statement the splitter returned.

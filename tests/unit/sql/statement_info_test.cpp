@@ -99,5 +99,22 @@ TEST_CASE("classifier: words past the head of a long statement") {
   CHECK(Classify(set).replays_on_resume);
 }
 
+TEST_CASE("statement info: which statements leave the session as they found it") {
+  for (const char* kept : {"CREATE TABLE t (a INT)", "alter table t add column b int", "DROP TABLE t",
+                           "INSERT INTO t VALUES ('x')", "UPDATE t SET a = 1", "DELETE FROM t", "RENAME TABLE a TO b",
+                           "CREATE INDEX i ON t (a)", "SELECT COUNT(*) FROM t", "INSERT INTO t VALUES ('a@b')"}) {
+    CAPTURE(kept);
+    CHECK(Classify(kept).leaves_session_as_is);
+  }
+  for (const char* changed :
+       {"SET sql_mode = ''", "USE other", "CREATE TEMPORARY TABLE t (a INT)", "DROP DATABASE d", "DROP SCHEMA d",
+        "ALTER DATABASE d CHARACTER SET utf8mb4", "INSERT INTO t VALUES (@x)", "SELECT @x := 1",
+        "SELECT a INTO @v FROM t", "LOCK TABLES t WRITE", "CALL p()", "PREPARE s FROM 'SELECT 1'", "BEGIN",
+        "CREATE DEFINER=`root`@`localhost` PROCEDURE p() SET @x = 1", "SET @@session.sql_mode = ''"}) {
+    CAPTURE(changed);
+    CHECK_FALSE(Classify(changed).leaves_session_as_is);
+  }
+}
+
 }  // namespace
 }  // namespace chimp::internal

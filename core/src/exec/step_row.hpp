@@ -1,0 +1,64 @@
+// StepRow: one attempt's chimp_changelog row, written by the attempt's
+// first write rather than by an INSERT of its own (doc/recovery.md, "What
+// is written, and when").
+//
+// A row that says `running` only matters once something the step did is
+// durable: a resume reads the last attempt's statement_index and pre-image,
+// and an attempt that dies before its first write did nothing a resume
+// must know of (every statement it ran may run again: it had no pre-image
+// to write). So the first SetPending, SetStatementIndex or Finish inserts
+// the row with what it records, saving a round trip and a commit per step:
+// inside a step's transaction the row is invisible until the commit anyway.
+// Native steps insert at once (Insert): their code may run for long, and
+// `status` shows the running row.
+//
+// REQUIRES: `changelog` outlives the row; every write runs on the
+// changelog's connection as it is (inside an open transaction if any).
+// [main-thread]
+#ifndef CHIMP_EXEC_STEP_ROW_HPP_
+#define CHIMP_EXEC_STEP_ROW_HPP_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "chimp/changelog.hpp"
+
+namespace chimp::internal {
+
+class StepRow {
+ public:
+  // `entry` is the row as it would be inserted `running` now.
+  StepRow(Changelog& changelog, ChangelogEntry entry)
+      : changelog_(changelog), entry_(std::move(entry)), started_(std::chrono::steady_clock::now()) {}
+
+  // Inserts the row `running` now, unless it is already.
+  Status Insert();
+  // `done` statements are done and nothing is in doubt.
+  Status SetStatementIndex(int32_t done);
+  // `done` statements are done and statement `done` is about to run with
+  // the pre-image `pending`.
+  Status SetPending(int32_t done, const std::string& pending);
+  // The attempt ended with `status`.
+  Status Finish(StepStatus status, int32_t done, const std::string& error, int32_t warning_count,
+                const std::string& warnings);
+  // Corrects statement_count. REQUIRES: written().
+  Status SetStatementCount(int32_t count);
+
+  bool written() const { return id_ != 0; }
+  // The transaction the row was first written in was rolled back: the row
+  // does not exist, the next write inserts it.
+  void Unwrite() { id_ = 0; }
+
+ private:
+  int64_t ElapsedMs() const;
+
+  Changelog& changelog_;
+  ChangelogEntry entry_;
+  const std::chrono::steady_clock::time_point started_;
+  int64_t id_ = 0;
+};
+
+}  // namespace chimp::internal
+
+#endif  // CHIMP_EXEC_STEP_ROW_HPP_
