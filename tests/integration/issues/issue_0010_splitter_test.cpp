@@ -45,6 +45,7 @@ test::CliRun Migrate(const std::string& db, const char* fixture) {
 // `mariadb db < script`, as an operator runs it: default options, batch
 // mode, stops at the first error. Returns its exit code.
 int RunClient(const std::string& db, const std::string& script) {
+  test::Exec("CREATE DATABASE IF NOT EXISTS `" + db + "`");  // FreshDatabase only drops it
   const fs::path file = fs::temp_directory_path() / ("chimp_client_" + std::to_string(::getpid()) + ".sql");
   std::ofstream(file) << script;
   test::ServerFlags server = test::TestServerFlags();
