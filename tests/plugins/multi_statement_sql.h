@@ -9,19 +9,19 @@
 #ifndef CHIMP_TESTS_PLUGINS_MULTI_STATEMENT_SQL_H_
 #define CHIMP_TESTS_PLUGINS_MULTI_STATEMENT_SQL_H_
 
-#define MULTI_STATEMENT_SQL                                             \
-  "CREATE TABLE ms_t (id INT PRIMARY KEY);\n"                           \
-  "DELIMITER //\n"                                                      \
-  "INSERT INTO ms_t VALUES (1); INSERT INTO ms_t VALUES (2)//\n"        \
+#define MULTI_STATEMENT_SQL                                                  \
+  "CREATE TABLE ms_t (id INT PRIMARY KEY);\n"                                \
+  "DELIMITER //\n"                                                           \
+  "INSERT INTO ms_t VALUES (1); INSERT INTO ms_t VALUES (2)//\n"             \
   "CREATE PROCEDURE ms_p()\nBEGIN\n  INSERT INTO ms_t VALUES (3);\nEND;//\n" \
-  "DELIMITER ;\n"                                                       \
+  "DELIMITER ;\n"                                                            \
   "CALL ms_p();\n"
 
-#define MULTI_STATEMENT_FAILS_SQL                                        \
-  "DELIMITER //\n"                                                       \
+#define MULTI_STATEMENT_FAILS_SQL                                              \
+  "DELIMITER //\n"                                                             \
   "CREATE TABLE ms_a (id INT PRIMARY KEY); INSERT INTO ms_needed VALUES (1); " \
-  "CREATE TABLE ms_b (id INT PRIMARY KEY)//\n"                           \
-  "INSERT INTO ms_a VALUES (1); INSERT INTO ms_a VALUES (2)//\n"         \
+  "CREATE TABLE ms_b (id INT PRIMARY KEY)//\n"                                 \
+  "INSERT INTO ms_a VALUES (1); INSERT INTO ms_a VALUES (2)//\n"               \
   "DELIMITER ;\n"
 
 #endif
