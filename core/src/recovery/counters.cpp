@@ -207,7 +207,9 @@ std::vector<DdlObject> CounterCheckpoint::Inserted(const Script& script, int32_t
   std::string current = database;
   for (size_t i = std::max<int32_t>(index, 0); i < script.statements.size(); ++i) {
     const Statement& s = script.statements[i];
-    if (s.runs_alone && !whole) break;
+    // A CALL may join the group (exec/ddl_run.cpp, CallRunsInGroup): the
+    // group goes on past it.
+    if (s.runs_alone && !s.calls && !whole) break;
     if (!s.use.empty()) current = s.use;
     if (s.calls) add(DdlObject{all, "", s.calls->empty() ? current : *s.calls});
     if (!s.inserted) continue;

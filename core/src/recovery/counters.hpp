@@ -109,7 +109,8 @@ class CounterCheckpoint {
 
   static Script Summarize(const PlannedStep& planned);
   // The tables statements from `index` on insert into, up to the first that
-  // runs alone (`whole`: to the end); unqualified ones in `database` ("":
+  // runs alone other than a CALL, which may join the group (`whole`: to the
+  // end); unqualified ones in `database` ("":
   // the session's) or the database of the last "use" before them. Where
   // what is inserted into is not known (a CALL, a native step), every table
   // of that database (a kDatabase object).

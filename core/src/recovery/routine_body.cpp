@@ -114,13 +114,15 @@ std::string InList(const Connection& conn, const std::set<TableName>& names) {
 }
 
 // Counts what a rollback could not undo, or a resume could not repeat as a
-// clean run would, for a body that uses `words`: a table it names that is
-// not InnoDB (or a view), a trigger on a table it names, a stored function
-// of a name it uses, a table it inserts into with an AUTO_INCREMENT column
-// (InnoDB keeps the values a rollback used). A name that is no table
-// matches nothing; one that may be a function's refuses, which can only
-// refuse too much.
-std::string ObstaclesQuery(const Connection& conn, const BodyWords& words) {
+// clean run would, for a body of a routine in `schema` that uses `words`: a
+// table it names that is not InnoDB (or a view), a trigger on a table it
+// names, a stored function of a name it uses, a table of another schema it
+// inserts into with an AUTO_INCREMENT column (InnoDB keeps the values a
+// rollback used; the counters of the routine's own schema are checkpointed
+// before the group, recovery/counters.hpp). A name that is no table matches
+// nothing; one that may be a function's refuses, which can only refuse too
+// much.
+std::string ObstaclesQuery(const Connection& conn, const BodyWords& words, const std::string& schema) {
   const std::string names = InList(conn, words.names);
   std::string bare;
   for (const auto& name : words.names) bare += (bare.empty() ? "" : ", ") + conn.QuoteString(name.second);
@@ -134,7 +136,8 @@ std::string ObstaclesQuery(const Connection& conn, const BodyWords& words) {
          "LOWER(ROUTINE_NAME) IN (" +
          (bare.empty() ? "''" : bare) + "))" +
          " + (SELECT COUNT(*) FROM information_schema.COLUMNS WHERE EXTRA LIKE '%auto_increment%' AND "
-         "(LOWER(TABLE_SCHEMA), LOWER(TABLE_NAME)) IN (" +
+         "LOWER(TABLE_SCHEMA) <> LOWER(" +
+         conn.QuoteString(schema) + ") AND (LOWER(TABLE_SCHEMA), LOWER(TABLE_NAME)) IN (" +
          InList(conn, words.inserted) + "))";
 }
 
@@ -160,7 +163,7 @@ Result<bool> CallChangesOnlyRows(Connection& conn, const DdlObject& routine) {
   if (shown->rows.empty() || shown->rows[0].size() <= 2 || shown->rows[0][2].is_null()) return false;
   const BodyWords words = ReadBody(shown->rows[0][2].ToString(), Lower(schema));
   if (!words.rows_only) return false;
-  CHIMP_ASSIGN_OR_RETURN(auto obstacles, conn.QueryScalar(ObstaclesQuery(conn, words)));
+  CHIMP_ASSIGN_OR_RETURN(auto obstacles, conn.QueryScalar(ObstaclesQuery(conn, words, schema)));
   return obstacles && !obstacles->is_null() && obstacles->ToString() == "0";
 }
 

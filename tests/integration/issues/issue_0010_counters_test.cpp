@@ -67,11 +67,13 @@ const std::vector<std::vector<std::string>>& Clean() {
 }
 
 TEST_CASE("issue 10: a run killed inside an inserting transaction resumes with the clean run's ids") {
-  REQUIRE(Clean().size() == 10);
-  CHECK(Clean().at(7) == std::vector<std::string>{"8", "explicit", "-"});
+  REQUIRE(Clean().size() == 12);
+  CHECK(Clean().at(9) == std::vector<std::string>{"10", "explicit", "-"});
   // The fill's transaction, the group after the ALTER (in it, and at its
-  // COMMIT), the native step's transaction.
-  for (const char* point : {"before-commit:1", "after-statement:5", "before-commit:2", "before-commit:3"}) {
+  // COMMIT), the native step's transaction, the group of two CALLs of a
+  // procedure that inserts (after the first, and at its COMMIT).
+  for (const char* point : {"before-commit:1", "after-statement:5", "before-commit:2", "before-commit:3",
+                            "after-statement:8", "before-commit:4"}) {
     INFO("crash point " << std::string(point));
     const std::string db = test::TestServer::Shared().FreshDatabase("counters_killed");
     test::CliRun killed = Run(db, {"migrate"}, point);
