@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -116,7 +117,8 @@ Trials ParseTrials(const std::string& out) {
     } else if (line.rfind("ok ", 0) == 0) {
       trials.results.push_back(line.substr(3));
     } else if (line.rfind("error ", 0) == 0) {
-      trials.error = out.substr(end + 1, std::stoul(line.substr(6)));
+      // Never throws: a length that does not parse takes the rest.
+      trials.error = out.substr(end + 1, std::strtoul(line.c_str() + 6, nullptr, 10));
       return trials;
     } else if (line == "done") {
       trials.done = true;
