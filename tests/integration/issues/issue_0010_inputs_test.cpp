@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/chimp_cli.hpp"
+#include "support/cli_target.hpp"
 #include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
@@ -22,46 +23,16 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::Args;
+using test::ChimpOnServer;
 using test::Contains;
-
-// A fresh target and its changelog schema "<db>_chimp".
-struct Target {
-  std::string db;
-  std::string changelog;
-  explicit Target(const std::string& prefix)
-      : db(test::TestServer::Shared().FreshDatabase(prefix)), changelog(db + "_chimp") {
-    test::Exec("DROP DATABASE IF EXISTS `" + changelog + "`");
-  }
-};
-
-test::CliRun Run(const std::vector<std::string>& args) {
-  test::ServerFlags server = test::TestServerFlags();
-  test::CliRun r = test::Chimp(Args({server.flags, args}), server.password);
-  INFO("stdout: " << r.out);
-  INFO("stderr: " << r.err);
-  return r;
-}
+using test::SchemaCount;
+using test::ScratchDir;
+using test::Target;
 
 test::CliRun Migrate(const Target& t, const std::string& plugin_dir, const std::vector<std::string>& more = {}) {
-  return Run(Args({{"migrate", "-d", t.db, "--changelog-schema", t.changelog, "--plugins", plugin_dir}, more}));
+  return ChimpOnServer(
+      Args({{"migrate", "-d", t.db, "--changelog-schema", t.changelog, "--plugins", plugin_dir}, more}));
 }
-
-std::string SchemaCount(const std::string& schema) {
-  return test::Scalar("", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + schema + "'");
-}
-
-// A scratch directory, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "chimp_inputs_XXXXXX").string();
-    path = mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::string PluginFile(const char* fixture) { return test::FixtureDir(fixture) + "/" + fixture + ".so"; }
 
@@ -98,8 +69,8 @@ TEST_CASE("issue 10.5: only the failed statement fixed: migrate resumes at it an
   CHECK(test::Scalar(t.db, "SELECT GROUP_CONCAT(id ORDER BY id) FROM cs_a") == "1");
   CHECK(test::Scalar(t.db, "SELECT COUNT(*) FROM cs_b") == "0");
   CHECK(test::Scalar(t.db, "SELECT COUNT(*) FROM cs_c") == "0");
-  CHECK(Run({"validate", "-d", t.db, "--changelog-schema", t.changelog, "--plugins",
-             test::FixtureDir("changed_step_fixed")})
+  CHECK(ChimpOnServer({"validate", "-d", t.db, "--changelog-schema", t.changelog, "--plugins",
+                       test::FixtureDir("changed_step_fixed")})
             .code == 0);
 }
 
@@ -122,16 +93,17 @@ TEST_CASE("issue 10.7: --to '' is refused, nothing written") {
   CHECK(r.code == 2);
   CHECK(Contains(r.err, "--to"));
   CHECK(SchemaCount(t.changelog) == "0");
-  CHECK(Run({"plan", "-d", t.db, "--changelog-schema", t.changelog, "--plugins", test::FixtureDir("good"), "--to", ""})
+  CHECK(ChimpOnServer(
+            {"plan", "-d", t.db, "--changelog-schema", t.changelog, "--plugins", test::FixtureDir("good"), "--to", ""})
             .code == 2);
 }
 
 TEST_CASE("issue 10.7: an empty plugin directory is refused, naming it") {
   Target t("i10_empty_dir");
-  TempDir dir;
-  test::CliRun r = Migrate(t, dir.path.string());
+  ScratchDir dir("chimp_inputs_");
+  test::CliRun r = Migrate(t, dir.path().string());
   CHECK(r.code == 4);  // no plugin, so none starts from nothing
-  CHECK(Contains(r.err, dir.path.string()));
+  CHECK(Contains(r.err, dir.path().string()));
   CHECK(SchemaCount(t.changelog) == "0");
 }
 
@@ -146,13 +118,13 @@ TEST_CASE("issue 10.7: plugins without a base edge on an empty database are refu
 
 TEST_CASE("issue 10.7: plan and status refuse a starting point migrate refuses, with the same error") {
   Target t("i10_no_start");
-  TempDir empty;
-  for (const std::string& dir : {test::FixtureDir("no_base_edge"), empty.path.string()}) {
+  ScratchDir empty("chimp_inputs_");
+  for (const std::string& dir : {test::FixtureDir("no_base_edge"), empty.path().string()}) {
     test::CliRun migrate = Migrate(t, dir);
     REQUIRE(migrate.code == 4);
     for (const char* command : {"plan", "status"}) {
       INFO(command << " with " << dir);
-      test::CliRun r = Run({command, "-d", t.db, "--changelog-schema", t.changelog, "--plugins", dir});
+      test::CliRun r = ChimpOnServer({command, "-d", t.db, "--changelog-schema", t.changelog, "--plugins", dir});
       CHECK(r.code == 4);
       CHECK(Contains(r.err, "no plugin starts from nothing"));
       CHECK(Contains(r.err, dir));
@@ -163,12 +135,12 @@ TEST_CASE("issue 10.7: plan and status refuse a starting point migrate refuses, 
 
 TEST_CASE("issue 10.7: a dangling .so link in the plugin directory is refused, naming it") {
   Target t("i10_dangling");
-  TempDir dir;
-  fs::create_symlink(PluginFile("good"), dir.path / "good.so");
-  fs::create_symlink(dir.path / "gone.so.1", dir.path / "gone.so");
-  test::CliRun r = Migrate(t, dir.path.string());
+  ScratchDir dir("chimp_inputs_");
+  fs::create_symlink(PluginFile("good"), dir.path() / "good.so");
+  fs::create_symlink(dir.path() / "gone.so.1", dir.path() / "gone.so");
+  test::CliRun r = Migrate(t, dir.path().string());
   CHECK(r.code == 3);
-  CHECK(Contains(r.err, (dir.path / "gone.so").string()));
+  CHECK(Contains(r.err, (dir.path() / "gone.so").string()));
   CHECK(Contains(r.err, "does not exist"));
   CHECK(SchemaCount(t.changelog) == "0");
 }
@@ -177,13 +149,13 @@ TEST_CASE("issue 10.7: system schemas are refused as target and as changelog sch
   for (const char* system : {"mysql", "information_schema", "performance_schema", "sys", "MySQL"}) {
     INFO(system);
     Target t("i10_system");
-    test::CliRun as_target =
-        Run({"migrate", "-d", system, "--changelog-schema", t.changelog, "--plugins", test::FixtureDir("good")});
+    test::CliRun as_target = ChimpOnServer(
+        {"migrate", "-d", system, "--changelog-schema", t.changelog, "--plugins", test::FixtureDir("good")});
     CHECK(as_target.code == 2);
     CHECK(Contains(as_target.err, "system schema"));
     CHECK(SchemaCount(t.changelog) == "0");
     test::CliRun as_changelog =
-        Run({"migrate", "-d", t.db, "--changelog-schema", system, "--plugins", test::FixtureDir("good")});
+        ChimpOnServer({"migrate", "-d", t.db, "--changelog-schema", system, "--plugins", test::FixtureDir("good")});
     CHECK(as_changelog.code == 2);
     CHECK(Contains(as_changelog.err, "--changelog-schema"));
     CHECK(SchemaCount(t.db) == "0");
@@ -196,13 +168,14 @@ TEST_CASE("issue 10.7: system schemas are refused as target and as changelog sch
 TEST_CASE("issue 10.7: names longer than 64 characters are refused before anything is written") {
   Target t("i10_long");
   const std::string long_db = "i10_" + std::string(61, 'x');  // 65 characters
-  test::CliRun r =
-      Run({"migrate", "-d", long_db, "--changelog-schema", t.changelog, "--plugins", test::FixtureDir("good")});
+  test::CliRun r = ChimpOnServer(
+      {"migrate", "-d", long_db, "--changelog-schema", t.changelog, "--plugins", test::FixtureDir("good")});
   CHECK(r.code == 2);
   CHECK(Contains(r.err, "65"));
   CHECK(Contains(r.err, "64"));
   CHECK(SchemaCount(t.changelog) == "0");
-  test::CliRun c = Run({"migrate", "-d", t.db, "--changelog-schema", long_db, "--plugins", test::FixtureDir("good")});
+  test::CliRun c =
+      ChimpOnServer({"migrate", "-d", t.db, "--changelog-schema", long_db, "--plugins", test::FixtureDir("good")});
   CHECK(c.code == 2);
   CHECK(Contains(c.err, "--changelog-schema"));
   CHECK(SchemaCount(t.db) == "0");
@@ -210,8 +183,8 @@ TEST_CASE("issue 10.7: names longer than 64 characters are refused before anythi
 
 TEST_CASE("issue 10.7: an empty --password-file is refused, naming the file") {
   Target t("i10_password");
-  TempDir dir;
-  const std::string file = (dir.path / "password").string();
+  ScratchDir dir("chimp_inputs_");
+  const std::string file = (dir.path() / "password").string();
   std::ofstream(file).close();
   fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
   test::CliRun r = Migrate(t, test::FixtureDir("good"), {"--password-file", file});

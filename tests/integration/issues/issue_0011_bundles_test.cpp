@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/chimp_cli.hpp"
+#include "support/cli_target.hpp"
 #include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 #include "util/sha256.hpp"
@@ -27,32 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::Args;
+using test::ChimpOnServer;
 using test::Contains;
-
-// A scratch directory in the build tree (not under /tmp: plugin directories
-// must not sit below a directory others may write), removed at the end.
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    const fs::path root = fs::path(CHIMP_TEST_PLUGIN_DIR).parent_path() / "issue_0011";
-    fs::create_directories(root);
-    std::string templ = (root / "bundles_XXXXXX").string();
-    path = mkdtemp(templ.data());
-    fs::permissions(path, fs::perms(0755));
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-test::CliRun Run(const std::vector<std::string>& args) {
-  test::ServerFlags server = test::TestServerFlags();
-  test::CliRun r = test::Chimp(Args({server.flags, args}), server.password);
-  INFO("stdout: " << r.out);
-  INFO("stderr: " << r.err);
-  return r;
-}
 
 // An Ed25519 key pair made with openssl: <dir>/<name>.pem and <name>.pub.pem.
 struct KeyPair {
@@ -74,8 +51,10 @@ struct KeyPair {
 // Two release bundles of the sample application side by side under
 // <root>/plugins: 1.1/ (1.0.0 and 1.1.0) and 2.0/ (1.1.1 and 2.0.0).
 struct Releases {
-  ScratchDir scratch;
-  fs::path plugins = scratch.path / "plugins";
+  // In the build tree, not under /tmp: plugin directories must not sit
+  // below a directory others may write.
+  test::ScratchDir scratch{"bundles_", fs::path(CHIMP_TEST_PLUGIN_DIR).parent_path() / "issue_0011", fs::perms(0755)};
+  fs::path plugins = scratch.path() / "plugins";
   fs::path old_release = plugins / "1.1";
   fs::path new_release = plugins / "2.0";
 
@@ -100,21 +79,14 @@ struct Releases {
   }
 };
 
-struct Target {
-  std::string db;
-  std::string changelog;
-  explicit Target(const std::string& prefix)
-      : db(test::TestServer::Shared().FreshDatabase(prefix)), changelog(db + "_chimp") {
-    test::Exec("DROP DATABASE IF EXISTS `" + changelog + "`");
-  }
+struct Target : test::Target {
+  using test::Target::Target;
   test::CliRun Migrate(const fs::path& plugins, const std::vector<std::string>& more = {}) const {
-    return Run(Args({{"migrate", "-d", db, "--changelog-schema", changelog, "--plugins", plugins.string()}, more}));
+    return ChimpOnServer(
+        Args({{"migrate", "-d", db, "--changelog-schema", changelog, "--plugins", plugins.string()}, more}));
   }
   // Nothing was written: no changelog schema.
-  bool Untouched() const {
-    return test::Scalar(
-               "", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + changelog + "'") == "0";
-  }
+  bool Untouched() const { return test::SchemaCount(changelog) == "0"; }
 };
 
 std::string ManifestHash(const fs::path& dir, const std::string& file) {
@@ -132,11 +104,11 @@ void Append(const fs::path& file, const std::string& bytes) {
 
 TEST_CASE("issue 11.1: signed release bundles side by side form one graph and migrate") {
   Releases r;
-  KeyPair release_key(r.scratch.path, "release");
+  KeyPair release_key(r.scratch.path(), "release");
   r.Create(release_key.key);
   CHECK(fs::exists(r.new_release / "bundle.toml.sig"));
 
-  test::CliRun verify = Run({"bundle", "verify", r.plugins.string(), "--trusted-key", release_key.pub});
+  test::CliRun verify = ChimpOnServer({"bundle", "verify", r.plugins.string(), "--trusted-key", release_key.pub});
   CHECK(verify.code == 0);
   CHECK(Contains(verify.out, "ok    " + r.old_release.string() + "  library release 1.1.0, 2 plugin files"));
   CHECK(Contains(verify.out, "ok    " + r.new_release.string() + "  library release 2.0.0, 2 plugin files"));
@@ -150,7 +122,7 @@ TEST_CASE("issue 11.1: signed release bundles side by side form one graph and mi
 
 TEST_CASE("issue 11.1: an unsigned bundle is refused when keys are configured, and loads with a notice without") {
   Releases r;
-  KeyPair release_key(r.scratch.path, "release");
+  KeyPair release_key(r.scratch.path(), "release");
   r.Create();
   Target t("i11_unsigned");
   test::CliRun refused = t.Migrate(r.plugins, {"--trusted-key", release_key.pub});
@@ -168,7 +140,7 @@ TEST_CASE("issue 11.1: an unsigned bundle is refused when keys are configured, a
 TEST_CASE("issue 11.1: require_signature without keys refuses every bundle") {
   Releases r;
   r.Create();
-  const fs::path config = r.scratch.path / "chimp.toml";
+  const fs::path config = r.scratch.path() / "chimp.toml";
   std::ofstream(config) << "[plugins]\nrequire_signature = true\n";
   Target t("i11_require");
   test::CliRun refused = t.Migrate(r.plugins, {"--config", config.string()});
@@ -179,7 +151,7 @@ TEST_CASE("issue 11.1: require_signature without keys refuses every bundle") {
 
 TEST_CASE("issue 11.5: a tampered plugin file is refused before its code runs, naming both hashes") {
   Releases r;
-  KeyPair release_key(r.scratch.path, "release");
+  KeyPair release_key(r.scratch.path(), "release");
   r.Create(release_key.key);
   // The listed file replaced by one that crashes when it is opened: had it
   // been loaded, chimp would die of SIGSEGV.
@@ -192,7 +164,7 @@ TEST_CASE("issue 11.5: a tampered plugin file is refused before its code runs, n
   const std::string message = "plugin file '" + victim.string() + "' does not match '" +
                               (r.new_release / "bundle.toml").string() + "': sha256 expected " + expected +
                               ", actual " + actual;
-  test::CliRun verify = Run({"bundle", "verify", r.new_release.string(), "--trusted-key", release_key.pub});
+  test::CliRun verify = ChimpOnServer({"bundle", "verify", r.new_release.string(), "--trusted-key", release_key.pub});
   CHECK(verify.code == 3);
   CHECK(Contains(verify.err, message));
 
@@ -208,7 +180,7 @@ TEST_CASE("issue 11.5: a tampered plugin file is refused before its code runs, n
 
 TEST_CASE("issue 11.5: a manifest changed after signing is refused") {
   Releases r;
-  KeyPair release_key(r.scratch.path, "release");
+  KeyPair release_key(r.scratch.path(), "release");
   r.Create(release_key.key);
   Append(r.old_release / "bundle.toml", "# edited\n");
   Target t("i11_tampered_manifest");
@@ -223,8 +195,8 @@ TEST_CASE("issue 11.5: a manifest changed after signing is refused") {
 
 TEST_CASE("issue 11.5: a bundle signed by a key that is not trusted is refused, naming both keys") {
   Releases r;
-  KeyPair release_key(r.scratch.path, "release");
-  KeyPair other_key(r.scratch.path, "other");
+  KeyPair release_key(r.scratch.path(), "release");
+  KeyPair other_key(r.scratch.path(), "other");
   r.Create(other_key.key);
   Target t("i11_wrong_key");
   test::CliRun migrate = t.Migrate(r.plugins, {"--trusted-key", release_key.pub});
@@ -233,14 +205,14 @@ TEST_CASE("issue 11.5: a bundle signed by a key that is not trusted is refused, 
                                   release_key.Fingerprint() + " (" + release_key.pub + "))"));
   CHECK(t.Untouched());
   // The right key in the config file loads it.
-  const fs::path config = r.scratch.path / "chimp.toml";
+  const fs::path config = r.scratch.path() / "chimp.toml";
   std::ofstream(config) << "[plugins]\ntrusted_keys = [\"other.pub.pem\"]\n";
   CHECK(t.Migrate(r.plugins, {"--config", config.string()}).code == 0);
 }
 
 TEST_CASE("issue 11.5: a plugin file not in the manifest is refused, and so are loose plugins under keys") {
   Releases r;
-  KeyPair release_key(r.scratch.path, "release");
+  KeyPair release_key(r.scratch.path(), "release");
   r.Create(release_key.key);
   const fs::path extra = r.new_release / "good.so";
   fs::copy_file(test::FixtureDir("good") + "/good.so", extra);
@@ -262,7 +234,7 @@ TEST_CASE("issue 11.5: a bundle that needs a newer engine is refused, naming bot
   test::CliRun created =
       test::Chimp({"bundle", "create", r.new_release.string(), "--release", "2.0.0", "--min-engine", "99.0.0"});
   REQUIRE(created.code == 0);
-  test::CliRun verify = Run({"bundle", "verify", r.new_release.string(), "--format", "json"});
+  test::CliRun verify = ChimpOnServer({"bundle", "verify", r.new_release.string(), "--format", "json"});
   CHECK(verify.code == 3);
   CHECK(Contains(verify.out, "\"ok\": false"));
   const std::string message = "bundle '" + (r.new_release / "bundle.toml").string() +

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "support/chimp_cli.hpp"
+#include "support/cli_target.hpp"
 #include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
@@ -30,59 +31,17 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::Args;
+using test::ChimpOnServer;
 using test::Contains;
-
-// A fresh target and its changelog schema "<db>_chimp".
-struct Target {
-  std::string db;
-  std::string changelog;
-  explicit Target(const std::string& prefix)
-      : db(test::TestServer::Shared().FreshDatabase(prefix)), changelog(db + "_chimp") {
-    test::Exec("DROP DATABASE IF EXISTS `" + changelog + "`");
-  }
-};
-
-test::CliRun Run(const std::vector<std::string>& args) {
-  test::ServerFlags server = test::TestServerFlags();
-  test::CliRun r = test::Chimp(Args({server.flags, args}), server.password);
-  INFO("stdout: " << r.out);
-  INFO("stderr: " << r.err);
-  return r;
-}
-
-std::vector<std::string> Common(const Target& t, const std::string& command) {
-  return {command, "-d", t.db, "--changelog-schema", t.changelog};
-}
+using test::SchemaCount;
+using test::ScratchDir;
+using test::Target;
 
 test::CliRun Migrate(const Target& t, const std::vector<std::string>& dirs, const std::vector<std::string>& more = {}) {
-  std::vector<std::string> args = Common(t, "migrate");
+  std::vector<std::string> args = t.Common("migrate");
   for (const std::string& dir : dirs) args.insert(args.end(), {"--plugins", dir});
-  return Run(Args({args, more}));
+  return ChimpOnServer(Args({args, more}));
 }
-
-std::string SchemaCount(const std::string& schema) {
-  return test::Scalar("", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" + schema + "'");
-}
-
-// A private scratch directory (0700, under the temporary directory),
-// removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "chimp_i11_XXXXXX").string();
-    path = mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path Dir(const std::string& name, fs::perms perms) const {
-    const fs::path dir = path / name;
-    fs::create_directories(dir);
-    fs::permissions(dir, perms);
-    return dir;
-  }
-};
 
 std::string PluginFile(const std::string& fixture) { return test::FixtureDir(fixture) + "/" + fixture + ".so"; }
 
@@ -136,7 +95,7 @@ TEST_CASE("issue 11.3: status, plan and validate refuse a plugin that exits whil
   Target t("i11_cmds");
   for (const char* command : {"status", "plan", "validate"}) {
     INFO(command);
-    test::CliRun r = Run(Args({Common(t, command), {"--plugins", test::FixtureDir("ctor_exit")}}));
+    test::CliRun r = ChimpOnServer(Args({t.Common(command), {"--plugins", test::FixtureDir("ctor_exit")}}));
     CHECK(r.code == 3);
     CHECK(Contains(r.err, PluginFile("ctor_exit")));
     CHECK(Contains(r.err, "called exit()"));
@@ -152,7 +111,7 @@ TEST_CASE("issue 11.3: a plugin that hangs while it loads is refused at CHIMP_PL
     options.password = server.password;
     options.env = {{"CHIMP_PLUGIN_LOAD_TIMEOUT", "2"}};
     test::CliRun r = test::RunCli(
-        CHIMP_BINARY, Args({server.flags, Common(t, "migrate"), {"--plugins", test::FixtureDir(fixture)}}), options);
+        CHIMP_BINARY, Args({server.flags, t.Common("migrate"), {"--plugins", test::FixtureDir(fixture)}}), options);
     INFO("stderr: " << r.err);
     CHECK(r.code == 3);
     CHECK(Contains(r.err, PluginFile(fixture)));
@@ -163,10 +122,10 @@ TEST_CASE("issue 11.3: a plugin that hangs while it loads is refused at CHIMP_PL
 
 TEST_CASE("issue 11.3: a truncated plugin file is refused, naming it") {
   Target t("i11_truncated");
-  TempDir dir;
-  const std::string file = CopyPlugin("good", dir.path, "good.so");
+  ScratchDir dir("chimp_i11_");
+  const std::string file = CopyPlugin("good", dir.path(), "good.so");
   fs::resize_file(file, 4096);
-  test::CliRun r = Migrate(t, {dir.path.string()});
+  test::CliRun r = Migrate(t, {dir.path().string()});
   CHECK(r.code == 3);
   CHECK(Contains(r.err, file));
   CHECK(SchemaCount(t.changelog) == "0");
@@ -176,10 +135,10 @@ TEST_CASE("issue 11.3: a truncated plugin file is refused, naming it") {
 // on the copy once three of its steps have run; the run must converge.
 void ChangeWhileRunning(const std::function<void(const std::string& file)>& change) {
   Target t("i11_replaced");
-  TempDir dir;
-  const std::string file = CopyPlugin("native_slow", dir.path, "native_slow.so");
+  ScratchDir dir("chimp_i11_");
+  const std::string file = CopyPlugin("native_slow", dir.path(), "native_slow.so");
   test::CliRun run;
-  std::thread runner([&] { run = Migrate(t, {dir.path.string()}); });
+  std::thread runner([&] { run = Migrate(t, {dir.path().string()}); });
   const std::string rows =
       "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + t.db + "' AND TABLE_NAME = 'ns_log'";
   for (int i = 0; i < 600; ++i) {  // up to 60 s for the run to get going
@@ -217,7 +176,7 @@ TEST_CASE("issue 11.2: a plugin file owned by another user is refused, naming pa
     return;
   }
   Target t("i11_owner");
-  TempDir dir;
+  ScratchDir dir("chimp_i11_");
   const fs::path plugins = dir.Dir("plugins", fs::perms(0755));
   const std::string file = CopyPlugin("good", plugins, "good.so");
   REQUIRE(chown(file.c_str(), nobody, static_cast<gid_t>(-1)) == 0);
@@ -235,7 +194,7 @@ TEST_CASE("issue 11.2: a plugin directory owned by another user is refused") {
     return;
   }
   Target t("i11_dir_owner");
-  TempDir dir;
+  ScratchDir dir("chimp_i11_");
   const fs::path plugins = dir.Dir("plugins", fs::perms(0755));
   CopyPlugin("good", plugins, "good.so");
   REQUIRE(chown(plugins.c_str(), nobody, static_cast<gid_t>(-1)) == 0);
@@ -248,7 +207,7 @@ TEST_CASE("issue 11.2: a plugin directory owned by another user is refused") {
 
 TEST_CASE("issue 11.2: a plugin directory inside a world-writable parent is refused, naming the parent") {
   Target t("i11_parent");
-  TempDir dir;
+  ScratchDir dir("chimp_i11_");
   const fs::path parent = dir.Dir("open", fs::perms(0777));
   const fs::path plugins = dir.Dir("open/plugins", fs::perms(0755));
   CopyPlugin("good", plugins, "good.so");
@@ -264,7 +223,7 @@ TEST_CASE("issue 11.2: a plugin directory inside a world-writable parent is refu
 
 TEST_CASE("issue 11.2: a .so link into a world-writable sticky directory is refused, naming the target") {
   Target t("i11_link");
-  TempDir dir;
+  ScratchDir dir("chimp_i11_");
   const fs::path sticky = dir.Dir("sticky", fs::perms(01777));
   const std::string target = CopyPlugin("good", sticky, "good.so");
   const fs::path plugins = dir.Dir("plugins", fs::perms(0755));
@@ -288,7 +247,7 @@ TEST_CASE("issue 11.2: a link to a file of another user is refused") {
     return;
   }
   Target t("i11_link_owner");
-  TempDir dir;
+  ScratchDir dir("chimp_i11_");
   const fs::path theirs = dir.Dir("theirs", fs::perms(0755));
   const std::string target = CopyPlugin("good", theirs, "good.so");
   REQUIRE(chown(target.c_str(), nobody, static_cast<gid_t>(-1)) == 0);
