@@ -8,6 +8,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libssl-dev
   mariadb-server mariadb-client
   clang-format clang-tidy
+  graphviz
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
-// chimp graph: the version graph as DOT, Mermaid or JSON. Needs no
-// database; with --from/--to, the path between them is highlighted.
+// chimp graph: the version graph as DOT, Mermaid, JSON, or an SVG/PNG image
+// drawn by Graphviz. Needs no database. The path from --from (default: the
+// lowest version) to --to (default: the newest) is highlighted.
 #include <iostream>
 
 #include "common.hpp"
@@ -15,38 +16,46 @@ struct GraphOptions {
   bool to_given = false;
 };
 
+// The path to highlight: from --from (default: the lowest version) to --to
+// (default: the newest). Without either flag a graph with no such path is
+// drawn without one; with a flag, no path is an error.
+Result<std::vector<size_t>> HighlightPath(const Catalog& catalog, const GraphOptions& opts, Version* from,
+                                          Version* to) {
+  const Graph& graph = catalog.graph();
+  if (opts.from_given) {
+    CHIMP_ASSIGN_OR_RETURN(*from, Version::Parse(opts.from, "--from", /*allow_empty=*/true));
+  } else if (std::vector<Version> versions = graph.Versions(); !versions.empty()) {
+    *from = versions.front();
+  }
+  if (opts.to_given) {
+    CHIMP_ASSIGN_OR_RETURN(*to, Version::Parse(opts.to, "--to"));
+  } else {
+    *to = catalog.Newest();
+  }
+  Result<std::vector<size_t>> shortest = graph.ShortestPath(*from, *to);
+  if (!shortest.ok() && !opts.from_given && !opts.to_given) return std::vector<size_t>{};
+  return shortest;
+}
+
 int RunGraph(const Context& ctx, const GraphOptions& opts) {
-  Result<std::string> format = ChooseFormat(ctx, "graph", {"dot", "mermaid", "json"});
+  Result<std::string> format = ChooseFormat(ctx, "graph", {"dot", "mermaid", "json", "svg", "png"});
   if (!format.ok()) return Fail(format.status());
   Result<std::unique_ptr<Catalog>> catalog = LoadCatalog(ctx.options);
   if (!catalog.ok()) return Fail(catalog.status());
   const Graph& graph = (*catalog)->graph();
 
-  std::vector<size_t> path;
   Version from;
   Version to;
-  const bool highlight = opts.from_given || opts.to_given;
-  if (highlight) {
-    if (opts.from_given) {
-      Result<Version> v = Version::Parse(opts.from, "--from", /*allow_empty=*/true);
-      if (!v.ok()) return Fail(v.status());
-      from = *v;
-    } else {
-      std::vector<Version> versions = graph.Versions();
-      if (!versions.empty()) from = versions.front();
-    }
-    if (opts.to_given) {
-      Result<Version> v = Version::Parse(opts.to, "--to");
-      if (!v.ok()) return Fail(v.status());
-      to = *v;
-    } else {
-      to = (*catalog)->Newest();
-    }
-    Result<std::vector<size_t>> shortest = graph.ShortestPath(from, to);
-    if (!shortest.ok()) return Fail(shortest.status());
-    path = std::move(shortest).value();
-  }
+  Result<std::vector<size_t>> highlighted = HighlightPath(**catalog, opts, &from, &to);
+  if (!highlighted.ok()) return Fail(highlighted.status());
+  const std::vector<size_t>& path = *highlighted;
 
+  if (*format == "svg" || *format == "png") {
+    Result<std::string> image = RenderDot(graph.ToDot(path), *format);
+    if (!image.ok()) return Fail(image.status());
+    std::cout << *image << std::flush;
+    return kExitOk;
+  }
   if (*format == "dot") {
     std::cout << graph.ToDot(path);
   } else if (*format == "mermaid") {
@@ -73,7 +82,7 @@ int RunGraph(const Context& ctx, const GraphOptions& opts) {
       edges.push_back(std::move(e));
     }
     Json doc = {{"versions", versions}, {"edges", edges}, {"path", nullptr}};
-    if (highlight) doc["path"] = {{"from", from.ToString()}, {"to", to.ToString()}, {"edges", path}};
+    if (!path.empty()) doc["path"] = {{"from", from.ToString()}, {"to", to.ToString()}, {"edges", path}};
     PrintJson(doc);
   }
   return kExitOk;

@@ -87,8 +87,8 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
       ->group(setup);
 
   const std::string output = "Output";
-  AddOptional(app, "--format", &f->format, "text or json (graph: dot or mermaid)", "FORMAT")
-      ->check(CLI::IsMember({"text", "json", "dot", "mermaid"}))
+  AddOptional(app, "--format", &f->format, "text or json (graph: dot, mermaid, json, svg or png)", "FORMAT")
+      ->check(CLI::IsMember({"text", "json", "dot", "mermaid", "svg", "png"}))
       ->group(output);
   app->add_flag("-v,--verbose", f->verbose, "More detail: debug logging; plan -v prints every statement")
       ->group(output);

@@ -26,7 +26,7 @@ constexpr CommandSpec kCommands[] = {
     {"plan", "Show what migrate would do (the dry run); -v prints every statement", RegisterPlan},
     {"migrate", "Run the pending steps up to the target version", RegisterMigrate},
     {"log", "List every changelog row of the target database, oldest first", RegisterLog},
-    {"graph", "Print the version graph (--format dot (Default), mermaid or json); needs no database", RegisterGraph},
+    {"graph", "Print the version graph (--format dot (Default), mermaid, json, or svg/png through Graphviz); needs no database", RegisterGraph},
     {"validate", "Check applied steps against the installed plugins (checksums, missing steps, failed steps)",
      RegisterValidate},
     {"repair",

@@ -35,6 +35,8 @@ struct GraphEdge {
   uint32_t weight = 1;  // cost of walking the edge (its number of steps); 0 allowed
   std::string label;    // names the edge and its plugin for messages,
                         // e.g. "sample_2_0_0.so: 1.1.0 -> 2.0.0"
+  std::string caption;  // a short name for drawings (ToDot, ToMermaid): the
+                        // plugin's name; empty: the label
 };
 
 // Path finding.
@@ -109,7 +111,7 @@ class Graph {
 
   // Graphviz DOT text of the whole graph: one line per node, ascending, then
   // one line per edge in (from, to, label) order, labelled with the edge's
-  // label and weight. The edges of `highlight_path` (edge indices, e.g. a
+  // caption (its label when it has none) and weight. The edges of `highlight_path` (edge indices, e.g. a
   // ShortestPath result) and their nodes are drawn red and bold. Indices out
   // of range are ignored. The same graph always gives the same text.
   std::string ToDot(const std::vector<size_t>& highlight_path = {}) const;
@@ -125,6 +127,13 @@ class Graph {
 
   std::vector<GraphEdge> edges_;
 };
+
+// The image Graphviz's `dot -T<format>` draws from `dot_text` (ToDot's
+// output), as bytes; `format` is "svg" or "png". Runs the `dot` program of
+// $PATH with the text on a memory file, never on disk.
+// Errors: NotFound when Graphviz is not installed (naming the Debian
+// package), Internal when dot fails (with what it printed).
+Result<std::string> RenderDot(const std::string& dot_text, const std::string& format);
 
 }  // namespace chimp
 

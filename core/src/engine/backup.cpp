@@ -34,19 +34,8 @@ struct FdGuard {
 
 std::string FindDumpProgram() {
   if (const char* env = std::getenv("CHIMP_DUMP_PROGRAM"); env != nullptr && *env != '\0') return env;
-  std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
-  path += ":/usr/bin:/usr/local/bin";
   for (const char* name : {"mariadb-dump", "mysqldump"}) {
-    size_t start = 0;
-    while (start <= path.size()) {
-      size_t colon = path.find(':', start);
-      if (colon == std::string::npos) colon = path.size();
-      std::string dir = path.substr(start, colon - start);
-      start = colon + 1;
-      if (dir.empty()) continue;
-      std::string candidate = dir + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
+    if (std::string found = FindOnPath(name); !found.empty()) return found;
   }
   return "";
 }

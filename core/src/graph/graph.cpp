@@ -318,7 +318,9 @@ std::string MermaidQuote(std::string_view s) {
   return out + "\"";
 }
 
-std::string EdgeCaption(const GraphEdge& e) { return e.label + " (weight " + std::to_string(e.weight) + ")"; }
+std::string EdgeCaption(const GraphEdge& e) {
+  return (e.caption.empty() ? e.label : e.caption) + " (weight " + std::to_string(e.weight) + ")";
+}
 
 // The valid edges of `path`, and the nodes they touch.
 void PathMarks(const Index& index, const std::vector<size_t>& path, std::vector<bool>* on_path,

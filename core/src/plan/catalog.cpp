@@ -11,8 +11,8 @@ Result<std::unique_ptr<Catalog>> Catalog::Build(std::vector<LoadedPlugin> plugin
     for (const Edge& edge : plugin.edges) {
       uint32_t weight = 0;
       for (const Step& step : edge.steps) weight += step.phase == Phase::kExpand ? 1 : 0;
-      catalog->graph_.AddEdge(
-          GraphEdge{edge.from, edge.to, std::max<uint32_t>(weight, 1), plugin.info->file + ": " + edge.Name()});
+      catalog->graph_.AddEdge(GraphEdge{edge.from, edge.to, std::max<uint32_t>(weight, 1),
+                                        plugin.info->file + ": " + edge.Name(), plugin.info->name});
       catalog->edges_.push_back(&edge);
     }
   }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace chimp::internal {
@@ -153,6 +154,22 @@ Result<ChildResult> RunProgram(const std::vector<std::string>& argv, const Child
         return 127;
       },
       options);
+}
+
+std::string FindOnPath(const std::string& name, const std::string& fallback_dirs) {
+  const char* env = std::getenv("PATH");
+  const std::string path = std::string(env != nullptr ? env : "") + fallback_dirs;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t colon = path.find(':', start);
+    if (colon == std::string::npos) colon = path.size();
+    const std::string dir = path.substr(start, colon - start);
+    start = colon + 1;
+    if (dir.empty()) continue;
+    const std::string candidate = dir + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
 }
 
 }  // namespace chimp::internal

@@ -66,6 +66,10 @@ Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, con
 // REQUIRES: argv is not empty.
 Result<ChildResult> RunProgram(const std::vector<std::string>& argv, const ChildOptions& options);
 
+// The first executable `name` in the directories of $PATH, then
+// `fallback_dirs` (e.g. ":/usr/bin"); "" when there is none.
+std::string FindOnPath(const std::string& name, const std::string& fallback_dirs = ":/usr/bin:/usr/local/bin");
+
 }  // namespace chimp::internal
 
 #endif  // CHIMP_UTIL_CHILD_PROCESS_HPP_

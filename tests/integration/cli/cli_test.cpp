@@ -108,6 +108,43 @@ TEST_CASE("cli: graph needs no database, and options go before or after the comm
   CHECK(missing.code == 2);
 }
 
+// Issue 14.5: short labels, the newest path highlighted by default, images
+// through Graphviz (or a clear refusal without it).
+TEST_CASE("cli: graph labels edges with plugin names and highlights the path to the newest by default") {
+  Run dot = Chimp({"graph", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR});
+  REQUIRE(dot.code == 0);
+  CHECK_FALSE(Contains(dot.out, "/"));  // no file paths in the labels
+  CHECK(Contains(dot.out, "\"1.1.0\" -> \"2.0.0\" [label=\"library-2.0.0 (weight 4)\", color=red"));
+  CHECK(Contains(dot.out, "\"1.1.0\" -> \"1.1.1\" [label=\"library-1.1.1 (weight 1)\"];"));
+
+  Run json = Chimp({"graph", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR, "--format", "json"});
+  REQUIRE(json.code == 0);
+  auto doc = nlohmann::json::parse(json.out);
+  CHECK(doc["path"]["from"] == "");
+  CHECK(doc["path"]["to"] == "2.0.0");
+  CHECK(doc["path"]["edges"].size() == 3);
+
+  test::CliOptions no_graphviz;
+  no_graphviz.env = {{"PATH", "/nonexistent"}};
+  Run refused =
+      test::RunCli(CHIMP_BINARY, {"graph", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR, "--format", "svg"}, no_graphviz);
+  CHECK(refused.code == 2);
+  CHECK(Contains(refused.err, "needs Graphviz's 'dot' program, which is not on PATH"));
+  CHECK(refused.out.empty());
+
+  if (::access("/usr/bin/dot", X_OK) != 0) {
+    MESSAGE("skipping the svg/png drawing: Graphviz is not installed (apt-get install graphviz)");
+    return;
+  }
+  Run svg = Chimp({"graph", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR, "--format", "svg"});
+  REQUIRE(svg.code == 0);
+  CHECK(Contains(svg.out, "<svg"));
+  CHECK(Contains(svg.out, "library&#45;2.0.0 (weight 4)"));
+  Run png = Chimp({"graph", "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR, "--format", "png"});
+  REQUIRE(png.code == 0);
+  CHECK(png.out.rfind("\x89PNG", 0) == 0);
+}
+
 TEST_CASE("cli: the config file is read, and flags override it") {
   fs::path dir = fs::temp_directory_path() / ("chimp_cli_config_" + std::to_string(::getpid()));
   fs::create_directories(dir / "etc");
