@@ -152,12 +152,13 @@ TEST_CASE("cli: the config file is read, and flags override it") {
   std::string config = (dir / "etc" / "chimp.toml").string();
   std::ofstream(config) << "[plugins]\npaths = [\"plugins\"]   # relative to this file\n";
 
-  Run from_config = Chimp({"--config", config, "graph"});
+  // The JSON graph names each edge's plugin file (the drawing shows names).
+  Run from_config = Chimp({"--config", config, "graph", "--format", "json"});
   CAPTURE(from_config.err);
   CHECK(from_config.code == 0);
   CHECK(Contains(from_config.out, "good.so"));
 
-  Run overridden = Chimp({"graph", "--config", config, "--plugins", FixtureDir("raw_good")});
+  Run overridden = Chimp({"graph", "--format", "json", "--config", config, "--plugins", FixtureDir("raw_good")});
   CHECK(overridden.code == 0);
   CHECK(Contains(overridden.out, "raw_good.so"));
   CHECK_FALSE(Contains(overridden.out, "/good.so"));
@@ -212,6 +213,33 @@ TEST_CASE("cli: migrate, then status, log and plan agree") {
   CHECK(text_log.code == 0);
   CHECK(Contains(text_log.out, "STATUS"));
   CHECK(Contains(text_log.out, "good.1.1.0.all-filled"));
+  // Issue 14.5: the text log shows each row's release and description, and
+  // narrows to a run, a step or the newest rows (JSON too).
+  CHECK(Contains(text_log.out, "RELEASE"));
+  CHECK(Contains(text_log.out, "DESCRIPTION"));
+  CHECK(Contains(text_log.out, "PROPOSED"));
+  CHECK(Contains(text_log.out, l["entries"][0]["description"].get<std::string>()));
+  CHECK(Contains(text_log.out, l["entries"][0]["plugin_name"].get<std::string>() + " " +
+                                   l["entries"][0]["plugin_version"].get<std::string>()));
+
+  Run last = Chimp(Args({{"log", "--format", "json", "--last", "2"}, common}), server.password);
+  REQUIRE(last.code == 0);
+  auto tail = nlohmann::json::parse(last.out)["entries"];
+  REQUIRE(tail.size() == 2);
+  CHECK(tail[1]["id"] == l["entries"][5]["id"]);
+
+  Run step = Chimp(Args({{"log", "--step", "good.1.0.0.create"}, common}), server.password);
+  CHECK(step.code == 0);
+  CHECK(Contains(step.out, "good.1.0.0.create"));
+  CHECK_FALSE(Contains(step.out, "good.1.1.0.all-filled"));
+
+  const std::string run_prefix = l["entries"][0]["run_id"].get<std::string>().substr(0, 8);
+  Run run = Chimp(Args({{"log", "--format", "json", "--run", run_prefix}, common}), server.password);
+  REQUIRE(run.code == 0);
+  CHECK(nlohmann::json::parse(run.out)["entries"].size() == 6);
+  Run none = Chimp(Args({{"log", "--run", "ffffffff-none"}, common}), server.password);
+  CHECK(none.code == 0);
+  CHECK(Contains(none.out, "The changelog has no entries that match"));
 }
 
 TEST_CASE("cli: a failed step exits 8 and the changelog shows it") {
