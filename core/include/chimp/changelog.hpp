@@ -73,6 +73,7 @@ struct ChangelogEntry {
 // a plugin; validate and the planner ignore them.
 inline constexpr const char* kEngineStepPrefix = "chimp:";
 inline constexpr const char* kBaselineStepId = "chimp:baseline";
+inline constexpr const char* kAdhocStepId = "chimp:adhoc";  // chimp adhoc's runs
 bool IsEngineRow(const ChangelogEntry& entry);
 
 // The row of one attempt at `step` of `edge` by run `run_id`, before it

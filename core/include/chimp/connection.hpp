@@ -135,6 +135,10 @@ class Connection {
   // (CALL may return several); all of them are drained so that the
   // connection stays usable.
   Result<ExecInfo> Execute(std::string_view sql);
+  // The same, keeping the statement's first result set (if it returns one;
+  // typed as Query types cells) in *first_result, which it appends to.
+  // REQUIRES: first_result is not null.
+  Result<ExecInfo> Execute(std::string_view sql, QueryResult* first_result);
   // Runs one statement with typed `?` parameters (a prepared statement;
   // with no params, the text protocol as above). The statement must be one
   // the server can prepare.

@@ -87,14 +87,23 @@ Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options);
 // options.database when it is set. The client dialect follows the session's
 // NO_BACKSLASH_ESCAPES and ANSI_QUOTES as it goes; `script_runner` selects
 // CloudStack's line-based dialect instead. `on_statement` is called after
-// each statement (with its ExecInfo) or, with `dry_run`, for each statement
-// split (info = nullptr; no connection is made and default modes apply).
+// each statement (with its ExecInfo and its first result set, columns empty
+// when it returned none) or, with `dry_run`, for each statement split (info
+// and rows nullptr; no connection is made and default modes apply).
 // Stops at the first error: a splitter error names the source and line, a
 // server error is DatabaseError naming the source, line and statement.
-// Returns the number of statements run (or split).
-Result<int32_t> RunAdhoc(const EngineOptions& options, std::string_view script, const std::string& source,
-                         bool script_runner, bool dry_run,
-                         const std::function<void(const SqlStatement&, const ExecInfo*)>& on_statement);
+// When the target's changelog exists, every run that is not a dry run is
+// recorded there as one finished 'chimp:adhoc' row (who, when, the source,
+// the statements shortened, the script's SHA-256, success or the error); it
+// is never a step, and neither plans nor validation look at it.
+struct AdhocReport {
+  int32_t statements = 0;    // run (or split)
+  int64_t changelog_id = 0;  // the 'chimp:adhoc' row; 0 = not recorded
+  std::string not_recorded;  // why not, when it was not
+};
+using AdhocStatementFn = std::function<void(const SqlStatement&, const ExecInfo*, const QueryResult*)>;
+Result<AdhocReport> RunAdhoc(const EngineOptions& options, std::string_view script, const std::string& source,
+                             bool script_runner, bool dry_run, const AdhocStatementFn& on_statement);
 
 // Splits a step's SQL into the statements that would be sent (for plan -v).
 Result<std::vector<std::string>> StatementsOf(const Step& step);

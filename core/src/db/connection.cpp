@@ -363,7 +363,8 @@ struct Connection::Impl {
     }
   }
 
-  Result<ExecInfo> ExecText(std::string_view sql) {
+  // Runs `sql`; with `first`, keeps its first result set there.
+  Result<ExecInfo> ExecText(std::string_view sql, QueryResult* first = nullptr) {
     if (mysql_real_query(mysql, sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
       return ConnError(mysql, sql);
     }
@@ -372,11 +373,37 @@ struct Connection::Impl {
       ResPtr res(mysql_use_result(mysql));
       if (!res && mysql_field_count(mysql) != 0) return ConnError(mysql, sql);
       if (!res) info.affected_rows = mysql_affected_rows(mysql);
+      if (res && first != nullptr) {
+        CHIMP_RETURN_IF_ERROR(ReadResult(
+            sql, res.get(), [&](std::vector<std::string> names) { first->columns = std::move(names); },
+            [&](const Row& row) {
+              first->rows.push_back(row);
+              return true;
+            }));
+      }
     }
     info.insert_id = mysql_insert_id(mysql);
     CHIMP_RETURN_IF_ERROR(DrainText(sql, &info));
     info.warning_count = mysql_warning_count(mysql);
     return info;
+  }
+
+  // The columns and rows of `res` to the callbacks (on_row false: stop).
+  Status ReadResult(std::string_view sql, MYSQL_RES* res, const ColumnsFn& on_columns, const RowFn& on_row) {
+    unsigned int n = mysql_num_fields(res);
+    MYSQL_FIELD* fields = mysql_fetch_fields(res);
+    std::vector<std::string> names;
+    names.reserve(n);
+    for (unsigned int i = 0; i < n; ++i) names.emplace_back(fields[i].name, fields[i].name_length);
+    if (on_columns) on_columns(std::move(names));
+    Row row(n);
+    while (MYSQL_ROW r = mysql_fetch_row(res)) {
+      unsigned long* lengths = mysql_fetch_lengths(res);
+      for (unsigned int i = 0; i < n; ++i) row[i] = TextCell(fields[i], r[i], lengths[i]);
+      if (!on_row(row)) break;  // the result's destructor skips the rest
+    }
+    if (mysql_errno(mysql) != 0) return ConnError(mysql, sql);
+    return Status::Ok();
   }
 
   Status QueryText(std::string_view sql, const ColumnsFn& on_columns, const RowFn& on_row) {
@@ -387,19 +414,7 @@ struct Connection::Impl {
       ResPtr res(mysql_use_result(mysql));
       if (!res && mysql_field_count(mysql) != 0) return ConnError(mysql, sql);
       if (res) {
-        unsigned int n = mysql_num_fields(res.get());
-        MYSQL_FIELD* fields = mysql_fetch_fields(res.get());
-        std::vector<std::string> names;
-        names.reserve(n);
-        for (unsigned int i = 0; i < n; ++i) names.emplace_back(fields[i].name, fields[i].name_length);
-        if (on_columns) on_columns(std::move(names));
-        Row row(n);
-        while (MYSQL_ROW r = mysql_fetch_row(res.get())) {
-          unsigned long* lengths = mysql_fetch_lengths(res.get());
-          for (unsigned int i = 0; i < n; ++i) row[i] = TextCell(fields[i], r[i], lengths[i]);
-          if (!on_row(row)) break;  // the result's destructor skips the rest
-        }
-        if (mysql_errno(mysql) != 0) return ConnError(mysql, sql);
+        CHIMP_RETURN_IF_ERROR(ReadResult(sql, res.get(), on_columns, on_row));
       } else if (on_columns) {
         on_columns({});
       }
@@ -578,6 +593,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
 const ConnectionOptions& Connection::Options() const { return impl_->options; }
 
 Result<ExecInfo> Connection::Execute(std::string_view sql) { return impl_->ExecText(sql); }
+
+Result<ExecInfo> Connection::Execute(std::string_view sql, QueryResult* first_result) {
+  return impl_->ExecText(sql, first_result);
+}
 
 Result<ExecInfo> Connection::Execute(std::string_view sql, std::span<const Value> params) {
   if (params.empty()) return impl_->ExecText(sql);

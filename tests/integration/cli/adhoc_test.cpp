@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "support/chimp_cli.hpp"
+#include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
 #ifdef CHIMP_BINARY
@@ -74,6 +77,54 @@ TEST_CASE("adhoc: --dry-run prints each statement in a block and touches nothing
   CHECK(Contains(bad.err, "-e"));
   test::CliRun none = Chimp({"adhoc", "--dry-run"});
   CHECK(none.code == 2);
+}
+
+// Issue 14.5: result sets print as tables (rows in JSON), and each run is
+// recorded in the changelog without disturbing plans.
+TEST_CASE("adhoc: prints result sets and records each run in the changelog") {
+  auto server = test::TestServerFlags();
+  const std::string db = test::TestServer::Shared().FreshDatabase("adhoc_rec");
+  const std::vector<std::string> target = {"-d", db, "--changelog-schema", db + "_chimp"};
+  const std::vector<std::string> plugins = {"--plugins", test::FixtureDir("good")};
+  REQUIRE(Chimp(Args({{"migrate"}, target, plugins, server.flags}), server.password).code == 0);
+
+  test::CliRun select =
+      Chimp(Args({{"adhoc", "-e", "SELECT 1 AS one, NULL AS nothing, 'x' AS letter"}, target, server.flags}),
+            server.password);
+  CHECK_MESSAGE(select.code == 0, select.err);
+  CHECK(Contains(select.out, "  one  nothing  letter\n  1    NULL     x\n  (1 row)\n"));
+  CHECK(Contains(select.out, "1 statement run, recorded in the changelog (row "));
+
+  test::CliRun json = Chimp(Args({{"adhoc", "--format", "json", "-e", "SELECT 2 AS two; DO 1"}, target, server.flags}),
+                            server.password);
+  REQUIRE(json.code == 0);
+  auto doc = nlohmann::json::parse(json.out);
+  REQUIRE(doc["statements"].size() == 2);
+  CHECK(doc["statements"][0]["columns"] == nlohmann::json::array({"two"}));
+  CHECK(doc["statements"][0]["rows"] == nlohmann::json::parse("[[2]]"));
+  CHECK_FALSE(doc["statements"][1].contains("rows"));
+  CHECK(doc["changelog_id"].is_number());
+
+  test::CliRun failed =
+      Chimp(Args({{"adhoc", "-e", "DO 1; SELECT * FROM nope"}, target, server.flags}), server.password);
+  CHECK(failed.code == 5);
+
+  test::CliRun log =
+      Chimp(Args({{"log", "--format", "json", "--step", "chimp:adhoc"}, target, server.flags}), server.password);
+  REQUIRE(log.code == 0);
+  auto rows = nlohmann::json::parse(log.out)["entries"];
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["status"] == "success");
+  CHECK(Contains(rows[0]["description"].get<std::string>(), "adhoc -e: SELECT 1 AS one"));
+  CHECK(rows[2]["status"] == "failed");
+  CHECK(rows[2]["statement_index"] == 1);
+  CHECK(Contains(rows[2]["error"].get<std::string>(), "nope"));
+  CHECK_FALSE(rows[2]["executed_by"].get<std::string>().empty());
+
+  // The rows are not steps: the database still plans, migrates and validates.
+  CHECK(Chimp(Args({{"status"}, target, plugins, server.flags}), server.password).code == 0);
+  CHECK(Chimp(Args({{"migrate"}, target, plugins, server.flags}), server.password).code == 0);
+  CHECK(Chimp(Args({{"validate"}, target, plugins, server.flags}), server.password).code == 0);
 }
 
 }  // namespace
