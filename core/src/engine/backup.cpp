@@ -17,6 +17,7 @@
 #include <fstream>
 
 #include "util/child_process.hpp"
+#include "util/fd_io.hpp"
 
 namespace chimp::internal {
 
@@ -107,15 +108,9 @@ Result<int> WriteOptionFile(const ConnectionOptions& c) {
     return Status::BackupFailed(std::string("cannot create the dump's option file (memfd_create): ") +
                                 std::strerror(errno));
   const std::string text = OptionFileText(c);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return Status::BackupFailed(std::string("cannot write the dump's option file: ") + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
+  if (!WriteAll(fd, text)) {
+    ::close(fd);
+    return Status::BackupFailed(std::string("cannot write the dump's option file: ") + std::strerror(errno));
   }
   if (::fchmod(fd, 0600) != 0) {
     ::close(fd);

@@ -38,6 +38,7 @@
 #include "engine/schema_file.hpp"
 #include "sql/statement_source.hpp"
 #include "util/child_process.hpp"
+#include "util/fd_io.hpp"
 #include "util/json.hpp"
 #include "util/sha256.hpp"
 
@@ -385,17 +386,6 @@ VerifyReport VerifyInProcess(const std::string& path, const VerifyOptions& optio
   return report;
 }
 
-bool WriteAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 std::string RandomHex(size_t bytes) {
   std::string out;
   std::ifstream in("/dev/urandom", std::ios::binary);
@@ -446,7 +436,7 @@ Result<VerifyReport> VerifyPlugin(const std::string& path, const VerifyOptions& 
         try {
           const VerifyReport report = VerifyInProcess(path, options, schema ? &*schema : nullptr, prefix);
           const std::string encoded = internal::EncodeVerifyReport(report);
-          return !encoded.empty() && WriteAll(report_fd, encoded) ? 0 : 3;
+          return !encoded.empty() && internal::WriteAll(report_fd, encoded) ? 0 : 3;
         } catch (...) {
           return 4;
         }

@@ -7,6 +7,7 @@
 
 #include "chimp/graph.hpp"
 #include "util/child_process.hpp"
+#include "util/fd_io.hpp"
 
 namespace chimp {
 namespace {
@@ -22,29 +23,6 @@ struct MemFile {
   MemFile& operator=(const MemFile&) = delete;
 };
 
-Status WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::Internal(std::string("graph: cannot write the DOT text: ") + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
-std::string ReadAll(int fd) {
-  std::string out;
-  char buf[65536];
-  for (off_t at = 0;;) {
-    const ssize_t n = ::pread(fd, buf, sizeof(buf), at);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-    at += n;
-  }
-}
-
 }  // namespace
 
 Result<std::string> RenderDot(const std::string& dot_text, const std::string& format) {
@@ -58,7 +36,9 @@ Result<std::string> RenderDot(const std::string& dot_text, const std::string& fo
   MemFile in;
   MemFile out;
   if (in.fd < 0 || out.fd < 0) return Status::Internal(std::string("graph: memfd_create: ") + std::strerror(errno));
-  CHIMP_RETURN_IF_ERROR(WriteAll(in.fd, dot_text));
+  if (!internal::WriteAll(in.fd, dot_text)) {
+    return Status::Internal(std::string("graph: cannot write the DOT text: ") + std::strerror(errno));
+  }
   internal::ChildOptions options;
   options.stdout_fd = out.fd;
   options.capture_stderr = true;
@@ -71,7 +51,12 @@ Result<std::string> RenderDot(const std::string& dot_text, const std::string& fo
                             (run.exited() ? " with exit code " + std::to_string(run.exit_code()) : " (killed)") + ": " +
                             run.error_text);
   }
-  return ReadAll(out.fd);
+  // The child wrote through a duplicate of out.fd: read from the start.
+  std::string image;
+  if (::lseek(out.fd, 0, SEEK_SET) != 0 || !internal::ReadAll(out.fd, &image)) {
+    return Status::Internal(std::string("graph: cannot read what dot drew: ") + std::strerror(errno));
+  }
+  return image;
 }
 
 }  // namespace chimp

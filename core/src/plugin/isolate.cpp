@@ -15,6 +15,7 @@
 
 #include "plugin/trust.hpp"
 #include "util/child_process.hpp"
+#include "util/fd_io.hpp"
 #include "util/sha256.hpp"
 
 namespace chimp::internal {
@@ -23,28 +24,6 @@ namespace {
 
 Status Errno(const std::string& file, const char* doing) {
   return Status::PluginError("plugin file '" + file + "': " + doing + ": " + std::strerror(errno));
-}
-
-// The whole of `fd`, read from its start.
-bool ReadAll(int fd, std::string* out) {
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) return true;
-    out->append(buf, static_cast<size_t>(n));
-  }
-}
-
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 // A sealed memfd holding `bytes`, or -1 (errno set).
