@@ -177,6 +177,9 @@ class Changelog {
   Status EnsureTables();
   // Whether the tables exist (read-only; used by status and plan).
   Result<bool> TablesExist();
+  // True when every table and column EnsureTables creates exists (the
+  // newest layout), so that rows can be written without EnsureTables.
+  Result<bool> TablesAreNewest();
 
   // The target's state. When the tables or the row do not exist, returns a
   // state with initialized = false and the empty version.
@@ -267,8 +270,6 @@ class Changelog {
   const std::string& target() const { return target_; }
 
  private:
-  // True when every table and column EnsureTables creates exists.
-  Result<bool> TablesAreNewest();
   // Creates what is missing of the changelog schema (EnsureTables).
   Status CreateTables();
   // CREATE TABLE IF NOT EXISTS of chimp_repairs and chimp_backups (EnsureTables).

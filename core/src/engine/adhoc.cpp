@@ -77,12 +77,20 @@ Result<int64_t> Record(const EngineOptions& options, const std::string& script, 
                        const AdhocRun& run, const Status& outcome, int64_t duration_ms, std::string* why) {
   CHIMP_ASSIGN_OR_RETURN(auto conn, internal::ConnectWithoutDatabase(options));
   Changelog changelog(*conn, options.changelog_schema, options.database);
-  CHIMP_ASSIGN_OR_RETURN(bool exists, changelog.TablesExist());
-  if (!exists) {
+  // Only into a changelog as it is: adhoc takes no lock, so it neither
+  // creates the changelog, nor upgrades its layout, nor adds a state row
+  // (which would make a database chimp never migrated look adopted).
+  CHIMP_ASSIGN_OR_RETURN(ChangelogState state, changelog.ReadState());
+  if (!state.initialized) {
     *why = "database '" + options.database + "' has no changelog yet (in schema '" + options.changelog_schema + "')";
     return int64_t{0};
   }
-  CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
+  CHIMP_ASSIGN_OR_RETURN(bool newest, changelog.TablesAreNewest());
+  if (!newest) {
+    *why =
+        "the changelog in schema '" + options.changelog_schema + "' has an older layout; the next migrate upgrades it";
+    return int64_t{0};
+  }
   ChangelogEntry entry;
   entry.run_id = NewRunId();
   entry.step_id = kAdhocStepId;

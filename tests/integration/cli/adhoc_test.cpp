@@ -121,6 +121,18 @@ TEST_CASE("adhoc: prints result sets and records each run in the changelog") {
   CHECK(Contains(rows[2]["error"].get<std::string>(), "nope"));
   CHECK_FALSE(rows[2]["executed_by"].get<std::string>().empty());
 
+  // A database that shares the changelog schema but was never migrated is
+  // not adopted by an adhoc run: no row, no state row.
+  const std::string other = test::TestServer::Shared().FreshDatabase("adhoc_other");
+  test::Exec("CREATE DATABASE `" + other + "`");
+  test::CliRun unmanaged = Chimp(
+      Args({{"adhoc", "-e", "DO 1", "-d", other, "--changelog-schema", db + "_chimp"}, server.flags}), server.password);
+  CHECK(unmanaged.code == 0);
+  CHECK(Contains(unmanaged.out, "Not recorded: database '" + other + "' has no changelog yet"));
+  CHECK(test::Scalar("", "SELECT COUNT(*) FROM `" + db + "_chimp`.chimp_state WHERE target = '" + other + "'") == "0");
+  CHECK(test::Scalar("", "SELECT COUNT(*) FROM `" + db + "_chimp`.chimp_changelog WHERE target = '" + other + "'") ==
+        "0");
+
   // The rows are not steps: the database still plans, migrates and validates.
   CHECK(Chimp(Args({{"status"}, target, plugins, server.flags}), server.password).code == 0);
   CHECK(Chimp(Args({{"migrate"}, target, plugins, server.flags}), server.password).code == 0);
