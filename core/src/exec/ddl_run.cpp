@@ -81,10 +81,7 @@ Status DdlRun::Replay(const ClassifiedStatement& statement) {
 Result<bool> DdlRun::TookEffect(const ClassifiedStatement& statement) {
   const size_t k = static_cast<size_t>(i_ - planned_.resume_from);
   if (k < resume_images_.size()) {
-    auto now = statement.info.ddl.probeable
-                   ? ProbeFingerprint(conn_, statement.info.ddl)
-                   : Result<std::string>(Status::Internal("statement " + std::to_string(i_ + 1) +
-                                                          " has a recorded pre-image but names no object to probe"));
+    auto now = ProbeNow(statement);
     if (!now.ok()) {
       outcome_->keep_pending = planned_.pending_fingerprint;
       return step_.Error(now.status(), i_, &statement.statement);
@@ -97,6 +94,16 @@ Result<bool> DdlRun::TookEffect(const ClassifiedStatement& statement) {
   checking_ = false;
   if (i_ > planned_.resume_from) CHIMP_RETURN_IF_ERROR(RecordIndex(i_));
   return false;
+}
+
+// The fingerprint of what `statement` names now, as its pre-image took it.
+Result<std::string> DdlRun::ProbeNow(const ClassifiedStatement& statement) {
+  CHIMP_ASSIGN_OR_RETURN(DdlShape shape, ProbeShape(conn_, statement));
+  if (!shape.probeable) {
+    return Status::Internal("statement " + std::to_string(i_ + 1) +
+                            " has a recorded pre-image but names no object to probe");
+  }
+  return ProbeFingerprint(conn_, shape);
 }
 
 Status DdlRun::RunLone(const ClassifiedStatement& statement) {
@@ -118,14 +125,14 @@ Status DdlRun::WritePreImage(const ClassifiedStatement& statement) {
   }
   const StatementInfo& info = statement.info;
   const std::vector<std::string>& rerunnable_calls = planned_.edge->plugin->rerunnable_calls;
-  auto pre = TakePreImage(conn_, info, rerunnable_calls);
+  std::vector<DdlObject> objects;
+  auto pre = TakePreImage(conn_, statement, rerunnable_calls, &objects);
   if (!pre.ok()) {
     FailGroup();
     return step_.Error(pre.status(), i_, &statement.statement);
   }
   last_pre_image_ = pre->kind;
   PreImage write = *pre;
-  std::vector<DdlObject> objects = info.ddl.objects;
   if (write.is_probe() && info.probe_holds_across_others) {
     batch_end_ = i_ + 1 + ReadAheadBatch(&write, &objects);
   }
@@ -134,9 +141,8 @@ Status DdlRun::WritePreImage(const ClassifiedStatement& statement) {
   // resume starts at the last recorded statement and runs it again with the
   // rest (doc/recovery.md). A re-runnable CALL may touch anything.
   const bool may_touch_anything = IsRerunnableCall(info, rerunnable_calls);
-  const bool confirm =
-      write.kind == PreImage::Kind::kIdempotent &&
-      (unrecorded_ || Overlap(unconfirmed_, info.ddl.objects) || (may_touch_anything && !unconfirmed_.empty()));
+  const bool confirm = write.kind == PreImage::Kind::kIdempotent &&
+                       (unrecorded_ || Overlap(unconfirmed_, objects) || (may_touch_anything && !unconfirmed_.empty()));
   CHIMP_RETURN_IF_ERROR(RecordPreImage(write, confirm));
   if (write.is_probe()) unconfirmed_ = std::move(objects);
   outcome_->statements_done = i_;

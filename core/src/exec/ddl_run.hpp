@@ -48,6 +48,7 @@ class DdlRun {
   // Resume: true when the last attempt's pre-image says it took effect;
   // ends the check at the first that did not.
   Result<bool> TookEffect(const ClassifiedStatement& statement);
+  Result<std::string> ProbeNow(const ClassifiedStatement& statement);
   // A statement that runs alone: its pre-image written, then it runs.
   Status RunLone(const ClassifiedStatement& statement);
   // Records the lone statement's pre-image before it runs, or lets the

@@ -1,6 +1,7 @@
 #include "recovery/pre_image.hpp"
 
 #include "recovery/probe.hpp"
+#include "recovery/routine_ddl.hpp"
 
 namespace chimp::internal {
 
@@ -65,17 +66,29 @@ PreImage DecodePreImage(std::string_view text) {
   return image;
 }
 
-Result<PreImage> TakePreImage(Connection& conn, const StatementInfo& info,
-                              const std::vector<std::string>& rerunnable_calls) {
+Result<DdlShape> ProbeShape(Connection& conn, const ClassifiedStatement& statement) {
+  const StatementInfo& info = statement.info;
+  if (info.ddl.probeable || !info.called_routine || info.commits_implicitly) return info.ddl;
+  CHIMP_ASSIGN_OR_RETURN(auto called, ReadCallDdl(conn, statement.statement.text, *info.called_routine));
+  return called ? std::move(called->shape) : info.ddl;
+}
+
+Result<PreImage> TakePreImage(Connection& conn, const ClassifiedStatement& statement,
+                              const std::vector<std::string>& rerunnable_calls, std::vector<DdlObject>* objects) {
+  const StatementInfo& info = statement.info;
+  *objects = info.ddl.objects;
   if (IsRerunnableCall(info, rerunnable_calls) || info.changes_no_schema || info.ddl.idempotent) {
     return OfKind(PreImage::Kind::kIdempotent);
   }
-  if (!info.ddl.probeable) return OfKind(PreImage::Kind::kUnknown);
+  CHIMP_ASSIGN_OR_RETURN(DdlShape shape, ProbeShape(conn, statement));
+  *objects = shape.objects;
+  if (shape.probeable && shape.idempotent) return OfKind(PreImage::Kind::kIdempotent);
+  if (!shape.probeable) return OfKind(PreImage::Kind::kUnknown);
   PreImage image = OfKind(PreImage::Kind::kProbe);
-  auto fingerprint = ProbeFingerprint(conn, info.ddl);
+  auto fingerprint = ProbeFingerprint(conn, shape);
   // Reading another account needs SELECT on `mysql`: without it, only the
   // operator can tell, as before accounts were probed.
-  if (!fingerprint.ok() && NamesAccount(info.ddl) && IsAccessDenied(fingerprint.status())) {
+  if (!fingerprint.ok() && NamesAccount(shape) && IsAccessDenied(fingerprint.status())) {
     return OfKind(PreImage::Kind::kUnknown);
   }
   if (!fingerprint.ok()) return fingerprint.status();

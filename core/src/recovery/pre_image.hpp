@@ -43,13 +43,19 @@ std::string EncodePreImage(const PreImage& image);
 // Reads the changelog text back. Text in no known form reads as kNone.
 PreImage DecodePreImage(std::string_view text);
 
+// The objects a statement's probe reads: its own DDL shape; for a CALL of a
+// procedure that runs one dynamic DDL statement (recovery/routine_ddl.hpp),
+// that statement's. Read-only queries on `conn` for a CALL only.
+Result<DdlShape> ProbeShape(Connection& conn, const ClassifiedStatement& statement);
+
 // The pre-image of a statement that runs alone, taken before it is sent:
 // kIdempotent for a re-runnable CALL (`rerunnable_calls`, the plugin's
 // patterns), a statement that changes no schema, or an idempotent DDL
 // form; kProbe with one fingerprint (a read-only probe on `conn`) for a
-// probeable one; kUnknown otherwise.
-Result<PreImage> TakePreImage(Connection& conn, const StatementInfo& info,
-                              const std::vector<std::string>& rerunnable_calls);
+// probeable one; kUnknown otherwise. `*objects` gets what the pre-image
+// covers (its ProbeShape's objects).
+Result<PreImage> TakePreImage(Connection& conn, const ClassifiedStatement& statement,
+                              const std::vector<std::string>& rerunnable_calls, std::vector<DdlObject>* objects);
 
 }  // namespace chimp::internal
 

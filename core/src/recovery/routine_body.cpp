@@ -145,25 +145,33 @@ std::string ObstaclesQuery(const Connection& conn, const BodyWords& words, const
 
 bool ChangesOnlyRows(std::string_view create_procedure) { return ReadBody(create_procedure, "").rows_only; }
 
-Result<bool> CallChangesOnlyRows(Connection& conn, const DdlObject& routine) {
+Result<std::optional<ProcedureText>> ShowProcedure(Connection& conn, const DdlObject& routine) {
   std::string schema = routine.schema;
   if (schema.empty()) {
     CHIMP_ASSIGN_OR_RETURN(auto db, conn.QueryScalar(std::string(kInternalTag) + "SELECT DATABASE()"));
-    if (!db || db->is_null()) return false;
+    if (!db || db->is_null()) return std::optional<ProcedureText>();
     schema = db->ToString();
   }
   auto shown = conn.Query(std::string(kInternalTag) + "SHOW CREATE PROCEDURE " + Connection::QuoteIdentifier(schema) +
                           "." + Connection::QuoteIdentifier(routine.name));
   if (!shown.ok()) {
     const unsigned int error = shown.status().server_errno();
-    if (error == 1305 || error == 1049) return false;  // ER_SP_DOES_NOT_EXIST, ER_BAD_DB_ERROR
+    if (error == 1305 || error == 1049) return std::optional<ProcedureText>();  // ER_SP_DOES_NOT_EXIST, ER_BAD_DB_ERROR
     return shown.status();
   }
   // "Create Procedure" is NULL for a caller who may not read the body.
-  if (shown->rows.empty() || shown->rows[0].size() <= 2 || shown->rows[0][2].is_null()) return false;
-  const BodyWords words = ReadBody(shown->rows[0][2].ToString(), Lower(schema));
+  if (shown->rows.empty() || shown->rows[0].size() <= 2 || shown->rows[0][2].is_null()) {
+    return std::optional<ProcedureText>();
+  }
+  return std::optional<ProcedureText>(ProcedureText{std::move(schema), shown->rows[0][2].ToString()});
+}
+
+Result<bool> CallChangesOnlyRows(Connection& conn, const DdlObject& routine) {
+  CHIMP_ASSIGN_OR_RETURN(auto procedure, ShowProcedure(conn, routine));
+  if (!procedure) return false;
+  const BodyWords words = ReadBody(procedure->create, Lower(procedure->schema));
   if (!words.rows_only) return false;
-  CHIMP_ASSIGN_OR_RETURN(auto obstacles, conn.QueryScalar(ObstaclesQuery(conn, words, schema)));
+  CHIMP_ASSIGN_OR_RETURN(auto obstacles, conn.QueryScalar(ObstaclesQuery(conn, words, procedure->schema)));
   return obstacles && !obstacles->is_null() && obstacles->ToString() == "0";
 }
 

@@ -22,6 +22,8 @@
 #ifndef CHIMP_RECOVERY_ROUTINE_BODY_HPP_
 #define CHIMP_RECOVERY_ROUTINE_BODY_HPP_
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "chimp/connection.hpp"
@@ -29,6 +31,18 @@
 #include "sql/ddl_shape.hpp"
 
 namespace chimp::internal {
+
+// A procedure as the server holds it: its schema (resolved) and its CREATE
+// PROCEDURE text as SHOW CREATE PROCEDURE gives it.
+struct ProcedureText {
+  std::string schema;
+  std::string create;
+};
+
+// The procedure `routine` (a CALL's, sql/statement_info.hpp); nullopt when
+// it does not exist or the caller may not read its body. A name without a
+// schema resolves against the current database.
+Result<std::optional<ProcedureText>> ShowProcedure(Connection& conn, const DdlObject& routine);
 
 // True when the words of a CREATE PROCEDURE's body (as SHOW CREATE
 // PROCEDURE gives it) allow it (the first rule above).
