@@ -10,6 +10,7 @@
 #ifndef CHIMP_CHANGELOG_HPP_
 #define CHIMP_CHANGELOG_HPP_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -211,6 +212,19 @@ class Changelog {
   // Finishes row `id` with `status`, setting finished_at and duration.
   Status Finish(int64_t id, StepStatus status, int32_t statement_index, const std::string& error, int32_t warning_count,
                 const std::string& warnings);
+  // Records that row `id` succeeded after `statement_index` statements, to
+  // be written by this Changelog's next write: an Insert or InsertFinished
+  // carries it in the same statement (one commit where two were), any other
+  // write writes it first, and so does FlushFinish. For a DDL step whose
+  // every statement a resume decides by looking (doc/recovery.md,
+  // "Deferred finish"): if chimp dies first, the row still says `running`
+  // and the resume finds each statement took effect. One at a time: a
+  // second DeferFinish writes the first.
+  Status DeferFinish(int64_t id, int32_t statement_index, int32_t warning_count, const std::string& warnings);
+  // Writes the deferred finish now, if there is one. Call before a
+  // transaction begins: a finish written inside one that rolls back would
+  // be lost.
+  Status FlushFinish();
   // From now on, every write of statement_index k to a row this Changelog
   // inserts for step `step_id` (Insert, SetStatementIndex, SetPending,
   // Finish) also records done_sha256 = digests[k] (StatementPrefixDigests:
@@ -282,6 +296,24 @@ class Changelog {
   // `sql` with each `?` replaced by the literal of the next value, for the
   // text protocol (one round trip; a prepared statement takes three).
   std::string Inline(std::string_view sql, std::span<const Value> params) const;
+
+  // Finish, for a step that ended `ago_us` microseconds ago.
+  Status FinishRow(int64_t id, StepStatus status, int32_t statement_index, const std::string& error,
+                   int32_t warning_count, const std::string& warnings, int64_t ago_us);
+  // The second row of an INSERT ... ON DUPLICATE KEY UPDATE that also
+  // writes the deferred finish, `filler` being the first row's values for
+  // the columns the update leaves alone.
+  std::string DeferredFinishRow(std::span<const Value> filler) const;
+
+  // A success DeferFinish recorded and no write has carried yet.
+  struct DeferredFinish {
+    int64_t id = 0;
+    int32_t statement_index = 0;
+    int32_t warning_count = 0;
+    std::string warnings;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::optional<DeferredFinish> deferred_;
 
   // The done_sha256 literal for statement_index `k` of row `id`: "NULL"
   // unless the row's step is tracked (TrackStatements).

@@ -62,6 +62,7 @@ std::string Changelog::BackupsTable() const { return internal::QualifiedName(sch
 Status Changelog::EnsureBackupsTable() { return internal::CreateTable(conn_, schema_, kBackupsTable, kBackupsColumns); }
 
 Result<int64_t> Changelog::InsertBackup(const BackupRecord& b) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   const Value params[] = {
       Value::Text(target_),
       Value::Text(b.run_id),

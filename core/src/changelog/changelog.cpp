@@ -1,5 +1,6 @@
 #include "chimp/changelog.hpp"
 
+#include <chrono>
 #include <utility>
 
 #include "changelog/row_reader.hpp"
@@ -281,19 +282,61 @@ Result<int64_t> Changelog::InsertEntry(const ChangelogEntry& e, int64_t duration
   const std::string started =
       finished ? "NOW(6) - INTERVAL " + std::to_string(duration_ms * 1000) + " MICROSECOND" : std::string("NOW(6)");
   const std::string ended = finished ? "NOW(6), " + std::to_string(duration_ms) : std::string("NULL, NULL");
-  CHIMP_ASSIGN_OR_RETURN(
-      int64_t id,
-      InsertRow(Inline("INSERT INTO " + ChangelogTable() +
-                           " (target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
-                           "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
-                           "statement_index, statement_count, engine_version, pending_fingerprint, done_sha256, "
-                           "error, warning_count, warnings, started_at, finished_at, duration_ms, executed_by) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " +
-                           started + ", " + ended + ", USER())",
-                       params),
-                {}, "changelog: recording step '" + e.step_id + "'"));
+  std::string sql = Inline("INSERT INTO " + ChangelogTable() +
+                               " (id, target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
+                               "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
+                               "statement_index, statement_count, engine_version, pending_fingerprint, done_sha256, "
+                               "error, warning_count, warnings, started_at, finished_at, duration_ms, executed_by) "
+                               "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " +
+                               started + ", " + ended + ", USER())",
+                           params);
+  // The deferred finish rides along: its row exists, so the second row
+  // updates it (the new row comes first: its id is the one generated).
+  if (deferred_) {
+    sql += ", " + DeferredFinishRow(params) +
+           " ON DUPLICATE KEY UPDATE status = VALUES(status), statement_index = VALUES(statement_index), "
+           "pending_fingerprint = VALUES(pending_fingerprint), done_sha256 = VALUES(done_sha256), "
+           "error = VALUES(error), warning_count = VALUES(warning_count), warnings = VALUES(warnings), "
+           "finished_at = VALUES(finished_at), "
+           "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, VALUES(finished_at)) DIV 1000";
+  }
+  CHIMP_ASSIGN_OR_RETURN(int64_t id, InsertRow(sql, {}, "changelog: recording step '" + e.step_id + "'"));
+  deferred_.reset();
   if (digests != nullptr) row_digests_[id] = digests;
   return id;
+}
+
+std::string Changelog::DeferredFinishRow(std::span<const Value> filler) const {
+  const DeferredFinish& d = *deferred_;
+  const int64_t ago_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - d.at).count();
+  // The new row's values for target ... proposed_at, statement_count and
+  // engine_version; the finish's own for the rest.
+  std::string row = "(" + std::to_string(d.id);
+  for (size_t i = 0; i < 13; ++i) row += ", " + Inline("?", filler.subspan(i, 1));
+  const Value own[] = {Value::Text(StepStatusName(StepStatus::kSuccess)), Value::Int(d.statement_index),
+                       filler[15], filler[16]};
+  row += Inline(", ?, ?, ?, ?", own);
+  const Value warnings[] = {Value::Int(d.warning_count),
+                            d.warnings.empty() ? Value::Null() : Value::Text(d.warnings)};
+  row += ", NULL, " + DoneDigestSql(d.id, d.statement_index) + ", NULL" + Inline(", ?, ?", warnings) +
+         ", NOW(6), NOW(6) - INTERVAL " + std::to_string(ago_us) + " MICROSECOND, NULL, USER())";
+  return row;
+}
+
+Status Changelog::DeferFinish(int64_t id, int32_t statement_index, int32_t warning_count, const std::string& warnings) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
+  deferred_ = DeferredFinish{id, statement_index, warning_count, warnings, std::chrono::steady_clock::now()};
+  return Status::Ok();
+}
+
+Status Changelog::FlushFinish() {
+  if (!deferred_) return Status::Ok();
+  const DeferredFinish d = *deferred_;
+  deferred_.reset();
+  const int64_t ago_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - d.at).count();
+  return FinishRow(d.id, StepStatus::kSuccess, d.statement_index, "", d.warning_count, d.warnings, ago_us);
 }
 
 void Changelog::TrackStatements(const std::string& step_id, std::vector<std::string> digests) {
@@ -340,6 +383,7 @@ std::string Changelog::Inline(std::string_view sql, std::span<const Value> param
 // protocol (one round trip) rather than a prepared statement (prepare,
 // execute, close: three): their values are integers and a quoted string.
 Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   return conn_
       .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
                ", pending_fingerprint = NULL, done_sha256 = " + DoneDigestSql(id, statement_index) +
@@ -349,6 +393,7 @@ Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
 }
 
 Status Changelog::SetStatementCount(int64_t id, int32_t statement_count) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   const Value params[] = {Value::Int(statement_count), Value::Int(id)};
   return conn_.Execute("UPDATE " + ChangelogTable() + " SET statement_count = ? WHERE id = ?", params)
       .status()
@@ -356,6 +401,7 @@ Status Changelog::SetStatementCount(int64_t id, int32_t statement_count) {
 }
 
 Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   return conn_
       .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
                ", pending_fingerprint = " + conn_.QuoteString(pending_fingerprint) +
@@ -367,6 +413,13 @@ Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::str
 
 Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index, const std::string& error,
                          int32_t warning_count, const std::string& warnings) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
+  return FinishRow(id, status, statement_index, error, warning_count, warnings, 0);
+}
+
+Status Changelog::FinishRow(int64_t id, StepStatus status, int32_t statement_index, const std::string& error,
+                            int32_t warning_count, const std::string& warnings, int64_t ago_us) {
+  const std::string ended = ago_us > 0 ? "NOW(6) - INTERVAL " + std::to_string(ago_us) + " MICROSECOND" : "NOW(6)";
   const Value params[] = {
       Value::Text(StepStatusName(status)),
       Value::Int(statement_index),
@@ -378,8 +431,9 @@ Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
   return conn_
       .Execute(Inline("UPDATE " + ChangelogTable() +
                           " SET status = ?, statement_index = ?, pending_fingerprint = NULL, error = ?, "
-                          "warning_count = ?, warnings = ?, finished_at = NOW(6), "
-                          "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, NOW(6)) DIV 1000, "
+                          "warning_count = ?, warnings = ?, finished_at = " +
+                          ended + ", duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, " + ended +
+                          ") DIV 1000, "
                           "done_sha256 = " +
                           DoneDigestSql(id, statement_index) + " WHERE id = ?",
                       params))
@@ -388,6 +442,7 @@ Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index,
 }
 
 Status Changelog::CloseInterrupted() {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   const Value params[] = {Value::Text(target_)};
   return conn_
       .Execute("UPDATE " + ChangelogTable() +
@@ -400,19 +455,21 @@ Status Changelog::CloseInterrupted() {
 }
 
 Status Changelog::SetVersion(const Version& version, const std::string& run_id) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   const Value params[] = {Value::Text(target_), Value::Text(version.ToString()), Value::Text(run_id)};
   return conn_
-      .Execute("INSERT INTO " + StateTable() +
-                   " (target, version, run_id, updated_at) VALUES (?, ?, ?, NOW(6)) "
-                   "ON DUPLICATE KEY UPDATE version = VALUES(version), run_id = VALUES(run_id), "
-                   "updated_at = VALUES(updated_at)",
-               params)
+      .Execute(Inline("INSERT INTO " + StateTable() +
+                          " (target, version, run_id, updated_at) VALUES (?, ?, ?, NOW(6)) "
+                          "ON DUPLICATE KEY UPDATE version = VALUES(version), run_id = VALUES(run_id), "
+                          "updated_at = VALUES(updated_at)",
+                      params))
       .status()
       .WithContext("changelog: recording version " + version.ToString());
 }
 
 // Runs once per transaction that inserts rows: the text protocol, as above.
 Status Changelog::SetCounterCheckpoint(const std::string& checkpoint) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   return conn_
       .Execute("UPDATE " + StateTable() + " SET autoinc_checkpoint = " +
                (checkpoint.empty() ? std::string("NULL") : conn_.QuoteString(checkpoint)) +
@@ -430,6 +487,7 @@ Result<std::string> Changelog::ReadCounterCheckpoint() {
 }
 
 Status Changelog::SetChecksum(int64_t id, const std::string& checksum) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   const Value params[] = {Value::Text(checksum), Value::Int(id)};
   return conn_.Execute("UPDATE " + ChangelogTable() + " SET checksum = ? WHERE id = ?", params)
       .status()
@@ -437,6 +495,7 @@ Status Changelog::SetChecksum(int64_t id, const std::string& checksum) {
 }
 
 Result<int64_t> Changelog::InsertBaseline(const ChangelogEntry& entry) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   CHIMP_ASSIGN_OR_RETURN(int64_t id, Insert(entry));
   const Value params[] = {Value::Int(id)};
   CHIMP_RETURN_IF_ERROR(

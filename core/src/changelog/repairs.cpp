@@ -62,6 +62,7 @@ std::string Changelog::RepairsTable() const { return internal::QualifiedName(sch
 Status Changelog::EnsureRepairsTable() { return internal::CreateTable(conn_, schema_, kRepairsTable, kRepairsColumns); }
 
 Result<int64_t> Changelog::InsertRepair(const RepairRecord& r) {
+  CHIMP_RETURN_IF_ERROR(FlushFinish());
   const Value params[] = {
       Value::Text(target_),
       Value::Text(r.run_id),

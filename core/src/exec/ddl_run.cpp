@@ -191,6 +191,7 @@ Status DdlRun::RunInGroup(const ClassifiedStatement& statement) {
   if (!in_group_) {
     if (unrecorded_) CHIMP_RETURN_IF_ERROR(RecordIndex(i_));
     // The counters the group's inserts take must be known if it dies.
+    CHIMP_RETURN_IF_ERROR(step_.changelog().FlushFinish());
     CHIMP_RETURN_IF_ERROR(counters_.Arm(i_));
     CHIMP_RETURN_IF_ERROR(conn_.Begin());
     in_group_ = true;
@@ -224,6 +225,7 @@ Status DdlRun::Finish() {
     CHIMP_RETURN_IF_ERROR(row_.SetStatementIndex(i_));
   }
   outcome_->statements_done = i_;
+  outcome_->finish_may_wait = !unrecorded_ && row_.written();
   return Status::Ok();
 }
 

@@ -30,6 +30,10 @@ struct StepOutcome {
   // The row was finished in the same transaction as the step's last
   // statements.
   bool finished = false;
+  // A resume would decide every statement by looking (none ran with an
+  // "unknown" pre-image since the last write): the success may wait for
+  // the next write (Changelog::DeferFinish).
+  bool finish_may_wait = false;
 };
 
 // "step 'id' (plugin 'file', edge a -> b)" or "(..., repeatable, before the

@@ -36,6 +36,10 @@ Status StepRow::Finish(StepStatus status, int32_t done, const std::string& error
   return Status::Ok();
 }
 
+Status StepRow::DeferFinish(int32_t done, int32_t warning_count, const std::string& warnings) {
+  return changelog_.DeferFinish(id_, done, warning_count, warnings);
+}
+
 Status StepRow::SetStatementCount(int32_t count) { return changelog_.SetStatementCount(id_, count); }
 
 int64_t StepRow::ElapsedMs() const {

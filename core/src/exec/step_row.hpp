@@ -42,6 +42,9 @@ class StepRow {
   // The attempt ended with `status`.
   Status Finish(StepStatus status, int32_t done, const std::string& error, int32_t warning_count,
                 const std::string& warnings);
+  // Success after `done` statements, written by the changelog's next write
+  // (Changelog::DeferFinish). REQUIRES: written().
+  Status DeferFinish(int32_t done, int32_t warning_count, const std::string& warnings);
   // Corrects statement_count. REQUIRES: written().
   Status SetStatementCount(int32_t count);
 

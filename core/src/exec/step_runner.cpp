@@ -73,6 +73,7 @@ Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
   if (DecodePreImage(planned.pending_fingerprint).kind == PreImage::Kind::kUnknown) {
     return UncertainStatement(planned);
   }
+  next_ = next;
   counters_.Prepare(planned, next);
   StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
   const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_);
@@ -242,6 +243,7 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
 Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, StepRow& row,
                                   StepOutcome* outcome) {
   // The counters the step's inserts take must be known if it dies.
+  CHIMP_RETURN_IF_ERROR(changelog_.FlushFinish());
   CHIMP_RETURN_IF_ERROR(counters_.Arm(0));
   CHIMP_RETURN_IF_ERROR(conn_.Begin());
   if (step.planned().step->kind == StepKind::kNative) {
@@ -281,7 +283,9 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
   } else {
     outcome.status = DdlRun(step, source, row, counters_, &outcome).Run();
   }
-  if (!outcome.finished) {
+  if (!outcome.finished && FinishMayWait(step.planned(), outcome)) {
+    outcome.status = row.DeferFinish(outcome.statements_done, outcome.warning_count, outcome.warnings);
+  } else if (!outcome.finished) {
     Status finish =
         row.Finish(outcome.status.ok() ? StepStatus::kSuccess : StepStatus::kFailed, outcome.statements_done,
                    outcome.status.message(), outcome.warning_count, outcome.warnings);
@@ -292,6 +296,16 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
   }
   FixCount(row, step.count(), outcome);
   return outcome;
+}
+
+// A SQL step that succeeded and whose statements a resume would all decide
+// by looking need not write its success at once when another step of the
+// same edge follows: that step's first write carries it, saving a commit
+// per step (doc/recovery.md, "Deferred finish"). The last step of an edge
+// writes it, before the edge's version.
+bool StepRunner::FinishMayWait(const PlannedStep& planned, const StepOutcome& outcome) const {
+  return outcome.status.ok() && outcome.finish_may_wait && outcome.keep_pending.empty() &&
+         planned.step->kind == StepKind::kSql && next_ != nullptr && next_->edge == planned.edge;
 }
 
 void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome) {

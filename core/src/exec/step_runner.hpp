@@ -80,6 +80,9 @@ class StepRunner {
   // Writes a `failed` row at `statements_done`, keeping outcome.keep_pending.
   // Best effort: a changelog error is dropped (the step's error wins).
   void RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome);
+  // The success of the step `planned` may be written by the next write
+  // (Changelog::DeferFinish).
+  bool FinishMayWait(const PlannedStep& planned, const StepOutcome& outcome) const;
   // Corrects the row's statement_count when the run's split found another
   // number than `estimated` (sql_mode changes).
   void FixCount(StepRow& row, int32_t estimated, const StepOutcome& outcome);
@@ -91,6 +94,9 @@ class StepRunner {
   ExecutionObserver* observer_;
   const RunGuard* guard_;
   CounterCheckpoint counters_;
+  // The step after the one running (StepRunner::Run's `next`); nullptr for
+  // the last.
+  const PlannedStep* next_ = nullptr;
   // SessionKey of the last step, when the session is still as its set-up
   // made it (the step ran and every statement leaves the session as is);
   // nullopt: the next step resets the session.
