@@ -7,7 +7,7 @@
 #
 #   bench/small_steps.sh [BUILD_DIR]          # default: build
 #
-#   BENCH_ROUNDS=9      W1 rounds (rotated order, fresh database each side)
+#   BENCH_ROUNDS=9      W1 rounds (rotated order, fresh database each side; 0: W2 only)
 #   BENCH_NOOP_REPS=30  W2 repetitions
 #   BENCH_DBMATE=PATH   use this dbmate binary instead of installing one
 #   BENCH_NO_DBMATE=1   leave dbmate out
