@@ -1,4 +1,7 @@
-// chimp migrate: lock, plan, back up when asked, execute.
+// chimp migrate: lock, plan, back up when asked, execute; or, when there is
+// nothing to do, only read.
+#include <optional>
+
 #include "chimp/engine.hpp"
 #include "engine/backup.hpp"
 #include "engine/session.hpp"
@@ -7,9 +10,49 @@
 
 namespace chimp {
 
+namespace {
+
+// The no-op: on one connection, without the lock and without loading any
+// plugin code the descriptor cache vouches for, read the changelog and
+// plan. Returns the report when there is certainly nothing to do: the
+// changelog has the newest layout and a version, no step is running or was
+// interrupted, no AUTO_INCREMENT checkpoint waits, and the plan has no step
+// and no version to record. Anything else, an error included, is nullopt:
+// the locked path then does (and reports) what is to be done.
+std::optional<MigrateReport> TryNoOp(const EngineOptions& options, const PlanRequest& request,
+                                     ExecutionObserver* observer) {
+  auto target = internal::OpenTarget(options);
+  if (!target.ok()) return std::nullopt;
+  Changelog& changelog = *target->changelog;
+  auto newest = changelog.TablesAreNewest();
+  if (!newest.ok() || !*newest) return std::nullopt;
+  auto state = changelog.ReadState();
+  if (!state.ok() || !state->initialized || state->version.empty()) return std::nullopt;
+  auto checkpoint = changelog.ReadCounterCheckpoint();
+  if (!checkpoint.ok() || !checkpoint->empty()) return std::nullopt;
+  auto entries = changelog.ReadEntries();
+  if (!entries.ok()) return std::nullopt;
+  for (const ChangelogEntry& e : *entries) {
+    if (e.status == StepStatus::kRunning) return std::nullopt;
+  }
+  auto catalog = internal::LoadPlanningCatalog(options);
+  if (!catalog.ok()) return std::nullopt;
+  auto plan = MakePlan(**catalog, *state, *entries, request);
+  if (!plan.ok() || !plan->empty() || !plan->path.empty()) return std::nullopt;
+  MigrateReport report;
+  report.catalog = std::move(catalog).value();
+  report.plan = std::move(plan).value();
+  report.summary.reached = report.plan.current;
+  if (observer != nullptr) observer->OnPlan(report.plan, "");
+  return report;
+}
+
+}  // namespace
+
 Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request, ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait,
                               std::function<void(const BackupRecord&)> on_backup) {
+  if (std::optional<MigrateReport> noop = TryNoOp(options, request, observer)) return std::move(*noop);
   CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait))));
   Changelog& changelog = *target.changelog;
   MigrateReport report;

@@ -32,6 +32,14 @@ Status RequireStartingPoint(const EngineOptions& options, const Catalog& catalog
 // connection. Errors: Unavailable (no server), the server's.
 Result<std::unique_ptr<Connection>> ConnectWithoutDatabase(const EngineOptions& options);
 
+// The catalog of options.plugin_dirs for planning only (status, the no-op
+// check of migrate): a plugin file whose bytes the descriptor cache holds
+// a verified descriptor for (plugin/descriptor_cache.hpp) is taken from it,
+// and none of its code runs; the others are loaded as LoadCatalog loads
+// them. Trust and bundle checks run on every file as in LoadCatalog. Its
+// steps must not be executed: a step with a function from the cache fails.
+Result<std::unique_ptr<Catalog>> LoadPlanningCatalog(const EngineOptions& options);
+
 }  // namespace chimp::internal
 
 #endif  // CHIMP_ENGINE_SESSION_HPP_
