@@ -2,6 +2,7 @@
 // nothing to do, only read.
 #include <optional>
 
+#include "changelog/clean_snapshot.hpp"
 #include "chimp/engine.hpp"
 #include "engine/backup.hpp"
 #include "engine/session.hpp"
@@ -23,21 +24,12 @@ std::optional<MigrateReport> TryNoOp(const EngineOptions& options, const PlanReq
                                      ExecutionObserver* observer) {
   auto target = internal::OpenTarget(options);
   if (!target.ok()) return std::nullopt;
-  Changelog& changelog = *target->changelog;
-  auto newest = changelog.TablesAreNewest();
-  if (!newest.ok() || !*newest) return std::nullopt;
-  auto state = changelog.ReadState();
-  if (!state.ok() || !state->initialized || state->version.empty()) return std::nullopt;
-  auto checkpoint = changelog.ReadCounterCheckpoint();
-  if (!checkpoint.ok() || !checkpoint->empty()) return std::nullopt;
-  auto entries = changelog.ReadEntries();
-  if (!entries.ok()) return std::nullopt;
-  for (const ChangelogEntry& e : *entries) {
-    if (e.status == StepStatus::kRunning) return std::nullopt;
-  }
+  std::optional<internal::CleanSnapshot> read =
+      internal::ReadCleanSnapshot(*target->conn, options.changelog_schema, options.database);
+  if (!read) return std::nullopt;
   auto catalog = internal::LoadPlanningCatalog(options);
   if (!catalog.ok()) return std::nullopt;
-  auto plan = MakePlan(**catalog, *state, *entries, request);
+  auto plan = MakePlan(**catalog, read->state, read->entries, request);
   if (!plan.ok() || !plan->empty() || !plan->path.empty()) return std::nullopt;
   MigrateReport report;
   report.catalog = std::move(catalog).value();
