@@ -22,6 +22,11 @@ namespace {
 // Bumped whenever the encoding or what the loader copies changes.
 constexpr const char* kFormat = "chimp-descriptor-cache 1";
 
+// A tripwire: a field added to the model must be added to the encoding
+// below (and kFormat bumped), or a cached descriptor would lack it.
+static_assert(sizeof(Step) == 312 && sizeof(PluginInfo) == 232 && sizeof(Edge) == 248 && sizeof(Repeatable) == 352,
+              "chimp/model.hpp changed: update EncodeDescriptor/DecodeDescriptor and bump kFormat, then these sizes");
+
 // ---- Encoding: every field is "<length>:<bytes>", in a fixed order ----
 
 class Writer {
