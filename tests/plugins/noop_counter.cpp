@@ -5,12 +5,20 @@
 //   noop_v1          "" -> 1.0.0: a table and its row
 //   noop_v1_changed  the same step ids, the row's SQL changed (a checksum mismatch)
 //   noop_v2          noop_v1's edge, then 1.0.0 -> 1.1.0 (pending work)
+//   noop_extra       another plugin, "noop-extra": only 1.0.0 -> 1.1.0
+// Each line is "loaded <plugin name>".
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <chimp/sdk/plugin.hpp>
 #include <cstdlib>
 #include <cstring>
+
+#if defined(FIXTURE_NOOP_EXTRA)
+#define NOOP_NAME "noop-extra"
+#else
+#define NOOP_NAME "noop-counter"
+#endif
 
 namespace {
 
@@ -20,7 +28,7 @@ struct CountLoads {
     if (log == nullptr || *log == '\0') return;
     const int fd = ::open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) return;
-    const char line[] = "loaded\n";
+    const char line[] = "loaded " NOOP_NAME "\n";
     ssize_t ignored = ::write(fd, line, std::strlen(line));
     (void)ignored;
     ::close(fd);
@@ -30,6 +38,13 @@ const CountLoads count_loads;
 
 }  // namespace
 
+#if defined(FIXTURE_NOOP_EXTRA)
+CHIMP_PLUGIN(NOOP_NAME, "1.1.0", "An upgrade edge from another plugin") {
+  plugin.Edge("1.0.0", "1.1.0", "A second table")
+      .Sql("noop_extra.1.1.0.create", "Create noop_extra", "CREATE TABLE noop_extra (id BIGINT PRIMARY KEY)",
+           chimp::sdk::kDdl);
+}
+#else
 #if defined(FIXTURE_NOOP_V1_CHANGED)
 #define NOOP_ROW_SQL "INSERT INTO noop_items (id, name) VALUES (1, 'changed')"
 #elif defined(FIXTURE_NOOP_V1) || defined(FIXTURE_NOOP_V2)
@@ -54,3 +69,4 @@ CHIMP_PLUGIN("noop-counter", NOOP_VERSION, "Counts how often its code is loaded"
       .Sql("noop.1.1.0.create", "Create noop_more", "CREATE TABLE noop_more (id BIGINT PRIMARY KEY)", chimp::sdk::kDdl);
 #endif
 }
+#endif

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <set>
+#include <string>
 
 #include "chimp/loader.hpp"
 #include "chimp/sql_splitter.hpp"
@@ -32,14 +34,15 @@ Result<std::chrono::milliseconds> PluginLoadTimeout() {
 
 // The catalog of options.plugin_dirs, the descriptor cache used as `use`
 // says (plugin/descriptor_cache.hpp).
-Result<std::unique_ptr<Catalog>> LoadCatalogUsing(const EngineOptions& options, internal::DescriptorCacheUse use) {
+Result<std::unique_ptr<Catalog>> LoadCatalogUsing(const EngineOptions& options, internal::DescriptorCacheUse use,
+                                                  const std::set<std::string>& must_load = {}) {
   if (options.plugin_dirs.empty()) {
     return Status::InvalidArgument("no plugin directory: give --plugins DIR or set [plugins] paths");
   }
   PluginLoadOptions load;
   CHIMP_ASSIGN_OR_RETURN(load.timeout, PluginLoadTimeout());
   load.trust = options.bundle_trust;
-  CHIMP_ASSIGN_OR_RETURN(auto plugins, internal::LoadPluginsWithCache(options.plugin_dirs, load, use));
+  CHIMP_ASSIGN_OR_RETURN(auto plugins, internal::LoadPluginsWithCache(options.plugin_dirs, load, use, must_load));
   return Catalog::Build(std::move(plugins));
 }
 
@@ -51,8 +54,9 @@ Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
   return LoadCatalogUsing(options, internal::DescriptorCacheUse::kStore);
 }
 
-Result<std::unique_ptr<Catalog>> internal::LoadPlanningCatalog(const EngineOptions& options) {
-  return LoadCatalogUsing(options, internal::DescriptorCacheUse::kFindAndStore);
+Result<std::unique_ptr<Catalog>> internal::LoadPlanningCatalog(const EngineOptions& options,
+                                                               const std::set<std::string>& must_load) {
+  return LoadCatalogUsing(options, internal::DescriptorCacheUse::kFindAndStore, must_load);
 }
 
 Result<std::vector<std::string>> StatementsOf(const Step& step) {

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,10 +92,17 @@ enum class DescriptorCacheUse {
   kFindAndStore,  // take what it holds (no plugin code runs for those), load and store the rest
 };
 
-// chimp::LoadPlugins, with the cache of the environment used as `use` says.
-// Trust, bundle and check_bytes checks run on every file whatever `use`.
+// chimp::LoadPlugins, with the cache of the environment used as `use` says;
+// the files (canonical) in `must_load` are loaded the full way even with
+// kFindAndStore. Trust, bundle and check_bytes checks run on every file
+// whatever `use`.
 Result<std::vector<LoadedPlugin>> LoadPluginsWithCache(const std::vector<std::string>& dirs,
-                                                       const PluginLoadOptions& options, DescriptorCacheUse use);
+                                                       const PluginLoadOptions& options, DescriptorCacheUse use,
+                                                       const std::set<std::string>& must_load = {});
+
+// Whether the code of the plugin file `file` (canonical) is loaded in this
+// process (false: its descriptor, if any, came from the cache).
+bool CodeLoaded(const std::string& file);
 
 }  // namespace chimp::internal
 

@@ -650,14 +650,15 @@ Result<std::optional<std::string>> KnownDigest(const internal::DescriptorCache& 
 // stored in it.
 Result<std::vector<LoadedPlugin>> LoadFiles(const std::vector<std::string>& files, const PluginLoadOptions& options,
                                             bool judge, const internal::DescriptorCache* cache = nullptr,
-                                            bool find = false) {
+                                            bool find = false, const std::set<std::string>* must_load = nullptr) {
   std::vector<internal::PluginImage> images;
   std::vector<std::string> new_files;
   std::vector<std::string> hashes;  // of images[i]
   std::map<std::string, LoadedPlugin> cached;
   for (const std::string& file : files) {
     if (FindLibrary(file) != nullptr) continue;
-    if (cache != nullptr && find && !options.check_bytes) {
+    const bool may_find = find && (must_load == nullptr || must_load->count(file) == 0);
+    if (cache != nullptr && may_find && !options.check_bytes) {
       CHIMP_ASSIGN_OR_RETURN(std::optional<std::string> known, KnownDigest(*cache, file, judge));
       if (known) {
         if (std::optional<LoadedPlugin> hit = cache->Find(*known, file)) {
@@ -670,7 +671,7 @@ Result<std::vector<LoadedPlugin>> LoadFiles(const std::vector<std::string>& file
     const std::string sha256 = image.Sha256();
     CHIMP_RETURN_IF_ERROR(CheckBundled(image, sha256));
     if (options.check_bytes) CHIMP_RETURN_IF_ERROR(options.check_bytes(image.file(), sha256));
-    if (cache != nullptr && find) {
+    if (cache != nullptr && may_find) {
       if (std::optional<LoadedPlugin> hit = cache->Find(sha256, file)) {
         cache->RememberDigest(file, image.stat(), sha256);
         cached.emplace(file, std::move(*hit));
@@ -732,15 +733,18 @@ Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& di
   return internal::LoadPluginsWithCache(dirs, options, internal::DescriptorCacheUse::kNone);
 }
 
+bool internal::CodeLoaded(const std::string& file) { return FindLibrary(file) != nullptr; }
+
 Result<std::vector<LoadedPlugin>> internal::LoadPluginsWithCache(const std::vector<std::string>& dirs,
                                                                  const PluginLoadOptions& options,
-                                                                 DescriptorCacheUse use) {
+                                                                 DescriptorCacheUse use,
+                                                                 const std::set<std::string>& must_load) {
   CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs, options.trust));
   std::optional<DescriptorCache> cache;
   if (use != DescriptorCacheUse::kNone) cache = DescriptorCache::FromEnvironment();
-  CHIMP_ASSIGN_OR_RETURN(
-      std::vector<LoadedPlugin> loaded,
-      LoadFiles(files, options, /*judge=*/true, cache ? &*cache : nullptr, use == DescriptorCacheUse::kFindAndStore));
+  CHIMP_ASSIGN_OR_RETURN(std::vector<LoadedPlugin> loaded,
+                         LoadFiles(files, options, /*judge=*/true, cache ? &*cache : nullptr,
+                                   use == DescriptorCacheUse::kFindAndStore, &must_load));
   std::vector<LoadedPlugin> plugins;
   std::map<std::string, std::string> names;     // plugin name -> file
   std::map<std::string, std::string> step_ids;  // step id -> file

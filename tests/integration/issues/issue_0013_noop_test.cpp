@@ -43,9 +43,9 @@ class NoopBench {
     log_ = (scratch_.path() / "loads.log").string();
   }
 
-  // Puts fixture `variant` in the plugin directory as noop.so.
-  void Use(const std::string& variant) {
-    const fs::path to = plugins_ / "noop.so";
+  // Puts fixture `variant` in the plugin directory as `name`.
+  void Use(const std::string& variant, const std::string& name = "noop.so") {
+    const fs::path to = plugins_ / name;
     fs::copy_file(test::FixtureDir(variant) + "/" + variant + ".so", to, fs::copy_options::overwrite_existing);
     fs::permissions(to, fs::perms(0644));
   }
@@ -66,6 +66,14 @@ class NoopBench {
     std::ifstream in(log_);
     int lines = 0;
     for (std::string line; std::getline(in, line);) ++lines;
+    return lines;
+  }
+
+  // How many times plugin `name`'s code was loaded so far.
+  int LoadsOf(const std::string& name) const {
+    std::ifstream in(log_);
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) lines += line == "loaded " + name ? 1 : 0;
     return lines;
   }
 
@@ -207,6 +215,22 @@ TEST_CASE("issue 13.2: a pending edge still migrates, then the no-op loads nothi
   const int after = b.Loads();
   CHECK(b.Run("migrate").code == 0);
   CHECK(b.Loads() == after);
+}
+
+TEST_CASE("issue 13.2: a migrate with work loads only the plugins whose steps run") {
+  NoopBench b("i13_only");
+  b.Use("noop_v1");
+  REQUIRE(b.Run("migrate").code == 0);
+  REQUIRE(b.LoadsOf("noop-counter") == 2);
+  b.Use("noop_extra", "extra.so");
+  test::CliRun r = b.Run("migrate");
+  INFO("stdout: " << r.out << "stderr: " << r.err);
+  CHECK(r.code == 0);
+  CHECK(Contains(r.out, "noop_extra.1.1.0.create"));
+  CHECK(test::Scalar(b.target().changelog, "SELECT version FROM chimp_state WHERE target = '" + b.target().db + "'") ==
+        "1.1.0");
+  CHECK(b.LoadsOf("noop-extra") == 2);    // tried in a child, then loaded: it runs
+  CHECK(b.LoadsOf("noop-counter") == 2);  // all applied: planned from its descriptor only
 }
 
 TEST_CASE("issue 13.2: a corrupt or untrusted descriptor cache entry is ignored") {
