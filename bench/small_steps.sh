@@ -7,7 +7,7 @@
 #
 #   bench/small_steps.sh [BUILD_DIR]          # default: build
 #
-#   BENCH_ROUNDS=9      W1 rounds (rotated order, fresh database each side)
+#   BENCH_ROUNDS=9      W1 rounds (rotated order, fresh database each side; 0: W2 only)
 #   BENCH_NOOP_REPS=30  W2 repetitions
 #   BENCH_DBMATE=PATH   use this dbmate binary instead of installing one
 #   BENCH_NO_DBMATE=1   leave dbmate out
@@ -40,7 +40,7 @@ bench="$build/bench/chimp_bench_small_steps"
 [ -f "$build/CMakeCache.txt" ] || { echo "small_steps.sh: $build is not a configured build (scripts/build.sh)" >&2; exit 1; }
 echo "small_steps.sh: building chimp_bench_small_steps in $build" >&2
 cmake --build "$build" -j "${CHIMP_JOBS:-2}" --target chimp_bench_small_steps >&2 ||
-  { echo "small_steps.sh: the build failed; the bench needs the CloudStack corpus beside the checkout (bench/ is added by plugins/cloudstack)" >&2; exit 1; }
+  { echo "small_steps.sh: the build failed (configure with -DCHIMP_BUILD_BENCH=ON, the default)" >&2; exit 1; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/chimp-small.XXXXXX")
 cleanup() {

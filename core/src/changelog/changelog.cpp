@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "changelog/clean_snapshot.hpp"
 #include "changelog/row_reader.hpp"
 
 namespace chimp {
@@ -532,6 +533,38 @@ ChangelogEntry MakeEntry(const Edge& edge, const Step& step, std::string_view ru
   e.status = StepStatus::kRunning;
   e.engine_version = CHIMP_ENGINE_VERSION;
   return e;
+}
+
+std::optional<internal::CleanSnapshot> internal::ReadCleanSnapshot(Connection& conn, const std::string& schema,
+                                                                   const std::string& target) {
+  const std::string quoted_target = conn.QuoteString(target);
+  auto state = conn.Query(std::string(kInternalTag) + "SELECT (SELECT COUNT(*) FROM information_schema.COLUMNS " +
+                          "WHERE TABLE_SCHEMA = " + conn.QuoteString(schema) + " AND (" + kNewestLayout +
+                          ")), version, run_id, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f'), "
+                          "IFNULL(autoinc_checkpoint, '') FROM " +
+                          QualifiedName(schema, kStateTable) + " WHERE target = " + quoted_target);
+  if (!state.ok() || state->rows.size() != 1) return std::nullopt;
+  RowReader row(state->rows.front());
+  if (row.Int() != kNewestLayoutRows) return std::nullopt;
+  auto version = Version::Parse(row.Text(), "changelog state of '" + target + "'", /*allow_empty=*/true);
+  if (!version.ok() || version->empty()) return std::nullopt;
+  CleanSnapshot snapshot;
+  snapshot.state.initialized = true;
+  snapshot.state.version = std::move(version).value();
+  snapshot.state.run_id = row.Text();
+  snapshot.state.updated_at = row.Text();
+  if (!row.Text().empty()) return std::nullopt;  // a checkpoint to restore
+  auto entries =
+      ReadRows(conn,
+               std::string("SELECT ") + kSelectColumns + kDoneColumn + " FROM " +
+                   QualifiedName(schema, kChangelogTable) + " WHERE target = " + quoted_target + " ORDER BY id",
+               {}, &ReadEntryWithDone);
+  if (!entries.ok()) return std::nullopt;
+  for (const ChangelogEntry& e : *entries) {
+    if (e.status == StepStatus::kRunning) return std::nullopt;
+  }
+  snapshot.entries = std::move(entries).value();
+  return snapshot;
 }
 
 }  // namespace chimp

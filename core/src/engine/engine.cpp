@@ -4,9 +4,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <set>
+#include <string>
 
 #include "chimp/loader.hpp"
 #include "chimp/sql_splitter.hpp"
+#include "engine/session.hpp"
+#include "plugin/descriptor_cache.hpp"
 #include "sql/statement_source.hpp"
 
 namespace chimp {
@@ -28,17 +32,31 @@ Result<std::chrono::milliseconds> PluginLoadTimeout() {
   return std::chrono::milliseconds(std::chrono::seconds(seconds));
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
+// The catalog of options.plugin_dirs, the descriptor cache used as `use`
+// says (plugin/descriptor_cache.hpp).
+Result<std::unique_ptr<Catalog>> LoadCatalogUsing(const EngineOptions& options, internal::DescriptorCacheUse use,
+                                                  const std::set<std::string>& must_load = {}) {
   if (options.plugin_dirs.empty()) {
     return Status::InvalidArgument("no plugin directory: give --plugins DIR or set [plugins] paths");
   }
   PluginLoadOptions load;
   CHIMP_ASSIGN_OR_RETURN(load.timeout, PluginLoadTimeout());
   load.trust = options.bundle_trust;
-  CHIMP_ASSIGN_OR_RETURN(auto plugins, LoadPlugins(options.plugin_dirs, load));
+  CHIMP_ASSIGN_OR_RETURN(auto plugins, internal::LoadPluginsWithCache(options.plugin_dirs, load, use, must_load));
   return Catalog::Build(std::move(plugins));
+}
+
+}  // namespace
+
+// Every plugin's code is loaded (its steps may run); what was loaded is
+// kept in the descriptor cache for the planning loads of later runs.
+Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
+  return LoadCatalogUsing(options, internal::DescriptorCacheUse::kStore);
+}
+
+Result<std::unique_ptr<Catalog>> internal::LoadPlanningCatalog(const EngineOptions& options,
+                                                               const std::set<std::string>& must_load) {
+  return LoadCatalogUsing(options, internal::DescriptorCacheUse::kFindAndStore, must_load);
 }
 
 Result<std::vector<std::string>> StatementsOf(const Step& step) {

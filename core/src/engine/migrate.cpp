@@ -1,19 +1,90 @@
-// chimp migrate: lock, plan, back up when asked, execute.
+// chimp migrate: lock, plan, back up when asked, execute; or, when there is
+// nothing to do, only read.
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "changelog/clean_snapshot.hpp"
 #include "chimp/engine.hpp"
 #include "engine/backup.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "plugin/descriptor_cache.hpp"
 #include "recovery/counters.hpp"
 
 namespace chimp {
 
+namespace {
+
+// The no-op: on one connection, without the lock and without loading any
+// plugin code the descriptor cache vouches for, read the changelog and
+// plan. Returns the report when there is certainly nothing to do: the
+// changelog has the newest layout and a version, no step is running or was
+// interrupted, no AUTO_INCREMENT checkpoint waits, and the plan has no step
+// and no version to record. Anything else, an error included, is nullopt:
+// the locked path then does (and reports) what is to be done.
+std::optional<MigrateReport> TryNoOp(const EngineOptions& options, const PlanRequest& request,
+                                     ExecutionObserver* observer) {
+  auto target = internal::OpenTarget(options);
+  if (!target.ok()) return std::nullopt;
+  std::optional<internal::CleanSnapshot> read =
+      internal::ReadCleanSnapshot(*target->conn, options.changelog_schema, options.database);
+  if (!read) return std::nullopt;
+  auto catalog = internal::LoadPlanningCatalog(options);
+  if (!catalog.ok()) return std::nullopt;
+  auto plan = MakePlan(**catalog, read->state, read->entries, request);
+  if (!plan.ok() || !plan->empty() || !plan->path.empty()) return std::nullopt;
+  MigrateReport report;
+  report.catalog = std::move(catalog).value();
+  report.plan = std::move(plan).value();
+  report.summary.reached = report.plan.current;
+  if (observer != nullptr) observer->OnPlan(report.plan, "");
+  return report;
+}
+
+// The plugin files whose code `plan`'s steps need and this process has not
+// loaded (their descriptors came from the cache).
+std::set<std::string> NotLoaded(const Plan& plan) {
+  std::set<std::string> files;
+  for (const PlannedStep& ps : plan.steps) {
+    const std::string& file = ps.edge->plugin->file;
+    if (!internal::CodeLoaded(file)) files.insert(file);
+  }
+  return files;
+}
+
+// Loads the plugins with planned steps the full way and plans again on the
+// catalog that holds them (the same descriptors, so the same plan), so that
+// every step that runs comes from loaded, tried code.
+Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
+                    const std::vector<ChangelogEntry>& entries, const PlanRequest& request, MigrateReport* report) {
+  const std::set<std::string> files = NotLoaded(report->plan);
+  if (files.empty()) return Status::Ok();
+  CHIMP_ASSIGN_OR_RETURN(std::unique_ptr<Catalog> catalog, internal::LoadPlanningCatalog(options, files));
+  CHIMP_ASSIGN_OR_RETURN(Plan plan, MakePlan(*catalog, state, entries, request));
+  report->plan = std::move(plan);
+  report->catalog = std::move(catalog);
+  if (const std::set<std::string> left = NotLoaded(report->plan); !left.empty()) {
+    return Status::Internal("plugin '" + *left.begin() + "' has steps to run but its code was not loaded");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request, ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait,
                               std::function<void(const BackupRecord&)> on_backup) {
-  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait))));
+  if (std::optional<MigrateReport> noop = TryNoOp(options, request, observer)) return std::move(*noop);
+  CHIMP_ASSIGN_OR_RETURN(
+      auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait), /*catalog=*/false)));
   Changelog& changelog = *target.changelog;
   MigrateReport report;
-  report.catalog = std::move(target.catalog);
+  // Planned from verified descriptors; the plugins with steps to run are
+  // loaded (tried in a child, then in chimp) once the plan names them.
+  CHIMP_ASSIGN_OR_RETURN(report.catalog, internal::LoadPlanningCatalog(options));
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
@@ -24,6 +95,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));
+  CHIMP_RETURN_IF_ERROR(LoadWhatRuns(options, state, entries, request, &report));
   if (observer != nullptr) observer->OnPlan(report.plan, target.run_id);
   if (!options.backup_dir.empty() && !report.plan.steps.empty()) {
     internal::BackupJob job{options.backup_dir, options.database, target.run_id, state.version.ToString(),

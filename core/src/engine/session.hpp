@@ -4,6 +4,7 @@
 #define CHIMP_ENGINE_SESSION_HPP_
 
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,17 @@ Status RequireStartingPoint(const EngineOptions& options, const Catalog& catalog
 // run in the target database, which may not exist yet. The caller owns the
 // connection. Errors: Unavailable (no server), the server's.
 Result<std::unique_ptr<Connection>> ConnectWithoutDatabase(const EngineOptions& options);
+
+// The catalog of options.plugin_dirs for planning only (status, the no-op
+// check of migrate): a plugin file whose bytes the descriptor cache holds
+// a verified descriptor for (plugin/descriptor_cache.hpp) is taken from it,
+// and none of its code runs; the others are loaded as LoadCatalog loads
+// them. Trust and bundle checks run on every file as in LoadCatalog. The
+// files (canonical) in `must_load` are loaded the full way: only the steps
+// of plugins whose code is loaded (plugin/descriptor_cache.hpp CodeLoaded)
+// may be executed; a step with a function from the cache fails.
+Result<std::unique_ptr<Catalog>> LoadPlanningCatalog(const EngineOptions& options,
+                                                     const std::set<std::string>& must_load = {});
 
 }  // namespace chimp::internal
 

@@ -8,10 +8,11 @@ namespace chimp {
 namespace {
 
 // The plan to the newest version and the cleanup steps waiting, when the
-// plugins are given.
+// plugins are given. Planning only: descriptors the cache holds serve
+// without loading their plugins' code.
 Status AddPending(const EngineOptions& options, Changelog& changelog, const std::vector<ChangelogEntry>& entries,
                   StatusReport* report) {
-  CHIMP_ASSIGN_OR_RETURN(report->catalog, LoadCatalog(options));
+  CHIMP_ASSIGN_OR_RETURN(report->catalog, internal::LoadPlanningCatalog(options));
   const Catalog& catalog = *report->catalog;
   // As migrate and plan: plugins that cannot start an empty database.
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, catalog, changelog));

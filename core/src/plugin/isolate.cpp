@@ -108,14 +108,15 @@ Trials ParseTrials(const std::string& out) {
 
 }  // namespace
 
-PluginImage::PluginImage(std::string file, int fd, std::string bytes)
-    : file_(std::move(file)), fd_(fd), bytes_(std::move(bytes)) {}
+PluginImage::PluginImage(std::string file, int fd, std::string bytes, const struct stat& st)
+    : file_(std::move(file)), fd_(fd), bytes_(std::move(bytes)), stat_(st) {}
 
 PluginImage::PluginImage(PluginImage&& other) noexcept
     : file_(std::move(other.file_)),
       fd_(std::exchange(other.fd_, -1)),
       kept_(other.kept_),
-      bytes_(std::move(other.bytes_)) {}
+      bytes_(std::move(other.bytes_)),
+      stat_(other.stat_) {}
 
 PluginImage::~PluginImage() {
   if (fd_ >= 0 && !kept_) ::close(fd_);
@@ -136,7 +137,7 @@ Result<PluginImage> PluginImage::Read(const std::string& file, bool judge) {
   CHIMP_RETURN_IF_ERROR(judged);
   const int fd = SealedCopy(bytes);
   if (fd < 0) return Errno(file, "cannot make a private copy (memfd_create)");
-  return PluginImage(file, fd, std::move(bytes));
+  return PluginImage(file, fd, std::move(bytes), st);
 }
 
 Result<std::vector<std::string>> TryInChild(const std::vector<std::string>& files, std::chrono::milliseconds timeout,

@@ -45,6 +45,8 @@ class PluginImage {
   // (computed on each call).
   std::string Sha256() const;
   size_t size() const { return bytes_.size(); }
+  // fstat of the file as it was opened and read.
+  const struct stat& stat() const { return stat_; }
   // What to dlopen: "/proc/self/fd/<memfd>" (valid in this process and in
   // a child forked from it while the memfd is open).
   std::string LoadPath() const;
@@ -55,12 +57,13 @@ class PluginImage {
   void KeepOpen() { kept_ = true; }
 
  private:
-  PluginImage(std::string file, int fd, std::string bytes);
+  PluginImage(std::string file, int fd, std::string bytes, const struct stat& st);
 
   std::string file_;
   int fd_ = -1;  // owned; closed by the destructor unless kept_
   bool kept_ = false;
   std::string bytes_;  // what the memfd holds
+  struct stat stat_ {};
 };
 
 // Forks one child that runs load(0), load(1), ... in order (each dlopens

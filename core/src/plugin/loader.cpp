@@ -1,6 +1,9 @@
 #include "chimp/loader.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <cctype>
@@ -15,6 +18,7 @@
 
 #include "chimp/sql_splitter.hpp"
 #include "plugin/bundle.hpp"
+#include "plugin/descriptor_cache.hpp"
 #include "plugin/isolate.hpp"
 #include "plugin/services.hpp"
 #include "plugin/trust.hpp"
@@ -591,10 +595,10 @@ Result<LoadedPlugin> CallEntry(const std::string& file, const boost::dll::shared
 
 // A file a release bundle listed must be copied with the bytes the bundle
 // verified: one replaced since is refused before any of its code runs.
-Status CheckBundled(const internal::PluginImage& image) {
+// `now` is the SHA-256 of the image's bytes.
+Status CheckBundled(const internal::PluginImage& image, const std::string& now) {
   const std::optional<std::string> verified = internal::BundledDigest(image.file());
   if (!verified.has_value()) return Status::Ok();
-  const std::string now = image.Sha256();
   if (now == *verified) return Status::Ok();
   return Status::PluginError("plugin '" + image.file() + "' changed after its bundle was verified: SHA-256 " + now +
                              ", the bundle's manifest says " + *verified);
@@ -620,20 +624,63 @@ Status NotTheSame(const std::string& file) {
                              "chimp_plugin_entry must return the same descriptor each time it is called");
 }
 
+// The SHA-256 of the bytes of `file` (canonical) known without reading
+// them: the digest its release bundle verified in this process, else the
+// cache's for the file's unchanged identity; nullopt when neither. The
+// file is opened and, with `judge`, its owner and mode judged as
+// PluginImage::Read judges them (its errors).
+Result<std::optional<std::string>> KnownDigest(const internal::DescriptorCache& cache, const std::string& file,
+                                               bool judge) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::optional<std::string>();  // PluginImage::Read reports it
+  struct stat st {};
+  const bool stated = ::fstat(fd, &st) == 0;
+  ::close(fd);
+  if (!stated) return std::optional<std::string>();
+  if (judge) CHIMP_RETURN_IF_ERROR(internal::CheckTrustedStat(file, st));
+  if (std::optional<std::string> bundled = internal::BundledDigest(file)) return bundled;
+  return cache.KnownDigest(file, st);
+}
+
 // Loads `files` (canonical), in order: the bytes of each once into a
 // private copy (owner and mode judged with `judge`), those copies first in
 // one trial child, then in this process. A file already loaded is reused.
+// With `cache`: a file whose bytes it holds a descriptor for is taken from
+// it when `find` (none of its code runs), and every plugin loaded here is
+// stored in it.
 Result<std::vector<LoadedPlugin>> LoadFiles(const std::vector<std::string>& files, const PluginLoadOptions& options,
-                                            bool judge) {
+                                            bool judge, const internal::DescriptorCache* cache = nullptr,
+                                            bool find = false, const std::set<std::string>* must_load = nullptr) {
   std::vector<internal::PluginImage> images;
   std::vector<std::string> new_files;
+  std::vector<std::string> hashes;  // of images[i]
+  std::map<std::string, LoadedPlugin> cached;
   for (const std::string& file : files) {
     if (FindLibrary(file) != nullptr) continue;
+    const bool may_find = find && (must_load == nullptr || must_load->count(file) == 0);
+    if (cache != nullptr && may_find && !options.check_bytes) {
+      CHIMP_ASSIGN_OR_RETURN(std::optional<std::string> known, KnownDigest(*cache, file, judge));
+      if (known) {
+        if (std::optional<LoadedPlugin> hit = cache->Find(*known, file)) {
+          cached.emplace(file, std::move(*hit));
+          continue;
+        }
+      }
+    }
     CHIMP_ASSIGN_OR_RETURN(internal::PluginImage image, internal::PluginImage::Read(file, judge));
-    CHIMP_RETURN_IF_ERROR(CheckBundled(image));
-    if (options.check_bytes) CHIMP_RETURN_IF_ERROR(options.check_bytes(image.file(), image.Sha256()));
+    const std::string sha256 = image.Sha256();
+    CHIMP_RETURN_IF_ERROR(CheckBundled(image, sha256));
+    if (options.check_bytes) CHIMP_RETURN_IF_ERROR(options.check_bytes(image.file(), sha256));
+    if (cache != nullptr && may_find) {
+      if (std::optional<LoadedPlugin> hit = cache->Find(sha256, file)) {
+        cache->RememberDigest(file, image.stat(), sha256);
+        cached.emplace(file, std::move(*hit));
+        continue;
+      }
+    }
     images.push_back(std::move(image));
     new_files.push_back(file);
+    hashes.push_back(sha256);
   }
   std::vector<std::string> digests;
   const auto trial = [&images](size_t i) -> Result<std::string> {
@@ -647,6 +694,10 @@ Result<std::vector<LoadedPlugin>> LoadFiles(const std::vector<std::string>& file
   std::vector<LoadedPlugin> plugins;
   size_t next_image = 0;
   for (const std::string& file : files) {
+    if (auto hit = cached.find(file); hit != cached.end()) {
+      plugins.push_back(std::move(hit->second));
+      continue;
+    }
     const boost::dll::shared_library* library = FindLibrary(file);
     const bool fresh = library == nullptr;
     if (fresh) {
@@ -654,6 +705,11 @@ Result<std::vector<LoadedPlugin>> LoadFiles(const std::vector<std::string>& file
     }
     CHIMP_ASSIGN_OR_RETURN(LoadedPlugin plugin, CallEntry(file, library));
     if (fresh && !digests.empty() && DescriptorDigest(plugin) != digests[next_image]) return NotTheSame(file);
+    // Only a descriptor that passed its trial and was copied here again is kept.
+    if (fresh && cache != nullptr && !digests.empty()) {
+      cache->Store(hashes[next_image], plugin);
+      cache->RememberDigest(file, images[next_image].stat(), hashes[next_image]);
+    }
     if (fresh) ++next_image;
     plugins.push_back(std::move(plugin));
   }
@@ -674,8 +730,21 @@ Result<LoadedPlugin> LoadPlugin(const std::string& path, const PluginLoadOptions
 }
 
 Result<std::vector<LoadedPlugin>> LoadPlugins(const std::vector<std::string>& dirs, const PluginLoadOptions& options) {
+  return internal::LoadPluginsWithCache(dirs, options, internal::DescriptorCacheUse::kNone);
+}
+
+bool internal::CodeLoaded(const std::string& file) { return FindLibrary(file) != nullptr; }
+
+Result<std::vector<LoadedPlugin>> internal::LoadPluginsWithCache(const std::vector<std::string>& dirs,
+                                                                 const PluginLoadOptions& options,
+                                                                 DescriptorCacheUse use,
+                                                                 const std::set<std::string>& must_load) {
   CHIMP_ASSIGN_OR_RETURN(std::vector<std::string> files, DiscoverPlugins(dirs, options.trust));
-  CHIMP_ASSIGN_OR_RETURN(std::vector<LoadedPlugin> loaded, LoadFiles(files, options, /*judge=*/true));
+  std::optional<DescriptorCache> cache;
+  if (use != DescriptorCacheUse::kNone) cache = DescriptorCache::FromEnvironment();
+  CHIMP_ASSIGN_OR_RETURN(std::vector<LoadedPlugin> loaded,
+                         LoadFiles(files, options, /*judge=*/true, cache ? &*cache : nullptr,
+                                   use == DescriptorCacheUse::kFindAndStore, &must_load));
   std::vector<LoadedPlugin> plugins;
   std::map<std::string, std::string> names;     // plugin name -> file
   std::map<std::string, std::string> step_ids;  // step id -> file
