@@ -1,20 +1,42 @@
-// chimp migrate: lock, plan, back up when asked, execute.
+// chimp migrate: lock, plan, pre-flight checks, back up when asked, execute.
 #include "chimp/engine.hpp"
 #include "engine/backup.hpp"
+#include "engine/check.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
 #include "recovery/counters.hpp"
 
 namespace chimp {
 
+namespace {
+
+// The plan on the changelog as it is, and its pre-flight checks against the
+// database as it is: before the run's first write. CheckFailed when one
+// failed (engine/check.hpp, PreflightVerdict).
+Result<Plan> Preflight(const EngineOptions& options, const Catalog& catalog, Changelog& changelog,
+                       const PlanRequest& request, ExecutionObserver* observer) {
+  CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
+  CHIMP_ASSIGN_OR_RETURN(Plan plan, MakePlan(catalog, state, entries, request));
+  CHIMP_ASSIGN_OR_RETURN(auto results, internal::RunPreflight(options, plan));
+  if (observer != nullptr && !results.empty()) observer->OnPreflight(results);
+  CHIMP_RETURN_IF_ERROR(internal::PreflightVerdict(results));
+  return plan;
+}
+
+}  // namespace
+
 Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request, ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait,
                               std::function<void(const BackupRecord&)> on_backup) {
-  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait))));
+  internal::TargetNeeds needs = internal::TargetNeeds::Locked(std::move(on_wait));
+  needs.claim = false;  // a write: after the pre-flight checks
+  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, std::move(needs)));
   Changelog& changelog = *target.changelog;
   MigrateReport report;
   report.catalog = std::move(target.catalog);
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
+  CHIMP_ASSIGN_OR_RETURN(const Plan checked, Preflight(options, *report.catalog, changelog, request, observer));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
@@ -24,6 +46,12 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));
+  // What the engine's own writes above changed cannot move the path; should
+  // it, the checks of the new path run too, still before any step.
+  if (report.plan.path != checked.path) {
+    CHIMP_RETURN_IF_ERROR(Preflight(options, *report.catalog, changelog, request, observer).status());
+  }
+  internal::MarkPreflightPassed(&report.plan);
   if (observer != nullptr) observer->OnPlan(report.plan, target.run_id);
   if (!options.backup_dir.empty() && !report.plan.steps.empty()) {
     internal::BackupJob job{options.backup_dir, options.database, target.run_id, state.version.ToString(),
