@@ -9,6 +9,8 @@
 //                   characters (a function check); then name NOT NULL
 // FIXTURE_PREFLIGHT_CHANGED: the same, with the write step of 1.1.0 changed
 // (a checksum mismatch once 1.1.0 is applied).
+// FIXTURE_PREFLIGHT_WRITES: the same, with a pre-flight check of 1.2.0 that
+// breaks the rule and writes (chimp's read-only check session refuses it).
 #include <chimp/sdk/plugin.hpp>
 
 namespace sdk = chimp::sdk;
@@ -47,5 +49,14 @@ CHIMP_PLUGIN("preflight", "1.2.0", "pre-flight checks over the whole path") {
             return true;
           },
           sdk::kPreflight)
+#if defined(FIXTURE_PREFLIGHT_WRITES)
+      .Check(
+          "pf.1.2.0.writes", "a check that writes", "rev:1",
+          [](sdk::Context& ctx) {
+            ctx.Execute("UPDATE pf_authors SET name = 'changed by a check'");
+            return true;
+          },
+          sdk::kPreflight)
+#endif
       .Sql("pf.1.2.0.not-null", "name NOT NULL", "ALTER TABLE pf_authors MODIFY name VARCHAR(40) NOT NULL", sdk::kDdl);
 }

@@ -153,6 +153,20 @@ TEST_CASE("issue 12: migrate --to 1.2.0 from 1.0.0 is refused before its first w
   CHECK(Run(t, "check", {}).code == 0);
 }
 
+TEST_CASE("issue 12: a pre-flight check runs on a read-only session: one that writes fails, and nothing is written") {
+  const test::Target t("pf_writes");
+  REQUIRE(Run(t, "migrate", {"--to", "1.1.0"}, "preflight_writes").code == 0);
+  const std::string before = DumpOf(t);
+  for (const std::string& command : std::vector<std::string>{"plan", "check", "migrate"}) {
+    test::CliRun r = Run(t, command, {}, "preflight_writes");
+    INFO(command << ": " << r.out << r.err);
+    CHECK(r.code == 11);
+    CHECK(HasLine(r.out, {"FAILED", "preflight", "pf.1.2.0.writes", "1.1.0 -> 1.2.0", "READ ONLY"}));
+    CHECK(test::Scalar("", "SELECT COUNT(*) FROM `" + t.db + "`.pf_authors WHERE name = 'changed by a check'") == "0");
+  }
+  CHECK(DumpOf(t) == before);
+}
+
 TEST_CASE("issue 12: a fresh install runs the pre-flight checks of later edges in their edges") {
   const test::Target t("pf_fresh");
   test::CliRun r = Run(t, "migrate", {"--to", "1.2.0"});
