@@ -34,6 +34,18 @@ class Progress : public ExecutionObserver {
     }
   }
 
+  // Before the first write: what the pre-flight checks of the path found.
+  void OnPreflight(const std::vector<CheckResult>& results) override {
+    try {
+      preflight_json_ = CheckResultsToJson(results);
+      if (json_ || (quiet_ && AllPassed(results))) return;
+      std::cout << "Pre-flight checks, against the database as it is (" << CheckCountText(results) << "):\n";
+      PrintCheckLines(std::cout, results, 2);
+      std::cout << '\n' << std::flush;
+    } catch (...) {
+    }
+  }
+
   void OnStepStart(const PlannedStep& ps, int32_t statement_count) override {
     try {
       ++index_;
@@ -41,6 +53,7 @@ class Progress : public ExecutionObserver {
       if (json_) return;
       std::cout << "  " << Counter() << ' ' << StepEdgeText(ps) << "  " << ps.step->id << " ("
                 << StepKindName(ps.step->kind) << (ps.step->has_ddl ? ", DDL" : "");
+      if (ps.preflight_passed) std::cout << ", passed in pre-flight";
       if (ps.resume_from > 0) std::cout << ", resuming at statement " << ps.resume_from + 1;
       std::cout << ") ... " << std::flush;
       line_open_ = true;
@@ -107,6 +120,7 @@ class Progress : public ExecutionObserver {
   const Json& steps() const { return steps_; }
   const Json& versions() const { return versions_; }
   const Json& plan_json() const { return plan_json_; }
+  const Json& preflight_json() const { return preflight_json_; }
   const std::string& run_id() const { return run_id_; }
   const std::string& from() const { return from_; }
   bool empty() const { return empty_; }
@@ -127,6 +141,7 @@ class Progress : public ExecutionObserver {
   std::string from_;
   bool empty_ = true;
   Json plan_json_ = nullptr;
+  Json preflight_json_ = Json::array();
   size_t index_ = 0;
   int32_t statement_count_ = 0;
   bool line_open_ = false;
@@ -178,7 +193,8 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
     Json doc = {{"database", ctx.options.database},
                 {"dry_run", false},
                 {"from_version", progress.from()},
-                {"plan", progress.plan_json()}};
+                {"plan", progress.plan_json()},
+                {"preflight", progress.preflight_json()}};
     doc["steps"] = progress.steps();
     doc["versions_reached"] = progress.versions();
     doc["duration_ms"] = elapsed_ms;
@@ -204,7 +220,9 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
       std::cerr << "chimp: the failed attempt is recorded in chimp_backups; fix the cause (disk, privileges, "
                    "the dump program) and run migrate --backup again\n";
     }
-    if (result.status().code() == StatusCode::kStepFailed || result.status().code() == StatusCode::kCheckFailed) {
+    const bool before_any_write = progress.run_id().empty();  // OnPlan comes after the pre-flight checks
+    if (result.status().code() == StatusCode::kStepFailed ||
+        (result.status().code() == StatusCode::kCheckFailed && !before_any_write)) {
       std::cerr << "chimp: the changelog records the failed attempt (chimp log); "
                    "after fixing the cause, chimp migrate resumes from there\n";
     }

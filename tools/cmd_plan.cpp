@@ -1,5 +1,7 @@
 // chimp plan: the dry run. Plans from the current version to the target and
-// prints the path and the pending steps; touches nothing.
+// prints the path, the pending steps and what the pre-flight checks found
+// (exit 11 when one failed); touches nothing.
+#include <cstdio>
 #include <iostream>
 
 #include "common.hpp"
@@ -15,15 +17,27 @@ int RunPlan(const Context& ctx, const std::string& to, const std::string& phase,
   Result<PlanReport> report = MakeMigrationPlan(ctx.options, *request);
   if (!report.ok()) return Fail(report.status());
   const Plan& plan = report->plan;
+  const std::vector<CheckResult>& preflight = report->preflight;
   if (*format == "json") {
     Json doc = {{"database", ctx.options.database}, {"changelog_initialized", report->state.initialized}};
     doc.update(PlanToJson(plan, ctx.verbose));
+    doc["preflight"] = CheckResultsToJson(preflight);
+    doc["preflight_ok"] = AllPassed(preflight);
     PrintJson(doc);
   } else {
     if (!report->state.initialized) {
       std::cout << "The changelog is not initialized yet: planning from the empty version.\n";
     }
     PrintPlan(std::cout, ctx.options.database, plan, ctx.verbose);
+    if (!preflight.empty()) {
+      std::cout << "\nPre-flight checks, against the database as it is (" << CheckCountText(preflight) << "):\n";
+      PrintCheckLines(std::cout, preflight, 2);
+    }
+  }
+  if (!AllPassed(preflight)) {
+    std::fflush(stdout);
+    std::cerr << "chimp: " << command << ": a pre-flight check failed; migrate would stop before its first write\n";
+    return kExitCheckFailed;
   }
   return kExitOk;
 }

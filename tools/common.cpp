@@ -468,4 +468,38 @@ Json ErrorToJson(const Status& status) {
           {"message", status.message()}};
 }
 
+Json CheckResultToJson(const CheckResult& r) {
+  return {{"kind", CheckKindName(r.kind)},
+          {"name", r.name},
+          {"edge_from", r.edge_from},
+          {"edge_to", r.edge_to},
+          {"plugin_file", r.plugin_file},
+          {"description", r.description},
+          {"passed", r.passed},
+          {"message", r.message}};
+}
+
+Json CheckResultsToJson(const std::vector<CheckResult>& results) {
+  Json out = Json::array();
+  for (const CheckResult& r : results) out.push_back(CheckResultToJson(r));
+  return out;
+}
+
+void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results, int indent) {
+  std::vector<std::vector<std::string>> rows;
+  for (const CheckResult& r : results) {
+    const std::string edge = r.edge_to.empty() && r.edge_from.empty() ? "-" : EdgeText(r.edge_from, r.edge_to);
+    rows.push_back({r.passed ? "ok" : "FAILED", CheckKindName(r.kind), r.name, edge,
+                    FirstLine(r.passed ? r.description : r.message)});
+  }
+  PrintTable(out, {"STATUS", "KIND", "CHECK", "EDGE", "MESSAGE"}, rows, indent);
+}
+
+std::string CheckCountText(const std::vector<CheckResult>& results) {
+  size_t failed = 0;
+  for (const CheckResult& r : results) failed += r.passed ? 0 : 1;
+  return std::to_string(results.size()) + (results.size() == 1 ? " check: " : " checks: ") +
+         std::to_string(results.size() - failed) + " ok, " + std::to_string(failed) + " failed";
+}
+
 }  // namespace chimp::cli

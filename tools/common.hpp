@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chimp/changelog.hpp"
+#include "chimp/check.hpp"
 #include "chimp/engine.hpp"
 #include "chimp/planner.hpp"
 #include "chimp/status.hpp"
@@ -105,6 +106,7 @@ CommandRun RegisterCreate(CLI::App* app);
 CommandRun RegisterPlugins(CLI::App* app);
 CommandRun RegisterAdhoc(CLI::App* app);
 CommandRun RegisterBundle(CLI::App* app);
+CommandRun RegisterCheck(CLI::App* app);
 
 // The body of `plan`, shared with `migrate --dry-run`: plans from the
 // current version to `to` ("" = newest) in `phase` and prints the plan.
@@ -169,6 +171,16 @@ Json RepairToJson(const RepairRecord& repair);
 // ", binlog mysql-bin.000042:1234, GTID 0-1-99", or ", binlog off".
 std::string BinlogText(const BackupRecord& backup);
 Json ErrorToJson(const Status& status);
+
+// Checks (chimp/check.hpp): one JSON object per result, and one text line
+// per result: "ok" or "FAILED", the kind, the name, the edge ("-" when
+// none) and the message (the description when it passed), under `indent`
+// spaces. Shared by `check`, `plan`, `migrate --dry-run` and `migrate`.
+Json CheckResultToJson(const CheckResult& result);
+Json CheckResultsToJson(const std::vector<CheckResult>& results);
+void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results, int indent = 0);
+// "3 checks: 2 ok, 1 failed".
+std::string CheckCountText(const std::vector<CheckResult>& results);
 
 }  // namespace chimp::cli
 

@@ -31,6 +31,10 @@ constexpr CommandSpec kCommands[] = {
      RegisterGraph},
     {"validate", "Check applied steps against the installed plugins (checksums, missing steps, failed steps)",
      RegisterValidate},
+    {"check",
+     "Run the pre-flight checks of the pending path, the sanity checks of the current version and the changelog's "
+     "health checks; exit 11 when one fails",
+     RegisterCheck},
     {"repair",
      "Re-record checksums, or resolve a failed or interrupted step by hand "
      "(asks first; --yes to confirm without a prompt)",
@@ -108,9 +112,10 @@ int Run(int argc, char** argv) {
     std::vector<std::string> rest = app.remaining();
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-') {
-      std::cerr << "chimp: unknown command '" << rest.front()
-                << "' (commands: init, status, plan, migrate, log, graph, validate, repair, baseline, adhoc, create, "
-                   "plugins, bundle; see chimp --help)\n";
+      std::cerr
+          << "chimp: unknown command '" << rest.front()
+          << "' (commands: init, status, plan, migrate, log, graph, validate, check, repair, baseline, adhoc, create, "
+             "plugins, bundle; see chimp --help)\n";
       return kExitUsage;
     }
     std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";

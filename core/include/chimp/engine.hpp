@@ -17,6 +17,7 @@
 
 #include "chimp/catalog.hpp"
 #include "chimp/changelog.hpp"
+#include "chimp/check.hpp"
 #include "chimp/connection.hpp"
 #include "chimp/executor.hpp"
 #include "chimp/lock.hpp"
@@ -54,17 +55,26 @@ Result<StatusReport> GetStatus(const EngineOptions& options);
 
 // `plan` and `migrate --dry-run`: the plan, touching nothing. When the
 // changelog tables do not exist yet, plans from the empty version.
-// The catalog is returned too, because the plan points into it.
+// The catalog is returned too, because the plan points into it. The
+// pre-flight checks of the plan's steps (Step::preflight) are run, read-only
+// as `check` runs them, and their results returned in plan order: a check
+// that fails is a result, not an error.
 struct PlanReport {
   std::unique_ptr<Catalog> catalog;
   ChangelogState state;
   Plan plan;
+  std::vector<CheckResult> preflight;
 };
 Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanRequest& request);
 
 // `migrate`: takes the lock (waiting up to options.lock_timeout; `on_wait`
-// is told who holds it), creates the changelog tables if missing, plans and
-// executes. On a failed step returns StepFailed; the changelog has the row.
+// is told who holds it), plans and runs the pre-flight checks of the plan
+// against the database as it is (observer->OnPreflight); then, and only
+// when every one passed, creates or upgrades the changelog tables, records
+// itself as the owner, plans again and executes. A failed pre-flight check
+// returns CheckFailed naming every failed check, its edge, plugin and
+// message, with nothing written (no changelog table or row, no backup, no
+// step). On a failed step returns StepFailed; the changelog has the row.
 struct MigrateReport {
   std::unique_ptr<Catalog> catalog;  // owns what `plan` points into
   Plan plan;
@@ -81,6 +91,24 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
 
 // `log`: every changelog row of the target, oldest first.
 Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options);
+
+// `check`: every check of the target (chimp/check.hpp; doc/operations.md),
+// in this order: the changelog's health (failed or running steps, checksum
+// mismatches, as `validate` finds them), the sanity checks of the current
+// version, the pre-flight checks of the plan to request.target (Default:
+// the newest version) and drift (none yet). A plan that cannot be made is a
+// failed "changelog.plan" result. Takes no lock and writes nothing; the
+// check steps run as `plan` runs pre-flight checks (engine/check.hpp).
+// REQUIRES: plugin directories.
+struct CheckReport {
+  std::unique_ptr<Catalog> catalog;
+  std::string database;
+  ChangelogState state;
+  std::optional<Plan> plan;  // the pending plan, when one could be made
+  std::vector<CheckResult> checks;
+  bool ok() const { return AllPassed(checks); }
+};
+Result<CheckReport> RunChecks(const EngineOptions& options, const PlanRequest& request);
 
 // `adhoc`: runs `script` (named `source` in messages) one statement at a
 // time through the same splitter and connection as a SQL step, in

@@ -45,6 +45,8 @@
 //  - Warnings and notes of every statement are counted and the first few
 //    texts kept in the changelog row; with Step::warnings_fatal any warning
 //    fails the step (rolling back a transaction or group it ran in).
+//  - A check the plan marks preflight_passed (migrate ran it before the
+//    first write) is recorded as a success at its place, not run again.
 //  - Repeatable steps planned before the path run before the first edge
 //    that does not start at the empty version (a base edge creates what
 //    they need), then each edge's steps (after the last step of an edge,
@@ -59,6 +61,7 @@
 #include <vector>
 
 #include "chimp/changelog.hpp"
+#include "chimp/check.hpp"
 #include "chimp/connection.hpp"
 #include "chimp/planner.hpp"
 #include "chimp/status.hpp"
@@ -73,6 +76,10 @@ class ExecutionObserver {
   // The plan about to run, made with the lock held, and the run's id.
   // Called once, before any step; also when the plan is empty.
   virtual void OnPlan(const Plan& /*plan*/, const std::string& /*run_id*/) {}
+  // `migrate`: the pre-flight checks of the path, run before the first
+  // write (chimp/check.hpp), when the path has any; before OnPlan. Called
+  // too when one failed: the run then stops with nothing written.
+  virtual void OnPreflight(const std::vector<CheckResult>& /*results*/) {}
   virtual void OnStepStart(const PlannedStep& /*step*/, int32_t /*statement_count*/) {}
   virtual void OnStatement(const PlannedStep& /*step*/, int32_t /*index*/, const std::string& /*sql*/) {}
   virtual void OnStepDone(const PlannedStep& /*step*/, const Status& /*result*/, int64_t /*duration_ms*/,

@@ -44,6 +44,10 @@ struct PlannedStep {
   RepeatableWhen when = RepeatableWhen::kAfter;
   // Repeatables only: why it runs ("new", "changed", "the path is not empty").
   std::string reason;
+  // A pre-flight check (Step::preflight) that passed before the first write
+  // of this run (set by `migrate`, never by MakePlan): the executor records
+  // its success row at its place in its edge without running it again.
+  bool preflight_passed = false;
 };
 
 struct Plan {

@@ -1,5 +1,5 @@
-// chimp migrate: lock, plan, back up when asked, execute; or, when there is
-// nothing to do, only read.
+// chimp migrate: lock, plan, pre-flight checks, back up when asked,
+// execute; or, when there is nothing to do, only read.
 #include <memory>
 #include <optional>
 #include <set>
@@ -9,6 +9,7 @@
 #include "changelog/clean_snapshot.hpp"
 #include "chimp/engine.hpp"
 #include "engine/backup.hpp"
+#include "engine/check.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
 #include "plugin/descriptor_cache.hpp"
@@ -72,20 +73,38 @@ Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
   return Status::Ok();
 }
 
+// The plan on the changelog as it is, with the plugins whose steps run
+// loaded (a pre-flight check may be code), and its pre-flight checks run
+// against the database as it is: before the run's first write. CheckFailed
+// when one failed (engine/check.hpp, PreflightVerdict).
+Result<Plan> Preflight(const EngineOptions& options, Changelog& changelog, const PlanRequest& request,
+                       ExecutionObserver* observer, MigrateReport* report) {
+  CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
+  CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
+  CHIMP_ASSIGN_OR_RETURN(report->plan, MakePlan(*report->catalog, state, entries, request));
+  CHIMP_RETURN_IF_ERROR(LoadWhatRuns(options, state, entries, request, report));
+  CHIMP_ASSIGN_OR_RETURN(auto results, internal::RunPreflight(options, report->plan));
+  if (observer != nullptr && !results.empty()) observer->OnPreflight(results);
+  CHIMP_RETURN_IF_ERROR(internal::PreflightVerdict(results));
+  return report->plan;
+}
+
 }  // namespace
 
 Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request, ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait,
                               std::function<void(const BackupRecord&)> on_backup) {
   if (std::optional<MigrateReport> noop = TryNoOp(options, request, observer)) return std::move(*noop);
-  CHIMP_ASSIGN_OR_RETURN(
-      auto target, internal::OpenTarget(options, internal::TargetNeeds::Locked(std::move(on_wait), /*catalog=*/false)));
+  internal::TargetNeeds needs = internal::TargetNeeds::Locked(std::move(on_wait), /*catalog=*/false);
+  needs.claim = false;  // a write: after the pre-flight checks
+  CHIMP_ASSIGN_OR_RETURN(auto target, internal::OpenTarget(options, std::move(needs)));
   Changelog& changelog = *target.changelog;
   MigrateReport report;
   // Planned from verified descriptors; the plugins with steps to run are
   // loaded (tried in a child, then in chimp) once the plan names them.
   CHIMP_ASSIGN_OR_RETURN(report.catalog, internal::LoadPlanningCatalog(options));
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
+  CHIMP_ASSIGN_OR_RETURN(const Plan checked, Preflight(options, changelog, request, observer, &report));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
@@ -96,6 +115,12 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, state, entries, request));
   CHIMP_RETURN_IF_ERROR(LoadWhatRuns(options, state, entries, request, &report));
+  // What the engine's own writes above changed cannot move the path; should
+  // it, the checks of the new path run too, still before any step.
+  if (report.plan.path != checked.path) {
+    CHIMP_RETURN_IF_ERROR(Preflight(options, changelog, request, observer, &report).status());
+  }
+  internal::MarkPreflightPassed(&report.plan);
   if (observer != nullptr) observer->OnPlan(report.plan, target.run_id);
   if (!options.backup_dir.empty() && !report.plan.steps.empty()) {
     internal::BackupJob job{options.backup_dir, options.database, target.run_id, state.version.ToString(),

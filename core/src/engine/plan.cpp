@@ -1,5 +1,7 @@
-// chimp plan and migrate --dry-run: the plan, touching nothing.
+// chimp plan and migrate --dry-run: the plan and its pre-flight checks,
+// touching nothing.
 #include "chimp/engine.hpp"
+#include "engine/check.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
 
@@ -13,6 +15,7 @@ Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanReq
   CHIMP_ASSIGN_OR_RETURN(report.state, target.changelog->ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, target.changelog->ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, report.state, entries, request));
+  CHIMP_ASSIGN_OR_RETURN(report.preflight, internal::RunPreflight(options, report.plan));
   return report;
 }
 

@@ -47,7 +47,7 @@ Result<Target> OpenTarget(const EngineOptions& options, TargetNeeds needs) {
                            TakeRunLock(options, *target.lock_conn, target.run_id, std::move(needs.on_wait)));
     target.owner = std::make_unique<RunOwnership>(*target.conn, *target.lock_conn, *target.changelog, target.run_id);
     CHIMP_RETURN_IF_ERROR(target.owner->WaitForPrevious(options.lock_timeout));
-    CHIMP_RETURN_IF_ERROR(target.owner->Claim());
+    if (needs.claim) CHIMP_RETURN_IF_ERROR(target.owner->Claim());
     CHIMP_RETURN_IF_ERROR(target.lock->CheckHeld());
   }
   if (needs.catalog) {

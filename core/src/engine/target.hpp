@@ -33,6 +33,10 @@ struct TargetNeeds {
   std::function<void(const LockHolder&)> on_wait;
   // Load the plugins of options.plugin_dirs (after the lock). Default: no.
   bool catalog = false;
+  // With the lock: record the run as the owner at once (RunOwnership::Claim,
+  // a write to chimp_state). `migrate` claims later, after its pre-flight
+  // checks, which must come before any write. Default: yes.
+  bool claim = true;
 
   // Read-only pipelines that judge the changelog against the plugins.
   static TargetNeeds WithCatalog() {

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "chimp/engine.hpp"
+#include "exec/check_run.hpp"
 #include "exec/ddl_run.hpp"
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
@@ -156,14 +157,7 @@ Status StepRunner::LeaveDatabase() {
 }
 
 Status StepRunner::RunSessionSql(const std::string& sql, const char* what) {
-  if (sql.empty()) return Status::Ok();
-  StatementSource source(sql, SqlDialect::kClient, what);
-  for (;;) {
-    CHIMP_ASSIGN_OR_RETURN(std::optional<ClassifiedStatement> next, source.Next());
-    if (!next.has_value()) return Status::Ok();
-    CHIMP_RETURN_IF_ERROR(conn_.Execute(next->statement.text).status().WithContext(what));
-    source.Follow(conn_.Flags());
-  }
+  return internal::RunSessionSql(conn_, sql, what);
 }
 
 ChangelogEntry StepRunner::NewEntry(const PlannedStep& planned, int32_t statement_count) const {
@@ -184,11 +178,8 @@ ChangelogEntry StepRunner::NewEntry(const PlannedStep& planned, int32_t statemen
 StepOutcome StepRunner::RunAutocommit(const StepContext& step) {
   StepOutcome outcome;
   const PlannedStep& planned = step.planned();
-  if (planned.step->run != nullptr) {
-    outcome.status = RunNativeStep(*planned.step, *planned.edge, conn_);
-  } else {
-    outcome.status = RunCheckQuery(planned);
-  }
+  // Passed before the first write of the run (migrate's pre-flight).
+  if (!planned.preflight_passed) outcome.status = RunCheck(conn_, *planned.step, *planned.edge);
   if (!outcome.status.ok()) {
     RecordFailure(step, 0, outcome);
     return outcome;
@@ -196,32 +187,6 @@ StepOutcome StepRunner::RunAutocommit(const StepContext& step) {
   StepRow row(changelog_, NewEntry(planned, 0));
   outcome.status = row.Finish(StepStatus::kSuccess, 0, "", 0, "");
   return outcome;
-}
-
-Status StepRunner::RunCheckQuery(const PlannedStep& planned) {
-  const Step& step = *planned.step;
-  int64_t rows = 0;
-  int64_t failing = 0;
-  std::string first_failing;
-  Status s = conn_.QueryEach(step.sql, {}, [&](const Row& row) {
-    ++rows;
-    const bool pass = !row.empty() && !row[0].is_null() && row[0].ToString() != "0" && row[0].ToString() != "" &&
-                      row[0].ToString() != "0.0";
-    if (!pass && failing++ == 0) {
-      for (size_t i = 0; i < row.size(); ++i) {
-        first_failing += (i ? ", " : "") + (row[i].is_null() ? std::string("NULL") : row[i].ToString());
-      }
-    }
-    return true;
-  });
-  const std::string where = "check '" + step.id + "' (plugin '" + planned.edge->plugin->file + "')";
-  if (!s.ok()) return s.WithContext(where).WithCode(StatusCode::kStepFailed);
-  if (rows == 0) return Status::CheckFailed(where + " failed: the query returned no row: " + ShortenSql(step.sql));
-  if (failing > 0) {
-    return Status::CheckFailed(where + " failed: " + std::to_string(failing) + " of " + std::to_string(rows) +
-                               " row(s) are false, the first: (" + first_failing + "); query: " + ShortenSql(step.sql));
-  }
-  return Status::Ok();
 }
 
 // No DDL: the statements and the changelog row commit together, or neither

@@ -60,11 +60,9 @@ class StepRunner {
   // modes); errors carry `what`.
   Status RunSessionSql(const std::string& sql, const char* what);
 
-  // A check: runs it in autocommit, then records the verdict.
+  // A check: runs it in autocommit (exec/check_run.hpp), unless it passed
+  // as a pre-flight check of this run, then records the verdict.
   StepOutcome RunAutocommit(const StepContext& step);
-  // Runs a check's query: it fails when it returns no row or a row whose
-  // first column is NULL, 0 or empty (CheckFailed, naming the first).
-  Status RunCheckQuery(const PlannedStep& planned);
   // No DDL: the statements and the row in one transaction; a failure is
   // recorded after the rollback.
   StepOutcome RunInTransaction(const StepContext& step, StatementSource& source);

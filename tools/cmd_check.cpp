@@ -1,0 +1,54 @@
+// chimp check: the changelog's health, the sanity checks of the current
+// version and the pre-flight checks of the pending path, one line each
+// (text) or one object each (json). Exit 11 when one failed; takes no lock
+// and writes nothing.
+#include <cstdio>
+#include <iostream>
+
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+namespace chimp::cli {
+namespace {
+
+int RunCheck(const Context& ctx, const std::string& to) {
+  Result<std::string> format = ChooseFormat(ctx, "check", {"text", "json"});
+  if (!format.ok()) return Fail(format.status());
+  Result<PlanRequest> request = MakePlanRequest(to, "expand");
+  if (!request.ok()) return Fail(request.status());
+  Result<CheckReport> result = RunChecks(ctx.options, *request);
+  if (!result.ok()) return Fail(result.status());
+  const CheckReport& r = *result;
+  const std::string target = r.plan.has_value() ? r.plan->target.ToString() : "";
+  if (*format == "json") {
+    PrintJson({{"database", r.database},
+               {"current_version", r.state.version.ToString()},
+               {"target_version", r.plan.has_value() ? Json(target) : Json(nullptr)},
+               {"ok", r.ok()},
+               {"checks", CheckResultsToJson(r.checks)}});
+  } else {
+    std::cout << "Database '" << r.database << "' at version " << VersionText(r.state.version);
+    if (r.plan.has_value() && r.plan->target != r.state.version) std::cout << ", pending path to " << target;
+    std::cout << ":\n";
+    PrintCheckLines(std::cout, r.checks);
+    std::cout << '\n' << CheckCountText(r.checks) << ".\n";
+  }
+  if (!r.ok()) {
+    std::fflush(stdout);
+    std::cerr << "chimp: check: " << CheckCountText(r.checks) << '\n';
+    return kExitCheckFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRun RegisterCheck(CLI::App* app) {
+  auto to = std::make_shared<std::string>();
+  app->add_option("--to", *to, "Target version of the pending path (Default: the newest reachable)")
+      ->type_name("VERSION")
+      ->check(NonEmptyVersion());
+  return [to](const Context& ctx) { return RunCheck(ctx, *to); };
+}
+
+}  // namespace chimp::cli
