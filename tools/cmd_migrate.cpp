@@ -13,6 +13,7 @@
 #include "chimp/interrupt.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "json_errors.hpp"
 #include "live_progress.hpp"
 #include "log.hpp"
 
@@ -359,6 +360,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
                   {"error", result.ok() ? Json(nullptr) : ErrorToJson(result.status())}};
     if (!result.ok()) event["error"]["exit_code"] = code;
     progress.Emit(event);
+    NoteJsonPrinted();
   }
   SetLogInterlude({}, {});
   if (!result.ok()) {
