@@ -73,7 +73,7 @@ TEST_CASE("issue 14.1: piped, a native step that reports progress prints periodi
     counted = counted || (Contains(line, "/16 (") && Contains(line, "/s") && Contains(line, "ETA"));
   }
   CHECK(counted);
-  CHECK_FALSE(Contains(r.err, "\r"));        // no redrawing into a pipe
+  CHECK_FALSE(Contains(r.err, "\r"));                // no redrawing into a pipe
   CHECK_FALSE(Contains(r.out, "chimp: progress:"));  // stdout keeps its step lines only
   CHECK(Contains(r.out, "progress.fill (native) ... ok, "));
 }
