@@ -7,6 +7,7 @@
 
 #include "chimp/config.hpp"
 #include "exit_codes.hpp"
+#include "json_errors.hpp"
 #include "log.hpp"
 
 namespace chimp::cli {
@@ -158,10 +159,25 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   return ctx;
 }
 
+namespace {
+
+bool json_errors = false;   // SetJsonErrors
+bool json_printed = false;  // PrintJson or NoteJsonPrinted ran
+
+}  // namespace
+
+void SetJsonErrors(bool on) { json_errors = on; }
+void NoteJsonPrinted() { json_printed = true; }
+
 int Fail(const Status& status) {
   std::fflush(stdout);
   std::cerr << "chimp: " << status.message() << '\n';
-  return ExitCodeFor(status.code());
+  const int code = ExitCodeFor(status.code());
+  if (json_errors && !json_printed) {
+    PrintJson({{"error", {{"exit_code", code}, {"message", status.message()}}}});
+    std::fflush(stdout);
+  }
+  return code;
 }
 
 Result<std::string> ChooseFormat(const Context& ctx, const char* command, std::initializer_list<const char*> allowed) {
@@ -201,7 +217,10 @@ Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& ph
   return request;
 }
 
-void PrintJson(const Json& doc) { std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n'; }
+void PrintJson(const Json& doc) {
+  json_printed = true;
+  std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
 
 std::string VersionText(const Version& version) { return version.empty() ? "(empty)" : version.ToString(); }
 std::string VersionText(const std::string& version) { return version.empty() ? "(empty)" : version; }

@@ -1,15 +1,66 @@
 #include "log.hpp"
 
 #include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace chimp::cli {
 
+namespace {
+
+// The stderr sink, with the interlude around each line.
+class InterludeSink : public spdlog::sinks::sink {
+ public:
+  InterludeSink() : inner_(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()) {}
+
+  void log(const spdlog::details::log_msg& msg) override {
+    std::function<void()> before;
+    std::function<void()> after;
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      before = before_;
+      after = after_;
+    }
+    if (before) before();
+    inner_->log(msg);
+    if (after) after();
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
+  void Set(std::function<void()> before, std::function<void()> after) {
+    std::lock_guard<std::mutex> guard(mu_);
+    before_ = std::move(before);
+    after_ = std::move(after);
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::stderr_color_sink_mt> inner_;
+  std::mutex mu_;
+  std::function<void()> before_;
+  std::function<void()> after_;
+};
+
+std::shared_ptr<InterludeSink>& Sink() {
+  static auto sink = std::make_shared<InterludeSink>();
+  return sink;
+}
+
+}  // namespace
+
+void SetLogInterlude(std::function<void()> before, std::function<void()> after) {
+  Sink()->Set(std::move(before), std::move(after));
+}
+
 void SetUpLogging(bool verbose, bool quiet) {
   try {
-    auto logger = spdlog::stderr_color_mt("chimp");
+    auto logger = std::make_shared<spdlog::logger>("chimp", Sink());
     logger->set_pattern("chimp: %^%l%$: %v");
     logger->set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
     spdlog::set_default_logger(logger);

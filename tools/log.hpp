@@ -5,6 +5,7 @@
 #ifndef CHIMP_TOOLS_LOG_HPP_
 #define CHIMP_TOOLS_LOG_HPP_
 
+#include <functional>
 #include <string_view>
 
 namespace chimp::cli {
@@ -12,6 +13,12 @@ namespace chimp::cli {
 // Logs go to stderr as "chimp: <level>: <message>"; `verbose` shows debug
 // lines, `quiet` only warnings and errors. Default: info.
 void SetUpLogging(bool verbose, bool quiet);
+
+// Calls `before` ahead of and `after` behind every log line from then on,
+// on the logging thread (migrate's live progress line erases itself around
+// them). Empty functions: nothing. REQUIRES: SetUpLogging ran; both outlive
+// the logging (reset them before they go).
+void SetLogInterlude(std::function<void()> before, std::function<void()> after);
 
 void LogDebug(std::string_view message);
 void LogWarn(std::string_view message);

@@ -13,6 +13,7 @@
 #include "chimp/interrupt.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "json_errors.hpp"
 #include "log.hpp"
 
 namespace chimp::cli {
@@ -125,6 +126,8 @@ int Run(int argc, char** argv) {
   for (auto& command : commands) {
     if (!command->app->parsed()) continue;
     SetUpLogging(root_flags.verbose + command->flags.verbose > 0, root_flags.quiet + command->flags.quiet > 0);
+    const std::optional<std::string>& format = command->flags.format ? command->flags.format : root_flags.format;
+    SetJsonErrors(format.has_value() && *format == "json");
     Result<Context> ctx = BuildContext(root_flags, command->flags);
     if (!ctx.ok()) return Fail(ctx.status());
     const int code = command->run(*ctx);

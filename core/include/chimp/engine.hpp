@@ -83,8 +83,9 @@ struct MigrateReport {
 //
 // With options.backup_dir set and steps to run, the target database is
 // dumped first (after the plan, before the first step) and the dump recorded
-// in chimp_backups; `on_backup` is told about it. A failed dump stops the
-// run before any step with BackupFailed.
+// in chimp_backups; `on_backup` is told about it, and `observer` of the
+// bytes written while the dump runs (OnBackupProgress). A failed dump stops
+// the run before any step with BackupFailed.
 Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& request, ExecutionObserver* observer,
                               std::function<void(const LockHolder&)> on_wait = {},
                               std::function<void(const BackupRecord&)> on_backup = {});

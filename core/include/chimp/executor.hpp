@@ -68,8 +68,36 @@
 
 namespace chimp {
 
-// Receives progress. Every method is called on the executing thread and must
-// not throw. Default: ignore.
+// How far a running step is (issue 14): what a live progress line shows.
+struct StepProgress {
+  // What `done` and `total` count.
+  //  - kStatements: the statements of a SQL step; `total` is the count
+  //    estimated up front (0 = unknown), `done` the statements finished,
+  //    counting those a resumed step skipped.
+  //  - kUnits: what a native step reports through services->progress
+  //    (ctx.Progress): rows, for a typed UpdateRows operation; `total` 0 =
+  //    unknown.
+  enum class Unit { kStatements, kUnits };
+  Unit unit = Unit::kStatements;
+  uint64_t done = 0;
+  uint64_t total = 0;
+};
+
+// What the server says the run's session is doing while one statement (or
+// one call of a native step) has run for longer than 2 s: read from
+// information_schema.PROCESSLIST by the watcher (ExecutionGuard::watch).
+struct StatementActivity {
+  int64_t running_ms = 0;  // since the statement or the native call started
+  std::string state;       // PROCESSLIST.STATE ("Sending data", "Waiting for table metadata lock"); "" = none
+  std::string statement;   // PROCESSLIST.INFO, shortened; "" = between statements
+  bool lock_wait = false;  // waits for a metadata, table, backup or row lock
+  // When not empty: the warning about the lock wait that was also logged
+  // (once, then every 10 s): the statement, the bound and who holds it.
+  std::string warning;
+};
+
+// Receives progress. Every method must not throw, and is called on the
+// executing thread unless it says otherwise. Default: ignore.
 class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
@@ -85,6 +113,24 @@ class ExecutionObserver {
   virtual void OnStepDone(const PlannedStep& /*step*/, const Status& /*result*/, int64_t /*duration_ms*/,
                           int32_t /*warning_count*/) {}
   virtual void OnVersion(const Version& /*version*/) {}
+  // The step advanced: after each statement of a SQL step (and once at its
+  // start with the statements a resume skips), on every progress report of
+  // a native step. May be called thousands of times a second: an observer
+  // that draws must rate-limit itself.
+  virtual void OnProgress(const PlannedStep& /*step*/, const StepProgress& /*progress*/) {}
+  // About twice a second while a statement has run for more than 2 s, with
+  // what the server says it does. Called on the watcher's own thread (never
+  // two calls at once), possibly while another method runs on the executing
+  // thread: an observer must synchronise what both touch.
+  virtual void OnActivity(const StatementActivity& /*activity*/) {}
+  // A warning of the step's statements, one call per text the changelog
+  // row keeps ("statement 3: Note 1051 Unknown table ..."), before
+  // OnStepDone.
+  virtual void OnWarning(const PlannedStep& /*step*/, const std::string& /*message*/) {}
+  // migrate --backup: `bytes` written so far into `file` by the dump
+  // program, about twice a second while it runs. Called on a thread of its
+  // own (never two calls at once), before OnStepStart of the first step.
+  virtual void OnBackupProgress(const std::string& /*file*/, uint64_t /*bytes*/) {}
 };
 
 class RunLock;  // chimp/lock.hpp

@@ -10,11 +10,15 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "util/child_process.hpp"
 #include "util/fd_io.hpp"
@@ -178,6 +182,48 @@ std::string OptionFileValue(const std::string& value) {
 
 namespace {
 
+// Tells `on_bytes` the size of `fd` every 500 ms from a thread of its own,
+// from construction to destruction; does nothing when `on_bytes` is empty.
+class SizeWatch {
+ public:
+  SizeWatch(int fd, const std::string& file, const std::function<void(const std::string&, uint64_t)>& on_bytes)
+      : fd_(fd), file_(file), on_bytes_(on_bytes) {
+    if (on_bytes_) thread_ = std::thread([this] { Loop(); });
+  }
+  ~SizeWatch() {
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  SizeWatch(const SizeWatch&) = delete;
+  SizeWatch& operator=(const SizeWatch&) = delete;
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; })) {
+      struct stat st {};
+      if (::fstat(fd_, &st) != 0) continue;
+      try {
+        on_bytes_(file_, static_cast<uint64_t>(st.st_size));
+      } catch (...) {
+        // Progress only informs.
+      }
+    }
+  }
+
+  const int fd_;
+  const std::string& file_;
+  const std::function<void(const std::string&, uint64_t)>& on_bytes_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
 // One dump attempt. Its record fills as it goes and is written once, as a
 // success or a failure.
 class BackupRun {
@@ -302,7 +348,10 @@ Status BackupRun::Dump(const std::string& file) {
   child.capture_stderr = true;
   child.inherit_fds = {*option_file};
   child.unset_env = {"CHIMP_PASSWORD"};
-  auto run = RunProgram(argv, child);
+  auto run = [&] {
+    const SizeWatch watch(out_, file, job_.on_bytes);
+    return RunProgram(argv, child);
+  }();
   ::close(out_);
   std::string problem = run.ok() ? Problem(*run, file) : run.status().message();
   if (problem.empty()) return Status::Ok();

@@ -2,6 +2,8 @@
 #ifndef CHIMP_ENGINE_BACKUP_HPP_
 #define CHIMP_ENGINE_BACKUP_HPP_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct BackupJob {
   std::string run_id;
   std::string version;           // the target's version now
   ConnectionOptions connection;  // how the dump program connects
+  // When set: told the dump file and the bytes written so far, about twice
+  // a second while the dump program runs, on a thread of its own.
+  std::function<void(const std::string& file, uint64_t bytes)> on_bytes;
 };
 
 // Dumps job.database (when it exists) with mariadb-dump (or mysqldump;

@@ -123,9 +123,12 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   internal::MarkPreflightPassed(&report.plan);
   if (observer != nullptr) observer->OnPlan(report.plan, target.run_id);
   if (!options.backup_dir.empty() && !report.plan.steps.empty()) {
-    internal::BackupJob job{options.backup_dir, options.database, target.run_id, state.version.ToString(),
-                            options.connection};
+    internal::BackupJob job{options.backup_dir,       options.database,   target.run_id,
+                            state.version.ToString(), options.connection, {}};
     job.connection.database.clear();
+    if (observer != nullptr) {
+      job.on_bytes = [observer](const std::string& file, uint64_t bytes) { observer->OnBackupProgress(file, bytes); };
+    }
     CHIMP_ASSIGN_OR_RETURN(auto backup, internal::RunBackup(*target.conn, changelog, job));
     if (on_backup) on_backup(backup);
   }

@@ -126,7 +126,7 @@ Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changel
                               .status()
                               .WithContext("creating the target database '" + target_db + "'"));
   }
-  const internal::RunGuard run_guard(guard, conn);
+  const internal::RunGuard run_guard(guard, conn, observer);
   internal::StepRunner runner(conn, changelog, target_db, run_id, observer, &run_guard);
   CHIMP_RETURN_IF_ERROR(PathRun(plan, changelog, run_id, observer, runner, &summary).Run());
   return summary;

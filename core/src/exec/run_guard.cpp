@@ -12,9 +12,9 @@ constexpr uint32_t kErLockWaitTimeout = 1205;
 
 }  // namespace
 
-RunGuard::RunGuard(const ExecutionGuard& guard, Connection& work)
+RunGuard::RunGuard(const ExecutionGuard& guard, Connection& work, ExecutionObserver* observer)
     : lock_(guard.lock), work_(work), bound_(guard.lock_wait_timeout) {
-  if (guard.watch) watch_ = std::make_unique<WaitWatch>(guard.watcher, work.ThreadId(), bound_);
+  if (guard.watch) watch_ = std::make_unique<WaitWatch>(guard.watcher, work.ThreadId(), bound_, observer);
 }
 
 Status RunGuard::ExplainLockWait(const Status& cause) const {

@@ -18,9 +18,10 @@ namespace chimp::internal {
 
 class RunGuard {
  public:
-  // `work` is the run's session. REQUIRES: `guard.lock`, when set, and
-  // `work` outlive the RunGuard.
-  RunGuard(const ExecutionGuard& guard, Connection& work);
+  // `work` is the run's session; `observer` (may be null) is told what a
+  // long statement does (WaitWatch). REQUIRES: `guard.lock`, when set,
+  // `work` and `observer` outlive the RunGuard.
+  RunGuard(const ExecutionGuard& guard, Connection& work, ExecutionObserver* observer = nullptr);
 
   // Runs `send` (one statement, or a whole native step) as the run's next
   // statement: first checks that the lock is still held (RunLock::CheckHeld:

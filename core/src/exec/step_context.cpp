@@ -9,6 +9,7 @@
 #include "recovery/fault_points.hpp"
 #include "sql/shorten.hpp"
 #include "util/interrupt.hpp"
+#include "util/log.hpp"
 
 namespace chimp::internal {
 
@@ -46,8 +47,18 @@ Status StepContext::Execute(const SqlStatement& statement, int32_t index, StepOu
     return Status::Ok();
   }));
   TEST_CrashPoint("after-statement");
-  if (info.warning_count == 0) return Status::Ok();
-  return KeepWarnings(info.warning_count, index, outcome);
+  if (info.warning_count != 0) CHIMP_RETURN_IF_ERROR(KeepWarnings(info.warning_count, index, outcome));
+  ReportStatements(index + 1);
+  return Status::Ok();
+}
+
+void StepContext::ReportStatements(int32_t done) const {
+  if (observer_ == nullptr) return;
+  StepProgress progress;
+  progress.unit = StepProgress::Unit::kStatements;
+  progress.done = static_cast<uint64_t>(std::max(done, 0));
+  progress.total = static_cast<uint64_t>(std::max(std::max(count_, done), 0));
+  observer_->OnProgress(planned_, progress);
 }
 
 Status StepContext::CheckInterrupt() const {
@@ -65,7 +76,9 @@ Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutc
   if (kept < kWarningsKept || planned_.step->warnings_fatal) {
     CHIMP_ASSIGN_OR_RETURN(texts, conn_.Warnings(std::max<size_t>(kWarningsKept - std::min(kept, kWarningsKept), 1)));
     for (size_t i = 0; i < texts.size() && kept + i < kWarningsKept; ++i) {
-      outcome->warnings += "statement " + std::to_string(index + 1) + ": " + texts[i] + "\n";
+      const std::string text = "statement " + std::to_string(index + 1) + ": " + texts[i];
+      outcome->warnings += text + "\n";
+      if (observer_ != nullptr) observer_->OnWarning(planned_, text);
     }
   }
   if (planned_.step->warnings_fatal) {
@@ -79,7 +92,20 @@ Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutc
 Status StepContext::RunNative() const {
   const Step& step = *planned_.step;
   CHIMP_RETURN_IF_ERROR(CheckInterrupt());
-  Status s = Guarded([&] { return RunNativeStep(step, *planned_.edge, conn_); });
+  NativeStepOptions options;
+  options.progress = [this, &step](uint64_t done, uint64_t total) {
+    if (LogEnabled(LogLevel::kDebug)) {
+      Log(LogLevel::kDebug, "step " + step.id + ": progress " + std::to_string(done) + "/" +
+                                (total == 0 ? std::string("?") : std::to_string(total)));
+    }
+    if (observer_ == nullptr) return;
+    StepProgress progress;
+    progress.unit = StepProgress::Unit::kUnits;
+    progress.done = done;
+    progress.total = total;
+    observer_->OnProgress(planned_, progress);
+  };
+  Status s = Guarded([&] { return RunNativeStep(step, *planned_.edge, conn_, options); });
   if (!s.ok()) return s.code() == StatusCode::kUnavailable ? s.WithContext("step '" + step.id + "'") : s;
   return Status::Ok();
 }

@@ -69,6 +69,9 @@ class StepContext {
   // `cause` as the step's failure at statement `index` (`statement` null:
   // no statement at hand), coded kStepFailed.
   Status Error(const Status& cause, int32_t index, const SqlStatement* statement) const;
+  // Tells the observer that `done` statements of the step are done
+  // (OnProgress, kStatements).
+  void ReportStatements(int32_t done) const;
 
  private:
   // `send` under the guard, or alone without one.

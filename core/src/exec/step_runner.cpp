@@ -79,6 +79,7 @@ Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
   StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
   const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_);
   if (observer_ != nullptr) observer_->OnStepStart(planned, step.count());
+  if (planned.step->kind == StepKind::kSql && planned.resume_from > 0) step.ReportStatements(planned.resume_from);
   const auto started = std::chrono::steady_clock::now();
   const StepOutcome outcome = Dispatch(step, source);
   if (outcome.status.ok() && database_selected_ && LeavesSessionAsIs(*planned.step)) {

@@ -20,8 +20,9 @@ int64_t NowNs() {
 
 }  // namespace
 
-WaitWatch::WaitWatch(ConnectionOptions options, uint64_t watched, std::chrono::seconds bound)
-    : options_(std::move(options)), watched_(watched), bound_(bound) {
+WaitWatch::WaitWatch(ConnectionOptions options, uint64_t watched, std::chrono::seconds bound,
+                     ExecutionObserver* observer)
+    : options_(std::move(options)), watched_(watched), bound_(bound), observer_(observer) {
   options_.database.clear();
   thread_ = std::thread([this] { Loop(); });
 }
@@ -51,7 +52,8 @@ void WaitWatch::Loop() {
 }
 
 void WaitWatch::Look(int64_t armed_at) {
-  if (told_for_ == armed_at && std::chrono::steady_clock::now() - told_at_ < kTellEvery) return;
+  const bool tell_due = told_for_ != armed_at || std::chrono::steady_clock::now() - told_at_ >= kTellEvery;
+  if (!tell_due && observer_ == nullptr) return;
   if (conn_ == nullptr) {
     auto opened = Connection::Open(options_);
     if (!opened.ok()) return;  // the watcher only informs; the run goes on without it
@@ -75,18 +77,32 @@ void WaitWatch::Look(int64_t armed_at) {
   const int64_t seconds = r.Int();
   const bool row_wait = r.Int() > 0;
   const bool lock_wait = state.rfind("Waiting for", 0) == 0 && state.find("lock") != std::string::npos;
-  if (!lock_wait && !row_wait) return;
+  StatementActivity activity;
+  activity.running_ms = (NowNs() - armed_at) / 1000000;
+  activity.state = state;
+  activity.statement = query.empty() ? std::string() : ShortenSql(query);
+  activity.lock_wait = lock_wait || row_wait;
+  if (activity.lock_wait && tell_due) {
+    activity.warning = TellLockWait(state, query, seconds, row_wait);
+    told_for_ = armed_at;
+    told_at_ = std::chrono::steady_clock::now();
+  }
+  if (observer_ != nullptr) observer_->OnActivity(activity);
+}
+
+std::string WaitWatch::TellLockWait(const std::string& state, const std::string& query, int64_t seconds,
+                                    bool row_wait) {
   auto holders = FindLockHolders(*conn_, watched_);
   std::string who;
   if (holders.ok()) {
     for (const SessionInfo& s : *holders) who += (who.empty() ? "" : "; ") + DescribeSession(s);
   }
   if (who.empty()) who = "no session with an open transaction is visible (PROCESS privilege?)";
-  Log(LogLevel::kWarn, "a statement waits for " + (row_wait ? std::string("a row lock") : "'" + state + "'") +
-                           " since " + std::to_string(seconds) + " s (bound: --lock-wait-timeout " +
-                           std::to_string(bound_.count()) + " s): " + ShortenSql(query) + "; held by " + who);
-  told_for_ = armed_at;
-  told_at_ = std::chrono::steady_clock::now();
+  std::string message = "a statement waits for " + (row_wait ? std::string("a row lock") : "'" + state + "'") +
+                        " since " + std::to_string(seconds) + " s (bound: --lock-wait-timeout " +
+                        std::to_string(bound_.count()) + " s): " + ShortenSql(query) + "; held by " + who;
+  Log(LogLevel::kWarn, message);
+  return message;
 }
 
 }  // namespace chimp::internal

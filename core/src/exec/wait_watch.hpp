@@ -10,7 +10,9 @@
 // waits for a lock (a metadata, table or backup lock, or an InnoDB row
 // lock) it logs the statement, how long it has waited, the bound
 // (--lock-wait-timeout) and the sessions with an open transaction, which
-// are who holds it: once, then every 10 s.
+// are who holds it: once, then every 10 s. With an observer it also tells
+// it, at every look, what the server says the session does
+// (ExecutionObserver::OnActivity, on this thread).
 #ifndef CHIMP_EXEC_WAIT_WATCH_HPP_
 #define CHIMP_EXEC_WAIT_WATCH_HPP_
 
@@ -24,14 +26,17 @@
 #include <thread>
 
 #include "chimp/connection.hpp"
+#include "chimp/executor.hpp"
 
 namespace chimp::internal {
 
 class WaitWatch {
  public:
   // Starts the thread. `watched` is the run's session (its CONNECTION_ID);
-  // `bound` its lock_wait_timeout, for messages.
-  WaitWatch(ConnectionOptions options, uint64_t watched, std::chrono::seconds bound);
+  // `bound` its lock_wait_timeout, for messages. `observer`, when not null,
+  // outlives the WaitWatch.
+  WaitWatch(ConnectionOptions options, uint64_t watched, std::chrono::seconds bound,
+            ExecutionObserver* observer = nullptr);
   // Stops and joins the thread.
   ~WaitWatch();
   WaitWatch(const WaitWatch&) = delete;
@@ -44,12 +49,17 @@ class WaitWatch {
  private:
   void Loop();
   // Looks at the watched session once; logs when it waits for a lock and
-  // the last message is older than 10 s (or there was none for this arming).
+  // the last message is older than 10 s (or there was none for this
+  // arming); tells the observer what it saw.
   void Look(int64_t armed_at_ns);
+  // Logs that the session waits for a lock, and who holds it; returns the
+  // message.
+  std::string TellLockWait(const std::string& state, const std::string& query, int64_t seconds, bool row_wait);
 
   ConnectionOptions options_;
   uint64_t watched_;
   std::chrono::seconds bound_;
+  ExecutionObserver* observer_;
   std::atomic<int64_t> armed_at_ns_{0};  // steady_clock of the statement's start; 0 = none runs
   std::unique_ptr<Connection> conn_;     // the thread's own
   int64_t told_for_ = 0;                 // the arming last told about
