@@ -1,5 +1,6 @@
 // chimp migrate: lock, plan, back up when asked, execute.
 #include "chimp/engine.hpp"
+#include "engine/adoption.hpp"
 #include "engine/backup.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
@@ -15,6 +16,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   MigrateReport report;
   report.catalog = std::move(target.catalog);
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
+  CHIMP_RETURN_IF_ERROR(internal::RequireAdoptedOrEmpty(options, *target.conn, *report.catalog, changelog));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());

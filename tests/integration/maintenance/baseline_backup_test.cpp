@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -28,8 +29,21 @@ fs::path TempDir(const std::string& name) {
   return dir;
 }
 
+// The text of a gzip file (gzip -dc).
+std::string Gunzip(const std::string& file) {
+  std::string out;
+  FILE* pipe = ::popen(("gzip -dc '" + file + "'").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[65536];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  CHECK(::pclose(pipe) == 0);
+  return out;
+}
+
 TEST_CASE("baseline: marks the database at a version; migrate continues from there") {
   auto options = FreshSampleOptions("base_ok");
+  Exec("CREATE DATABASE " + Connection::QuoteIdentifier(options.database));  // baseline adopts what exists
   auto done = Baseline(options, BaselineRequest{V("1.1.0"), false});
   REQUIRE_MESSAGE(done.ok(), done.status().ToString());
   CHECK(done->version == V("1.1.0"));
@@ -69,6 +83,7 @@ TEST_CASE("baseline: refused after a migration, and for a version the graph does
   CHECK(Baseline(migrated, BaselineRequest{V("1.1.0"), false}).status().code() == StatusCode::kFailedPrecondition);
 
   auto unknown = FreshSampleOptions("base_unknown");
+  Exec("CREATE DATABASE " + Connection::QuoteIdentifier(unknown.database));
   auto r = Baseline(unknown, BaselineRequest{V("1.5.0"), false});
   CHECK(r.status().code() == StatusCode::kPlanError);
   CHECK(r.status().message().find("1.5.0") != std::string::npos);
@@ -81,6 +96,7 @@ TEST_CASE("baseline: refused after a migration, and for a version the graph does
 
 TEST_CASE("baseline: without --version, a plugin's legacy version query is needed") {
   auto options = FreshSampleOptions("base_legacy");
+  Exec("CREATE DATABASE " + Connection::QuoteIdentifier(options.database));
   auto r = Baseline(options, BaselineRequest{});
   // The sample application has no legacy upgrader to bridge from.
   CHECK(r.status().code() == StatusCode::kNotFound);
@@ -150,7 +166,13 @@ TEST_CASE("backup: migrate --backup dumps the existing target first and records 
   struct stat st {};
   REQUIRE(::stat(told.file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  const std::string dump = Slurp(told.file);
+  CHECK(told.file.size() > 7);
+  CHECK(told.file.substr(told.file.size() - 7) == ".sql.gz");
+  const std::string dump = Gunzip(told.file);
+  // Tied to no name: no CREATE DATABASE or USE (restore --into).
+  CHECK(dump.rfind("-- chimp backup of database `" + options.database + "`: character set ", 0) == 0);
+  CHECK(dump.find("CREATE DATABASE") == std::string::npos);
+  CHECK(dump.find("\nUSE ") == std::string::npos);
   CHECK(dump.find("CREATE TABLE `keep_me`") != std::string::npos);
   CHECK(dump.find("4242") != std::string::npos);
   CHECK(dump.find("-- Dump completed") != std::string::npos);
