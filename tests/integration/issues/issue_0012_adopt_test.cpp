@@ -174,11 +174,12 @@ TEST_CASE("issue 12.5: repair --checksums refuses a success row that a later att
   auto conn = test::TestServer::Shared().Connect();
   // A later failed attempt at the same step, and the plugin changed since
   // the success (its checksum differs).
-  REQUIRE(conn->Execute("CREATE TEMPORARY TABLE later SELECT * FROM " + cl + " WHERE id = " + id).ok());
-  REQUIRE(conn->Execute("UPDATE later SET id = (SELECT MAX(id) + 1 FROM " + cl +
+  const std::string later = Q(t.changelog) + ".later";
+  REQUIRE(conn->Execute("CREATE TEMPORARY TABLE " + later + " SELECT * FROM " + cl + " WHERE id = " + id).ok());
+  REQUIRE(conn->Execute("UPDATE " + later + " SET id = (SELECT MAX(id) + 1 FROM " + cl +
                         "), status = 'failed', statement_index = 0, error = 'a later attempt'")
               .ok());
-  REQUIRE(conn->Execute("INSERT INTO " + cl + " SELECT * FROM later").ok());
+  REQUIRE(conn->Execute("INSERT INTO " + cl + " SELECT * FROM " + later).ok());
   REQUIRE(conn->Execute("UPDATE " + cl + " SET checksum = 'sha256:0000' WHERE id = " + id).ok());
   REQUIRE(On(t, "validate", Sample()).code == 9);
   test::CliRun r = On(t, "repair", Sample(), {"--checksums", "--yes"});
