@@ -24,8 +24,8 @@ std::string Shown(const Version& v) { return v.empty() ? "(empty)" : v.ToString(
 void PrintPlan(std::ostream& out, const RestoreReport& r, bool same_database) {
   const BackupRecord& b = r.backup;
   out << "Restore backup #" << b.id << " of database '" << b.databases << "' into database '" << r.into << "':\n"
-      << "  dump:     " << b.file << " (" << b.size_bytes << " bytes, taken " << b.started_at << " by run "
-      << b.run_id << " at version " << (b.version.empty() ? "(empty)" : b.version) << ")\n"
+      << "  dump:     " << b.file << " (" << b.size_bytes << " bytes, taken " << b.started_at << " by run " << b.run_id
+      << " at version " << (b.version.empty() ? "(empty)" : b.version) << ")\n"
       << "  database: '" << r.into << "' is dropped, recreated and loaded from the dump\n"
       << "  version:  " << Shown(r.version_before) << " -> " << (b.version.empty() ? "(empty)" : b.version) << "\n";
   if (!same_database) {

@@ -113,7 +113,8 @@ int Run(int argc, char** argv) {
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-') {
       std::cerr << "chimp: unknown command '" << rest.front()
-                << "' (commands: init, status, plan, migrate, log, graph, validate, repair, baseline, restore, adhoc, create, "
+                << "' (commands: init, status, plan, migrate, log, graph, validate, repair, baseline, restore, adhoc, "
+                   "create, "
                    "plugins, bundle; see chimp --help)\n";
       return kExitUsage;
     }

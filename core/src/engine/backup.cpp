@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -387,7 +387,7 @@ Status BackupRun::Dump(const std::string& file) {
   if (dumper.ok()) {
     const std::string header = DumpHeader(job_.database, charset_, collation_);
     auto pumped = WriteAll(to_gzip[1], header) ? Pump(from_dump[0], to_gzip[1], 0)
-                                                : Result<Pumped>(Status::Internal("cannot write to gzip"));
+                                               : Result<Pumped>(Status::Internal("cannot write to gzip"));
     if (pumped.ok()) {
       tail = pumped->tail;
     } else {

@@ -183,9 +183,8 @@ namespace internal {
 
 Result<bool> SchemaExists(Connection& conn, const std::string& database) {
   const Value params[] = {Value::Text(database)};
-  CHIMP_ASSIGN_OR_RETURN(auto n,
-                         conn.QueryScalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
-                                          params));
+  CHIMP_ASSIGN_OR_RETURN(
+      auto n, conn.QueryScalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", params));
   return n.has_value() && n->ToString() != "0";
 }
 
@@ -211,7 +210,8 @@ Status RequireAdoptedOrEmpty(const EngineOptions& options, Connection& conn, con
   for (const ChangelogEntry& e : entries) {
     if (!IsEngineRow(e)) return Status::Ok();  // chimp began here: a resume
   }
-  CHIMP_ASSIGN_OR_RETURN(int64_t objects, CountSchemaObjects(conn, options.database, options.changelog_schema == options.database));
+  CHIMP_ASSIGN_OR_RETURN(int64_t objects,
+                         CountSchemaObjects(conn, options.database, options.changelog_schema == options.database));
   if (objects == 0) return Status::Ok();
   BaselineReport found;
   Status legacy = FindLegacyVersion(options, catalog, &found);
@@ -221,11 +221,15 @@ Status RequireAdoptedOrEmpty(const EngineOptions& options, Connection& conn, con
                   : " Give the version it is at: `chimp baseline --version V` (" + legacy.message() + ").";
   return Status::FailedPrecondition(
       "migrate refused: database '" + options.database + "' already has " + std::to_string(objects) +
-      (objects == 1 ? " object" : " objects") + " (tables, views, routines, triggers or events) but the changelog in "
-      "schema '" + options.changelog_schema + "' has no version and no step for it: it was made by another tool, "
+      (objects == 1 ? " object" : " objects") +
+      " (tables, views, routines, triggers or events) but the changelog in "
+      "schema '" +
+      options.changelog_schema +
+      "' has no version and no step for it: it was made by another tool, "
       "and running the base edge into it would collide with what is there. Nothing was written. Adopt it first "
       "with `chimp baseline`, which records the version it is at without running anything; `chimp migrate` then "
-      "goes on from there." + version_hint);
+      "goes on from there." +
+      version_hint);
 }
 
 }  // namespace internal

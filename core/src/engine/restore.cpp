@@ -69,7 +69,8 @@ Result<BackupRecord> ChooseBackup(const std::vector<BackupRecord>& backups, cons
   const std::string where =
       "database '" + options.database + "' (chimp_backups in schema '" + options.changelog_schema + "')";
   if (backups.empty()) {
-    return Status::NotFound("restore: no backup of " + where + " is recorded; take one with chimp migrate --backup DIR");
+    return Status::NotFound("restore: no backup of " + where +
+                            " is recorded; take one with chimp migrate --backup DIR");
   }
   const BackupRecord* chosen = nullptr;
   if (wanted.empty()) {
@@ -77,8 +78,8 @@ Result<BackupRecord> ChooseBackup(const std::vector<BackupRecord>& backups, cons
       if (it->status == "success" && !it->file.empty()) chosen = &*it;
     }
     if (chosen == nullptr) {
-      return Status::NotFound("restore: none of the " + std::to_string(backups.size()) + " backups of " + where +
-                              " (" + Ids(backups) + ") has a dump file (failed, or the database did not exist yet)");
+      return Status::NotFound("restore: none of the " + std::to_string(backups.size()) + " backups of " + where + " (" +
+                              Ids(backups) + ") has a dump file (failed, or the database did not exist yet)");
     }
     return *chosen;
   }
@@ -90,11 +91,10 @@ Result<BackupRecord> ChooseBackup(const std::vector<BackupRecord>& backups, cons
                             " (give a backup id or its file, see chimp log)");
   }
   if (chosen->status != "success" || chosen->file.empty()) {
-    return Status::FailedPrecondition("restore: backup #" + std::to_string(chosen->id) + " of " + where +
-                                      " has no dump to restore (" +
-                                      (chosen->status != "success" ? "it failed: " + chosen->error
-                                                                   : "the database did not exist when it was taken") +
-                                      ")");
+    return Status::FailedPrecondition(
+        "restore: backup #" + std::to_string(chosen->id) + " of " + where + " has no dump to restore (" +
+        (chosen->status != "success" ? "it failed: " + chosen->error : "the database did not exist when it was taken") +
+        ")");
   }
   return *chosen;
 }
@@ -225,8 +225,8 @@ Result<RestoreReport> RestoreRun::Run(const std::function<bool(const RestoreRepo
   if (!request_.into.empty()) into_options_.database = request_.into;
   same_database_ = into_options_.database == options_.database;
   CHIMP_RETURN_IF_ERROR(internal::RequireTarget(into_options_));
-  CHIMP_ASSIGN_OR_RETURN(
-      target_, internal::OpenTarget(into_options_, internal::TargetNeeds::Locked(std::move(on_wait), false)));
+  CHIMP_ASSIGN_OR_RETURN(target_,
+                         internal::OpenTarget(into_options_, internal::TargetNeeds::Locked(std::move(on_wait), false)));
   report_.run_id = target_.run_id;
   report_.into = into_options_.database;
   CHIMP_RETURN_IF_ERROR(Resolve());
@@ -254,7 +254,8 @@ Status RestoreRun::Resolve() {
   if (!facts_.chimp_header && !same_database_) {
     return Status::FailedPrecondition("restore --into: the dump '" + b.file +
                                       "' was written by an older chimp (mariadb-dump --databases): its statements "
-                                      "name database '" + b.databases + "', so it restores only into that database");
+                                      "name database '" +
+                                      b.databases + "', so it restores only into that database");
   }
   CHIMP_ASSIGN_OR_RETURN(ChangelogState state, target_.changelog->ReadState());
   report_.version_before = state.version;
@@ -272,16 +273,15 @@ Status RestoreRun::RequireNewInto() {
   const std::string& into = into_options_.database;
   CHIMP_ASSIGN_OR_RETURN(int64_t objects, internal::CountSchemaObjects(*target_.conn, into, false));
   if (objects > 0) {
-    return Status::FailedPrecondition("restore --into: database '" + into + "' already has " +
-                                      std::to_string(objects) +
+    return Status::FailedPrecondition("restore --into: database '" + into + "' already has " + std::to_string(objects) +
                                       " objects; --into loads a backup into a new (or empty) database. Drop it "
                                       "first, or choose another name");
   }
   CHIMP_ASSIGN_OR_RETURN(auto entries, target_.changelog->ReadEntries());
   if (!entries.empty() || !report_.version_before.empty()) {
     return Status::FailedPrecondition("restore --into: the changelog in schema '" + into_options_.changelog_schema +
-                                      "' already has " + std::to_string(entries.size()) +
-                                      " rows for database '" + into + "'; choose a name chimp has not migrated");
+                                      "' already has " + std::to_string(entries.size()) + " rows for database '" +
+                                      into + "'; choose a name chimp has not migrated");
   }
   return Status::Ok();
 }
@@ -293,8 +293,9 @@ Status RestoreRun::Load() {
   const std::string client = FindClientProgram();
   const std::string failed = "restore of backup #" + std::to_string(report_.backup.id) + " into '" + into + "' failed";
   if (client.empty()) {
-    return Status::FailedPrecondition(failed + ": neither mariadb nor mysql was found on PATH (or set "
-                                               "CHIMP_CLIENT_PROGRAM); nothing was changed");
+    return Status::FailedPrecondition(failed +
+                                      ": neither mariadb nor mysql was found on PATH (or set "
+                                      "CHIMP_CLIENT_PROGRAM); nothing was changed");
   }
   Fd file(::open(report_.backup.file.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.fd < 0) return Status::FailedPrecondition(failed + ": cannot read the dump: " + std::strerror(errno));
@@ -310,10 +311,10 @@ Status RestoreRun::Load() {
 
   CHIMP_RETURN_IF_ERROR(conn.Execute("DROP DATABASE IF EXISTS " + quoted).status().WithContext(failed));
   if (facts_.chimp_header) {
-    CHIMP_RETURN_IF_ERROR(conn.Execute("CREATE DATABASE " + quoted + " CHARACTER SET " + facts_.charset +
-                                       " COLLATE " + facts_.collation)
-                              .status()
-                              .WithContext(failed));
+    CHIMP_RETURN_IF_ERROR(
+        conn.Execute("CREATE DATABASE " + quoted + " CHARACTER SET " + facts_.charset + " COLLATE " + facts_.collation)
+            .status()
+            .WithContext(failed));
   }
   std::vector<std::string> argv = {client, internal::DefaultsArgument(options_.connection, option_fd), "--batch"};
   if (facts_.chimp_header) argv.push_back("--database=" + into);  // older dumps say USE themselves
@@ -342,8 +343,7 @@ Status RestoreRun::Load() {
   std::string output = internal::ReadMemFile(err.fd);
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
   if (output.size() > 1500) output = "..." + output.substr(output.size() - 1500);
-  return Status::DatabaseError(failed + ": " + problem + (output.empty() ? "" : ": " + output) +
-                               "; database '" + into +
+  return Status::DatabaseError(failed + ": " + problem + (output.empty() ? "" : ": " + output) + "; database '" + into +
                                "' is partly restored and the changelog is unchanged: fix the cause and run "
                                "chimp restore again");
 }
@@ -360,9 +360,9 @@ Status RestoreRun::Record(int64_t duration_ms) {
   return internal::InTransaction(*target_.conn, [&]() -> Status {
     int64_t rolled_back = 0;
     if (same_database_) {
-      CHIMP_ASSIGN_OR_RETURN(rolled_back, changelog.MarkRolledBackAfter(
-                                              b.changelog_last_id, "rolled back by chimp restore (run " +
-                                                                       target_.run_id + ") of " + backup));
+      CHIMP_ASSIGN_OR_RETURN(rolled_back,
+                             changelog.MarkRolledBackAfter(b.changelog_last_id, "rolled back by chimp restore (run " +
+                                                                                    target_.run_id + ") of " + backup));
     }
     ChangelogEntry entry;
     entry.run_id = target_.run_id;
@@ -372,12 +372,11 @@ Status RestoreRun::Record(int64_t duration_ms) {
     entry.status = StepStatus::kSuccess;
     entry.engine_version = EngineVersion();
     entry.description =
-        same_database_
-            ? "restore: database '" + report_.into + "' restored from " + backup + "; version " + before + " -> " +
-                  (b.version.empty() ? "(empty)" : b.version) + "; " + std::to_string(rolled_back) +
-                  " changelog rows after the backup marked rolled_back"
-            : "restore: database '" + report_.into + "' created from " + backup + " of database '" + b.databases +
-                  "'; it starts at version " + (b.version.empty() ? "(empty)" : b.version);
+        same_database_ ? "restore: database '" + report_.into + "' restored from " + backup + "; version " + before +
+                             " -> " + (b.version.empty() ? "(empty)" : b.version) + "; " + std::to_string(rolled_back) +
+                             " changelog rows after the backup marked rolled_back"
+                       : "restore: database '" + report_.into + "' created from " + backup + " of database '" +
+                             b.databases + "'; it starts at version " + (b.version.empty() ? "(empty)" : b.version);
     CHIMP_ASSIGN_OR_RETURN(report_.changelog_id, changelog.InsertFinished(entry, duration_ms));
     CHIMP_RETURN_IF_ERROR(changelog.SetVersion(version, target_.run_id));
     RepairRecord audit;

@@ -100,8 +100,9 @@ TEST_CASE("issue 12.7: migrate into a database another tool made refuses before 
   INFO("migrate stderr: " << up.err);
   CHECK(up.code == 0);
   CHECK(VersionOf(t, Adopt()) == "1.1.0");
-  CHECK(Scalar(t.db, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
-                     "TABLE_NAME = 'adopt_items' AND COLUMN_NAME = 'name'") == "1");
+  CHECK(Scalar(t.db,
+               "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+               "TABLE_NAME = 'adopt_items' AND COLUMN_NAME = 'name'") == "1");
 }
 
 TEST_CASE("issue 12.7: the legacy version query runs with the target as its default database") {
@@ -278,14 +279,12 @@ TEST_CASE("issue 12.6: restore --into loads the backup into a database of anothe
   // The source is untouched; the copy starts at the backup's version.
   CHECK(DumpOf(t.db) == source_after);
   CHECK(VersionOf(t, Sample()) == "2.0.0");
-  test::CliRun status =
-      ChimpOnServer(Args({{"status", "-d", copy.db, "--changelog-schema", t.changelog, "--plugins", Sample()},
-                          {"--format", "json"}}));
+  test::CliRun status = ChimpOnServer(Args(
+      {{"status", "-d", copy.db, "--changelog-schema", t.changelog, "--plugins", Sample()}, {"--format", "json"}}));
   CHECK(Json(status)["current_version"] == "1.1.0");
 
   // A second --into the same (now full) database is refused.
-  test::CliRun twice =
-      ChimpOnServer(Args({t.Common("restore"), {"--plugins", Sample(), "--into", copy.db, "--yes"}}));
+  test::CliRun twice = ChimpOnServer(Args({t.Common("restore"), {"--plugins", Sample(), "--into", copy.db, "--yes"}}));
   CHECK(twice.code == 9);
   CHECK(Contains(twice.err, "already has"));
 }
