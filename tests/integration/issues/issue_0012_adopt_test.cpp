@@ -13,11 +13,15 @@
 //    the lock.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "chimp/engine.hpp"
 
 #include "support/chimp_cli.hpp"
 #include "support/cli_target.hpp"
@@ -303,6 +307,32 @@ TEST_CASE("issue 12.6: restore refuses while another run holds the migration loc
   CHECK(r.code == 7);
   CHECK(VersionOf(t, Sample()) == "1.1.0");
   REQUIRE(holder->Execute("DO RELEASE_LOCK('chimp:" + t.db + "')").ok());
+}
+
+TEST_CASE("issue 12.6: restore gives the client a password with quotes and backslashes through its option file") {
+  auto options = test::FreshSampleOptions("i12_restore_pw");
+  REQUIRE(Migrate(options, PlanRequest{test::V("1.0.0")}, nullptr).ok());
+  const std::string user = "i12_rs_" + std::to_string(::getpid());
+  const std::string password = "p\"a\\ss'w#rd; x";
+  auto conn = test::TestServer::Shared().Connect();
+  REQUIRE(conn->Execute("DROP USER IF EXISTS '" + user + "'@'localhost'").ok());
+  REQUIRE(conn->Execute("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY " + conn->QuoteString(password)).ok());
+  REQUIRE(conn->Execute("GRANT ALL ON *.* TO '" + user + "'@'localhost'").ok());
+  options.connection.user = user;
+  options.connection.password = password;
+  test::ScratchDir dir("i12_backups_");
+  options.backup_dir = dir.path().string();
+  REQUIRE(Migrate(options, PlanRequest{test::V("1.1.0")}, nullptr).ok());
+  options.backup_dir.clear();
+  auto restored = Restore(options, RestoreRequest{}, [](const RestoreReport&) { return true; });
+  REQUIRE_MESSAGE(restored.ok(), restored.status().ToString());
+  CHECK(restored->applied);
+  CHECK(restored->version_before == test::V("1.1.0"));
+  CHECK(test::CurrentVersion(options) == test::V("1.0.0"));
+  CHECK(Scalar(options.database,
+               "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+               "AND COLUMN_NAME = 'slug'") == "0");
+  REQUIRE(conn->Execute("DROP USER '" + user + "'@'localhost'").ok());
 }
 
 }  // namespace
