@@ -313,13 +313,7 @@ TEST_CASE("issue 12.6: restore gives the client a password with quotes and backs
   auto options = test::FreshSampleOptions("i12_restore_pw");
   REQUIRE(Migrate(options, PlanRequest{test::V("1.0.0")}, nullptr).ok());
   const std::string user = "i12_rs_" + std::to_string(::getpid());
-  const std::string password = "p\"a\\ss'w#rd; x";
-  auto conn = test::TestServer::Shared().Connect();
-  REQUIRE(conn->Execute("DROP USER IF EXISTS '" + user + "'@'localhost'").ok());
-  REQUIRE(conn->Execute("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY " + conn->QuoteString(password)).ok());
-  REQUIRE(conn->Execute("GRANT ALL ON *.* TO '" + user + "'@'localhost'").ok());
-  options.connection.user = user;
-  options.connection.password = password;
+  test::UseNewAccount(&options, user, "p\"a\\ss'w#rd; x");
   test::ScratchDir dir("i12_backups_");
   options.backup_dir = dir.path().string();
   REQUIRE(Migrate(options, PlanRequest{test::V("1.1.0")}, nullptr).ok());
@@ -332,7 +326,7 @@ TEST_CASE("issue 12.6: restore gives the client a password with quotes and backs
   CHECK(Scalar(options.database,
                "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
                "AND COLUMN_NAME = 'slug'") == "0");
-  REQUIRE(conn->Execute("DROP USER '" + user + "'@'localhost'").ok());
+  test::DropAccount(user);
 }
 
 }  // namespace

@@ -239,13 +239,7 @@ TEST_CASE("backup: a password with quotes and backslashes reaches the dump throu
   auto options = FreshSampleOptions("backup_pw");
   REQUIRE(Migrate(options, PlanRequest{V("1.0.0")}, nullptr).ok());
   const std::string user = "bk_" + std::to_string(::getpid());
-  const std::string password = "p\"a\\ss'w#rd; x";
-  auto conn = test::TestServer::Shared().Connect();
-  REQUIRE(conn->Execute("DROP USER IF EXISTS '" + user + "'@'localhost'").ok());
-  REQUIRE(conn->Execute("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY " + conn->QuoteString(password)).ok());
-  REQUIRE(conn->Execute("GRANT ALL ON *.* TO '" + user + "'@'localhost'").ok());
-  options.connection.user = user;
-  options.connection.password = password;
+  test::UseNewAccount(&options, user, "p\"a\\ss'w#rd; x");
   fs::path dir = TempDir("backup_pw");
   options.backup_dir = dir.string();
   auto result = Migrate(options, PlanRequest{V("1.1.0")}, nullptr);
@@ -255,7 +249,7 @@ TEST_CASE("backup: a password with quotes and backslashes reaches the dump throu
   CHECK((*backups)[0].status == "success");
   CHECK_FALSE((*backups)[0].file.empty());
   CHECK((*backups)[0].executed_by.rfind(user + "@", 0) == 0);
-  REQUIRE(conn->Execute("DROP USER '" + user + "'@'localhost'").ok());
+  test::DropAccount(user);
   fs::remove_all(dir);
 }
 
