@@ -138,12 +138,21 @@ bool ParseHeader(const std::string& head, DumpFacts* facts) {
   return true;
 }
 
-// A program to read `file` (the file itself when it is not gzip), started
-// with its output into `out`.
-Result<StartedProgram> StartReader(const std::string& gzip, int file_fd, int out) {
+// gzip -dc reading `file_fd`, its output into `out`, its complaints into
+// `err` (a memfd; -1: chimp's stderr).
+Result<StartedProgram> StartReader(const std::string& gzip, int file_fd, int out, int err) {
   ChildOptions options;
   options.stdout_fd = out;
-  return StartProgram({gzip, "-dc"}, options, file_fd, -1);
+  return StartProgram({gzip, "-dc"}, options, file_fd, err);
+}
+
+// What a program wrote into the memfd `fd`, on one line, shortened.
+std::string Complaint(int fd) {
+  std::string text = internal::ReadMemFile(fd);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  for (char& c : text) c = c == '\n' ? ' ' : c;
+  if (text.size() > 1500) text = "..." + text.substr(text.size() - 1500);
+  return text.empty() ? "" : ": " + text;
 }
 
 // Reads the whole dump once: it must decompress, start as chimp's dumps
@@ -163,11 +172,13 @@ Result<DumpFacts> InspectDump(const std::string& file, const std::string& gzip) 
     if (::pipe2(pipe, O_CLOEXEC) != 0) return Status::Internal(std::string("pipe: ") + std::strerror(errno));
     Fd read_end(pipe[0]);
     Fd write_end(pipe[1]);
-    CHIMP_ASSIGN_OR_RETURN(StartedProgram reader, StartReader(gzip, in.fd, write_end.fd));
+    Fd err(::memfd_create("chimp-gzip-stderr", MFD_CLOEXEC));
+    CHIMP_ASSIGN_OR_RETURN(StartedProgram reader, StartReader(gzip, in.fd, write_end.fd, err.fd));
     write_end.Close();
     pumped = internal::Pump(read_end.fd, -1, 4096);
     read_end.Close();
     ended = internal::DescribeEnd("gzip -dc", WaitProgram(reader));
+    if (!ended.empty()) ended += Complaint(err.fd);
   } else {
     pumped = internal::Pump(in.fd, -1, 4096);
   }
@@ -325,7 +336,7 @@ Status RestoreRun::Load() {
   Result<StartedProgram> reader = Status::Ok();
   int client_in = file.fd;
   if (facts_.gzip) {
-    reader = StartReader(gzip_, file.fd, write_end.fd);
+    reader = StartReader(gzip_, file.fd, write_end.fd, err.fd);
     client_in = read_end.fd;
   }
   write_end.Close();
@@ -340,10 +351,7 @@ Status RestoreRun::Load() {
   if (!reader.ok()) problem = "cannot start gzip: " + reader.status().message();
   if (reader.ok() && !loader.ok()) problem = "cannot start " + client + ": " + loader.status().message();
   if (problem.empty()) return Status::Ok();
-  std::string output = internal::ReadMemFile(err.fd);
-  while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
-  if (output.size() > 1500) output = "..." + output.substr(output.size() - 1500);
-  return Status::DatabaseError(failed + ": " + problem + (output.empty() ? "" : ": " + output) + "; database '" + into +
+  return Status::DatabaseError(failed + ": " + problem + Complaint(err.fd) + "; database '" + into +
                                "' is partly restored and the changelog is unchanged: fix the cause and run "
                                "chimp restore again");
 }

@@ -309,6 +309,30 @@ TEST_CASE("issue 12.6: restore refuses while another run holds the migration loc
   REQUIRE(holder->Execute("DO RELEASE_LOCK('chimp:" + t.db + "')").ok());
 }
 
+TEST_CASE("issue 12.6: restore refuses a truncated dump and an unrecorded backup, changing nothing") {
+  test::Target t("i12_restore_bad");
+  test::ScratchDir dir("i12_backups_");
+  REQUIRE(On(t, "migrate", Sample(), {"--to", "1.0.0"}).code == 0);
+  REQUIRE(On(t, "migrate", Sample(), {"--to", "1.1.0", "--backup", dir.path().string()}).code == 0);
+  const std::string before = DumpOf(t.db);
+  auto backups = Json(On(t, "log", Sample(), {"--format", "json"}))["backups"];
+  REQUIRE(backups.size() == 1);
+  const fs::path file = backups[0]["file"].get<std::string>();
+  fs::resize_file(file, fs::file_size(file) / 2);
+  test::CliRun damaged = On(t, "restore", Sample(), {"--yes"});
+  INFO("stderr: " << damaged.err);
+  CHECK(damaged.code == 9);
+  CHECK(Contains(damaged.err, file.string()));
+  // (The backup before --plugins: --plugins takes every directory after it.)
+  test::CliRun unknown =
+      ChimpOnServer({"restore", "42", "--yes", "-d", t.db, "--changelog-schema", t.changelog, "--plugins", Sample()});
+  INFO("stderr of restore 42: " << unknown.err);
+  CHECK(unknown.code == 2);
+  CHECK(Contains(unknown.err, "no backup '42'"));
+  CHECK(DumpOf(t.db) == before);
+  CHECK(VersionOf(t, Sample()) == "1.1.0");
+}
+
 TEST_CASE("issue 12.6: restore gives the client a password with quotes and backslashes through its option file") {
   auto options = test::FreshSampleOptions("i12_restore_pw");
   REQUIRE(Migrate(options, PlanRequest{test::V("1.0.0")}, nullptr).ok());
