@@ -102,6 +102,7 @@ CommandRun RegisterGraph(CLI::App* app);
 CommandRun RegisterValidate(CLI::App* app);
 CommandRun RegisterRepair(CLI::App* app);
 CommandRun RegisterBaseline(CLI::App* app);
+CommandRun RegisterRestore(CLI::App* app);
 CommandRun RegisterCreate(CLI::App* app);
 CommandRun RegisterPlugins(CLI::App* app);
 CommandRun RegisterAdhoc(CLI::App* app);

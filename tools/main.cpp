@@ -41,6 +41,10 @@ constexpr CommandSpec kCommands[] = {
      "(asks first; --yes to confirm without a prompt)",
      RegisterRepair},
     {"baseline", "Mark an existing database as being at a version without running anything", RegisterBaseline},
+    {"restore",
+     "Load a backup migrate --backup took back into its database (or --into another) and roll the changelog back "
+     "to it (asks first; --yes to confirm without a prompt)",
+     RegisterRestore},
     {"create", "Scaffold a standalone plugin project (CMake, one SQL step, one native step, a verify test)",
      RegisterCreate},
     {"plugins", "Check plugins on their own: verify FILE..., list", RegisterPlugins},
@@ -113,10 +117,9 @@ int Run(int argc, char** argv) {
     std::vector<std::string> rest = app.remaining();
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-') {
-      std::cerr
-          << "chimp: unknown command '" << rest.front()
-          << "' (commands: init, status, plan, migrate, log, graph, validate, check, repair, baseline, adhoc, create, "
-             "plugins, bundle; see chimp --help)\n";
+      std::cerr << "chimp: unknown command '" << rest.front()
+                << "' (commands: init, status, plan, migrate, log, graph, validate, check, repair, baseline, restore, "
+                   "adhoc, create, plugins, bundle; see chimp --help)\n";
       return kExitUsage;
     }
     std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";

@@ -62,6 +62,21 @@ void Exec(const std::string& sql) {
   REQUIRE_MESSAGE(r.ok(), r.status().ToString());
 }
 
+void UseNewAccount(EngineOptions* options, const std::string& user, const std::string& password) {
+  auto conn = TestServer::Shared().Connect();
+  DropAccount(user);
+  const std::string account = conn->QuoteString(user) + "@'localhost'";
+  Exec("CREATE USER " + account + " IDENTIFIED BY " + conn->QuoteString(password));
+  Exec("GRANT ALL ON *.* TO " + account);
+  options->connection.user = user;
+  options->connection.password = password;
+}
+
+void DropAccount(const std::string& user) {
+  auto conn = TestServer::Shared().Connect();
+  Exec("DROP USER IF EXISTS " + conn->QuoteString(user) + "@'localhost'");
+}
+
 std::vector<std::vector<std::string>> Rows(const std::string& database, const std::string& sql) {
   auto conn = TestServer::Shared().Connect(database);
   auto result = conn->Query(sql);

@@ -44,6 +44,12 @@ std::vector<ChangelogEntry> RowsOf(const EngineOptions& options, const std::stri
 
 // Runs `sql` on a new connection to the shared server (no default database).
 void Exec(const std::string& sql);
+// The account '<user>'@'localhost' with `password` and ALL privileges, made
+// afresh, and `options` switched to it: a password with quotes and
+// backslashes proves what passes it on (the dump's and restore's option
+// files). DropAccount(user) removes it.
+void UseNewAccount(EngineOptions* options, const std::string& user, const std::string& password);
+void DropAccount(const std::string& user);
 // Every row of `sql` run in `database`, each cell as text, NULL as "NULL".
 std::vector<std::vector<std::string>> Rows(const std::string& database, const std::string& sql);
 // The first cell of Rows(database, sql), "(no row)" when there is none.

@@ -26,8 +26,12 @@
 
 namespace chimp {
 
-enum class StepStatus { kRunning, kSuccess, kFailed };
-const char* StepStatusName(StepStatus status);  // "running", "success", "failed"
+// kRolledBack: an attempt whose effects `chimp restore` undid (the database
+// went back to a backup taken before it). ChangelogHistory skips such rows:
+// the step stands as it stood when the backup was taken.
+enum class StepStatus { kRunning, kSuccess, kFailed, kRolledBack };
+// "running", "success", "failed", "rolled_back".
+const char* StepStatusName(StepStatus status);
 
 // One row of the changelog table: one attempt at one step.
 struct ChangelogEntry {
@@ -74,7 +78,8 @@ struct ChangelogEntry {
 // a plugin; validate and the planner ignore them.
 inline constexpr const char* kEngineStepPrefix = "chimp:";
 inline constexpr const char* kBaselineStepId = "chimp:baseline";
-inline constexpr const char* kAdhocStepId = "chimp:adhoc";  // chimp adhoc's runs
+inline constexpr const char* kAdhocStepId = "chimp:adhoc";      // chimp adhoc's runs
+inline constexpr const char* kRestoreStepId = "chimp:restore";  // chimp restore's runs
 bool IsEngineRow(const ChangelogEntry& entry);
 
 // The row of one attempt at `step` of `edge` by run `run_id`, before it
@@ -93,7 +98,8 @@ struct StepHistory {
 };
 
 // The latest attempt per step: the changelog's rows indexed by step id, for
-// the planner, status, validate and repair. Engine rows ("chimp:...") are
+// the planner, status, validate and repair. Rows rolled back by a restore
+// (StepStatus::kRolledBack) are left out. Engine rows ("chimp:...") are
 // indexed like any other; callers that judge plugin steps skip them.
 // Holds pointers into `entries`. REQUIRES: `entries` (oldest first, as
 // ReadEntries returns them) outlives the index and is not modified.
@@ -117,9 +123,17 @@ class ChangelogHistory {
 
 // What `chimp repair` or `chimp baseline` did to the changelog (one row of
 // chimp_repairs each). The text forms are what chimp_repairs stores.
-enum class RepairKind { kChecksum, kMarkApplied, kMarkRolledBack, kStatementDone, kStatementNotDone, kBaseline };
+enum class RepairKind {
+  kChecksum,
+  kMarkApplied,
+  kMarkRolledBack,
+  kStatementDone,
+  kStatementNotDone,
+  kBaseline,
+  kRestore
+};
 // "checksum", "mark-applied", "mark-rolled-back", "statement-done",
-// "statement-not-done", "baseline".
+// "statement-not-done", "baseline", "restore".
 const char* RepairKindName(RepairKind kind);
 
 // One row of chimp_repairs: one change `chimp repair` or `chimp baseline`
@@ -256,6 +270,12 @@ class Changelog {
 
   // Sets the checksum of row `id` (chimp repair --checksums).
   Status SetChecksum(int64_t id, const std::string& checksum);
+  // Marks every plugin-step row of the target with an id above `after_id`
+  // that is not rolled back yet as rolled_back, its error saying `why`
+  // (chimp restore). Engine rows ("chimp:...") are left as they are.
+  // Returns how many rows changed. Runs inside the caller's transaction if
+  // one is open.
+  Result<int64_t> MarkRolledBackAfter(int64_t after_id, const std::string& why);
   // Records `entry` as the target's baseline row: kind 'baseline', status
   // success, nothing run (chimp baseline). Returns its id. Runs inside the
   // caller's transaction if one is open.

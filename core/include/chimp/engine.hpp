@@ -212,6 +212,40 @@ struct BaselineReport {
 Result<BaselineReport> Baseline(const EngineOptions& options, const BaselineRequest& request,
                                 std::function<void(const LockHolder&)> on_wait = {});
 
+// What `chimp restore` is asked to restore.
+struct RestoreRequest {
+  // The chimp_backups row id, or the dump's file path; "" = the newest
+  // successful backup of the target that has a file.
+  std::string backup;
+  // Restore into this database instead of the one the backup came from; it
+  // must not exist or be empty, and gets its own changelog entry (its state
+  // set to the backup's version). "" = the backup's own database.
+  std::string into;
+};
+
+struct RestoreReport {
+  std::string run_id;
+  BackupRecord backup;                      // the backup restored
+  std::string into;                         // the database restored into
+  Version version_before;                   // that database's version before the restore
+  std::vector<ChangelogEntry> rolled_back;  // rows that are (or would be) marked rolled back
+  int64_t changelog_id = 0;                 // the 'chimp:restore' row; 0 = not applied
+  bool applied = false;                     // false: not confirmed
+};
+
+// `restore`: takes the migration lock of the database restored into, finds
+// the backup, checks its file, asks `confirm(plan)` and, when it returns
+// true, drops and recreates that database, loads the dump into it, marks the
+// rows written after the backup rolled back, sets the version back to the
+// backup's and records the restore (a 'chimp:restore' row and a chimp_repairs
+// row). Errors: NotFound (no such backup), FailedPrecondition (a backup
+// without a file, a file missing or not a complete chimp dump, --into a
+// database that has objects or a changelog), BackupFailed (the load failed:
+// the database is partly restored; run restore again).
+Result<RestoreReport> Restore(const EngineOptions& options, const RestoreRequest& request,
+                              const std::function<bool(const RestoreReport&)>& confirm,
+                              std::function<void(const LockHolder&)> on_wait = {});
+
 // `log`: the target's backups and repairs, oldest first.
 Result<std::vector<BackupRecord>> ReadBackups(const EngineOptions& options);
 Result<std::vector<RepairRecord>> ReadRepairs(const EngineOptions& options);

@@ -65,6 +65,7 @@ constexpr const char* kStateColumns = R"(
 StepStatus ParseStepStatus(const std::string& text) {
   if (text == "success") return StepStatus::kSuccess;
   if (text == "running") return StepStatus::kRunning;
+  if (text == "rolled_back") return StepStatus::kRolledBack;
   return StepStatus::kFailed;
 }
 StepKind ParseKind(const std::string& text) {
@@ -131,6 +132,7 @@ const char* StepStatusName(StepStatus status) {
     case StepStatus::kRunning: return "running";
     case StepStatus::kSuccess: return "success";
     case StepStatus::kFailed: return "failed";
+    case StepStatus::kRolledBack: return "rolled_back";
   }
   return "failed";
 }
@@ -493,6 +495,17 @@ Status Changelog::SetChecksum(int64_t id, const std::string& checksum) {
   return conn_.Execute("UPDATE " + ChangelogTable() + " SET checksum = ? WHERE id = ?", params)
       .status()
       .WithContext("changelog: re-recording the checksum of row " + std::to_string(id));
+}
+
+Result<int64_t> Changelog::MarkRolledBackAfter(int64_t after_id, const std::string& why) {
+  const Value params[] = {Value::Text(why), Value::Text(target_), Value::Int(after_id)};
+  CHIMP_ASSIGN_OR_RETURN(ExecInfo info,
+                         conn_.Execute("UPDATE " + ChangelogTable() +
+                                           " SET status = 'rolled_back', pending_fingerprint = NULL, "
+                                           "error = CONCAT_WS('; ', NULLIF(error, ''), ?) WHERE target = ? AND id > ? "
+                                           "AND status <> 'rolled_back' AND step_id NOT LIKE 'chimp:%'",
+                                       params));
+  return static_cast<int64_t>(info.affected_rows);
 }
 
 Result<int64_t> Changelog::InsertBaseline(const ChangelogEntry& entry) {

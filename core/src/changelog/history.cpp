@@ -5,6 +5,8 @@ namespace chimp {
 
 ChangelogHistory::ChangelogHistory(const std::vector<ChangelogEntry>& entries) {
   for (const ChangelogEntry& entry : entries) {  // oldest first
+    // A restore undid it: the step stands as it stood at the backup.
+    if (entry.status == StepStatus::kRolledBack) continue;
     auto [it, inserted] = by_id_.try_emplace(entry.step_id);
     if (inserted) first_seen_.push_back(&it->first);
     StepHistory& h = it->second;

@@ -53,6 +53,7 @@ const char* RepairKindName(RepairKind kind) {
     case RepairKind::kStatementDone: return "statement-done";
     case RepairKind::kStatementNotDone: return "statement-not-done";
     case RepairKind::kBaseline: return "baseline";
+    case RepairKind::kRestore: return "restore";
   }
   return "checksum";
 }

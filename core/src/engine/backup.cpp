@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -71,18 +73,9 @@ std::string Tail(std::string text, size_t max) {
   return text;
 }
 
-bool EndsWithDumpCompleted(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return false;
-  std::streamoff size = in.tellg();
-  std::streamoff from = size > 512 ? size - 512 : 0;
-  in.seekg(from);
-  std::string tail(static_cast<size_t>(size - from), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  return tail.find("-- Dump completed") != std::string::npos;
-}
+}  // namespace
 
-// The [client] option file the dump program reads instead of any other.
+// The [client] option file the client program reads instead of any other.
 std::string OptionFileText(const ConnectionOptions& c) {
   std::string text = "[client]\n";
   if (!c.user.empty()) text += "user=" + OptionFileValue(c.user) + "\n";
@@ -100,28 +93,89 @@ std::string OptionFileText(const ConnectionOptions& c) {
   return text;
 }
 
-// Puts the option file into an anonymous memory file (memfd, close-on-exec;
-// the dump child inherits it explicitly) and returns its descriptor.
-// Rationale: a file in $TMPDIR outlives a SIGKILL of chimp with the
-// password in clear; a memfd has no name on disk and dies with the last
-// process that holds it. Mode 0600: the client ignores world-writable
+// Rationale for the memfd: a file in $TMPDIR outlives a SIGKILL of chimp
+// with the password in clear; a memfd has no name on disk and dies with the
+// last process that holds it. Mode 0600: the client ignores world-writable
 // option files.
 Result<int> WriteOptionFile(const ConnectionOptions& c) {
-  const int fd = ::memfd_create("chimp-dump-options", MFD_CLOEXEC);
+  const int fd = ::memfd_create("chimp-client-options", MFD_CLOEXEC);
   if (fd < 0)
-    return Status::BackupFailed(std::string("cannot create the dump's option file (memfd_create): ") +
+    return Status::BackupFailed(std::string("cannot create the client's option file (memfd_create): ") +
                                 std::strerror(errno));
   const std::string text = OptionFileText(c);
   if (!WriteAll(fd, text)) {
     ::close(fd);
-    return Status::BackupFailed(std::string("cannot write the dump's option file: ") + std::strerror(errno));
+    return Status::BackupFailed(std::string("cannot write the client's option file: ") + std::strerror(errno));
   }
   if (::fchmod(fd, 0600) != 0) {
     ::close(fd);
-    return Status::BackupFailed(std::string("cannot set the mode of the dump's option file: ") + std::strerror(errno));
+    return Status::BackupFailed(std::string("cannot set the mode of the client's option file: ") +
+                                std::strerror(errno));
   }
   return fd;
 }
+
+std::string DefaultsArgument(const ConnectionOptions& c, int option_fd) {
+  return (c.read_default_option_file ? "--defaults-extra-file=/dev/fd/" : "--defaults-file=/dev/fd/") +
+         std::to_string(option_fd);
+}
+
+std::string DumpHeader(const std::string& database, const std::string& charset, const std::string& collation) {
+  return std::string(kDumpHeaderPrefix) + Connection::QuoteIdentifier(database) + ": character set " + charset +
+         ", collation " + collation + "; chimp restore loads it into any database\n";
+}
+
+Result<Pumped> Pump(int in, int out, size_t head_bytes) {
+  // A reader that dies (gzip, the client) must not kill chimp with SIGPIPE:
+  // the write fails with EPIPE instead. Children started before keep the
+  // default disposition.
+  struct sigaction ignore {};
+  struct sigaction old {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &old);
+  Pumped p;
+  std::string buf(65536, '\0');
+  Status failed = Status::Ok();
+  for (;;) {
+    const ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      failed = Status::Internal(std::string("read: ") + std::strerror(errno));
+      break;
+    }
+    if (n == 0) break;
+    const std::string_view chunk(buf.data(), static_cast<size_t>(n));
+    if (p.head.size() < head_bytes) p.head.append(chunk.substr(0, head_bytes - p.head.size()));
+    p.tail.append(chunk);
+    if (p.tail.size() > 1024) p.tail.erase(0, p.tail.size() - 512);
+    p.bytes += static_cast<uint64_t>(n);
+    if (out >= 0 && !WriteAll(out, chunk)) {
+      failed = Status::Internal(std::string("write: ") + std::strerror(errno));
+      break;
+    }
+  }
+  ::sigaction(SIGPIPE, &old, nullptr);
+  if (!failed.ok()) return failed;
+  if (p.tail.size() > 512) p.tail.erase(0, p.tail.size() - 512);
+  return p;
+}
+
+std::string ReadMemFile(int fd) {
+  std::string text;
+  if (::lseek(fd, 0, SEEK_SET) == 0) ReadAll(fd, &text);
+  return text;
+}
+
+std::string DescribeEnd(const std::string& program, int wait_status) {
+  if (WIFSIGNALED(wait_status)) return program + " was killed by signal " + std::to_string(WTERMSIG(wait_status));
+  if (!WIFEXITED(wait_status)) return program + " did not exit";
+  const int code = WEXITSTATUS(wait_status);
+  if (code == 0) return "";
+  if (code == 127) return "cannot run " + program;
+  return program + " exited with code " + std::to_string(code);
+}
+
+namespace {
 
 struct Position {
   std::string binlog_file;
@@ -162,7 +216,9 @@ Position ReadPosition(Connection& conn) {
 }  // namespace
 
 std::vector<std::string> DumpArguments(const std::string& database) {
-  return {"--single-transaction", "--routines", "--triggers", "--events", "--databases", database};
+  // The database as a plain argument, not --databases: the dump then holds
+  // no CREATE DATABASE or USE, and loads into any database (restore --into).
+  return {"--single-transaction", "--routines", "--triggers", "--events", database};
 }
 
 std::string OptionFileValue(const std::string& value) {
@@ -241,10 +297,12 @@ class BackupRun {
   Status Fail(const std::string& why);
   // Creates the dump file (mode 0600, never an existing one) into out_.
   Result<std::string> CreateDumpFile();
-  // Runs the dump program into `file`; removes the file when it failed.
+  // Runs the dump program through gzip into `file`; removes the file when
+  // it failed.
   Status Dump(const std::string& file);
-  // Why the finished dump into `file` is no good; "" when it is.
-  std::string Problem(const ChildResult& run, const std::string& file) const;
+  // Why the finished dump is no good ("" when it is): the dump program's
+  // and gzip's ends, the tail of what the dump wrote and its stderr.
+  std::string Problem(int dump_status, int gzip_status, const std::string& tail, const std::string& stderr_text) const;
   std::string Now();
 
   Connection& conn_;
@@ -254,6 +312,8 @@ class BackupRun {
   Position position_;
   std::string program_;
   std::vector<std::string> args_;
+  std::string charset_ = "utf8mb4";
+  std::string collation_ = "utf8mb4_general_ci";
   int out_ = -1;
 };
 
@@ -294,6 +354,13 @@ Result<bool> BackupRun::Start() {
                                                         "WHERE SCHEMA_NAME = ?",
                                                         params));
   CHIMP_ASSIGN_OR_RETURN(record_.changelog_last_id, changelog_.LastEntryId());
+  CHIMP_ASSIGN_OR_RETURN(auto charset, conn_.Query("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM "
+                                                   "information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                                                   params));
+  if (!charset.rows.empty() && charset.rows[0].size() == 2) {
+    charset_ = charset.rows[0][0].ToString();
+    collation_ = charset.rows[0][1].ToString();
+  }
   position_ = ReadPosition(conn_);
   record_.binlog_file = position_.binlog_file;
   record_.binlog_position = position_.binlog_position;
@@ -324,54 +391,84 @@ Result<std::string> BackupRun::CreateDumpFile() {
   }
   fs::path dir = fs::absolute(job_.dir, ec);
   const std::string file =
-      (dir / (SafeFileName(job_.database) + "-" + UtcStamp() + "-" + job_.run_id.substr(0, 8) + ".sql")).string();
+      (dir / (SafeFileName(job_.database) + "-" + UtcStamp() + "-" + job_.run_id.substr(0, 8) + ".sql.gz")).string();
   out_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (out_ < 0) return Fail("cannot create '" + file + "': " + std::strerror(errno));
   return file;
 }
 
 Status BackupRun::Dump(const std::string& file) {
-  auto option_file = WriteOptionFile(job_.connection);
-  if (!option_file.ok()) {
+  auto failed = [&](const std::string& why) {
     ::close(out_);
     ::unlink(file.c_str());
-    return Fail(option_file.status().message());
-  }
+    return Fail(why);
+  };
+  const std::string gzip = FindOnPath("gzip");
+  if (gzip.empty()) return failed("gzip was not found on PATH (Debian: apt-get install gzip)");
+  auto option_file = WriteOptionFile(job_.connection);
+  if (!option_file.ok()) return failed(option_file.status().message());
   FdGuard options_guard{*option_file};
-  const std::string path = "/dev/fd/" + std::to_string(*option_file);
-  const std::string defaults =
-      (job_.connection.read_default_option_file ? "--defaults-extra-file=" : "--defaults-file=") + path;
-  std::vector<std::string> argv = {program_, defaults};
+  const int err = ::memfd_create("chimp-dump-stderr", MFD_CLOEXEC);
+  int to_gzip[2] = {-1, -1};
+  int from_dump[2] = {-1, -1};
+  if (err < 0 || ::pipe2(to_gzip, O_CLOEXEC) != 0 || ::pipe2(from_dump, O_CLOEXEC) != 0) {
+    if (err >= 0) ::close(err);
+    return failed(std::string("cannot set up the dump's pipes: ") + std::strerror(errno));
+  }
+  FdGuard err_guard{err};
+  ChildOptions zip;
+  zip.stdout_fd = out_;
+  auto zipper = StartProgram({gzip, "-c", "-6"}, zip, to_gzip[0], -1);
+  ::close(to_gzip[0]);
+  std::vector<std::string> argv = {program_, DefaultsArgument(job_.connection, *option_file)};
   argv.insert(argv.end(), args_.begin(), args_.end());
-  ChildOptions child;
-  child.stdout_fd = out_;
-  child.capture_stderr = true;
-  child.inherit_fds = {*option_file};
-  child.unset_env = {"CHIMP_PASSWORD"};
-  auto run = [&] {
+  ChildOptions dump;
+  dump.stdout_fd = from_dump[1];
+  dump.inherit_fds = {*option_file};
+  dump.unset_env = {"CHIMP_PASSWORD"};
+  Result<StartedProgram> dumper = zipper.ok() ? StartProgram(argv, dump, -1, err) : zipper.status();
+  ::close(from_dump[1]);
+  std::string problem;
+  std::string tail;
+  int dump_status = 0;
+  int gzip_status = 0;
+  {
+    // The bytes written so far, for the progress line (job_.on_bytes).
     const SizeWatch watch(out_, file, job_.on_bytes);
-    return RunProgram(argv, child);
-  }();
-  ::close(out_);
-  std::string problem = run.ok() ? Problem(*run, file) : run.status().message();
-  if (problem.empty()) return Status::Ok();
-  ::unlink(file.c_str());
-  return Fail(problem);
+    if (dumper.ok()) {
+      const std::string header = DumpHeader(job_.database, charset_, collation_);
+      auto pumped = WriteAll(to_gzip[1], header) ? Pump(from_dump[0], to_gzip[1], 0)
+                                                 : Result<Pumped>(Status::Internal("cannot write to gzip"));
+      if (pumped.ok()) {
+        tail = pumped->tail;
+      } else {
+        problem = "passing the dump to gzip: " + pumped.status().message();
+      }
+    }
+    ::close(from_dump[0]);
+    ::close(to_gzip[1]);
+    dump_status = dumper.ok() ? WaitProgram(*dumper) : 0;
+    gzip_status = zipper.ok() ? WaitProgram(*zipper) : 0;
+  }
+  if (!zipper.ok()) problem = "cannot start gzip: " + zipper.status().message();
+  if (zipper.ok() && !dumper.ok()) problem = "cannot start " + program_ + ": " + dumper.status().message();
+  if (problem.empty()) problem = Problem(dump_status, gzip_status, tail, ReadMemFile(err));
+  if (problem.empty()) {
+    ::close(out_);
+    return Status::Ok();
+  }
+  return failed(problem);
 }
 
-std::string BackupRun::Problem(const ChildResult& run, const std::string& file) const {
-  std::string problem;
-  if (!run.exited()) {
-    problem = program_ + " was killed by signal " + std::to_string(run.signal());
-  } else if (run.exit_code() == 127) {
-    problem = "cannot run " + program_;
-  } else if (run.exit_code() != 0) {
-    problem = program_ + " exited with code " + std::to_string(run.exit_code());
-  } else if (!EndsWithDumpCompleted(file)) {
+std::string BackupRun::Problem(int dump_status, int gzip_status, const std::string& tail,
+                               const std::string& stderr_text) const {
+  std::string problem = DescribeEnd(program_, dump_status);
+  if (problem.empty()) problem = DescribeEnd("gzip", gzip_status);
+  if (problem.empty() && tail.find("-- Dump completed") == std::string::npos) {
     problem = program_ + " exited with 0 but the dump does not end with '-- Dump completed'";
   }
-  const std::string stderr_text = Tail(run.error_text, 1500);
-  if (!problem.empty() && !stderr_text.empty()) problem += ": " + stderr_text;
+  const std::string shown = Tail(stderr_text, 1500);
+  if (!problem.empty() && !shown.empty()) problem += ": " + shown;
   return problem;
 }
 

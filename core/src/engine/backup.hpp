@@ -26,7 +26,9 @@ struct BackupJob {
 };
 
 // Dumps job.database (when it exists) with mariadb-dump (or mysqldump;
-// $CHIMP_DUMP_PROGRAM overrides) into job.dir, records the binlog/GTID
+// $CHIMP_DUMP_PROGRAM overrides), through gzip, into job.dir
+// (<database>-<UTC time>-<run>.sql.gz, starting with DumpHeader and without
+// the database's name in any statement), records the binlog/GTID
 // position from just before the dump, and appends a chimp_backups row,
 // status 'success' or 'failed'. The password reaches the child only through
 // an option file in an anonymous memfd (--defaults-file=/dev/fd/N), never
@@ -42,6 +44,42 @@ std::vector<std::string> DumpArguments(const std::string& database);
 
 // An option-file value, quoted and escaped for the [client] group. Pure.
 std::string OptionFileValue(const std::string& value);
+
+// The [client] option file of a client program (mariadb-dump, mariadb) for
+// `c`: user, password, socket or host and port, TLS. Pure.
+std::string OptionFileText(const ConnectionOptions& c);
+
+// OptionFileText in an anonymous memfd (close-on-exec, mode 0600): the
+// child inherits it (ChildOptions::inherit_fds) and reads it as
+// /dev/fd/N; nothing on disk ever holds the password. Returns the
+// descriptor; the caller closes it. Errors: BackupFailed.
+Result<int> WriteOptionFile(const ConnectionOptions& c);
+
+// "--defaults-file=/dev/fd/N" (or --defaults-extra-file= when `c` reads the
+// user's default option files too).
+std::string DefaultsArgument(const ConnectionOptions& c, int option_fd);
+
+// The first line of a dump chimp wrote (a SQL comment, so the client skips
+// it): the database it came from and its character set and collation, for
+// restore to recreate it by any name.
+inline constexpr const char* kDumpHeaderPrefix = "-- chimp backup of database ";
+std::string DumpHeader(const std::string& database, const std::string& charset, const std::string& collation);
+
+// What Pump passed on.
+struct Pumped {
+  uint64_t bytes = 0;
+  std::string head;  // the first head_bytes bytes
+  std::string tail;  // the last 512 bytes
+};
+// Copies `in` to `out` (-1: nowhere) until end of file, keeping its head
+// and tail; a closed `out` (EPIPE) is an error, not a SIGPIPE.
+Result<Pumped> Pump(int in, int out, size_t head_bytes);
+
+// The contents of a memfd a child wrote (its stderr).
+std::string ReadMemFile(int fd);
+
+// "" when `wait_status` is a clean exit; else what ended `program`.
+std::string DescribeEnd(const std::string& program, int wait_status);
 
 }  // namespace chimp::internal
 

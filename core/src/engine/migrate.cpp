@@ -8,6 +8,7 @@
 
 #include "changelog/clean_snapshot.hpp"
 #include "chimp/engine.hpp"
+#include "engine/adoption.hpp"
 #include "engine/backup.hpp"
 #include "engine/check.hpp"
 #include "engine/session.hpp"
@@ -104,6 +105,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   // loaded (tried in a child, then in chimp) once the plan names them.
   CHIMP_ASSIGN_OR_RETURN(report.catalog, internal::LoadPlanningCatalog(options));
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
+  CHIMP_RETURN_IF_ERROR(internal::RequireAdoptedOrEmpty(options, *target.conn, *report.catalog, changelog));
   CHIMP_ASSIGN_OR_RETURN(const Plan checked, Preflight(options, changelog, request, observer, &report));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists

@@ -1,6 +1,9 @@
 // chimp repair: the operator's answers to what a failed or interrupted run
 // left behind, and re-recorded checksums (engine.hpp; doc/operations.md,
 // doc/recovery.md).
+#include <map>
+#include <string>
+
 #include "chimp/engine.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
@@ -59,7 +62,7 @@ class RepairRun {
   Status Apply();
 
  private:
-  void AddChecksums();
+  Status AddChecksums();
   Status AddStep(const std::string& id, RepairKind kind);
   Status DescribeStatement(PendingRepair* p) const;
   void DescribeMark(PendingRepair* p) const;
@@ -81,7 +84,7 @@ class RepairRun {
 };
 
 Status RepairRun::Resolve(const RepairRequest& request) {
-  if (request.checksums) AddChecksums();
+  if (request.checksums) CHIMP_RETURN_IF_ERROR(AddChecksums());
   for (const std::string& id : request.mark_applied) CHIMP_RETURN_IF_ERROR(AddStep(id, RepairKind::kMarkApplied));
   for (const std::string& id : request.mark_rolled_back) {
     CHIMP_RETURN_IF_ERROR(AddStep(id, RepairKind::kMarkRolledBack));
@@ -101,15 +104,57 @@ std::vector<RepairAction> RepairRun::Actions() const {
   return out;
 }
 
-void RepairRun::AddChecksums() {
+// Why re-recording the checksum of `m` would hide a changed step that was
+// never applied; "" when it would not. `by_hand` maps the changelog rows
+// repair wrote as success to the repair that wrote them.
+std::string WhyNotRecorded(const ChecksumMismatch& m, const StepHistory& h,
+                           const std::map<int64_t, std::string>& by_hand) {
+  const ChangelogEntry& applied = *h.applied;
+  const std::string row = "changelog row " + std::to_string(applied.id);
+  if (h.last != h.applied) {
+    return "step '" + m.step_id + "': its " + row + " (success) is followed by a later attempt, row " +
+           std::to_string(h.last->id) + " (" + StepStatusName(h.last->status) +
+           "): the step as installed has not run to the end since, so its new checksum would claim an "
+           "application that never happened";
+  }
+  auto it = by_hand.find(applied.id);
+  if (it != by_hand.end()) {
+    return "step '" + m.step_id + "': its " + row + " was written by chimp repair --" + it->second +
+           " (the operator completed the step by hand), not by running it: the changed step was never "
+           "applied, so its new checksum would record what nobody ran";
+  }
+  return "";
+}
+
+Status RepairRun::AddChecksums() {
+  CHIMP_ASSIGN_OR_RETURN(auto repairs, target_.changelog->ReadRepairs());
+  std::map<int64_t, std::string> by_hand;
+  for (const RepairRecord& r : repairs) {
+    const bool marks_success = r.action == RepairKindName(RepairKind::kMarkApplied) ||
+                               (r.action == RepairKindName(RepairKind::kStatementDone) && r.new_value == "success");
+    if (marks_success && r.changelog_id > 0) by_hand[r.changelog_id] = r.action;
+  }
+  std::string refused;
   for (const ChecksumMismatch& m : FindChecksumMismatches(catalog_, history_, nullptr)) {
+    const StepHistory& h = *history_.Find(m.step_id);
+    if (std::string why = WhyNotRecorded(m, h, by_hand); !why.empty()) {
+      refused += "\n  " + why;
+      continue;
+    }
     PendingRepair p;
     p.action = {RepairKind::kChecksum, m.step_id,
                 m.applied_checksum + " -> " + m.installed_checksum + " (" + m.plugin_file + ")"};
-    p.row = history_.Find(m.step_id)->applied;
+    p.row = h.applied;
     p.installed_checksum = m.installed_checksum;
     pending_.push_back(std::move(p));
   }
+  if (refused.empty()) return Status::Ok();
+  return Status::FailedPrecondition(
+      "repair --checksums refused, nothing changed: re-recording a checksum says the installed step is the one "
+      "that ran, which is not so here:" +
+      refused +
+      "\nInstall the plugin release whose step ran; or, for the changed step to take effect, restore a backup "
+      "taken before the step (chimp restore) and let migrate run it as installed");
 }
 
 Status RepairRun::AddStep(const std::string& id, RepairKind kind) {
@@ -193,7 +238,8 @@ Result<RepairRecord> RepairRun::ApplyOne(const PendingRepair& p) {
     case RepairKind::kStatementNotDone: return ApplyStatement(p);
     case RepairKind::kMarkApplied:
     case RepairKind::kMarkRolledBack:
-    case RepairKind::kBaseline: break;
+    case RepairKind::kBaseline:
+    case RepairKind::kRestore: break;
   }
   return ApplyMark(p);
 }

@@ -156,6 +156,32 @@ Result<ChildResult> RunProgram(const std::vector<std::string>& argv, const Child
       options);
 }
 
+Result<StartedProgram> StartProgram(const std::vector<std::string>& argv, const ChildOptions& options, int stdin_fd,
+                                    int stderr_fd) {
+  std::vector<std::string> text = argv;
+  std::vector<std::string> env_text = EnvironmentWithout(options.unset_env);
+  std::vector<char*> args = Pointers(text);
+  std::vector<char*> env = Pointers(env_text);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return SystemError("fork");
+  if (pid == 0) {
+    SetUpChild(options, stderr_fd);
+    if (stdin_fd >= 0 && ::dup2(stdin_fd, STDIN_FILENO) < 0) _exit(126);
+    ::execve(args[0], args.data(), env.data());
+    _exit(127);
+  }
+  return StartedProgram{pid};
+}
+
+int WaitProgram(const StartedProgram& program) {
+  int status = 0;
+  while (::waitpid(program.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
 std::string FindOnPath(const std::string& name, const std::string& fallback_dirs) {
   const char* env = std::getenv("PATH");
   const std::string path = std::string(env != nullptr ? env : "") + fallback_dirs;

@@ -60,6 +60,21 @@ struct ChildResult {
 // Errors: Internal "pipe: ..." or "fork: ..." when the child cannot start.
 Result<ChildResult> RunChild(const std::function<int(int report_fd)>& child, const ChildOptions& options);
 
+// A program started by StartProgram, running alongside the caller.
+struct StartedProgram {
+  int pid = -1;
+};
+
+// Starts argv[0] like RunProgram but returns at once: its stdin is
+// `stdin_fd` (-1: /dev/null), its stdout `options.stdout_fd` (-1: its
+// stderr), its stderr `stderr_fd` (-1: the parent's), with
+// options.inherit_fds and options.unset_env as RunProgram has them. The
+// caller must WaitProgram it. Errors: Internal when fork fails.
+Result<StartedProgram> StartProgram(const std::vector<std::string>& argv, const ChildOptions& options, int stdin_fd,
+                                    int stderr_fd);
+// Waits for a started program; returns its waitpid() status.
+int WaitProgram(const StartedProgram& program);
+
 // Runs the program argv[0] with arguments argv[1..] (execve; no PATH
 // search), with the parent's environment less options.unset_env. A child
 // that cannot exec exits with 127.

@@ -128,16 +128,22 @@ TEST_CASE("issue 12: migrate --to 1.2.0 from 1.0.0 is refused before its first w
   const std::string after = DumpOf(t);
   CHECK_MESSAGE(after == before, test::FirstDifference(before, after));
 
-  // The same with --format json: the results in "preflight", the error.
+  // The same with --format json: a "preflight" event with the results,
+  // then run_finished with exit code 11, and no step (doc/json.md).
   test::CliRun j = Run(t, "migrate", {"--to", "1.2.0", "--format", "json"});
   CHECK(j.code == 11);
-  const nlohmann::json doc = ParseJson(j);
-  CHECK(doc["ok"] == false);
-  CHECK(doc["error"]["exit_code"] == 11);
-  REQUIRE(doc["preflight"].size() == 3);
-  CHECK(Named(doc["preflight"], "pf.1.2.0.names").at(0)["passed"] == false);
-  CHECK(Named(doc["preflight"], "pf.1.1.0.has-authors").at(0)["passed"] == true);
-  CHECK(doc["steps"].empty());
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(j.out);
+  for (std::string line; std::getline(lines, line);) events.push_back(nlohmann::json::parse(line));
+  REQUIRE(events.size() >= 2);
+  CHECK(events.front()["event"] == "preflight");
+  CHECK(events.front()["ok"] == false);
+  REQUIRE(events.front()["checks"].size() == 3);
+  CHECK(Named(events.front()["checks"], "pf.1.2.0.names").at(0)["passed"] == false);
+  CHECK(Named(events.front()["checks"], "pf.1.1.0.has-authors").at(0)["passed"] == true);
+  CHECK(events.back()["event"] == "run_finished");
+  CHECK(events.back()["exit_code"] == 11);
+  for (const nlohmann::json& e : events) CHECK(e["event"] != "step_started");
   CHECK(DumpOf(t) == before);
 
   // Once the data holds, the run passes; the checks are recorded in their

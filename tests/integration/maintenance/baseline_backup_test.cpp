@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -28,8 +29,21 @@ fs::path TempDir(const std::string& name) {
   return dir;
 }
 
+// The text of a gzip file (gzip -dc).
+std::string Gunzip(const std::string& file) {
+  std::string out;
+  FILE* pipe = ::popen(("gzip -dc '" + file + "'").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[65536];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  CHECK(::pclose(pipe) == 0);
+  return out;
+}
+
 TEST_CASE("baseline: marks the database at a version; migrate continues from there") {
   auto options = FreshSampleOptions("base_ok");
+  Exec("CREATE DATABASE " + Connection::QuoteIdentifier(options.database));  // baseline adopts what exists
   auto done = Baseline(options, BaselineRequest{V("1.1.0"), false});
   REQUIRE_MESSAGE(done.ok(), done.status().ToString());
   CHECK(done->version == V("1.1.0"));
@@ -69,6 +83,7 @@ TEST_CASE("baseline: refused after a migration, and for a version the graph does
   CHECK(Baseline(migrated, BaselineRequest{V("1.1.0"), false}).status().code() == StatusCode::kFailedPrecondition);
 
   auto unknown = FreshSampleOptions("base_unknown");
+  Exec("CREATE DATABASE " + Connection::QuoteIdentifier(unknown.database));
   auto r = Baseline(unknown, BaselineRequest{V("1.5.0"), false});
   CHECK(r.status().code() == StatusCode::kPlanError);
   CHECK(r.status().message().find("1.5.0") != std::string::npos);
@@ -81,6 +96,7 @@ TEST_CASE("baseline: refused after a migration, and for a version the graph does
 
 TEST_CASE("baseline: without --version, a plugin's legacy version query is needed") {
   auto options = FreshSampleOptions("base_legacy");
+  Exec("CREATE DATABASE " + Connection::QuoteIdentifier(options.database));
   auto r = Baseline(options, BaselineRequest{});
   // The sample application has no legacy upgrader to bridge from.
   CHECK(r.status().code() == StatusCode::kNotFound);
@@ -150,7 +166,13 @@ TEST_CASE("backup: migrate --backup dumps the existing target first and records 
   struct stat st {};
   REQUIRE(::stat(told.file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  const std::string dump = Slurp(told.file);
+  CHECK(told.file.size() > 7);
+  CHECK(told.file.substr(told.file.size() - 7) == ".sql.gz");
+  const std::string dump = Gunzip(told.file);
+  // Tied to no name: no CREATE DATABASE or USE (restore --into).
+  CHECK(dump.rfind("-- chimp backup of database `" + options.database + "`: character set ", 0) == 0);
+  CHECK(dump.find("CREATE DATABASE") == std::string::npos);
+  CHECK(dump.find("\nUSE ") == std::string::npos);
   CHECK(dump.find("CREATE TABLE `keep_me`") != std::string::npos);
   CHECK(dump.find("4242") != std::string::npos);
   CHECK(dump.find("-- Dump completed") != std::string::npos);
@@ -217,13 +239,7 @@ TEST_CASE("backup: a password with quotes and backslashes reaches the dump throu
   auto options = FreshSampleOptions("backup_pw");
   REQUIRE(Migrate(options, PlanRequest{V("1.0.0")}, nullptr).ok());
   const std::string user = "bk_" + std::to_string(::getpid());
-  const std::string password = "p\"a\\ss'w#rd; x";
-  auto conn = test::TestServer::Shared().Connect();
-  REQUIRE(conn->Execute("DROP USER IF EXISTS '" + user + "'@'localhost'").ok());
-  REQUIRE(conn->Execute("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY " + conn->QuoteString(password)).ok());
-  REQUIRE(conn->Execute("GRANT ALL ON *.* TO '" + user + "'@'localhost'").ok());
-  options.connection.user = user;
-  options.connection.password = password;
+  test::UseNewAccount(&options, user, "p\"a\\ss'w#rd; x");
   fs::path dir = TempDir("backup_pw");
   options.backup_dir = dir.string();
   auto result = Migrate(options, PlanRequest{V("1.1.0")}, nullptr);
@@ -233,7 +249,7 @@ TEST_CASE("backup: a password with quotes and backslashes reaches the dump throu
   CHECK((*backups)[0].status == "success");
   CHECK_FALSE((*backups)[0].file.empty());
   CHECK((*backups)[0].executed_by.rfind(user + "@", 0) == 0);
-  REQUIRE(conn->Execute("DROP USER '" + user + "'@'localhost'").ok());
+  test::DropAccount(user);
   fs::remove_all(dir);
 }
 

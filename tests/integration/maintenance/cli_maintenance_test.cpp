@@ -105,6 +105,8 @@ TEST_CASE("cli: validate exits 9 on a changed applied step, and repair needs --y
 TEST_CASE("cli: baseline records a version once; a second baseline exits 9") {
   const std::string db = test::TestServer::Shared().FreshDatabase("cli_baseline");
   const auto flags = Flags(db);
+  auto conn = test::TestServer::Shared().Connect();
+  REQUIRE(conn->Execute("CREATE DATABASE " + Connection::QuoteIdentifier(db)).ok());  // baseline adopts what exists
   Run unknown = Chimp(Args({{"baseline", "--version", "9.9.9"}, flags}));
   CHECK(unknown.code == 4);
   CHECK(Contains(unknown.err, "not a version of the plugins' graph"));

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <string>
 
 #include "chimp/changelog.hpp"
 #include "chimp/engine.hpp"
@@ -30,6 +31,20 @@ TEST_CASE("changelog history: latest attempt per step, success rows and failed a
   CHECK(history.IsApplied("a"));
   CHECK_FALSE(history.IsApplied("c"));
   CHECK_FALSE(history.IsApplied("missing"));
+}
+
+TEST_CASE("changelog history: rows a restore rolled back are left out (issue 12.6)") {
+  // "a" applied before the backup, re-run after it; "b" only after it.
+  const std::vector<ChangelogEntry> rows = {Row(1, "a", StepStatus::kSuccess), Row(2, "a", StepStatus::kRolledBack),
+                                            Row(3, "b", StepStatus::kRolledBack)};
+  const ChangelogHistory history(rows);
+  REQUIRE(history.Find("a") != nullptr);
+  CHECK(history.Find("a")->last->id == 1);
+  CHECK(history.Find("a")->unsuccessful == 0);
+  CHECK(history.IsApplied("a"));
+  CHECK(history.Find("b") == nullptr);
+  CHECK_FALSE(history.IsApplied("b"));
+  CHECK(std::string(StepStatusName(StepStatus::kRolledBack)) == "rolled_back");
 }
 
 TEST_CASE("changelog history: by id in step id order, latest rows in first-seen order") {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -76,6 +77,30 @@ TEST_CASE("child process: a program's stdout goes to the file given, stderr is c
   ::close(in);
   ::unlink(path);
   CHECK(std::string(buf) == "out\n");
+}
+
+TEST_CASE("child process: two started programs joined by a pipe, as backup and restore run gzip") {
+  int pipe[2] = {-1, -1};
+  REQUIRE(::pipe2(pipe, O_CLOEXEC) == 0);
+  int out[2] = {-1, -1};
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  ChildOptions writer_options;
+  writer_options.stdout_fd = pipe[1];
+  auto writer = StartProgram({"/bin/sh", "-c", "echo hello"}, writer_options, -1, -1);
+  ChildOptions reader_options;
+  reader_options.stdout_fd = out[1];
+  auto reader = StartProgram({"/bin/sh", "-c", "tr a-z A-Z; exit 4"}, reader_options, pipe[0], -1);
+  ::close(pipe[0]);
+  ::close(pipe[1]);
+  ::close(out[1]);
+  REQUIRE(writer.ok());
+  REQUIRE(reader.ok());
+  char buf[16] = {};
+  CHECK(::read(out[0], buf, sizeof buf - 1) == 6);
+  ::close(out[0]);
+  CHECK(std::string(buf) == "HELLO\n");
+  CHECK(WEXITSTATUS(WaitProgram(*writer)) == 0);
+  CHECK(WEXITSTATUS(WaitProgram(*reader)) == 4);
 }
 
 TEST_CASE("child process: a program that cannot be run exits with 127") {
