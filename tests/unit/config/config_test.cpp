@@ -259,10 +259,10 @@ TEST_CASE("config: CHIMP_PASSWORD overrides the password when set") {
   EngineOptions o;
   o.connection.password = "from-config";
   ::unsetenv("CHIMP_PASSWORD");
-  chimp::ApplyEnvironment(&o);
+  CHECK(chimp::ApplyEnvironment(&o).ok());
   CHECK(o.connection.password == "from-config");
   ::setenv("CHIMP_PASSWORD", "from-env", 1);
-  chimp::ApplyEnvironment(&o);
+  CHECK(chimp::ApplyEnvironment(&o).ok());
   ::unsetenv("CHIMP_PASSWORD");
   CHECK(o.connection.password == "from-env");
 }
