@@ -7,9 +7,9 @@
 
 namespace chimp::cli {
 
-void SetUpLogging(bool verbose, bool quiet) {
+void SetUpLogging(bool verbose, bool quiet, bool color) {
   try {
-    auto logger = spdlog::stderr_color_mt("chimp");
+    auto logger = spdlog::stderr_color_mt("chimp", color ? spdlog::color_mode::always : spdlog::color_mode::never);
     logger->set_pattern("chimp: %^%l%$: %v");
     logger->set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
     spdlog::set_default_logger(logger);
