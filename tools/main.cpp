@@ -54,7 +54,7 @@ struct Command {
 
 constexpr const char* kCommandFooter =
     "Options are accepted before or after the command name. There is deliberately no\n"
-    "--password flag: use CHIMP_PASSWORD, --password-file or the config file.\n"
+    "--password flag: use CHIMP_PASSWORD, --password-file, the config file or an option file.\n"
     "chimp --help lists the precedence of settings and the exit codes.";
 
 constexpr const char* kFooter =
