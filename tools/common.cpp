@@ -142,7 +142,8 @@ constexpr uint32_t kUnsetPort = 0xFFFFFFFFu;
 
 // Runs `apply` (one layer of settings) on `*o`; a layer that sets a host or
 // port but no socket means TCP, so the socket of the layers below goes.
-Status ApplyLayer(EngineOptions* o, const std::function<Status(EngineOptions*)>& apply) {
+// `*names_server` becomes true when it sets any of them.
+Status ApplyLayer(EngineOptions* o, const std::function<Status(EngineOptions*)>& apply, bool* names_server) {
   ConnectionOptions& c = o->connection;
   const ConnectionOptions before = c;
   c.host = kUnsetText;
@@ -155,6 +156,7 @@ Status ApplyLayer(EngineOptions* o, const std::function<Status(EngineOptions*)>&
   if (!host_set) c.host = before.host;
   if (!port_set) c.port = before.port;
   if (!socket_set) c.socket = (host_set || port_set) ? std::string() : before.socket;
+  if (host_set || port_set || socket_set) *names_server = true;
   return status;
 }
 
@@ -224,9 +226,11 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   // Below the option files are only the defaults: no socket to drop.
   CHIMP_RETURN_IF_ERROR(ApplyOptionFiles(files, &o));
   if (!config.empty()) {
-    CHIMP_RETURN_IF_ERROR(ApplyLayer(&o, [&](EngineOptions* x) { return ApplyConfigFile(config, x); }));
+    CHIMP_RETURN_IF_ERROR(ApplyLayer(
+        &o, [&](EngineOptions* x) { return ApplyConfigFile(config, x); }, &ctx.server_named));
   }
-  CHIMP_RETURN_IF_ERROR(ApplyLayer(&o, [](EngineOptions* x) { return ApplyEnvironment(x); }));
+  CHIMP_RETURN_IF_ERROR(ApplyLayer(
+      &o, [](EngineOptions* x) { return ApplyEnvironment(x); }, &ctx.server_named));
   // What the option files said is in `o` now: the connection must not read
   // them again (what chimp shows is what it uses).
   o.connection.read_default_option_file = false;
@@ -242,6 +246,7 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   if (host) c.host = *host;
   if (port) c.port = *port;
   if (socket) c.socket = *socket;
+  if (host || port || socket) ctx.server_named = true;
   if (const auto& v = Pick(root.user, sub.user)) c.user = *v;
   if (const auto& v = Pick(root.database, sub.database)) o.database = *v;
   if (const auto& v = Pick(root.ssl_ca, sub.ssl_ca)) c.ssl_ca = *v;

@@ -76,6 +76,10 @@ struct Context {
   std::string format;  // as given; "" = the command's default
   bool verbose = false;
   bool quiet = false;
+  // A flag, a CHIMP_* variable or the config file names the server (host,
+  // port or socket). The MySQL option files do not count: the system's
+  // /etc/mysql/my.cnf names the local socket on every Debian machine.
+  bool server_named = false;
 };
 
 // Precedence, lowest first: EngineOptions defaults, the MySQL option files
