@@ -5,8 +5,9 @@
 //   chimp plugins list --plugins DIR [--format json]
 //
 // verify loads each plugin in a child process (a crash is reported, not
-// inherited) and checks it; given a server (--socket, --host or --port, or a
-// socket/host from the config file) it also applies each edge on a scratch
+// inherited) and checks it; given a server (--socket, --host or --port, a
+// CHIMP_* variable or a socket/host from the config file; not the MySQL
+// option files, Context::server_named) it also applies each edge on a scratch
 // database, reaching its from-version with the earlier releases' plugins or
 // a schema file, else preparing its statements (core: chimp/verify.hpp). An
 // edge it could not apply makes the exit status 13 (kExitNotFullyVerified),
@@ -34,9 +35,6 @@ struct PluginsOptions {
   std::string from_version;
   int64_t timeout_s = 600;
 };
-
-// Whether the options name a server to apply on: anything but the defaults.
-bool HasServer(const ConnectionOptions& c) { return !c.socket.empty() || c.host != "localhost" || c.port != 0; }
 
 std::string AbiText(const VerifyReport& r) { return std::to_string(r.abi_major) + "." + std::to_string(r.abi_minor); }
 
@@ -175,7 +173,7 @@ int RunVerify(const Context& ctx, const PluginsOptions& opts) {
   Result<std::string> format = ChooseFormat(ctx, "plugins verify", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
   VerifyOptions vo;
-  const bool apply = !opts.no_apply && HasServer(ctx.options.connection);
+  const bool apply = !opts.no_apply && ctx.server_named;
   if (apply) vo.server = ctx.options.connection;
   vo.plugin_dirs = ctx.options.plugin_dirs;
   vo.plugin_dirs.insert(vo.plugin_dirs.end(), opts.plugin_dirs.begin(), opts.plugin_dirs.end());

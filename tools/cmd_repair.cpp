@@ -44,7 +44,10 @@ int RunRepair(const Context& ctx, const RepairFlags& flags) {
   bool refused_no_tty = false;
   bool declined = false;
   auto confirm = [&](const std::vector<RepairAction>& actions) -> bool {
-    if (!json) PrintActions(std::cout, ctx.options.database, actions);
+    // What a prompt asks about is always shown: with -q (stdout silenced),
+    // on stderr, next to the prompt.
+    const bool prompting = !flags.yes && interactive;
+    if (!json) PrintActions(prompting && ctx.quiet ? std::cerr : std::cout, ctx.options.database, actions);
     if (flags.yes) return true;
     if (!interactive) {
       refused_no_tty = true;

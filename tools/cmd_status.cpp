@@ -1,5 +1,7 @@
 // chimp status: where the target database stands and what is pending.
 #include <iostream>
+#include <string>
+#include <utility>
 
 #include "common.hpp"
 #include "exit_codes.hpp"
@@ -9,15 +11,37 @@ namespace {
 
 constexpr size_t kListHead = 5;
 
-std::vector<std::vector<std::string>> FailedRows(const std::vector<ChangelogEntry>& failed) {
+std::vector<std::vector<std::string>> FailedRows(const std::vector<ChangelogEntry>& failed, bool run_in_progress) {
   std::vector<std::vector<std::string>> rows;
   for (const ChangelogEntry& e : failed) {
+    std::string status = StepStatusName(e.status);
+    if (e.status == StepStatus::kRunning && !run_in_progress) status += " (its run is gone)";
     rows.push_back(
-        {e.step_id, EdgeText(e.edge_from, e.edge_to), StepStatusName(e.status), e.started_at.substr(0, 19),
+        {e.step_id, EdgeText(e.edge_from, e.edge_to), status, e.started_at.substr(0, 19),
          std::to_string(e.statement_index) + "/" + (e.statement_count > 0 ? std::to_string(e.statement_count) : "?"),
          FirstLine(e.error)});
   }
   return rows;
+}
+
+// Why the target is not at a plannable state, and the exit code that says
+// so (0 and "" when it is): a plan that cannot be made (its code: 9 for a
+// checksum mismatch, 4 for no path), else a step whose last attempt failed
+// or was left running by a run that died (8). A step a live run is
+// executing right now is no reason.
+std::pair<int, std::string> Verdict(const StatusReport& r) {
+  if (!r.plan_error.empty()) return {ExitCodeFor(r.plan_error_code), "cannot plan: " + FirstLine(r.plan_error, 200)};
+  for (const ChangelogEntry& e : r.failed) {
+    if (e.status == StepStatus::kFailed) {
+      return {kExitStepFailed, "step '" + e.step_id + "' failed (run " + e.run_id.substr(0, 8) +
+                                   "); fix the cause and run chimp migrate, or chimp repair"};
+    }
+    if (e.status == StepStatus::kRunning && !r.run_in_progress) {
+      return {kExitStepFailed, "step '" + e.step_id + "' was left running by run " + e.run_id.substr(0, 8) +
+                                   ", which no longer holds the migration lock; chimp migrate resumes it"};
+    }
+  }
+  return {kExitOk, ""};
 }
 
 int RunStatus(const Context& ctx) {
@@ -30,6 +54,7 @@ int RunStatus(const Context& ctx) {
   const size_t pending_count = r.pending ? r.pending->steps.size() : 0;
   const Plan* plan = r.pending ? &*r.pending : nullptr;
   const bool has_plugins = !ctx.options.plugin_dirs.empty();
+  const auto [exit_code, why] = Verdict(r);
 
   if (*format == "json") {
     Json doc = {
@@ -55,8 +80,11 @@ int RunStatus(const Context& ctx) {
     for (const ChangelogEntry& e : r.failed) failed.push_back(EntryToJson(e));
     doc["failed"] = failed;
     doc["last_backup"] = r.last_backup ? BackupToJson(*r.last_backup) : Json(nullptr);
+    doc["run_in_progress"] = r.run_in_progress;
+    doc["plannable"] = exit_code == kExitOk;
+    doc["exit_code"] = exit_code;
     PrintJson(doc);
-    return kExitOk;
+    return exit_code;
   }
 
   std::ostream& out = std::cout;
@@ -98,7 +126,8 @@ int RunStatus(const Context& ctx) {
   }
   out << "Failed/running:   " << (r.failed.empty() ? "none" : std::to_string(r.failed.size())) << '\n';
   if (!r.failed.empty()) {
-    PrintTable(out, {"STEP", "EDGE", "STATUS", "STARTED", "STATEMENTS", "ERROR"}, FailedRows(r.failed), 2);
+    PrintTable(out, {"STEP", "EDGE", "STATUS", "STARTED", "STATEMENTS", "ERROR"},
+               FailedRows(r.failed, r.run_in_progress), 2);
   }
   if (r.last_backup) {
     const BackupRecord& b = *r.last_backup;
@@ -112,7 +141,11 @@ int RunStatus(const Context& ctx) {
       out << b.file << " (" << b.size_bytes << " bytes" << BinlogText(b) << ")\n";
     }
   }
-  return kExitOk;
+  if (exit_code != kExitOk) {
+    out << std::flush;
+    std::cerr << "chimp: status: not at a plannable state: " << why << '\n';
+  }
+  return exit_code;
 }
 
 }  // namespace

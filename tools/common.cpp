@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -58,6 +60,21 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
   AddOptional(app, "--ssl-ca", &f->ssl_ca, "TLS: CA certificate file", "FILE")->group(conn);
   AddOptional(app, "--ssl-cert", &f->ssl_cert, "TLS: client certificate file", "FILE")->group(conn);
   AddOptional(app, "--ssl-key", &f->ssl_key, "TLS: client key file", "FILE")->group(conn);
+  app->add_flag("--ssl-verify-server-cert", f->ssl_verify_server_cert,
+                "TLS: verify the server's certificate and host name (Default: the Connector/C default)")
+      ->group(conn);
+  AddOptional(app, "--connect-timeout", &f->connect_timeout, "Seconds to wait for the server to answer (Default: 10)",
+              "SECONDS")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400}).description(""))
+      ->group(conn);
+  app->add_flag("--no-defaults", f->no_defaults, "Read no MySQL option file (~/.my.cnf, /etc/mysql/my.cnf ...)")
+      ->group(conn);
+  AddOptional(app, "--defaults-file", &f->defaults_file,
+              "Read only this MySQL option file (groups [client] and [chimp]) instead of the standard ones", "FILE")
+      ->group(conn);
+  AddOptional(app, "--defaults-extra-file", &f->defaults_extra_file,
+              "Read this MySQL option file after the standard ones", "FILE")
+      ->group(conn);
 
   const std::string setup = "Plugins and configuration";
   app->add_option("--plugins", f->plugins, "Directory of migration plugins (*.so); repeatable")
@@ -72,7 +89,13 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group(setup);
-  AddOptional(app, "--config", &f->config, "Config file (Default: ./chimp.toml when present)", "FILE")->group(setup);
+  app->add_flag("--require-signature", f->require_signature,
+                "Load only plugins from signed release bundles, even without --trusted-key (Default: "
+                "[plugins] require_signature)")
+      ->group(setup);
+  AddOptional(app, "--config", &f->config, "Config file (Default: $CHIMP_CONFIG, else ./chimp.toml when present)",
+              "FILE")
+      ->group(setup);
   AddOptional(app, "--changelog-schema", &f->changelog_schema, "Schema holding the changelog tables (Default: chimp)",
               "NAME")
       ->group(setup);
@@ -86,6 +109,13 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
               "SECONDS")
       ->check(CLI::Range(int64_t{1}, int64_t{31536000}).description(""))
       ->group(setup);
+  AddOptional(app, "--lock", &f->lock, "Migration lock: named (Default) or lease (Galera, proxies)", "KIND")
+      ->check(CLI::IsMember({"named", "lease"}))
+      ->group(setup);
+  AddOptional(app, "--lease-seconds", &f->lease_seconds,
+              "Lease lock only: a holder that stops renewing loses the lease after this long (Default: 30)", "SECONDS")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}).description(""))
+      ->group(setup);
 
   const std::string output = "Output";
   AddOptional(app, "--format", &f->format, "text or json (graph: dot, mermaid, json, svg or png)", "FORMAT")
@@ -93,26 +123,118 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
       ->group(output);
   app->add_flag("-v,--verbose", f->verbose, "More detail: debug logging; plan -v prints every statement")
       ->group(output);
-  app->add_flag("-q,--quiet", f->quiet, "Log warnings and errors only")->group(output);
+  app->add_flag("-q,--quiet", f->quiet,
+                "Print warnings and errors only (no plan, no step lines; --format json still prints its document)")
+      ->group(output);
+  AddOptional(app, "--color", &f->color,
+              "Coloured log lines: auto (Default: when stderr is a terminal and NO_COLOR is "
+              "unset), always or never",
+              "WHEN")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->group(output);
 }
+
+namespace {
+
+// The sentinels ApplyLayer puts in place of host, port and socket to see
+// which of them a layer sets.
+constexpr const char* kUnsetText = "\x01chimp-unset";
+constexpr uint32_t kUnsetPort = 0xFFFFFFFFu;
+
+// Runs `apply` (one layer of settings) on `*o`; a layer that sets a host or
+// port but no socket means TCP, so the socket of the layers below goes.
+// `*names_server` becomes true when it sets any of them.
+Status ApplyLayer(EngineOptions* o, const std::function<Status(EngineOptions*)>& apply, bool* names_server) {
+  ConnectionOptions& c = o->connection;
+  const ConnectionOptions before = c;
+  c.host = kUnsetText;
+  c.port = kUnsetPort;
+  c.socket = kUnsetText;
+  Status status = apply(o);
+  const bool host_set = c.host != kUnsetText;
+  const bool port_set = c.port != kUnsetPort;
+  const bool socket_set = c.socket != kUnsetText;
+  if (!host_set) c.host = before.host;
+  if (!port_set) c.port = before.port;
+  if (!socket_set) c.socket = (host_set || port_set) ? std::string() : before.socket;
+  if (host_set || port_set || socket_set) *names_server = true;
+  return status;
+}
+
+// --config FILE, else CHIMP_CONFIG, else ./chimp.toml when it exists ("" = none).
+std::string ConfigPath(const GlobalFlags& root, const GlobalFlags& sub) {
+  if (const auto& config = Pick(root.config, sub.config)) return *config;
+  std::string env = EnvironmentValue("CHIMP_CONFIG");
+  if (!env.empty()) return env;
+  std::error_code ec;
+  if (fs::is_regular_file("chimp.toml", ec)) {
+    LogDebug("reading config file ./chimp.toml");
+    return "chimp.toml";
+  }
+  return "";
+}
+
+// Which option files to read: flags, then CHIMP_NO_DEFAULTS,
+// CHIMP_DEFAULTS_FILE and CHIMP_DEFAULTS_EXTRA_FILE, then the config file's
+// read_default_option_file.
+Result<OptionFileChoice> ChooseOptionFiles(const GlobalFlags& root, const GlobalFlags& sub, bool config_says_read) {
+  OptionFileChoice choice;
+  const auto& file = Pick(root.defaults_file, sub.defaults_file);
+  const auto& extra = Pick(root.defaults_extra_file, sub.defaults_extra_file);
+  const bool no = root.no_defaults || sub.no_defaults;
+  if (no || file || extra) {
+    if (static_cast<int>(no) + static_cast<int>(file.has_value()) + static_cast<int>(extra.has_value()) > 1) {
+      return Status::InvalidArgument("give one of --no-defaults, --defaults-file and --defaults-extra-file");
+    }
+    choice.read = !no;
+    if (file) choice.defaults_file = *file;
+    if (extra) choice.extra_file = *extra;
+    return choice;
+  }
+  if (std::string v = EnvironmentValue("CHIMP_NO_DEFAULTS"); !v.empty()) {
+    CHIMP_ASSIGN_OR_RETURN(bool none, ParseBool(v, "environment variable CHIMP_NO_DEFAULTS"));
+    if (none) {
+      choice.read = false;
+      return choice;
+    }
+  }
+  choice.defaults_file = EnvironmentValue("CHIMP_DEFAULTS_FILE");
+  choice.extra_file = EnvironmentValue("CHIMP_DEFAULTS_EXTRA_FILE");
+  if (!choice.defaults_file.empty() && !choice.extra_file.empty()) {
+    return Status::InvalidArgument("set either CHIMP_DEFAULTS_FILE or CHIMP_DEFAULTS_EXTRA_FILE, not both");
+  }
+  if (choice.defaults_file.empty() && choice.extra_file.empty()) choice.read = config_says_read;
+  return choice;
+}
+
+}  // namespace
 
 Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   Context ctx;
   EngineOptions& o = ctx.options;
+  const std::string config = ConfigPath(root, sub);
 
-  // The config file.
-  if (const auto& config = Pick(root.config, sub.config)) {
-    CHIMP_RETURN_IF_ERROR(ApplyConfigFile(*config, &o));
-  } else {
-    std::error_code ec;
-    if (fs::is_regular_file("chimp.toml", ec)) {
-      LogDebug("reading config file ./chimp.toml");
-      CHIMP_RETURN_IF_ERROR(ApplyConfigFile("chimp.toml", &o));
-    }
+  // Whether the config file turns the option files off: a first read, onto
+  // a copy, because the option files come below the config file.
+  bool config_says_read = true;
+  if (!config.empty()) {
+    EngineOptions probe;
+    probe.connection.read_default_option_file = true;
+    CHIMP_RETURN_IF_ERROR(ApplyConfigFile(config, &probe));
+    config_says_read = probe.connection.read_default_option_file;
   }
-
-  // The environment.
-  ApplyEnvironment(&o);
+  CHIMP_ASSIGN_OR_RETURN(OptionFileChoice files, ChooseOptionFiles(root, sub, config_says_read));
+  // Below the option files are only the defaults: no socket to drop.
+  CHIMP_RETURN_IF_ERROR(ApplyOptionFiles(files, &o));
+  if (!config.empty()) {
+    CHIMP_RETURN_IF_ERROR(ApplyLayer(
+        &o, [&](EngineOptions* x) { return ApplyConfigFile(config, x); }, &ctx.server_named));
+  }
+  CHIMP_RETURN_IF_ERROR(ApplyLayer(
+      &o, [](EngineOptions* x) { return ApplyEnvironment(x); }, &ctx.server_named));
+  // What the option files said is in `o` now: the connection must not read
+  // them again (what chimp shows is what it uses).
+  o.connection.read_default_option_file = false;
 
   // Flags.
   ConnectionOptions& c = o.connection;
@@ -125,11 +247,17 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   if (host) c.host = *host;
   if (port) c.port = *port;
   if (socket) c.socket = *socket;
+  if (host || port || socket) ctx.server_named = true;
   if (const auto& v = Pick(root.user, sub.user)) c.user = *v;
   if (const auto& v = Pick(root.database, sub.database)) o.database = *v;
   if (const auto& v = Pick(root.ssl_ca, sub.ssl_ca)) c.ssl_ca = *v;
   if (const auto& v = Pick(root.ssl_cert, sub.ssl_cert)) c.ssl_cert = *v;
   if (const auto& v = Pick(root.ssl_key, sub.ssl_key)) c.ssl_key = *v;
+  if (root.ssl_verify_server_cert || sub.ssl_verify_server_cert) c.ssl_verify_server_cert = true;
+  if (const auto& v = Pick(root.connect_timeout, sub.connect_timeout)) c.connect_timeout_s = static_cast<uint32_t>(*v);
+  if (root.require_signature || sub.require_signature) o.bundle_trust.require_signature = true;
+  if (const auto& v = Pick(root.lock, sub.lock)) o.lock_kind = *v == "lease" ? LockKind::kLease : LockKind::kNamed;
+  if (const auto& v = Pick(root.lease_seconds, sub.lease_seconds)) o.lease_ttl = std::chrono::seconds(*v);
   if (const auto& v = Pick(root.password_file, sub.password_file)) {
     Result<std::string> password = ReadPasswordFile(*v);
     if (!password.ok()) return password.status().WithContext("--password-file");
@@ -168,6 +296,21 @@ bool json_printed = false;  // PrintJson or NoteJsonPrinted ran
 
 void SetJsonErrors(bool on) { json_errors = on; }
 void NoteJsonPrinted() { json_printed = true; }
+
+Result<bool> UseColor(const GlobalFlags& root, const GlobalFlags& sub) {
+  std::string when = Pick(root.color, sub.color).value_or("");
+  if (when.empty()) {
+    when = EnvironmentValue("CHIMP_COLOR");
+    if (!when.empty() && when != "auto" && when != "always" && when != "never") {
+      return Status::InvalidArgument("environment variable CHIMP_COLOR: must be auto, always or never, not '" + when +
+                                     "'");
+    }
+  }
+  if (when == "always") return true;
+  if (when == "never") return false;
+  if (when.empty() && !EnvironmentValue("NO_COLOR").empty()) return false;
+  return ::isatty(2) == 1;
+}
 
 int Fail(const Status& status) {
   std::fflush(stdout);

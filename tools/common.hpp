@@ -54,6 +54,15 @@ struct GlobalFlags {
   std::optional<std::string> ssl_ca;
   std::optional<std::string> ssl_cert;
   std::optional<std::string> ssl_key;
+  std::optional<int64_t> connect_timeout;
+  bool ssl_verify_server_cert = false;
+  bool require_signature = false;
+  std::optional<std::string> lock;
+  std::optional<int64_t> lease_seconds;
+  bool no_defaults = false;
+  std::optional<std::string> defaults_file;
+  std::optional<std::string> defaults_extra_file;
+  std::optional<std::string> color;
   int verbose = 0;
   int quiet = 0;
 };
@@ -68,12 +77,26 @@ struct Context {
   std::string format;  // as given; "" = the command's default
   bool verbose = false;
   bool quiet = false;
+  // A flag, a CHIMP_* variable or the config file names the server (host,
+  // port or socket). The MySQL option files do not count: the system's
+  // /etc/mysql/my.cnf names the local socket on every Debian machine.
+  bool server_named = false;
 };
 
-// Precedence, lowest first: EngineOptions defaults, the config file
-// (--config FILE, else ./chimp.toml when present), CHIMP_PASSWORD, flags.
-// Errors are InvalidArgument or NotFound (exit code 2).
+// Precedence, lowest first: EngineOptions defaults, the MySQL option files
+// (the standard ones unless --no-defaults, --defaults-file or
+// [database] read_default_option_file = false; then --defaults-extra-file),
+// the config file (--config FILE, else CHIMP_CONFIG, else ./chimp.toml when
+// present), the CHIMP_* environment variables, flags. A layer that sets a
+// host or port but no socket means TCP: a socket from a lower layer is
+// dropped. Errors are InvalidArgument or NotFound (exit code 2).
 Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub);
+
+// Whether log lines and other output to a terminal are coloured: --color
+// (auto, always, never), else CHIMP_COLOR, else never when NO_COLOR is set
+// and not empty, else auto (stderr is a terminal). InvalidArgument naming
+// CHIMP_COLOR for a bad value.
+Result<bool> UseColor(const GlobalFlags& root, const GlobalFlags& sub);
 
 // The command table (main.cpp, kCommands) ---------------------------------
 

@@ -38,6 +38,12 @@
 //         (its from-version unreachable)   --strict without a server)
 //         and listed what it could not
 //         check
+//
+// `status` prints its report and then exits non-zero when the target is not
+// at a plannable state (tools/cmd_status.cpp Verdict): the plan error's code
+// when it cannot plan (9 for a checksum mismatch, 4 for no path), else 8
+// when a step's last attempt failed or was left running by a run that no
+// longer holds the migration lock.
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
@@ -90,7 +96,10 @@ inline constexpr const char* kExitCodeHelp =
     "  4  planning error                   9  failed precondition (e.g. checksum mismatch)\n"
     "                                     10  backup failed (migrate --backup; nothing was run)\n"
     "                                     11  a check failed (pre-flight or sanity)\n"
-    "                                     13  plugins verify: not every edge could be applied\n";
+    "                                     12  interrupted by a signal (migrate again resumes)\n"
+    "                                     13  plugins verify: not every edge could be applied\n"
+    "status exits 9 or 4 when it cannot plan, 8 when a step failed or was left running\n"
+    "by a dead run (its report is printed either way).\n";
 
 }  // namespace chimp::cli
 

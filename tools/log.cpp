@@ -15,7 +15,8 @@ namespace {
 // The stderr sink, with the interlude around each line.
 class InterludeSink : public spdlog::sinks::sink {
  public:
-  InterludeSink() : inner_(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()) {}
+  explicit InterludeSink(spdlog::color_mode mode)
+      : inner_(std::make_shared<spdlog::sinks::stderr_color_sink_mt>(mode)) {}
 
   void log(const spdlog::details::log_msg& msg) override {
     std::function<void()> before;
@@ -47,8 +48,9 @@ class InterludeSink : public spdlog::sinks::sink {
   std::function<void()> after_;
 };
 
+// Made by SetUpLogging, with its colour mode; a default one before.
 std::shared_ptr<InterludeSink>& Sink() {
-  static auto sink = std::make_shared<InterludeSink>();
+  static auto sink = std::make_shared<InterludeSink>(spdlog::color_mode::automatic);
   return sink;
 }
 
@@ -58,8 +60,9 @@ void SetLogInterlude(std::function<void()> before, std::function<void()> after) 
   Sink()->Set(std::move(before), std::move(after));
 }
 
-void SetUpLogging(bool verbose, bool quiet) {
+void SetUpLogging(bool verbose, bool quiet, bool color) {
   try {
+    Sink() = std::make_shared<InterludeSink>(color ? spdlog::color_mode::always : spdlog::color_mode::never);
     auto logger = std::make_shared<spdlog::logger>("chimp", Sink());
     logger->set_pattern("chimp: %^%l%$: %v");
     logger->set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);

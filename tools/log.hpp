@@ -11,8 +11,9 @@
 namespace chimp::cli {
 
 // Logs go to stderr as "chimp: <level>: <message>"; `verbose` shows debug
-// lines, `quiet` only warnings and errors. Default: info.
-void SetUpLogging(bool verbose, bool quiet);
+// lines, `quiet` only warnings and errors. Default: info. `color`: the level
+// is coloured with ANSI escapes (UseColor in common.hpp decides).
+void SetUpLogging(bool verbose, bool quiet, bool color);
 
 // Calls `before` ahead of and `after` behind every log line from then on,
 // on the logging thread (migrate's live progress line erases itself around

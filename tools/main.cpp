@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 #include <memory>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -62,16 +63,29 @@ struct Command {
 
 constexpr const char* kCommandFooter =
     "Options are accepted before or after the command name. There is deliberately no\n"
-    "--password flag: use CHIMP_PASSWORD, --password-file or the config file.\n"
+    "--password flag: use CHIMP_PASSWORD, --password-file, the config file or an option file.\n"
     "chimp --help lists the precedence of settings and the exit codes.";
 
 constexpr const char* kFooter =
     "Options are accepted before or after the command name.\n"
-    "Settings, lowest precedence first: defaults, the config file (--config FILE,\n"
-    "else ./chimp.toml when present), CHIMP_PASSWORD, flags.\n"
-    "The password comes only from CHIMP_PASSWORD, --password-file or the config\n"
-    "file: there is deliberately no --password flag, because a command line is\n"
-    "visible to every user of the machine.\n";
+    "Settings, lowest precedence first: defaults, MySQL option files ([client] and\n"
+    "[chimp] of /etc/my.cnf, /etc/mysql/my.cnf, ~/.my.cnf; --no-defaults,\n"
+    "--defaults-file, --defaults-extra-file), the config file (--config FILE, else\n"
+    "CHIMP_CONFIG, else ./chimp.toml when present), CHIMP_* environment variables\n"
+    "(CHIMP_HOST, CHIMP_PORT, CHIMP_SOCKET, CHIMP_USER, CHIMP_PASSWORD,\n"
+    "CHIMP_DATABASE, CHIMP_PLUGINS, ...: README \"Configuration\"), flags.\n"
+    "NO_COLOR (or --color=never) turns coloured log lines off.\n"
+    "The password comes only from CHIMP_PASSWORD, CHIMP_PASSWORD_FILE,\n"
+    "--password-file, the config file or an option file: there is deliberately no\n"
+    "--password flag, because a command line is visible to every user of the\n"
+    "machine.\n";
+
+// Swallows what -q does not print.
+class NullBuffer : public std::streambuf {
+ protected:
+  int_type overflow(int_type c) override { return traits_type::not_eof(c); }
+  std::streamsize xsputn(const char* /*s*/, std::streamsize n) override { return n; }
+};
 
 // A password on the command line would already be visible in `ps`; refuse
 // it with a pointer to the alternatives instead of CLI11's generic message.
@@ -128,12 +142,21 @@ int Run(int argc, char** argv) {
 
   for (auto& command : commands) {
     if (!command->app->parsed()) continue;
-    SetUpLogging(root_flags.verbose + command->flags.verbose > 0, root_flags.quiet + command->flags.quiet > 0);
+    Result<bool> color = UseColor(root_flags, command->flags);
+    if (!color.ok()) return Fail(color.status());
+    SetUpLogging(root_flags.verbose + command->flags.verbose > 0, root_flags.quiet + command->flags.quiet > 0, *color);
     const std::optional<std::string>& format = command->flags.format ? command->flags.format : root_flags.format;
     SetJsonErrors(format.has_value() && *format == "json");
     Result<Context> ctx = BuildContext(root_flags, command->flags);
     if (!ctx.ok()) return Fail(ctx.status());
+    // -q: warnings and errors only. The text report on stdout goes; a
+    // document asked for (--format json, graph's dot or mermaid) stays.
+    NullBuffer null_buffer;
+    std::streambuf* saved = nullptr;
+    const bool text_report = ctx->format.empty() ? command->app->get_name() != "graph" : ctx->format == "text";
+    if (ctx->quiet && text_report) saved = std::cout.rdbuf(&null_buffer);
     const int code = command->run(*ctx);
+    if (saved != nullptr) std::cout.rdbuf(saved);
     return code != kExitOk && InterruptSignal() != 0 ? kExitInterrupted : code;
   }
   return Fail(Status::InvalidArgument("no command given (see chimp --help)"));

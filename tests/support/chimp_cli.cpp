@@ -21,6 +21,37 @@ namespace chimp::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Every environment variable chimp takes a setting from (core config.hpp
+// ApplyEnvironment, tools/common.cpp).
+constexpr const char* kSettingVariables[] = {"CHIMP_HOST",
+                                             "CHIMP_PORT",
+                                             "CHIMP_SOCKET",
+                                             "CHIMP_USER",
+                                             "CHIMP_PASSWORD_FILE",
+                                             "CHIMP_DATABASE",
+                                             "CHIMP_SSL_CA",
+                                             "CHIMP_SSL_CERT",
+                                             "CHIMP_SSL_KEY",
+                                             "CHIMP_SSL_VERIFY_SERVER_CERT",
+                                             "CHIMP_CONNECT_TIMEOUT",
+                                             "CHIMP_PLUGINS",
+                                             "CHIMP_TRUSTED_KEYS",
+                                             "CHIMP_REQUIRE_SIGNATURE",
+                                             "CHIMP_CHANGELOG_SCHEMA",
+                                             "CHIMP_LOCK_TIMEOUT",
+                                             "CHIMP_LOCK_WAIT_TIMEOUT",
+                                             "CHIMP_LOCK",
+                                             "CHIMP_LEASE_SECONDS",
+                                             "CHIMP_CONFIG",
+                                             "CHIMP_NO_DEFAULTS",
+                                             "CHIMP_DEFAULTS_FILE",
+                                             "CHIMP_DEFAULTS_EXTRA_FILE",
+                                             "CHIMP_COLOR"};
+
+}  // namespace
+
 CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, const CliOptions& options) {
   static int counter = 0;
   fs::path dir =
@@ -51,6 +82,13 @@ CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, c
       ::setenv("CHIMP_PASSWORD", options.password.c_str(), 1);
     }
     ::unsetenv("CHIMP_TEST_CRASH_AT");
+    // The settings of the developer's or CI's environment and option files
+    // never reach the chimp under test: no CHIMP_* setting, no ~/.my.cnf
+    // (HOME is the run's empty directory), no $MYSQL_HOME/my.cnf.
+    for (const char* name : kSettingVariables) ::unsetenv(name);
+    ::unsetenv("MYSQL_HOME");
+    ::unsetenv("NO_COLOR");
+    ::setenv("HOME", dir.c_str(), 1);
     for (const auto& [name, value] : options.env) ::setenv(name.c_str(), value.c_str(), 1);
     ::execv(argv[0], argv.data());
     _exit(127);

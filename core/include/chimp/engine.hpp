@@ -43,9 +43,15 @@ struct StatusReport {
   std::string database;
   std::string changelog_schema;
   ChangelogState state;
-  Version newest;                           // newest version the plugins know
-  std::optional<Plan> pending;              // plan to the newest version (expand)
-  std::string plan_error;                   // why no plan could be made, if so
+  Version newest;                                // newest version the plugins know
+  std::optional<Plan> pending;                   // plan to the newest version (expand)
+  std::string plan_error;                        // why no plan could be made, if so
+  StatusCode plan_error_code = StatusCode::kOk;  // its code (kOk when a plan was made)
+  // True when a run holds the migration lock of the target right now (the
+  // named lock is taken, or a lease row has not expired): a step whose last
+  // attempt is running belongs to that live run; without a holder it was
+  // left running by a run that died.
+  bool run_in_progress = false;
   int32_t pending_cleanup = 0;              // cleanup steps waiting for --phase cleanup
   std::vector<ChangelogEntry> failed;       // latest attempt of steps whose last attempt failed or is running
   std::optional<BackupRecord> last_backup;  // the newest chimp_backups row, if any

@@ -1,7 +1,9 @@
 // The TOML adapter: the only place toml++ is included (STYLE.md rule 4).
 #include "chimp/config.hpp"
 
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -9,8 +11,11 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string_view>
+#include <system_error>
+#include <vector>
 
 #include <toml++/toml.h>
 
@@ -304,9 +309,121 @@ Status ApplyConfigFile(const std::string& path, EngineOptions* options) {
   }
 }
 
-void ApplyEnvironment(EngineOptions* options) {
+std::string EnvironmentValue(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+Result<bool> ParseBool(const std::string& value, const std::string& what) {
+  std::string v;
+  for (char ch : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+  return Status::InvalidArgument(what + ": '" + value + "' is not a boolean (use 1/0, true/false, yes/no or on/off)");
+}
+
+namespace {
+
+// One CHIMP_* variable of ApplyEnvironment: its value when set and not empty.
+std::optional<std::string> EnvSetting(const char* name) {
+  std::string v = EnvironmentValue(name);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
+Result<int64_t> EnvInteger(const char* name, const std::string& value, int64_t min, int64_t max) {
+  int64_t v = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, v);
+  if (ec != std::errc() || ptr != end) {
+    return Status::InvalidArgument(std::string("environment variable ") + name + ": '" + value + "' is not an integer");
+  }
+  if (v < min || v > max) {
+    return Status::InvalidArgument(std::string("environment variable ") + name + ": must be between " +
+                                   std::to_string(min) + " and " + std::to_string(max) + ", not " + value);
+  }
+  return v;
+}
+
+// A ':'-separated list of paths; empty entries are skipped.
+std::vector<std::string> EnvList(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t end = value.find(':', start);
+    if (end == std::string::npos) end = value.size();
+    if (end > start) out.push_back(value.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ApplyEnvironment(EngineOptions* options) {
+  ConnectionOptions& c = options->connection;
+  const std::string env = "environment variable ";
+  auto host = EnvSetting("CHIMP_HOST");
+  auto port = EnvSetting("CHIMP_PORT");
+  auto socket = EnvSetting("CHIMP_SOCKET");
+  if (port) {
+    CHIMP_ASSIGN_OR_RETURN(int64_t v, EnvInteger("CHIMP_PORT", *port, 1, 65535));
+    c.port = static_cast<uint32_t>(v);
+  }
+  if ((host || port) && !socket) c.socket.clear();
+  if (host) c.host = *host;
+  if (socket) c.socket = *socket;
+  if (auto v = EnvSetting("CHIMP_USER")) c.user = *v;
+  if (auto v = EnvSetting("CHIMP_DATABASE")) options->database = *v;
+  if (auto v = EnvSetting("CHIMP_SSL_CA")) c.ssl_ca = *v;
+  if (auto v = EnvSetting("CHIMP_SSL_CERT")) c.ssl_cert = *v;
+  if (auto v = EnvSetting("CHIMP_SSL_KEY")) c.ssl_key = *v;
+  if (auto v = EnvSetting("CHIMP_SSL_VERIFY_SERVER_CERT")) {
+    CHIMP_ASSIGN_OR_RETURN(c.ssl_verify_server_cert, ParseBool(*v, env + "CHIMP_SSL_VERIFY_SERVER_CERT"));
+  }
+  if (auto v = EnvSetting("CHIMP_CONNECT_TIMEOUT")) {
+    CHIMP_ASSIGN_OR_RETURN(int64_t t, EnvInteger("CHIMP_CONNECT_TIMEOUT", *v, 0, 86400));
+    c.connect_timeout_s = static_cast<uint32_t>(t);
+  }
   const char* pw = std::getenv("CHIMP_PASSWORD");
-  if (pw != nullptr) options->connection.password = pw;
+  auto pw_file = EnvSetting("CHIMP_PASSWORD_FILE");
+  if (pw != nullptr && pw_file) {
+    return Status::InvalidArgument("set either CHIMP_PASSWORD or CHIMP_PASSWORD_FILE in the environment, not both");
+  }
+  if (pw != nullptr) c.password = pw;
+  if (pw_file) {
+    Result<std::string> password = ReadPasswordFile(*pw_file);
+    if (!password.ok()) return password.status().WithContext(env + "CHIMP_PASSWORD_FILE");
+    c.password = std::move(password).value();
+  }
+  if (auto v = EnvSetting("CHIMP_PLUGINS")) options->plugin_dirs = EnvList(*v);
+  if (auto v = EnvSetting("CHIMP_TRUSTED_KEYS")) options->bundle_trust.trusted_keys = EnvList(*v);
+  if (auto v = EnvSetting("CHIMP_REQUIRE_SIGNATURE")) {
+    CHIMP_ASSIGN_OR_RETURN(options->bundle_trust.require_signature, ParseBool(*v, env + "CHIMP_REQUIRE_SIGNATURE"));
+  }
+  if (auto v = EnvSetting("CHIMP_CHANGELOG_SCHEMA")) options->changelog_schema = *v;
+  if (auto v = EnvSetting("CHIMP_LOCK_TIMEOUT")) {
+    CHIMP_ASSIGN_OR_RETURN(int64_t t, EnvInteger("CHIMP_LOCK_TIMEOUT", *v, 0, 86400 * 7));
+    options->lock_timeout = std::chrono::seconds(t);
+  }
+  if (auto v = EnvSetting("CHIMP_LOCK_WAIT_TIMEOUT")) {
+    CHIMP_ASSIGN_OR_RETURN(int64_t t, EnvInteger("CHIMP_LOCK_WAIT_TIMEOUT", *v, 1, 31536000));
+    options->lock_wait_timeout = std::chrono::seconds(t);
+  }
+  if (auto v = EnvSetting("CHIMP_LOCK")) {
+    if (*v == "named") {
+      options->lock_kind = LockKind::kNamed;
+    } else if (*v == "lease") {
+      options->lock_kind = LockKind::kLease;
+    } else {
+      return Status::InvalidArgument(env + "CHIMP_LOCK: must be \"named\" or \"lease\", not \"" + *v + "\"");
+    }
+  }
+  if (auto v = EnvSetting("CHIMP_LEASE_SECONDS")) {
+    CHIMP_ASSIGN_OR_RETURN(int64_t t, EnvInteger("CHIMP_LEASE_SECONDS", *v, 1, 86400));
+    options->lease_ttl = std::chrono::seconds(t);
+  }
+  return Status::Ok();
 }
 
 Result<std::string> ReadPasswordFile(const std::string& path) {

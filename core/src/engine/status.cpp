@@ -1,5 +1,6 @@
 // chimp status: where the target stands and what is pending.
 #include "chimp/engine.hpp"
+#include "chimp/lock.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
 
@@ -22,10 +23,21 @@ Status AddPending(const EngineOptions& options, Changelog& changelog, const std:
     report->pending = std::move(plan).value();
   } else {
     report->plan_error = plan.status().message();
+    report->plan_error_code = plan.status().code();
   }
   auto cleanup = MakePlan(catalog, report->state, entries, PlanRequest{std::nullopt, Phase::kCleanup});
   if (cleanup.ok()) report->pending_cleanup = static_cast<int32_t>(cleanup->steps.size());
   return Status::Ok();
+}
+
+// Whether a run holds the migration lock of options.database right now.
+Result<bool> RunInProgress(const EngineOptions& options, Connection& conn) {
+  if (options.lock_kind == LockKind::kLease) {
+    CHIMP_ASSIGN_OR_RETURN(LockHolder holder, FindLeaseHolder(conn, options.changelog_schema, options.database));
+    return !holder.lease_owner.empty() && holder.lease_expires_in_s >= 0;
+  }
+  CHIMP_ASSIGN_OR_RETURN(LockHolder holder, FindLockHolder(conn, LockNameFor(options.database)));
+  return holder.connection_id != 0;
 }
 
 }  // namespace
@@ -40,7 +52,13 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   // The latest attempt of each step that has not succeeded (yet).
   for (const ChangelogEntry* e : ChangelogHistory(entries).LatestInOrder()) {
-    if (e->status != StepStatus::kSuccess) report.failed.push_back(*e);
+    // chimp's own rows (a failed adhoc run) are not steps (doc/operations.md).
+    if (e->status != StepStatus::kSuccess && !IsEngineRow(*e)) report.failed.push_back(*e);
+  }
+  for (const ChangelogEntry& e : report.failed) {
+    if (e.status != StepStatus::kRunning) continue;
+    CHIMP_ASSIGN_OR_RETURN(report.run_in_progress, RunInProgress(options, *target.conn));
+    break;
   }
   CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());
   if (!backups.empty()) report.last_backup = backups.back();

@@ -20,6 +20,15 @@
 #include "support/fixtures.hpp"
 #include "support/mariadb_server.hpp"
 
+// Without the CloudStack corpus (CHIMP_CLOUDSTACK_CORPUS unset or absent)
+// plugins/cloudstack defines neither; the CloudStack case then skips.
+#ifndef CHIMP_CLOUDSTACK_PLUGIN_DIR
+#define CHIMP_CLOUDSTACK_PLUGIN_DIR ""
+#endif
+#ifndef CHIMP_CLOUDSTACK_CORPUS_DIR
+#define CHIMP_CLOUDSTACK_CORPUS_DIR ""
+#endif
+
 #ifdef CHIMP_BINARY
 
 namespace chimp {

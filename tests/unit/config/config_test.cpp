@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -259,10 +260,81 @@ TEST_CASE("config: CHIMP_PASSWORD overrides the password when set") {
   EngineOptions o;
   o.connection.password = "from-config";
   ::unsetenv("CHIMP_PASSWORD");
-  chimp::ApplyEnvironment(&o);
+  CHECK(chimp::ApplyEnvironment(&o).ok());
   CHECK(o.connection.password == "from-config");
   ::setenv("CHIMP_PASSWORD", "from-env", 1);
-  chimp::ApplyEnvironment(&o);
+  CHECK(chimp::ApplyEnvironment(&o).ok());
   ::unsetenv("CHIMP_PASSWORD");
   CHECK(o.connection.password == "from-env");
+}
+
+TEST_CASE("config: option files are read by Connector/C: groups, quoting, !include, later files win") {
+  TempDir dir;
+  std::string included = dir.Write("inc.cnf", "[chimp]\nconnect-timeout = 7\n");
+  std::string file = dir.Write("my.cnf",
+                               "[client]\nsocket = /run/x.sock\nuser = \"deploy user\"\npassword = p\\\"w\n"
+                               "ssl-ca = /etc/ca.pem\n[mysql]\ndatabase = not_chimps\nuser = nobody\n"
+                               "[chimp]\ndatabase = app\n!include " +
+                                   included + "\n");
+  EngineOptions o;
+  chimp::OptionFileChoice only;
+  only.defaults_file = file;
+  REQUIRE(chimp::ApplyOptionFiles(only, &o).ok());
+  CHECK(o.connection.socket == "/run/x.sock");
+  CHECK(o.connection.user == "deploy user");
+  CHECK(o.connection.password == "p\"w");
+  CHECK(o.connection.ssl_ca == "/etc/ca.pem");
+  CHECK(o.database == "app");
+  CHECK(o.connection.connect_timeout_s == 7);
+
+  // A host other than localhost in a later file means TCP: the socket goes.
+  std::string tcp = dir.Write("tcp.cnf", "[client]\nhost = db1.example\nport = 3307\n");
+  std::string home = dir.path().string();
+  std::string old_home = chimp::EnvironmentValue("HOME");
+  ::setenv("HOME", home.c_str(), 1);
+  dir.Write(".my.cnf", "[client]\nsocket = /run/home.sock\n[chimp]\ndatabase = from_home\n");
+  EngineOptions both;
+  chimp::OptionFileChoice extra;
+  extra.extra_file = tcp;
+  chimp::Status read = chimp::ApplyOptionFiles(extra, &both);
+  EngineOptions none;
+  chimp::OptionFileChoice off;
+  off.read = false;
+  chimp::Status skipped = chimp::ApplyOptionFiles(off, &none);
+  ::setenv("HOME", old_home.c_str(), 1);
+  REQUIRE(read.ok());
+  CHECK(both.database == "from_home");
+  CHECK(both.connection.host == "db1.example");
+  CHECK(both.connection.port == 3307);
+  CHECK(both.connection.socket.empty());
+  REQUIRE(skipped.ok());
+  CHECK(none.database.empty());
+
+  chimp::OptionFileChoice missing;
+  missing.defaults_file = dir.path().string() + "/nope.cnf";
+  chimp::Status m = chimp::ApplyOptionFiles(missing, &o);
+  CHECK(m.code() == StatusCode::kNotFound);
+  CHECK(m.message().find("--defaults-file '" + missing.defaults_file + "'") != std::string::npos);
+}
+
+TEST_CASE("config: CHIMP_* variables apply, and a bad one is refused naming it") {
+  ::setenv("CHIMP_SOCKET", "/run/env.sock", 1);
+  ::setenv("CHIMP_DATABASE", "envdb", 1);
+  ::setenv("CHIMP_PLUGINS", "/a:/b", 1);
+  ::setenv("CHIMP_LOCK", "lease", 1);
+  EngineOptions o;
+  chimp::Status ok = chimp::ApplyEnvironment(&o);
+  ::setenv("CHIMP_PORT", "0", 1);
+  EngineOptions p;
+  chimp::Status bad = chimp::ApplyEnvironment(&p);
+  for (const char* name : {"CHIMP_SOCKET", "CHIMP_DATABASE", "CHIMP_PLUGINS", "CHIMP_LOCK", "CHIMP_PORT"}) {
+    ::unsetenv(name);
+  }
+  REQUIRE(ok.ok());
+  CHECK(o.connection.socket == "/run/env.sock");
+  CHECK(o.database == "envdb");
+  CHECK(o.plugin_dirs == std::vector<std::string>{"/a", "/b"});
+  CHECK(o.lock_kind == chimp::LockKind::kLease);
+  CHECK(bad.code() == StatusCode::kInvalidArgument);
+  CHECK(bad.message() == "environment variable CHIMP_PORT: must be between 1 and 65535, not 0");
 }
