@@ -129,6 +129,10 @@ CHIMP_PLUGIN("repeatable-no-when", "1.0.0", "a repeatable without kRunBefore/kRu
 CHIMP_PLUGIN("run-flag-on-edge", "1.0.0", "an edge step with kRunAfter") {
   plugin.Edge("", "1.0.0").Sql("rfe.a", "a", "SELECT 1", sdk::kRunAfter);
 }
+#elif defined(FIXTURE_PREFLIGHT_ON_SQL)
+CHIMP_PLUGIN("preflight-on-sql", "1.0.0", "a SQL step with kPreflight") {
+  plugin.Edge("", "1.0.0").Sql("pos.a", "a", "SELECT 1", sdk::kPreflight);
+}
 #else
 // Every ABI 1.1 field, for the loader test.
 CHIMP_PLUGIN("abi-1-1", "1.1.0", "every ABI 1.1 field") {
@@ -142,6 +146,7 @@ CHIMP_PLUGIN("abi-1-1", "1.1.0", "every ABI 1.1 field") {
         sdk::Dialect(sdk::kScriptRunner) | sdk::Database("cloud") |
             sdk::SessionSql("SET SESSION foreign_key_checks = 0") | sdk::kWarningsFatal);
   e.Sql("abi11.nodb", "no database", "SELECT 1", sdk::Database("") | sdk::kClientDialect);
+  e.Check("abi11.preflight", "a pre-flight check", "SELECT 1", sdk::kPreflight);  // ABI 1.3
   plugin.Repeatable("abi11.procs", "procedures", "DROP PROCEDURE IF EXISTS p;\nCREATE PROCEDURE p() BEGIN END;\n",
                     sdk::kRunBefore | sdk::kDdl | sdk::Dialect(sdk::kScriptRunner));
   plugin.Repeatable("abi11.views", "views", "CREATE OR REPLACE VIEW v AS SELECT 1", sdk::kRunAfter | sdk::kDdl);

@@ -73,6 +73,9 @@ struct Step {
   std::optional<std::string> database;
   std::string session_sql;      // run before the step, after the plugin's
   bool warnings_fatal = false;  // a warning or note fails the step
+  // ABI 1.3 (CHIMP_STEP_PREFLIGHT; checks only): run before the first write
+  // of a run whose path holds the edge, against the database as it is.
+  bool preflight = false;
 };
 
 struct Edge {

@@ -388,6 +388,10 @@ class DescriptorCopier {
       CHIMP_RETURN_IF_ERROR(CheckSessionSql(step.session_sql, where + " session_sql"));
     }
     CHIMP_RETURN_IF_ERROR(CopyKind(d, where, &step));
+    if (step.preflight && step.kind != StepKind::kCheck) {
+      return Error(where + ": CHIMP_STEP_PREFLIGHT (chimp::sdk::kPreflight) is for check steps only; this is a " +
+                   StepKindName(step.kind) + " step");
+    }
     const bool has_sql = d->sql != nullptr;
     if (has_sql) {
       step.sql = d->sql;
@@ -412,7 +416,7 @@ class DescriptorCopier {
       default: return Error(where + ": unknown phase " + std::to_string(d->phase));
     }
     constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT | CHIMP_STEP_WARNINGS_FATAL |
-                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER;
+                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER | CHIMP_STEP_PREFLIGHT;
     // A plugin built for a later minor may set flags this host does not know
     // yet (it stated it runs on this host); from anyone else they are garbage.
     if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
@@ -423,6 +427,7 @@ class DescriptorCopier {
     step->has_ddl = (d->flags & CHIMP_STEP_HAS_DDL) != 0;
     step->idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
     step->warnings_fatal = (d->flags & CHIMP_STEP_WARNINGS_FATAL) != 0;
+    step->preflight = (d->flags & CHIMP_STEP_PREFLIGHT) != 0;
     if (CHIMP_HAS_FIELD(d, chimp_step, dialect)) {
       switch (d->dialect) {
         case CHIMP_DIALECT_CLIENT: step->dialect = SqlDialect::kClient; break;

@@ -1,5 +1,5 @@
 /*
- * chimp plugin ABI, version 1.2.
+ * chimp plugin ABI, version 1.3.
  *
  * This header is the whole contract between the chimp engine (the host) and a
  * migration plugin (a shared object). It is C99 with fixed-width fields and no
@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define CHIMP_ABI_MAJOR 1
-#define CHIMP_ABI_MINOR 2
+#define CHIMP_ABI_MINOR 3
 
 /* The name of the one exported symbol. */
 #define CHIMP_PLUGIN_ENTRY_SYMBOL "chimp_plugin_entry"
@@ -126,8 +126,19 @@ enum {
                                           into the changelog, not fatal. */
   CHIMP_STEP_RUN_BEFORE = 1u << 3, /* repeatables only: run before the first
                                       edge of the path (stored procedures) */
-  CHIMP_STEP_RUN_AFTER = 1u << 4   /* repeatables only: run after the last
+  CHIMP_STEP_RUN_AFTER = 1u << 4,  /* repeatables only: run after the last
                                       edge of the path (views) */
+  /* ABI 1.3: */
+  CHIMP_STEP_PREFLIGHT = 1u << 5   /* CHIMP_STEP_CHECK steps only: a
+                                      pre-flight check. It runs before the
+                                      first write of any run whose path
+                                      holds its edge, against the database
+                                      as it is then (not after the earlier
+                                      edges of the path), so it must not
+                                      depend on their effects; a failure
+                                      stops the run with nothing written.
+                                      A host of ABI <= 1.2 ignores the flag
+                                      and runs the check in its edge. */
 };
 
 /* ---- SQL dialects (chimp_step.dialect, ABI 1.1). How the host cuts a SQL

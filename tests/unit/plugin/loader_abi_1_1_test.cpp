@@ -30,7 +30,7 @@ const Step* FindStep(const LoadedPlugin& plugin, const std::string& id) {
 
 TEST_CASE("abi: 1.1 and 1.2 append to chimp_step and chimp_plugin; 1.0 sizes are pinned") {
   CHECK(CHIMP_ABI_MAJOR == 1);
-  CHECK(CHIMP_ABI_MINOR == 2);
+  CHECK(CHIMP_ABI_MINOR == 3);  // 1.3 adds a flag only (CHIMP_STEP_PREFLIGHT)
   CHECK(CHIMP_STEP_SIZE_1_0 == 80);
   CHECK(CHIMP_PLUGIN_SIZE_1_0 == 56);
   CHECK(sizeof(chimp_step) == 104);
@@ -79,6 +79,12 @@ TEST_CASE("loader: every ABI 1.1 and 1.2 field is copied") {
   REQUIRE(nodb->database.has_value());
   CHECK(nodb->database->empty());
   CHECK(nodb->dialect == SqlDialect::kClient);
+  CHECK_FALSE(nodb->preflight);
+
+  const Step* preflight = FindStep(p, "abi11.preflight");  // ABI 1.3
+  REQUIRE(preflight != nullptr);
+  CHECK(preflight->kind == StepKind::kCheck);
+  CHECK(preflight->preflight);
 
   REQUIRE(p.repeatables.size() == 3);
   CHECK(p.repeatables[0].step.id == "abi11.procs");
@@ -116,6 +122,7 @@ TEST_CASE("loader: a plugin built against the frozen 1.0 header loads with the 1
     CHECK_FALSE(step.database.has_value());
     CHECK(step.session_sql.empty());
     CHECK_FALSE(step.warnings_fatal);
+    CHECK_FALSE(step.preflight);
   }
 }
 
@@ -131,6 +138,14 @@ TEST_CASE("loader: repeatables need exactly one of kRunBefore / kRunAfter, and o
   REQUIRE_FALSE(on_edge.ok());
   CHECK(on_edge.status().message().find("'rfe.a': CHIMP_STEP_RUN_BEFORE / CHIMP_STEP_RUN_AFTER are for "
                                         "repeatable steps only") != std::string::npos);
+}
+
+TEST_CASE("loader: kPreflight (ABI 1.3) is refused on a step that is not a check") {
+  auto loaded = LoadPlugin(Fixture("preflight_on_sql"));
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.status().code() == StatusCode::kPluginError);
+  CHECK(loaded.status().message().find("step #1 'pos.a': CHIMP_STEP_PREFLIGHT (chimp::sdk::kPreflight) is for "
+                                       "check steps only; this is a sql step") != std::string::npos);
 }
 
 TEST_CASE("loader: a literal SET sql_mode is followed when splitting at load") {

@@ -183,6 +183,11 @@ inline constexpr StepOptions kWarningsFatal{CHIMP_STEP_WARNINGS_FATAL};
 // procedures) or after it (e.g. views). Exactly one is required.
 inline constexpr StepOptions kRunBefore{CHIMP_STEP_RUN_BEFORE};
 inline constexpr StepOptions kRunAfter{CHIMP_STEP_RUN_AFTER};
+// ABI 1.3. Check steps (EdgeDef::Check) only: a pre-flight check, run before
+// the first write of every run whose path holds the edge, against the
+// database as it is before the run (doc/plugins.md, "Pre-flight checks").
+// A host of ABI 1.2 or older ignores it and runs the check in its edge.
+inline constexpr StepOptions kPreflight{CHIMP_STEP_PREFLIGHT};
 
 // ---------------------------------------------------------------------------
 // Values
