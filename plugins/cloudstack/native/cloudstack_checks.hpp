@@ -19,10 +19,12 @@
 
 namespace chimp_cs {
 
-// The options of every pre-flight check of the bundle, in one place. Until
-// the host speaks ABI 1.3 (chimp::sdk::kPreflight, run before the first
-// write of the whole path) the checks run as the first steps of their edge.
-inline constexpr chimp::sdk::StepOptions kCloudStackPreflight = chimp::sdk::StepOptions{};
+// The options of every pre-flight check of the bundle, in one place: ABI 1.3
+// chimp::sdk::kPreflight, which asks the host to run the check for every
+// edge of the planned path before the first write of the run. A host that
+// does not act on the flag (ABI 1.2, or 1.3 before its engine runs
+// pre-flight checks) runs them as the first steps of their edge.
+inline constexpr chimp::sdk::StepOptions kCloudStackPreflight = chimp::sdk::kPreflight;
 
 // The options of every check of the bundle: no default database (see above).
 inline constexpr chimp::sdk::StepOptions kCheckDatabase = chimp::sdk::Database("");
