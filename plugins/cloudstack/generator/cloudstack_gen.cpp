@@ -334,13 +334,16 @@ void WritePreflightChecks(Source& src, const Edge& e, bool mshost) {
   }
   std::string template_version;
   std::string who;
+  std::string label;  // the version CloudStack's message names
   auto historic = HistoricSystemVmTemplates().find(e.to);
   if (historic != HistoricSystemVmTemplates().end()) {
     template_version = historic->second;
     who = klass + ".updateSystemVmTemplates";
+    label = e.to;  // getUpgradedVersion()
   } else if (e.system_vm_template_step) {
     template_version = ThreeParts(e.to);
     who = klass + ".updateSystemVmTemplates (SystemVmTemplateRegistration)";
+    label = template_version;  // getSystemVmTemplateVersion()
   }
   if (template_version.empty()) return;
   b << "  // " << who << ": the system VM template of every hypervisor in use.\n"
@@ -348,8 +351,8 @@ void WritePreflightChecks(Source& src, const Edge& e, bool mshost) {
     << Quote("the systemvm-<hypervisor>-" + template_version +
              " template (or a later one) is registered for every hypervisor of cloud.cluster")
     << ", \"rev:1\",\n          [](sdk::Context& c) {\n            return chimp_cs::SystemVmTemplatesRegistered(c, "
-    << Quote(e.to) << ", " << Quote(template_version) << ", " << Quote(who) << ");\n          },\n          " << options
-    << ");\n";
+    << Quote(label) << ", " << Quote(template_version) << ", " << Quote(who) << ");\n          },\n          "
+    << options << ");\n";
 }
 
 // The post-upgrade sanity checks, at the end of the last edge.

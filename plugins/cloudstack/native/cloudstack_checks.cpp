@@ -124,7 +124,7 @@ bool NoManagementServerUp(Context& ctx) {
       "UPDATE cloud.mshost SET state = 'Down' WHERE msid = <msid>.");
 }
 
-bool SystemVmTemplatesRegistered(Context& ctx, const char* upgraded_to, const char* template_version,
+bool SystemVmTemplatesRegistered(Context& ctx, const char* label, const char* template_version,
                                  const char* java_class) {
   if (!TableExists(ctx, "cloud", "cluster") || !TableExists(ctx, "cloud", "vm_template")) return true;
   // The hypervisors in use, and by which clusters.
@@ -151,7 +151,7 @@ bool SystemVmTemplatesRegistered(Context& ctx, const char* upgraded_to, const ch
     std::string clusters;
     for (const std::string& c : used->second) clusters += (clusters.empty() ? "" : ", ") + c;
     if (!missing.empty()) missing += " ";
-    missing += std::string(upgraded_to) + " " + h.type +
+    missing += std::string(label) + " " + h.type +
                " SystemVm template not found. Cannot upgrade system Vms. Register the system VM template named '" +
                prefix + template_version + "' (or that of a later release, such as the one you upgrade to) for " +
                h.type + " before upgrading: download it from https://download.cloudstack.org/systemvm/" +

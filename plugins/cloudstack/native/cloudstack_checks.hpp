@@ -39,9 +39,10 @@ bool NoManagementServerUp(chimp::sdk::Context& ctx);
 // every hypervisor in use (SELECT DISTINCT hypervisor_type FROM cloud.cluster
 // WHERE removed IS NULL), cloud.vm_template must hold a template named
 // systemvm-<hypervisor>-<template_version> (removed NULL), or one of a later
-// release. `upgraded_to` is the edge's version and `java_class` the class
-// whose refusal this is, both for the message.
-bool SystemVmTemplatesRegistered(chimp::sdk::Context& ctx, const char* upgraded_to, const char* template_version,
+// release. `label` is the version CloudStack's message names (the class's
+// getUpgradedVersion() before 4.16, the template version since) and
+// `java_class` the code whose refusal this is, both for the message.
+bool SystemVmTemplatesRegistered(chimp::sdk::Context& ctx, const char* label, const char* template_version,
                                  const char* java_class);
 
 // Post-upgrade sanity: every view of cloud and cloud_usage can be selected
