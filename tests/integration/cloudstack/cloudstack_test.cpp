@@ -582,11 +582,12 @@ TEST_CASE(
   CHECK_MESSAGE(test::Contains(refused.err, "cloudstack.4.2.0.preflight.systemvm-templates"), refused.err);
   RequireNothingWritten(options);
 
-  // A removed template does not count.
+  // A removed template does not count. (Ids far above the seeds: the 4.2.0
+  // upgrade file inserts templates with explicit ids.)
   test::Exec(
-      "INSERT INTO cloud.vm_template (unique_name, name, public, created, type, hvm, bits, account_id, url, "
+      "INSERT INTO cloud.vm_template (id, unique_name, name, public, created, type, hvm, bits, account_id, url, "
       "enable_password, display_text, format, guest_os_id, featured, cross_zones, hypervisor_type, removed) "
-      "SELECT 'routing-kvm-old', 'systemvm-kvm-4.2', 0, now(), 'SYSTEM', 0, 64, 1, "
+      "SELECT 1000, 'routing-kvm-old', 'systemvm-kvm-4.2', 0, now(), 'SYSTEM', 0, 64, 1, "
       "'http://download.cloudstack.org/systemvm/4.2/systemvmtemplate-kvm.qcow2.bz2', 0, 'removed', 'QCOW2', id, 0, 1, "
       "'KVM', now() FROM cloud.guest_os ORDER BY id LIMIT 1");
   test::CliRun still = test::Chimp(test::Args({{"migrate", "--to", "4.2.0"}, base}), password);
@@ -594,9 +595,9 @@ TEST_CASE(
 
   // Registered as CloudStack's upgrade notes say: the run passes.
   test::Exec(
-      "INSERT INTO cloud.vm_template (unique_name, name, public, created, type, hvm, bits, account_id, url, "
+      "INSERT INTO cloud.vm_template (id, unique_name, name, public, created, type, hvm, bits, account_id, url, "
       "enable_password, display_text, format, guest_os_id, featured, cross_zones, hypervisor_type) "
-      "SELECT 'routing-kvm-4.2', 'systemvm-kvm-4.2', 0, now(), 'SYSTEM', 0, 64, 1, "
+      "SELECT 1001, 'routing-kvm-4.2', 'systemvm-kvm-4.2', 0, now(), 'SYSTEM', 0, 64, 1, "
       "'http://download.cloudstack.org/systemvm/4.2/systemvmtemplate-kvm.qcow2.bz2', 0, 'systemvm-kvm-4.2', 'QCOW2', "
       "id, 0, 1, 'KVM' FROM cloud.guest_os ORDER BY id LIMIT 1");
   test::CliRun passed = test::Chimp(test::Args({{"migrate", "--to", "4.2.0"}, base}), password);
