@@ -192,7 +192,9 @@ class Source {
 
   std::string Text() const {
     std::ostringstream out;
-    out << head_ << "\n#include <chimp/sdk/plugin.hpp>\n\n#include \"cloudstack_native.hpp\"\n\n"
+    out << head_
+        << "\n#include <chimp/sdk/plugin.hpp>\n\n#include \"cloudstack_checks.hpp\"\n#include "
+           "\"cloudstack_native.hpp\"\n\n"
         << "namespace sdk = chimp::sdk;\n\n"
         << embeds_.str() << "\n"
         << body_.str();
@@ -290,7 +292,81 @@ struct Edge {
   std::optional<SqlFile> upgrade, cleanup;
   std::vector<SqlFile> java_runs_sql;
   std::vector<std::string> java_steps;
+  bool system_vm_template_step = false;  // the class implements DbUpgradeSystemVmTemplate
 };
+
+// The releases whose own upgrade class, before SystemVmTemplateRegistration
+// (4.16), refused the upgrade when the system VM template of a hypervisor in
+// use was missing (updateSystemVmTemplates; read in apache/cloudstack at the
+// versions of those releases): upgraded-to version -> template name suffix.
+// From 4.15.1.0 on the manifest marks the classes (system_vm_template_step)
+// and the template is the release's "a.b.c".
+const std::map<std::string, std::string>& HistoricSystemVmTemplates() {
+  static const std::map<std::string, std::string> kTemplates = {
+      {"4.2.0", "4.2"}, {"4.3.0", "4.3"}, {"4.11.0.0", "4.11"}, {"4.11.1.0", "4.11.1"}, {"4.15.0.0", "4.15.0"},
+  };
+  return kTemplates;
+}
+
+// "4.16.0.0" -> "4.16.0".
+std::string ThreeParts(const std::string& version) {
+  size_t pos = 0;
+  for (int i = 0; i < 3; ++i) {
+    pos = version.find('.', pos);
+    if (pos == std::string::npos) return version;
+    if (i < 2) ++pos;
+  }
+  return version.substr(0, pos);
+}
+
+// The pre-flight checks of one CloudStack upgrade step (README.md, "Checks").
+// `mshost`: the management-server check, once per plugin.
+void WritePreflightChecks(Source& src, const Edge& e, bool mshost) {
+  auto& b = src.body();
+  const std::string id = "cloudstack." + e.to + ".preflight.";
+  const std::string klass = e.java_class.substr(e.java_class.rfind('.') + 1);
+  const char* options = "chimp_cs::kCloudStackPreflight | chimp_cs::kCheckDatabase";
+  if (mshost) {
+    b << "  // DatabaseUpgradeChecker (PR #12140): no upgrade while a management server is Up.\n"
+      << "  e.Check(" << Quote(id + "management-servers-down")
+      << ", \"no CloudStack management server is Up (cloud.mshost)\", \"rev:1\",\n"
+      << "          &chimp_cs::NoManagementServerUp, " << options << ");\n";
+  }
+  std::string template_version;
+  std::string who;
+  std::string label;  // the version CloudStack's message names
+  auto historic = HistoricSystemVmTemplates().find(e.to);
+  if (historic != HistoricSystemVmTemplates().end()) {
+    template_version = historic->second;
+    who = klass + ".updateSystemVmTemplates";
+    label = e.to;  // getUpgradedVersion()
+  } else if (e.system_vm_template_step) {
+    template_version = ThreeParts(e.to);
+    who = klass + ".updateSystemVmTemplates (SystemVmTemplateRegistration)";
+    label = template_version;  // getSystemVmTemplateVersion()
+  }
+  if (template_version.empty()) return;
+  b << "  // " << who << ": the system VM template of every hypervisor in use.\n"
+    << "  e.Check(" << Quote(id + "systemvm-templates") << ",\n          "
+    << Quote("the systemvm-<hypervisor>-" + template_version +
+             " template (or a later one) is registered for every hypervisor of cloud.cluster")
+    << ", \"rev:1\",\n          [](sdk::Context& c) {\n            return chimp_cs::SystemVmTemplatesRegistered(c, "
+    << Quote(label) << ", " << Quote(template_version) << ", " << Quote(who) << ");\n          },\n          "
+    << options << ");\n";
+}
+
+// The post-upgrade sanity checks, at the end of the last edge.
+void WriteSanityChecks(Source& src, const std::string& to) {
+  auto& b = src.body();
+  const std::string id = "cloudstack." + to + ".sanity.";
+  b << "  // Post-upgrade sanity (README.md, \"Checks\"); the views' check runs\n"
+    << "  // after the view files (WriteRepeatables).\n"
+    << "  e.Check(" << Quote(id + "foreign-keys")
+    << ", \"no orphaned foreign-key rows in the tables the bundle writes\",\n"
+    << "          \"rev:1\", &chimp_cs::NoOrphanedForeignKeyRows, chimp_cs::kCheckDatabase);\n"
+    << "  e.Check(" << Quote(id + "version-rows") << ", \"cloud.version agrees with chimp's version\",\n"
+    << "          \"rev:1\", &chimp_cs::VersionRowsConsistent, chimp_cs::kCheckDatabase);\n";
+}
 
 // Writes the steps of one CloudStack upgrade step (DatabaseUpgradeChecker
 // .upgrade(): transaction 1 = upgrade scripts, performDataMigration(), the
@@ -370,6 +446,15 @@ void WriteRepeatables(Source& src, const toml::table& doc, Corpus& corpus, const
       << (procedures ? "sdk::kRunBefore" : "sdk::kRunAfter") << " | " << ScriptRunnerOptions(f.rel, true)
       << " |\n                        sdk::SessionSql(" << Quote(session_sql) << "));\n";
   }
+  if (procedures) return;
+  // Post-upgrade sanity: every view selectable, once the view files have
+  // run. Not an in-edge check: the views the upgrade files leave are
+  // CloudStack's intermediate definitions, some invalid until the view
+  // files replace them. Its id sorts after cloudstack.view.*.
+  b << "  plugin.Repeatable(\"cloudstack.views-selectable\",\n"
+    << "                    \"every view of cloud and cloud_usage can be selected from (after the view files)\",\n"
+    << "                    \"rev:1\", [](sdk::Context& c) { chimp_cs::ViewsSelectable(c); },\n"
+    << "                    sdk::kRunAfter | chimp_cs::kCheckDatabase);\n";
 }
 
 const char* kEmbedMacro = R"cpp(
@@ -499,6 +584,7 @@ int Run(int argc, char** argv) {
     if (runs.size() != runs_sha.size()) Fail(where + ": java_runs_sql and java_runs_sql_sha256 differ in length");
     for (size_t i = 0; i < runs.size(); ++i) e.java_runs_sql.push_back(corpus.Load(runs[i], runs_sha[i], where, true));
     e.java_steps = StrArray(t, "java_data_migration_steps", where);
+    e.system_vm_template_step = t["system_vm_template_step"].value_or(false);
     if (!chain.empty() && e.seq <= chain.back().seq) Fail(where + ": seq is not increasing");
     chain.push_back(std::move(e));
   }
@@ -544,7 +630,11 @@ int Run(int argc, char** argv) {
       << "  plugin.RerunnableCalls(" << Quote(kRerunnableCalls) << ");\n"
       << "  auto& e = plugin.Edge(" << Quote(head.from) << ", " << Quote(head.to) << ", "
       << Quote("CloudStack " + klass) << ");\n";
-    for (const Edge* e : g) WriteEdgeSteps(src, *e, notes);
+    for (const Edge* e : g) {
+      WritePreflightChecks(src, *e, /*mshost=*/e == g.front());
+      WriteEdgeSteps(src, *e, notes);
+    }
+    if (&g == &groups.back()) WriteSanityChecks(src, head.to);
     // The views are those of the newest release: they ship with its plugin.
     if (&g == &groups.back()) WriteRepeatables(src, doc, corpus, manifest_name, /*procedures=*/false, session_sql);
     b << "}\n";
