@@ -125,7 +125,7 @@ std::string DumpHeader(const std::string& database, const std::string& charset, 
          ", collation " + collation + "; chimp restore loads it into any database\n";
 }
 
-Result<Pumped> Pump(int in, int out, size_t head_bytes) {
+Result<Pumped> Pump(int in, int out, size_t head_bytes, std::atomic<uint64_t>* so_far) {
   // A reader that dies (gzip, the client) must not kill chimp with SIGPIPE:
   // the write fails with EPIPE instead. Children started before keep the
   // default disposition.
@@ -149,6 +149,7 @@ Result<Pumped> Pump(int in, int out, size_t head_bytes) {
     p.tail.append(chunk);
     if (p.tail.size() > 1024) p.tail.erase(0, p.tail.size() - 512);
     p.bytes += static_cast<uint64_t>(n);
+    if (so_far != nullptr) so_far->store(p.bytes, std::memory_order_relaxed);
     if (out >= 0 && !WriteAll(out, chunk)) {
       failed = Status::Internal(std::string("write: ") + std::strerror(errno));
       break;
@@ -238,12 +239,14 @@ std::string OptionFileValue(const std::string& value) {
 
 namespace {
 
-// Tells `on_bytes` the size of `fd` every 500 ms from a thread of its own,
-// from construction to destruction; does nothing when `on_bytes` is empty.
+// Tells `on_bytes` the count in `bytes` (what the dump program has written
+// so far) every 500 ms from a thread of its own, from construction to
+// destruction; does nothing when `on_bytes` is empty.
 class SizeWatch {
  public:
-  SizeWatch(int fd, const std::string& file, const std::function<void(const std::string&, uint64_t)>& on_bytes)
-      : fd_(fd), file_(file), on_bytes_(on_bytes) {
+  SizeWatch(const std::atomic<uint64_t>& bytes, const std::string& file,
+            const std::function<void(const std::string&, uint64_t)>& on_bytes)
+      : bytes_(bytes), file_(file), on_bytes_(on_bytes) {
     if (on_bytes_) thread_ = std::thread([this] { Loop(); });
   }
   ~SizeWatch() {
@@ -261,17 +264,15 @@ class SizeWatch {
   void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; })) {
-      struct stat st {};
-      if (::fstat(fd_, &st) != 0) continue;
       try {
-        on_bytes_(file_, static_cast<uint64_t>(st.st_size));
+        on_bytes_(file_, bytes_.load(std::memory_order_relaxed));
       } catch (...) {
         // Progress only informs.
       }
     }
   }
 
-  const int fd_;
+  const std::atomic<uint64_t>& bytes_;
   const std::string& file_;
   const std::function<void(const std::string&, uint64_t)>& on_bytes_;
   std::mutex mu_;
@@ -433,11 +434,13 @@ Status BackupRun::Dump(const std::string& file) {
   int dump_status = 0;
   int gzip_status = 0;
   {
-    // The bytes written so far, for the progress line (job_.on_bytes).
-    const SizeWatch watch(out_, file, job_.on_bytes);
+    // The dump's bytes so far (before compression), for the progress
+    // line (job_.on_bytes).
+    std::atomic<uint64_t> dumped{0};
+    const SizeWatch watch(dumped, file, job_.on_bytes);
     if (dumper.ok()) {
       const std::string header = DumpHeader(job_.database, charset_, collation_);
-      auto pumped = WriteAll(to_gzip[1], header) ? Pump(from_dump[0], to_gzip[1], 0)
+      auto pumped = WriteAll(to_gzip[1], header) ? Pump(from_dump[0], to_gzip[1], 0, &dumped)
                                                  : Result<Pumped>(Status::Internal("cannot write to gzip"));
       if (pumped.ok()) {
         tail = pumped->tail;

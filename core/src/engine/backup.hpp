@@ -2,6 +2,7 @@
 #ifndef CHIMP_ENGINE_BACKUP_HPP_
 #define CHIMP_ENGINE_BACKUP_HPP_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -73,7 +74,9 @@ struct Pumped {
 };
 // Copies `in` to `out` (-1: nowhere) until end of file, keeping its head
 // and tail; a closed `out` (EPIPE) is an error, not a SIGPIPE.
-Result<Pumped> Pump(int in, int out, size_t head_bytes);
+// `*so_far`, when given, counts the bytes read as they come (for a
+// progress display on another thread).
+Result<Pumped> Pump(int in, int out, size_t head_bytes, std::atomic<uint64_t>* so_far = nullptr);
 
 // The contents of a memfd a child wrote (its stderr).
 std::string ReadMemFile(int fd);

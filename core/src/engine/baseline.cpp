@@ -206,6 +206,9 @@ Status RequireAdoptedOrEmpty(const EngineOptions& options, Connection& conn, con
                              Changelog& changelog) {
   CHIMP_ASSIGN_OR_RETURN(ChangelogState state, changelog.ReadState());
   if (!state.version.empty()) return Status::Ok();
+  // `chimp init` (or an earlier run) made the target's state row: chimp
+  // manages the database from the empty version, whatever it holds.
+  if (state.initialized) return Status::Ok();
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   for (const ChangelogEntry& e : entries) {
     if (!IsEngineRow(e)) return Status::Ok();  // chimp began here: a resume

@@ -541,15 +541,24 @@ size_t EdgeRows(const EngineOptions& options) {
   return rows;
 }
 
-// The run was refused before the edge to 4.2.0 wrote anything: the version
-// (chimp's and CloudStack's) is 4.1.0 and no step of the edge has a row.
-// (The stored procedures, kRunBefore repeatables, still run before the
-// checks until the engine runs pre-flight checks first; they re-create the
-// same routines.)
-void RequireNothingWritten(const EngineOptions& options) {
+// The run was refused before it wrote anything: the version (chimp's and
+// CloudStack's) is 4.1.0, no step of the 4.2.0 edge has a row, and the
+// changelog has the rows it had (the stored procedures, kRunBefore
+// repeatables, did not run either: the pre-flight checks come first).
+void RequireNothingWritten(const EngineOptions& options, size_t rows_before) {
   CHECK(CurrentVersion(options) == V("4.1.0"));
   CHECK(Column("SELECT COUNT(*) FROM cloud.version WHERE version = '4.2.0'") == std::vector<std::string>{"0"});
   CHECK_MESSAGE(EdgeRows(options) == 0, "the refused run wrote rows of the 4.2.0 edge's steps");
+  auto log = ReadLog(options);
+  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
+  CHECK_MESSAGE(log->size() == rows_before, "the refused run wrote changelog rows");
+}
+
+// The changelog's rows now.
+size_t LogRows(const EngineOptions& options) {
+  auto log = ReadLog(options);
+  REQUIRE_MESSAGE(log.ok(), log.status().ToString());
+  return log->size();
 }
 
 TEST_CASE(
@@ -572,6 +581,7 @@ TEST_CASE(
   }
   const std::string password = test::TestServerFlags().password;
   const std::vector<std::string> base = CsFlags(changelog);
+  const size_t rows_before = LogRows(options);
   test::CliRun refused = test::Chimp(test::Args({{"migrate", "--to", "4.2.0"}, base}), password);
   CHECK_MESSAGE(refused.code == 11, refused.err);
   CHECK_MESSAGE(test::Contains(refused.err, "4.2.0 KVM SystemVm template not found. Cannot upgrade system Vms"),
@@ -579,7 +589,7 @@ TEST_CASE(
   CHECK_MESSAGE(test::Contains(refused.err, "'systemvm-kvm-4.2'"), refused.err);
   CHECK_MESSAGE(test::Contains(refused.err, "kvm-cluster-1"), refused.err);
   CHECK_MESSAGE(test::Contains(refused.err, "cloudstack.4.2.0.preflight.systemvm-templates"), refused.err);
-  RequireNothingWritten(options);
+  RequireNothingWritten(options, rows_before);
 
   // A removed template does not count. (Ids far above the seeds: the 4.2.0
   // upgrade file inserts templates with explicit ids.)
@@ -599,6 +609,13 @@ TEST_CASE(
       "SELECT 1001, 'routing-kvm-4.2', 'systemvm-kvm-4.2', 0, now(), 'SYSTEM', 0, 64, 1, "
       "'http://download.cloudstack.org/systemvm/4.2/systemvmtemplate-kvm.qcow2.bz2', 0, 'systemvm-kvm-4.2', 'QCOW2', "
       "id, 0, 1, 'KVM' FROM cloud.guest_os ORDER BY id LIMIT 1");
+  // Two edges further, 4.3.0's template is missing: refused before the
+  // first write of the whole path, the 4.2.0 edge included.
+  test::CliRun further = test::Chimp(test::Args({{"migrate", "--to", "4.3.0"}, base}), password);
+  CHECK_MESSAGE(further.code == 11, further.err);
+  CHECK_MESSAGE(test::Contains(further.err, "cloudstack.4.3.0.preflight.systemvm-templates"), further.err);
+  CHECK_MESSAGE(!test::Contains(further.err, "cloudstack.4.2.0.preflight.systemvm-templates"), further.err);
+  RequireNothingWritten(options, rows_before);
   test::CliRun passed = test::Chimp(test::Args({{"migrate", "--to", "4.2.0"}, base}), password);
   CHECK_MESSAGE(passed.code == 0, passed.err);
   CHECK(CurrentVersion(options) == V("4.2.0"));
@@ -618,6 +635,7 @@ TEST_CASE("cloudstack: another management server Up refuses the upgrade until it
   test::Exec("UPDATE cloud.mshost SET removed = now() WHERE msid = 241");  // removed: does not count
   const std::string password = test::TestServerFlags().password;
   const std::vector<std::string> base = CsFlags(changelog);
+  const size_t rows_before = LogRows(options);
   test::CliRun refused = test::Chimp(test::Args({{"migrate", "--to", "4.2.0"}, base}), password);
   CHECK_MESSAGE(refused.code == 11, refused.err);
   CHECK_MESSAGE(test::Contains(refused.err,
@@ -627,7 +645,7 @@ TEST_CASE("cloudstack: another management server Up refuses the upgrade until it
   CHECK_MESSAGE(test::Contains(refused.err, "'ms-2.example' (msid 240"), refused.err);
   CHECK_MESSAGE(!test::Contains(refused.err, "ms-old.example"), refused.err);
   CHECK_MESSAGE(test::Contains(refused.err, "cloudstack.4.2.0.preflight.management-servers-down"), refused.err);
-  RequireNothingWritten(options);
+  RequireNothingWritten(options, rows_before);
 
   test::Exec("UPDATE cloud.mshost SET state = 'Down' WHERE msid = 240");
   test::CliRun passed = test::Chimp(test::Args({{"migrate", "--to", "4.2.0"}, base}), password);

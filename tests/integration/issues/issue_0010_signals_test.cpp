@@ -167,6 +167,12 @@ SlowRun StartSlow(const std::string& prefix, int secs) {
   r.db = test::TestServer::Shared().FreshDatabase(prefix);
   auto conn = test::TestServer::Shared().Connect();
   REQUIRE(conn->Execute("CREATE DATABASE IF NOT EXISTS `" + r.db + "`").ok());
+  // The fixture's own table before the first migrate: init adopts the
+  // database as empty (else migrate refuses it as another tool's).
+  std::vector<std::string> init = SlowArgs(r.db);
+  init.back() = "init";
+  const test::CliRun inited = test::Chimp(init, test::TestServer::Shared().Options().password);
+  REQUIRE_MESSAGE(inited.code == 0, inited.err);
   REQUIRE(conn->Execute("CREATE TABLE `" + r.db + "`.slow_conf (secs INT)").ok());
   REQUIRE(conn->Execute("INSERT INTO `" + r.db + "`.slow_conf VALUES (" + std::to_string(secs) + ")").ok());
   r.out = fs::temp_directory_path() / ("chimp_slow_" + r.db + ".out");

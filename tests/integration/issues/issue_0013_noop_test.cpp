@@ -192,7 +192,7 @@ TEST_CASE("issue 13.2: a changed plugin file is loaded the full way and its chec
   CHECK(b.TableRows("chimp_changelog") == steps);  // nothing applied (the locked path claims the state row)
   test::CliRun s = b.Run("status");
   INFO("status: " << s.out << s.err);
-  CHECK(s.code == 0);  // status reports what it cannot plan, as before
+  CHECK(s.code == 9);  // status reports what it cannot plan, and says so in its exit code (issue 14.4)
   CHECK(Contains(s.out, "cannot plan"));
   CHECK(Contains(s.out, "checksum"));
   CHECK(b.Loads() == loads + 2);  // the changed file's descriptor, verified by migrate, serves

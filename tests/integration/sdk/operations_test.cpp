@@ -125,6 +125,9 @@ TEST_CASE("operations: every typed operation, applied twice through migrate, con
 
   // The changelog forgotten: every step runs again, on the finished schema.
   REQUIRE(conn->Execute("DROP DATABASE `" + options.changelog_schema + "`").ok());
+  // The database is not empty: `chimp init` says chimp manages it from the
+  // empty version (else migrate refuses, issue 12.7).
+  REQUIRE(InitChangelog(options).ok());
   int32_t second_run = 0;
   MigrateAll(options, &second_run);
   CHECK(second_run == first_run);
