@@ -317,11 +317,10 @@ std::string Changelog::DeferredFinishRow(std::span<const Value> filler) const {
   // engine_version; the finish's own for the rest.
   std::string row = "(" + std::to_string(d.id);
   for (size_t i = 0; i < 13; ++i) row += ", " + Inline("?", filler.subspan(i, 1));
-  const Value own[] = {Value::Text(StepStatusName(StepStatus::kSuccess)), Value::Int(d.statement_index),
-                       filler[15], filler[16]};
+  const Value own[] = {Value::Text(StepStatusName(StepStatus::kSuccess)), Value::Int(d.statement_index), filler[15],
+                       filler[16]};
   row += Inline(", ?, ?, ?, ?", own);
-  const Value warnings[] = {Value::Int(d.warning_count),
-                            d.warnings.empty() ? Value::Null() : Value::Text(d.warnings)};
+  const Value warnings[] = {Value::Int(d.warning_count), d.warnings.empty() ? Value::Null() : Value::Text(d.warnings)};
   row += ", NULL, " + DoneDigestSql(d.id, d.statement_index) + ", NULL" + Inline(", ?, ?", warnings) +
          ", NOW(6), NOW(6) - INTERVAL " + std::to_string(ago_us) + " MICROSECOND, NULL, USER())";
   return row;

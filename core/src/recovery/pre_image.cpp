@@ -70,7 +70,8 @@ Result<DdlShape> ProbeShape(Connection& conn, const ClassifiedStatement& stateme
   const StatementInfo& info = statement.info;
   if (info.ddl.probeable || !info.called_routine || info.commits_implicitly) return info.ddl;
   CHIMP_ASSIGN_OR_RETURN(auto called, ReadCallDdl(conn, statement.statement.text, *info.called_routine));
-  return called ? std::move(called->shape) : info.ddl;
+  if (!called) return info.ddl;
+  return std::move(called->shape);
 }
 
 Result<PreImage> TakePreImage(Connection& conn, const ClassifiedStatement& statement,
