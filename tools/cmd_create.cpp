@@ -88,7 +88,9 @@ std::string Substitute(std::string text, const std::map<std::string, std::string
   return text;
 }
 
-int RunCreate(const CreateOptions& opts) {
+int RunCreate(const Context& ctx, const CreateOptions& opts) {
+  Result<std::string> format = ChooseFormat(ctx, "create", {"text", "json"});
+  if (!format.ok()) return Fail(format.status());
   if (!ValidName(opts.name)) {
     return Fail(Status::InvalidArgument(
         "chimp create: '" + opts.name +
@@ -157,6 +159,15 @@ int RunCreate(const CreateOptions& opts) {
   const std::string prefix =
       exe_dir.empty() ? "/where/chimp/is/installed" : fs::weakly_canonical(exe_dir / "..", ec).string();
   const std::string d = dir.string();
+  if (*format == "json") {
+    PrintJson({{"plugin", opts.name},
+               {"from_version", from->ToString()},
+               {"to_version", to->ToString()},
+               {"directory", d},
+               {"files", created},
+               {"cmake_prefix_path", prefix}});
+    return kExitOk;
+  }
   std::cout << "created plugin '" << opts.name << "' (" << from->ToDisplayString() << " -> " << to->ToString()
             << ") in " << d << ":\n";
   for (const std::string& f : created) std::cout << "  " << f << '\n';
@@ -177,7 +188,7 @@ CommandRun RegisterCreate(CLI::App* app) {
       ->type_name("VERSION");
   app->add_option("--dir", opts->dir, "Where to create the project (Default: ./NAME); must be empty or absent")
       ->type_name("DIR");
-  return [opts](const Context&) { return RunCreate(*opts); };
+  return [opts](const Context& ctx) { return RunCreate(ctx, *opts); };
 }
 
 }  // namespace chimp::cli

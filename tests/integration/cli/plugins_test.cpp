@@ -233,6 +233,23 @@ TEST_CASE("create: validates the name, the versions and the directory") {
   CHECK(again.code == 2);
   CHECK(Contains(again.err, "not empty"));
   fs::remove_all(dir);
+
+  // --format json: a document of what was made (issue 14.2); a format
+  // create does not know is refused before anything is written.
+  Run dot = Chimp({"create", "shop", "--to", "1.0.0", "--dir", dir.string(), "--format", "dot"});
+  CHECK(dot.code == 2);
+  CHECK(Contains(dot.err, "'create' does not support --format dot"));
+  CHECK(!fs::exists(dir));
+  Run json = Chimp({"create", "shop", "--to", "1.0.0", "--dir", dir.string(), "--format", "json"});
+  INFO(json.out << json.err);
+  REQUIRE(json.code == 0);
+  const nlohmann::json doc = nlohmann::json::parse(json.out);
+  CHECK(doc["plugin"] == "shop");
+  CHECK(doc["from_version"] == "");
+  CHECK(doc["to_version"] == "1.0.0");
+  CHECK(doc["files"].size() > 3);
+  CHECK(fs::exists(dir / "CMakeLists.txt"));
+  fs::remove_all(dir);
 }
 
 }  // namespace
