@@ -6,6 +6,7 @@
 //   noop_v1_changed  the same step ids, the row's SQL changed (a checksum mismatch)
 //   noop_v2          noop_v1's edge, then 1.0.0 -> 1.1.0 (pending work)
 //   noop_extra       another plugin, "noop-extra": only 1.0.0 -> 1.1.0
+//   noop_native      another plugin, "noop-native": only 1.1.0 -> 1.2.0, a native step
 // Each line is "loaded <plugin name>".
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,6 +17,8 @@
 
 #if defined(FIXTURE_NOOP_EXTRA)
 #define NOOP_NAME "noop-extra"
+#elif defined(FIXTURE_NOOP_NATIVE)
+#define NOOP_NAME "noop-native"
 #else
 #define NOOP_NAME "noop-counter"
 #endif
@@ -43,6 +46,12 @@ CHIMP_PLUGIN(NOOP_NAME, "1.1.0", "An upgrade edge from another plugin") {
   plugin.Edge("1.0.0", "1.1.0", "A second table")
       .Sql("noop_extra.1.1.0.create", "Create noop_extra", "CREATE TABLE noop_extra (id BIGINT PRIMARY KEY)",
            chimp::sdk::kDdl);
+}
+#elif defined(FIXTURE_NOOP_NATIVE)
+CHIMP_PLUGIN(NOOP_NAME, "1.2.0", "An upgrade edge whose step is code") {
+  plugin.Edge("1.1.0", "1.2.0", "A row from code")
+      .Native("noop_native.1.2.0.row", "A row from code", "rev:1",
+              [](chimp::sdk::Context& ctx) { ctx.Execute("INSERT INTO noop_extra (id) VALUES (?)", int64_t{7}); });
 }
 #else
 #if defined(FIXTURE_NOOP_V1_CHANGED)

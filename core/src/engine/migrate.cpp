@@ -47,19 +47,22 @@ std::optional<MigrateReport> TryNoOp(const EngineOptions& options, const PlanReq
 }
 
 // The plugin files whose code `plan`'s steps need and this process has not
-// loaded (their descriptors came from the cache).
+// loaded (their descriptors came from the cache): those of native steps
+// and checks that are functions. A SQL step's statements are data the
+// full load of the same bytes returned; they run from the cached
+// descriptor with none of the plugin's code loaded.
 std::set<std::string> NotLoaded(const Plan& plan) {
   std::set<std::string> files;
   for (const PlannedStep& ps : plan.steps) {
     const std::string& file = ps.edge->plugin->file;
-    if (!internal::CodeLoaded(file)) files.insert(file);
+    if (ps.step->run != nullptr && !internal::CodeLoaded(file)) files.insert(file);
   }
   return files;
 }
 
-// Loads the plugins with planned steps the full way and plans again on the
-// catalog that holds them (the same descriptors, so the same plan), so that
-// every step that runs comes from loaded, tried code.
+// Loads the plugins with planned code steps the full way and plans again on
+// the catalog that holds them (the same descriptors, so the same plan), so
+// that every step that runs code comes from loaded, tried code.
 Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
                     const std::vector<ChangelogEntry>& entries, const PlanRequest& request, MigrateReport* report) {
   const std::set<std::string> files = NotLoaded(report->plan);
@@ -69,7 +72,7 @@ Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
   report->plan = std::move(plan);
   report->catalog = std::move(catalog);
   if (const std::set<std::string> left = NotLoaded(report->plan); !left.empty()) {
-    return Status::Internal("plugin '" + *left.begin() + "' has steps to run but its code was not loaded");
+    return Status::Internal("plugin '" + *left.begin() + "' has code steps to run but its code was not loaded");
   }
   return Status::Ok();
 }

@@ -233,6 +233,33 @@ TEST_CASE("issue 13.2: a migrate with work loads only the plugins whose steps ru
   CHECK(b.LoadsOf("noop-counter") == 2);  // all applied: planned from its descriptor only
 }
 
+// Issue 13.1: loading a plugin the full way costs milliseconds per plugin;
+// a SQL step's statements are data its full load returned, so a plugin
+// whose pending steps are all SQL runs from its cached descriptor. A
+// plugin with a native step in the plan is still tried and loaded.
+TEST_CASE("issue 13.1: pending SQL steps run from the cached descriptor; a native step's plugin is loaded") {
+  NoopBench b("i13_sqlcache");
+  b.Use("noop_v1");
+  REQUIRE(b.Run("migrate").code == 0);
+  b.Use("noop_extra", "extra.so");
+  b.Use("noop_native", "native.so");
+  REQUIRE(b.Run("plan").code == 0);  // loads every plugin, fills the cache
+  REQUIRE(b.LoadsOf("noop-extra") == 2);
+  REQUIRE(b.LoadsOf("noop-native") == 2);
+  test::CliRun r = b.Run("migrate");
+  INFO("stdout: " << r.out << "stderr: " << r.err);
+  CHECK(r.code == 0);
+  CHECK(Contains(r.out, "noop_extra.1.1.0.create"));
+  CHECK(Contains(r.out, "noop_native.1.2.0.row"));
+  CHECK(test::Scalar(b.target().changelog, "SELECT version FROM chimp_state WHERE target = '" + b.target().db + "'") ==
+        "1.2.0");
+  CHECK(test::Scalar("", "SELECT COUNT(*) FROM `" + b.target().db + "`.noop_extra WHERE id = 7") == "1");
+  CHECK(b.LoadsOf("noop-extra") == 2);   // its SQL step ran from the cached descriptor
+  CHECK(b.LoadsOf("noop-native") == 4);  // its step is code: tried in a child and loaded again
+  CHECK(b.LoadsOf("noop-counter") == 4);
+  CHECK(b.Run("validate").code == 0);
+}
+
 TEST_CASE("issue 13.2: a corrupt or untrusted descriptor cache entry is ignored") {
   NoopBench b("i13_corrupt");
   b.Use("noop_v1");
