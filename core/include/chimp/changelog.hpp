@@ -211,6 +211,17 @@ class Changelog {
   // `duration_ms`; one write where Insert and Finish take two. Returns its
   // id. Runs inside the caller's transaction if one is open.
   Result<int64_t> InsertFinished(const ChangelogEntry& entry, int64_t duration_ms);
+  // Inserts the rows `entries`, each `running` (or the status it gives),
+  // in one statement (one commit, with any deferred finish), and returns
+  // their ids in order. The run inserts the rows of consecutive one-DDL
+  // steps this way, each with its pre-image (doc/recovery.md, "Steps
+  // written together"). Runs inside the caller's transaction if one is open.
+  Result<std::vector<int64_t>> InsertAll(const std::vector<ChangelogEntry>& entries);
+  // Deletes rows InsertAll wrote for steps the run then never started (a
+  // step before them failed, or the run was stopped). Best left to the
+  // run that wrote them: a row left `running` is closed as interrupted
+  // and its pre-image decided by the next run like any other.
+  Status DeleteRows(const std::vector<int64_t>& ids);
   // Records that `statement_index` statements of row `id` are done.
   // Also clears pending_fingerprint.
   Status SetStatementIndex(int64_t id, int32_t statement_index);
@@ -232,12 +243,14 @@ class Changelog {
   // write writes it first, and so does FlushFinish. For a DDL step whose
   // every statement a resume decides by looking (doc/recovery.md,
   // "Deferred finish"): if chimp dies first, the row still says `running`
-  // and the resume finds each statement took effect. One at a time: a
-  // second DeferFinish writes the first.
+  // and the resume finds each statement took effect. Several may wait (the
+  // steps of rows InsertAll wrote together); a write that is not an
+  // insert writes them first in the same transaction, so one commit
+  // carries them and the write.
   Status DeferFinish(int64_t id, int32_t statement_index, int32_t warning_count, const std::string& warnings);
-  // Writes the deferred finish now, if there is one. Call before a
-  // transaction begins: a finish written inside one that rolls back would
-  // be lost.
+  // Writes the deferred finishes now, if there are any (one commit). Call
+  // before a transaction begins: a finish written inside one that rolls
+  // back would be lost.
   Status FlushFinish();
   // From now on, every write of statement_index k to a row this Changelog
   // inserts for step `step_id` (Insert, SetStatementIndex, SetPending,
@@ -313,6 +326,19 @@ class Changelog {
   Result<int64_t> InsertRow(const std::string& sql, std::span<const Value> params, const std::string& context);
   // Insert and InsertFinished (duration_ms >= 0).
   Result<int64_t> InsertEntry(const ChangelogEntry& entry, int64_t duration_ms);
+  // Insert, InsertFinished and InsertAll: one INSERT of every entry (each
+  // finished `duration_ms` ago when >= 0) and the deferred finishes.
+  Result<std::vector<int64_t>> InsertEntries(const std::vector<ChangelogEntry>& entries, int64_t duration_ms);
+  // The VALUES tuple of `e` for InsertEntries; `values` gets the values
+  // the tuple holds, in column order (for DeferredFinishRow).
+  std::string EntryTuple(const ChangelogEntry& e, int64_t duration_ms, std::vector<Value>* values) const;
+  // The ids InsertEntries generated for `entries`, the first being
+  // `first`: read back, since concurrent inserts (other targets' runs)
+  // may interleave the counter's values.
+  Result<std::vector<int64_t>> InsertedIds(const std::vector<ChangelogEntry>& entries, int64_t first);
+  // Runs `write` after the deferred finishes, in the same commit: inside a
+  // transaction of its own unless one is open.
+  Status AfterFinish(const std::function<Status()>& write);
   // `sql` with each `?` replaced by the literal of the next value, for the
   // text protocol (one round trip; a prepared statement takes three).
   std::string Inline(std::string_view sql, std::span<const Value> params) const;
@@ -320,10 +346,11 @@ class Changelog {
   // Finish, for a step that ended `ago_us` microseconds ago.
   Status FinishRow(int64_t id, StepStatus status, int32_t statement_index, const std::string& error,
                    int32_t warning_count, const std::string& warnings, int64_t ago_us);
-  // The second row of an INSERT ... ON DUPLICATE KEY UPDATE that also
-  // writes the deferred finish, `filler` being the first row's values for
-  // the columns the update leaves alone.
-  std::string DeferredFinishRow(std::span<const Value> filler) const;
+  // A row of an INSERT ... ON DUPLICATE KEY UPDATE that also writes
+  // deferred finish `d`, `filler` being the first row's values for the
+  // columns the update leaves alone.
+  struct DeferredFinish;
+  std::string DeferredFinishRow(const DeferredFinish& d, std::span<const Value> filler) const;
 
   // A success DeferFinish recorded and no write has carried yet.
   struct DeferredFinish {
@@ -333,7 +360,7 @@ class Changelog {
     std::string warnings;
     std::chrono::steady_clock::time_point at;
   };
-  std::optional<DeferredFinish> deferred_;
+  std::vector<DeferredFinish> deferred_;  // in the order they were deferred
 
   // The done_sha256 literal for statement_index `k` of row `id`: "NULL"
   // unless the row's step is tracked (TrackStatements).

@@ -249,16 +249,25 @@ Result<int64_t> Changelog::InsertFinished(const ChangelogEntry& e, int64_t durat
   return InsertEntry(e, std::max<int64_t>(duration_ms, 0));
 }
 
+Result<std::vector<int64_t>> Changelog::InsertAll(const std::vector<ChangelogEntry>& entries) {
+  return InsertEntries(entries, -1);
+}
+
 // `duration_ms` < 0: a row that starts now; otherwise one that finished now
 // and started that long ago.
 Result<int64_t> Changelog::InsertEntry(const ChangelogEntry& e, int64_t duration_ms) {
+  CHIMP_ASSIGN_OR_RETURN(std::vector<int64_t> ids, InsertEntries({e}, duration_ms));
+  return ids.front();
+}
+
+std::string Changelog::EntryTuple(const ChangelogEntry& e, int64_t duration_ms, std::vector<Value>* values) const {
   const auto tracked = step_digests_.find(e.step_id);
   const std::vector<std::string>* digests = tracked != step_digests_.end() ? &tracked->second : nullptr;
   const bool known =
       digests != nullptr && e.statement_index >= 0 && static_cast<size_t>(e.statement_index) < digests->size();
   const bool finished = duration_ms >= 0;
   auto text_or_null = [](const std::string& text) { return text.empty() ? Value::Null() : Value::Text(text); };
-  const Value params[] = {
+  *values = {
       Value::Text(target_),
       Value::Text(e.run_id),
       Value::Text(e.step_id),
@@ -285,32 +294,80 @@ Result<int64_t> Changelog::InsertEntry(const ChangelogEntry& e, int64_t duration
   const std::string started =
       finished ? "NOW(6) - INTERVAL " + std::to_string(duration_ms * 1000) + " MICROSECOND" : std::string("NOW(6)");
   const std::string ended = finished ? "NOW(6), " + std::to_string(duration_ms) : std::string("NULL, NULL");
-  std::string sql = Inline("INSERT INTO " + ChangelogTable() +
-                               " (id, target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
-                               "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
-                               "statement_index, statement_count, engine_version, pending_fingerprint, done_sha256, "
-                               "error, warning_count, warnings, started_at, finished_at, duration_ms, executed_by) "
-                               "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " +
-                               started + ", " + ended + ", USER())",
-                           params);
-  // The deferred finish rides along: its row exists, so the second row
-  // updates it (the new row comes first: its id is the one generated).
-  if (deferred_) {
-    sql += ", " + DeferredFinishRow(params) +
-           " ON DUPLICATE KEY UPDATE status = VALUES(status), statement_index = VALUES(statement_index), "
-           "pending_fingerprint = VALUES(pending_fingerprint), done_sha256 = VALUES(done_sha256), "
-           "error = VALUES(error), warning_count = VALUES(warning_count), warnings = VALUES(warnings), "
-           "finished_at = VALUES(finished_at), "
-           "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, VALUES(finished_at)) DIV 1000";
-  }
-  CHIMP_ASSIGN_OR_RETURN(int64_t id, InsertRow(sql, {}, "changelog: recording step '" + e.step_id + "'"));
-  deferred_.reset();
-  if (digests != nullptr) row_digests_[id] = digests;
-  return id;
+  return Inline("(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + started + ", " + ended +
+                    ", USER())",
+                *values);
 }
 
-std::string Changelog::DeferredFinishRow(std::span<const Value> filler) const {
-  const DeferredFinish& d = *deferred_;
+Result<std::vector<int64_t>> Changelog::InsertEntries(const std::vector<ChangelogEntry>& entries, int64_t duration_ms) {
+  std::string sql = "INSERT INTO " + ChangelogTable() +
+                    " (id, target, run_id, step_id, edge_from, edge_to, phase, kind, checksum, "
+                    "plugin_name, plugin_version, plugin_file, description, proposed_at, status, "
+                    "statement_index, statement_count, engine_version, pending_fingerprint, done_sha256, "
+                    "error, warning_count, warnings, started_at, finished_at, duration_ms, executed_by) VALUES ";
+  std::vector<Value> first;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::vector<Value> values;
+    sql += (i > 0 ? ", " : "") + EntryTuple(entries[i], duration_ms, &values);
+    if (i == 0) first = std::move(values);
+  }
+  // The deferred finishes ride along: their rows exist, so these rows
+  // update them (the new rows come first: theirs are the ids generated).
+  for (const DeferredFinish& d : deferred_) sql += ", " + DeferredFinishRow(d, first);
+  if (!deferred_.empty()) {
+    sql +=
+        " ON DUPLICATE KEY UPDATE status = VALUES(status), statement_index = VALUES(statement_index), "
+        "pending_fingerprint = VALUES(pending_fingerprint), done_sha256 = VALUES(done_sha256), "
+        "error = VALUES(error), warning_count = VALUES(warning_count), warnings = VALUES(warnings), "
+        "finished_at = VALUES(finished_at), "
+        "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, VALUES(finished_at)) DIV 1000";
+  }
+  CHIMP_ASSIGN_OR_RETURN(int64_t id, InsertRow(sql, {}, "changelog: recording step '" + entries.front().step_id + "'"));
+  deferred_.clear();
+  std::vector<int64_t> ids{id};
+  if (entries.size() > 1) {
+    CHIMP_ASSIGN_OR_RETURN(ids, InsertedIds(entries, id));
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto tracked = step_digests_.find(entries[i].step_id);
+    if (tracked != step_digests_.end()) row_digests_[ids[i]] = &tracked->second;
+  }
+  return ids;
+}
+
+Result<std::vector<int64_t>> Changelog::InsertedIds(const std::vector<ChangelogEntry>& entries, int64_t first) {
+  const Value params[] = {Value::Text(target_), Value::Text(entries.front().run_id), Value::Int(first)};
+  CHIMP_ASSIGN_OR_RETURN(QueryResult rows,
+                         conn_.Query(Inline("SELECT id, step_id FROM " + ChangelogTable() +
+                                                " WHERE target = ? AND run_id = ? AND id >= ? ORDER BY id",
+                                            params)));
+  std::vector<int64_t> ids;
+  for (const auto& row : rows.rows) {
+    if (ids.size() < entries.size() && row.size() == 2 && row[1].ToString() == entries[ids.size()].step_id) {
+      ids.push_back(std::stoll(row[0].ToString()));
+    }
+  }
+  if (ids.size() != entries.size()) {
+    return Status::Internal("changelog: the rows inserted for step '" + entries.front().step_id +
+                            "' and the steps after it cannot be read back");
+  }
+  return ids;
+}
+
+Status Changelog::DeleteRows(const std::vector<int64_t>& ids) {
+  if (ids.empty()) return Status::Ok();
+  std::string list;
+  for (int64_t id : ids) list += (list.empty() ? "" : ", ") + std::to_string(id);
+  return AfterFinish([&] {
+    return conn_
+        .Execute("DELETE FROM " + ChangelogTable() + " WHERE target = " + conn_.QuoteString(target_) +
+                 " AND status = 'running' AND id IN (" + list + ")")
+        .status()
+        .WithContext("changelog: deleting the rows of steps the run did not start");
+  });
+}
+
+std::string Changelog::DeferredFinishRow(const DeferredFinish& d, std::span<const Value> filler) const {
   const int64_t ago_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - d.at).count();
   // The new row's values for target ... proposed_at, statement_count and
@@ -327,18 +384,35 @@ std::string Changelog::DeferredFinishRow(std::span<const Value> filler) const {
 }
 
 Status Changelog::DeferFinish(int64_t id, int32_t statement_index, int32_t warning_count, const std::string& warnings) {
-  CHIMP_RETURN_IF_ERROR(FlushFinish());
-  deferred_ = DeferredFinish{id, statement_index, warning_count, warnings, std::chrono::steady_clock::now()};
+  deferred_.push_back(DeferredFinish{id, statement_index, warning_count, warnings, std::chrono::steady_clock::now()});
   return Status::Ok();
 }
 
-Status Changelog::FlushFinish() {
-  if (!deferred_) return Status::Ok();
-  const DeferredFinish d = *deferred_;
-  deferred_.reset();
-  const int64_t ago_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - d.at).count();
-  return FinishRow(d.id, StepStatus::kSuccess, d.statement_index, "", d.warning_count, d.warnings, ago_us);
+Status Changelog::FlushFinish() { return AfterFinish(nullptr); }
+
+// One commit for the finishes and the write (`write` may be empty): a
+// transaction of their own when none is open and there is more than one
+// statement, which a failure rolls back whole; the finishes are then lost
+// like any deferred one, and the resume decides them by looking.
+Status Changelog::AfterFinish(const std::function<Status()>& write) {
+  if (deferred_.empty()) return write ? write() : Status::Ok();
+  const bool own = !conn_.Flags().in_transaction && (write || deferred_.size() > 1);
+  if (own) CHIMP_RETURN_IF_ERROR(conn_.Begin());
+  const std::vector<DeferredFinish> waiting = std::move(deferred_);
+  deferred_.clear();
+  Status s = Status::Ok();
+  for (const DeferredFinish& d : waiting) {
+    const int64_t ago_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - d.at).count();
+    s = FinishRow(d.id, StepStatus::kSuccess, d.statement_index, "", d.warning_count, d.warnings, ago_us);
+    if (!s.ok()) break;
+  }
+  if (s.ok() && write) s = write();
+  if (own) {
+    if (s.ok()) s = conn_.Commit();
+    if (!s.ok()) (void)conn_.Rollback();
+  }
+  return s;
 }
 
 void Changelog::TrackStatements(const std::string& step_id, std::vector<std::string> digests) {
@@ -385,38 +459,40 @@ std::string Changelog::Inline(std::string_view sql, std::span<const Value> param
 // protocol (one round trip) rather than a prepared statement (prepare,
 // execute, close: three): their values are integers and a quoted string.
 Status Changelog::SetStatementIndex(int64_t id, int32_t statement_index) {
-  CHIMP_RETURN_IF_ERROR(FlushFinish());
-  return conn_
-      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
-               ", pending_fingerprint = NULL, done_sha256 = " + DoneDigestSql(id, statement_index) +
-               " WHERE id = " + std::to_string(id))
-      .status()
-      .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
+  return AfterFinish([&] {
+    return conn_
+        .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
+                 ", pending_fingerprint = NULL, done_sha256 = " + DoneDigestSql(id, statement_index) +
+                 " WHERE id = " + std::to_string(id))
+        .status()
+        .WithContext("changelog: advancing the statement index of row " + std::to_string(id));
+  });
 }
 
 Status Changelog::SetStatementCount(int64_t id, int32_t statement_count) {
-  CHIMP_RETURN_IF_ERROR(FlushFinish());
-  const Value params[] = {Value::Int(statement_count), Value::Int(id)};
-  return conn_.Execute("UPDATE " + ChangelogTable() + " SET statement_count = ? WHERE id = ?", params)
-      .status()
-      .WithContext("changelog: correcting the statement count of row " + std::to_string(id));
+  return AfterFinish([&] {
+    const Value params[] = {Value::Int(statement_count), Value::Int(id)};
+    return conn_.Execute("UPDATE " + ChangelogTable() + " SET statement_count = ? WHERE id = ?", params)
+        .status()
+        .WithContext("changelog: correcting the statement count of row " + std::to_string(id));
+  });
 }
 
 Status Changelog::SetPending(int64_t id, int32_t statement_index, const std::string& pending_fingerprint) {
-  CHIMP_RETURN_IF_ERROR(FlushFinish());
-  return conn_
-      .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
-               ", pending_fingerprint = " + conn_.QuoteString(pending_fingerprint) +
-               ", done_sha256 = " + DoneDigestSql(id, statement_index) + " WHERE id = " + std::to_string(id))
-      .status()
-      .WithContext("changelog: recording the pre-image of statement " + std::to_string(statement_index + 1) +
-                   " of row " + std::to_string(id));
+  return AfterFinish([&] {
+    return conn_
+        .Execute("UPDATE " + ChangelogTable() + " SET statement_index = " + std::to_string(statement_index) +
+                 ", pending_fingerprint = " + conn_.QuoteString(pending_fingerprint) +
+                 ", done_sha256 = " + DoneDigestSql(id, statement_index) + " WHERE id = " + std::to_string(id))
+        .status()
+        .WithContext("changelog: recording the pre-image of statement " + std::to_string(statement_index + 1) +
+                     " of row " + std::to_string(id));
+  });
 }
 
 Status Changelog::Finish(int64_t id, StepStatus status, int32_t statement_index, const std::string& error,
                          int32_t warning_count, const std::string& warnings) {
-  CHIMP_RETURN_IF_ERROR(FlushFinish());
-  return FinishRow(id, status, statement_index, error, warning_count, warnings, 0);
+  return AfterFinish([&] { return FinishRow(id, status, statement_index, error, warning_count, warnings, 0); });
 }
 
 Status Changelog::FinishRow(int64_t id, StepStatus status, int32_t statement_index, const std::string& error,
@@ -457,27 +533,29 @@ Status Changelog::CloseInterrupted() {
 }
 
 Status Changelog::SetVersion(const Version& version, const std::string& run_id) {
-  CHIMP_RETURN_IF_ERROR(FlushFinish());
-  const Value params[] = {Value::Text(target_), Value::Text(version.ToString()), Value::Text(run_id)};
-  return conn_
-      .Execute(Inline("INSERT INTO " + StateTable() +
-                          " (target, version, run_id, updated_at) VALUES (?, ?, ?, NOW(6)) "
-                          "ON DUPLICATE KEY UPDATE version = VALUES(version), run_id = VALUES(run_id), "
-                          "updated_at = VALUES(updated_at)",
-                      params))
-      .status()
-      .WithContext("changelog: recording version " + version.ToString());
+  return AfterFinish([&] {
+    const Value params[] = {Value::Text(target_), Value::Text(version.ToString()), Value::Text(run_id)};
+    return conn_
+        .Execute(Inline("INSERT INTO " + StateTable() +
+                            " (target, version, run_id, updated_at) VALUES (?, ?, ?, NOW(6)) "
+                            "ON DUPLICATE KEY UPDATE version = VALUES(version), run_id = VALUES(run_id), "
+                            "updated_at = VALUES(updated_at)",
+                        params))
+        .status()
+        .WithContext("changelog: recording version " + version.ToString());
+  });
 }
 
 // Runs once per transaction that inserts rows: the text protocol, as above.
 Status Changelog::SetCounterCheckpoint(const std::string& checkpoint) {
-  CHIMP_RETURN_IF_ERROR(FlushFinish());
-  return conn_
-      .Execute("UPDATE " + StateTable() + " SET autoinc_checkpoint = " +
-               (checkpoint.empty() ? std::string("NULL") : conn_.QuoteString(checkpoint)) +
-               " WHERE target = " + conn_.QuoteString(target_))
-      .status()
-      .WithContext("changelog: recording the AUTO_INCREMENT checkpoint of '" + target_ + "'");
+  return AfterFinish([&] {
+    return conn_
+        .Execute("UPDATE " + StateTable() + " SET autoinc_checkpoint = " +
+                 (checkpoint.empty() ? std::string("NULL") : conn_.QuoteString(checkpoint)) +
+                 " WHERE target = " + conn_.QuoteString(target_))
+        .status()
+        .WithContext("changelog: recording the AUTO_INCREMENT checkpoint of '" + target_ + "'");
+  });
 }
 
 Result<std::string> Changelog::ReadCounterCheckpoint() {

@@ -14,14 +14,15 @@ constexpr size_t kMaxBatch = 32;
 }  // namespace
 
 DdlRun::DdlRun(const StepContext& step, StatementSource& source, StepRow& row, CounterCheckpoint& counters,
-               StepOutcome* outcome)
+               StepOutcome* outcome, bool carried)
     : step_(step),
       conn_(step.conn()),
       planned_(step.planned()),
       source_(source),
       row_(row),
       counters_(counters),
-      outcome_(outcome) {}
+      outcome_(outcome),
+      batch_end_(carried ? 1 : 0) {}
 
 Status DdlRun::Run() {
   outcome_->statements_done = planned_.resume_from;
@@ -190,9 +191,10 @@ Status DdlRun::AfterLone(const ClassifiedStatement& statement) {
 Status DdlRun::RunInGroup(const ClassifiedStatement& statement) {
   if (!in_group_) {
     if (unrecorded_) CHIMP_RETURN_IF_ERROR(RecordIndex(i_));
-    // The counters the group's inserts take must be known if it dies.
-    CHIMP_RETURN_IF_ERROR(step_.changelog().FlushFinish());
+    // The counters the group's inserts take must be known if it dies (a
+    // waiting finish rides with the checkpoint's write).
     CHIMP_RETURN_IF_ERROR(counters_.Arm(i_));
+    CHIMP_RETURN_IF_ERROR(step_.changelog().FlushFinish());
     CHIMP_RETURN_IF_ERROR(conn_.Begin());
     in_group_ = true;
     group_start_ = i_;

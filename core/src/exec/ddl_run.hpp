@@ -33,9 +33,11 @@ class DdlRun {
   // exec/step_row.hpp); `counters` keeps
   // the AUTO_INCREMENT checkpoint of each group (recovery/counters.hpp),
   // prepared for this step. REQUIRES: the references and `outcome` outlive
-  // the run.
+  // the run. `carried`: the row was written with the first statement's
+  // pre-image by an earlier step's write (StepRow::Carry), so that
+  // statement runs with no write of its own.
   DdlRun(const StepContext& step, StatementSource& source, StepRow& row, CounterCheckpoint& counters,
-         StepOutcome* outcome);
+         StepOutcome* outcome, bool carried = false);
 
   // Runs every statement; fills the outcome. Errors name the statement.
   Status Run();

@@ -34,7 +34,7 @@ class PathRun {
   Status Run() {
     Order();
     for (size_t i = 0; i < order_.size(); ++i) {
-      if (order_[i].step != nullptr) CHIMP_RETURN_IF_ERROR(RunStep(*order_[i].step, NextStep(i)));
+      if (order_[i].step != nullptr) CHIMP_RETURN_IF_ERROR(RunStep(*order_[i].step, NextStep(i), Following(i)));
       if (order_[i].version_after != nullptr) CHIMP_RETURN_IF_ERROR(SetVersion(*order_[i].version_after));
     }
     return Status::Ok();
@@ -84,8 +84,16 @@ class PathRun {
     return nullptr;
   }
 
-  Status RunStep(const PlannedStep& planned, const PlannedStep* next) {
-    CHIMP_RETURN_IF_ERROR(runner_.Run(planned, next));
+  // The steps after slot i up to the next version (the rest of its edge's).
+  std::vector<const PlannedStep*> Following(size_t i) const {
+    std::vector<const PlannedStep*> steps;
+    for (size_t j = i + 1; j < order_.size() && order_[j].step != nullptr; ++j) steps.push_back(order_[j].step);
+    return steps;
+  }
+
+  Status RunStep(const PlannedStep& planned, const PlannedStep* next,
+                 const std::vector<const PlannedStep*>& following) {
+    CHIMP_RETURN_IF_ERROR(runner_.Run(planned, next, following));
     ++summary_->steps_run;
     return Status::Ok();
   }
@@ -128,7 +136,17 @@ Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changel
   }
   const internal::RunGuard run_guard(guard, conn, observer);
   internal::StepRunner runner(conn, changelog, target_db, run_id, observer, &run_guard);
-  CHIMP_RETURN_IF_ERROR(PathRun(plan, changelog, run_id, observer, runner, &summary).Run());
+  Status ran = PathRun(plan, changelog, run_id, observer, runner, &summary).Run();
+  // A finish still waiting is written; rows written ahead for steps that
+  // did not start are deleted (a failure's own error wins). Not once the
+  // lock or the server is lost: another run may own the changelog now, and
+  // the next run decides those rows by looking.
+  Status ended = Status::Ok();
+  if (ran.ok() || (ran.code() != StatusCode::kLockTimeout && ran.code() != StatusCode::kUnavailable)) {
+    ended = runner.EndRun();
+  }
+  CHIMP_RETURN_IF_ERROR(ran);
+  CHIMP_RETURN_IF_ERROR(ended);
   return summary;
 }
 

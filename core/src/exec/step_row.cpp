@@ -19,7 +19,16 @@ Status StepRow::SetPending(int32_t done, const std::string& pending) {
   if (written()) return changelog_.SetPending(id_, done, pending);
   entry_.statement_index = done;
   entry_.pending_fingerprint = pending;
-  return Insert();
+  if (riders_.empty() || rider_ids_ == nullptr) return Insert();
+  std::vector<ChangelogEntry> rows;
+  rows.reserve(riders_.size() + 1);
+  rows.push_back(entry_);
+  for (ChangelogEntry& rider : riders_) rows.push_back(std::move(rider));
+  riders_.clear();
+  CHIMP_ASSIGN_OR_RETURN(std::vector<int64_t> ids, changelog_.InsertAll(rows));
+  id_ = ids.front();
+  rider_ids_->assign(ids.begin() + 1, ids.end());
+  return Status::Ok();
 }
 
 Status StepRow::Finish(StepStatus status, int32_t done, const std::string& error, int32_t warning_count,

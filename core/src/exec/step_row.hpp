@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "chimp/changelog.hpp"
 
@@ -31,6 +32,20 @@ class StepRow {
   // `entry` is the row as it would be inserted `running` now.
   StepRow(Changelog& changelog, ChangelogEntry entry)
       : changelog_(changelog), entry_(std::move(entry)), started_(std::chrono::steady_clock::now()) {}
+  // The row `id`, which an earlier step's first write inserted `running`
+  // with its first statement's pre-image (Carry).
+  StepRow(Changelog& changelog, ChangelogEntry entry, int64_t id)
+      : changelog_(changelog), entry_(std::move(entry)), started_(std::chrono::steady_clock::now()), id_(id) {}
+
+  // The rows of steps that follow, each `running` with its pre-image,
+  // to insert in the same statement as this row when its first write is
+  // a pre-image (SetPending); `*ids` then gets their ids, in order
+  // (doc/recovery.md, "Steps written together"). Any other first write
+  // inserts this row alone and leaves `*ids` empty.
+  void Carry(std::vector<ChangelogEntry> riders, std::vector<int64_t>* ids) {
+    riders_ = std::move(riders);
+    rider_ids_ = ids;
+  }
 
   // Inserts the row `running` now, unless it is already.
   Status Insert();
@@ -60,6 +75,8 @@ class StepRow {
   ChangelogEntry entry_;
   const std::chrono::steady_clock::time_point started_;
   int64_t id_ = 0;
+  std::vector<ChangelogEntry> riders_;
+  std::vector<int64_t>* rider_ids_ = nullptr;
 };
 
 }  // namespace chimp::internal

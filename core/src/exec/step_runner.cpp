@@ -8,6 +8,7 @@
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
 #include "recovery/pre_image.hpp"
+#include "recovery/probe.hpp"
 #include "sql/shorten.hpp"
 
 namespace chimp::internal {
@@ -16,6 +17,9 @@ namespace {
 
 // ER_BAD_DB_ERROR: "Unknown database".
 constexpr uint32_t kErBadDb = 1049;
+
+// At most this many steps' rows share one INSERT (StepRunner::RowsAhead).
+constexpr size_t kMaxRowsWrittenTogether = 32;
 
 // The last attempt died while a statement ran whose effect chimp cannot see
 // (pre-image "unknown"): only the operator can say whether it took effect.
@@ -69,12 +73,13 @@ bool LeavesSessionAsIs(const Step& step) {
 
 }  // namespace
 
-Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
+Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next,
+                       std::span<const PlannedStep* const> following) {
   TEST_CrashPoint("step-start");
   if (DecodePreImage(planned.pending_fingerprint).kind == PreImage::Kind::kUnknown) {
     return UncertainStatement(planned);
   }
-  next_ = next;
+  following_ = following;
   counters_.Prepare(planned, next);
   StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
   const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_);
@@ -82,6 +87,7 @@ Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
   if (planned.step->kind == StepKind::kSql && planned.resume_from > 0) step.ReportStatements(planned.resume_from);
   const auto started = std::chrono::steady_clock::now();
   const StepOutcome outcome = Dispatch(step, source);
+  following_ = {};  // the caller's: valid during this call only
   if (outcome.status.ok() && database_selected_ && LeavesSessionAsIs(*planned.step)) {
     kept_session_ = SessionKey(planned);
   }
@@ -208,9 +214,11 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
 
 Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, StepRow& row,
                                   StepOutcome* outcome) {
-  // The counters the step's inserts take must be known if it dies.
-  CHIMP_RETURN_IF_ERROR(changelog_.FlushFinish());
+  // The counters the step's inserts take must be known if it dies. A
+  // waiting finish is written with the checkpoint, in its commit, or on
+  // its own before the transaction begins.
   CHIMP_RETURN_IF_ERROR(counters_.Arm(0));
+  CHIMP_RETURN_IF_ERROR(changelog_.FlushFinish());
   CHIMP_RETURN_IF_ERROR(conn_.Begin());
   if (step.planned().step->kind == StepKind::kNative) {
     CHIMP_RETURN_IF_ERROR(step.RunNative());
@@ -242,12 +250,24 @@ Status StepRunner::RunTransaction(const StepContext& step, StatementSource& sour
 // what they left.
 StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, StatementSource& source) {
   StepOutcome outcome;
-  StepRow row(changelog_, NewEntry(step.planned(), step.count()));
-  if (step.planned().step->kind == StepKind::kNative) {
+  const PlannedStep& planned = step.planned();
+  const auto carried = carried_.find(&planned);
+  const bool was_carried = carried != carried_.end();
+  StepRow row = was_carried ? StepRow(changelog_, NewEntry(planned, step.count()), carried->second)
+                            : StepRow(changelog_, NewEntry(planned, step.count()));
+  if (was_carried) carried_.erase(carried);
+  if (planned.step->kind == StepKind::kNative) {
     outcome.status = row.Insert();
     if (outcome.status.ok()) outcome.status = step.RunNative();
   } else {
-    outcome.status = DdlRun(step, source, row, counters_, &outcome).Run();
+    std::vector<const PlannedStep*> ahead;
+    std::vector<int64_t> ahead_ids;
+    if (!was_carried) {
+      auto riders = RowsAhead(planned, &ahead);
+      if (riders.ok() && !riders->empty()) row.Carry(std::move(riders).value(), &ahead_ids);
+    }
+    outcome.status = DdlRun(step, source, row, counters_, &outcome, was_carried).Run();
+    for (size_t i = 0; i < ahead_ids.size() && i < ahead.size(); ++i) carried_[ahead[i]] = ahead_ids[i];
   }
   if (!outcome.finished && FinishMayWait(step.planned(), outcome)) {
     outcome.status = row.DeferFinish(outcome.statements_done, outcome.warning_count, outcome.warnings);
@@ -265,13 +285,66 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
 }
 
 // A SQL step that succeeded and whose statements a resume would all decide
-// by looking need not write its success at once when another step of the
-// same edge follows: that step's first write carries it, saving a commit
-// per step (doc/recovery.md, "Deferred finish"). The last step of an edge
-// writes it, before the edge's version.
+// by looking need not write its success at once: the next write carries
+// it (the next step's first write, or the edge's version, in one commit),
+// saving a commit per step (doc/recovery.md, "Deferred finish"); EndRun
+// writes what is left.
 bool StepRunner::FinishMayWait(const PlannedStep& planned, const StepOutcome& outcome) const {
   return outcome.status.ok() && outcome.finish_may_wait && outcome.keep_pending.empty() &&
-         planned.step->kind == StepKind::kSql && next_ != nullptr && next_->edge == planned.edge;
+         planned.step->kind == StepKind::kSql;
+}
+
+std::optional<ClassifiedStatement> StepRunner::SharesRowWrite(const PlannedStep& planned) const {
+  const Step& step = *planned.step;
+  if (step.kind != StepKind::kSql || !step.has_ddl || planned.repeatable || planned.resume_from != 0 ||
+      !planned.pending_fingerprint.empty()) {
+    return std::nullopt;
+  }
+  auto split = SplitScriptFollowingLiteralModes(step.sql, step.dialect, step.id);
+  if (!split.ok() || split->size() != 1) return std::nullopt;
+  const StatementInfo& info = split->front().info;
+  if (!info.runs_alone || info.called_routine || info.ddl.idempotent || !info.ddl.probeable ||
+      !info.probe_holds_across_others || info.first_keyword == "LOCK") {
+    return std::nullopt;
+  }
+  return std::move(split->front());
+}
+
+Result<std::vector<ChangelogEntry>> StepRunner::RowsAhead(const PlannedStep& planned,
+                                                          std::vector<const PlannedStep*>* steps) {
+  std::vector<ChangelogEntry> rows;
+  if (following_.empty()) return rows;
+  std::optional<ClassifiedStatement> lead = SharesRowWrite(planned);
+  if (!lead) return rows;
+  std::vector<DdlObject> objects = lead->info.ddl.objects;
+  const std::string key = SessionKey(planned);
+  std::optional<std::string> database;  // the session's, the same for all (same set-up)
+  for (const PlannedStep* f : following_) {
+    if (rows.size() + 1 >= kMaxRowsWrittenTogether || f->edge != planned.edge || SessionKey(*f) != key) break;
+    std::optional<ClassifiedStatement> s = SharesRowWrite(*f);
+    if (!s || Overlap(objects, s->info.ddl.objects)) break;
+    auto image = ProbeFingerprint(conn_, s->info.ddl, &database);
+    if (!image.ok()) break;  // the step probes again on its own
+    ChangelogEntry e = NewEntry(*f, 1);
+    e.statement_index = 0;
+    e.pending_fingerprint = EncodePreImage(PreImage{PreImage::Kind::kProbe, {std::move(image).value()}});
+    rows.push_back(std::move(e));
+    steps->push_back(f);
+    objects.insert(objects.end(), s->info.ddl.objects.begin(), s->info.ddl.objects.end());
+  }
+  return rows;
+}
+
+Status StepRunner::EndRun() {
+  Status s = changelog_.FlushFinish();
+  std::vector<int64_t> ids;
+  for (const auto& [planned, id] : carried_) ids.push_back(id);
+  carried_.clear();
+  if (!ids.empty()) {
+    Status dropped = changelog_.DeleteRows(ids);
+    if (s.ok()) s = dropped;
+  }
+  return s;
 }
 
 void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome) {

@@ -7,18 +7,20 @@
 #define CHIMP_EXEC_STEP_RUNNER_HPP_
 
 #include <cstdint>
-#include <string>
-
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
+
 #include "chimp/changelog.hpp"
 #include "chimp/connection.hpp"
-
 #include "chimp/executor.hpp"
 #include "chimp/planner.hpp"
 #include "exec/step_context.hpp"
 #include "exec/step_row.hpp"
 #include "recovery/counters.hpp"
+#include "sql/statement_info.hpp"
 #include "sql/statement_source.hpp"
 
 namespace chimp::internal {
@@ -41,7 +43,15 @@ class StepRunner {
   // step the run goes on with right after it (nullptr: none): the last
   // commit of `planned` makes the AUTO_INCREMENT checkpoint of its first
   // transaction durable (recovery/counters.hpp).
-  Status Run(const PlannedStep& planned, const PlannedStep* next = nullptr);
+  // `following`: the steps of the same edge after `planned`, in run order;
+  // a one-DDL step writes the rows of those that can share its write
+  // (RowsAhead).
+  Status Run(const PlannedStep& planned, const PlannedStep* next = nullptr,
+             std::span<const PlannedStep* const> following = {});
+  // The end of the run: writes a waiting finish and deletes the rows
+  // written ahead for steps that did not start (a step before them failed
+  // or the run stopped). Best effort when the run failed.
+  Status EndRun();
 
  private:
   // Enters the step's session, then runs it the way its kind asks; a step
@@ -73,6 +83,17 @@ class StepRunner {
   // the native step; then the row finished with what they left.
   StepOutcome RunStatementByStatement(const StepContext& step, StatementSource& source);
 
+  // The step's one statement when the step can share a row write with
+  // the steps around it (doc/recovery.md, "Steps written together"): a
+  // fresh SQL step of one DDL statement that runs alone, is not
+  // idempotent, and whose probe names all it changes. nullopt otherwise.
+  std::optional<ClassifiedStatement> SharesRowWrite(const PlannedStep& planned) const;
+  // The rows of the steps of following_ that can be inserted with
+  // `planned`'s first write: each shares its row write, has the same
+  // session set-up, and touches no object of `planned` or of those before
+  // it; each `running` with its pre-image, probed now (before any of them
+  // runs). Stops at the first that cannot. `*steps` gets their steps.
+  Result<std::vector<ChangelogEntry>> RowsAhead(const PlannedStep& planned, std::vector<const PlannedStep*>* steps);
   // The step's new changelog row (`running`, this run's id).
   ChangelogEntry NewEntry(const PlannedStep& planned, int32_t statement_count) const;
   // Writes a `failed` row at `statements_done`, keeping outcome.keep_pending.
@@ -92,9 +113,9 @@ class StepRunner {
   ExecutionObserver* observer_;
   const RunGuard* guard_;
   CounterCheckpoint counters_;
-  // The step after the one running (StepRunner::Run's `next`); nullptr for
-  // the last.
-  const PlannedStep* next_ = nullptr;
+  std::span<const PlannedStep* const> following_;
+  // Rows an earlier step's write inserted for steps not run yet (RowsAhead).
+  std::map<const PlannedStep*, int64_t> carried_;
   // SessionKey of the last step, when the session is still as its set-up
   // made it (the step ran and every statement leaves the session as is);
   // nullopt: the next step resets the session.

@@ -99,8 +99,9 @@ Result<std::string> Definition(Connection& conn, const DdlObject& object, const 
 
 }  // namespace
 
-Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape) {
-  std::optional<std::string> current;
+Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape, std::optional<std::string>* kept) {
+  std::optional<std::string> own;
+  std::optional<std::string>& current = kept != nullptr ? *kept : own;
   std::string text;
   for (const DdlObject& object : shape.objects) {
     std::string schema = object.schema;

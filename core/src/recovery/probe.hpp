@@ -11,6 +11,7 @@
 #ifndef CHIMP_RECOVERY_PROBE_HPP_
 #define CHIMP_RECOVERY_PROBE_HPP_
 
+#include <optional>
 #include <string>
 
 #include "chimp/connection.hpp"
@@ -23,8 +24,11 @@ namespace chimp::internal {
 // "sha256:<hex>" over, per object, its kind, resolved name and either
 // "absent" or its SHOW CREATE text (AUTO_INCREMENT counters removed).
 // Names without a schema resolve against the session's current database.
-// Runs read-only queries on `conn`.
-Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape);
+// Runs read-only queries on `conn`. `current`, when given, keeps the
+// session's current database across calls (read once, when first needed):
+// for probes of several statements that run with the same one.
+Result<std::string> ProbeFingerprint(Connection& conn, const DdlShape& shape,
+                                     std::optional<std::string>* current = nullptr);
 
 }  // namespace chimp::internal
 

@@ -1,6 +1,8 @@
 // Issue 13.1, "bookkeeping that costs about nothing per step": the success
-// of a single-statement DDL step is written by the next step's first write
-// (doc/recovery.md, "Deferred finish"), one commit where there were two.
+// of a single-statement DDL step is written by the next write (doc/
+// recovery.md, "Deferred finish"), and consecutive one-DDL steps on
+// different objects insert their rows in one write ("Steps written
+// together").
 // The fault-injection proof: `migrate` of the single_ddl_steps fixture
 // killed at every crash point, then run again, ends as a clean run does,
 // with one success row per step and nothing left running.
@@ -85,9 +87,11 @@ TEST_CASE("issue 13.1: a kill at every crash point of single-DDL steps whose suc
   CHECK(kills > 3 * kSteps);
 }
 
-// The second step's start is before its first write: the first step's
-// success has not been written yet, and the row says what a resume needs.
-TEST_CASE("issue 13.1: a single-DDL step's success waits for the next step's first write") {
+// Steps a and b (CREATE TABLE a, CREATE TABLE b: different objects) share
+// one row write: when b starts, its row is already there, `running` with
+// its pre-image. a-note touches a again, so it writes its own row, which
+// carries a's and b's successes.
+TEST_CASE("issue 13.1: one-DDL steps on different objects write their rows together; successes ride along") {
   const test::Target target("i13_batch_wait");
   test::CliOptions crash;
   crash.password = test::TestServerFlags().password;
@@ -95,16 +99,37 @@ TEST_CASE("issue 13.1: a single-DDL step's success waits for the next step's fir
   test::CliRun killed =
       test::RunCli(CHIMP_BINARY, test::Args({test::TestServerFlags().flags, Flags(target, "migrate")}), crash);
   REQUIRE_MESSAGE(killed.signal == SIGKILL, killed.err);
-  CHECK(test::Scalar(target.changelog,
-                     "SELECT CONCAT(status, ' ', statement_index, ' ', "
-                     "pending_fingerprint LIKE 'sha256:%') FROM chimp_changelog") == "running 0 1");
-  // One statement later, its success rode on step 2's row.
+  CHECK(test::Rows(target.changelog,
+                   "SELECT step_id, CONCAT(status, ' ', statement_index, ' ', pending_fingerprint LIKE 'sha256:%') "
+                   "FROM chimp_changelog ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"single.1.0.0.a", "running 0 1"}, {"single.1.0.0.b", "running 0 1"}});
+  CHECK(test::Scalar(target.db, "SHOW TABLES LIKE 'b'") == "(no row)");  // b's statement has not run
+  test::CliRun resumed = test::ChimpOnServer(Flags(target, "migrate"));
+  CHECK_MESSAGE(resumed.code == 0, resumed.err);
+  CHECK(test::Scalar(target.changelog, "SELECT COUNT(*) FROM chimp_changelog WHERE status = 'success'") ==
+        std::to_string(kSteps + 1));
+
   const test::Target next("i13_batch_ride");
-  crash.env = {{"CHIMP_TEST_CRASH_AT", "step-start:3"}};
+  crash.env = {{"CHIMP_TEST_CRASH_AT", "step-start:4"}};
   killed = test::RunCli(CHIMP_BINARY, test::Args({test::TestServerFlags().flags, Flags(next, "migrate")}), crash);
   REQUIRE_MESSAGE(killed.signal == SIGKILL, killed.err);
   CHECK(test::Rows(next.changelog, "SELECT step_id, status FROM chimp_changelog ORDER BY id") ==
-        std::vector<std::vector<std::string>>{{"single.1.0.0.a", "success"}, {"single.1.0.0.b", "running"}});
+        std::vector<std::vector<std::string>>{
+            {"single.1.0.0.a", "success"}, {"single.1.0.0.b", "success"}, {"single.1.0.0.a-note", "running"}});
+}
+
+// The first step of a shared write fails (its table exists): the row
+// written ahead for the step after it, which never started, is deleted.
+TEST_CASE("issue 13.1: rows written ahead for steps that never started are deleted when a step fails") {
+  const test::Target target("i13_batch_fail");
+  REQUIRE(test::ChimpOnServer(Flags(target, "init")).code == 0);
+  test::Rows("", "CREATE DATABASE IF NOT EXISTS `" + target.db + "`");
+  test::Rows(target.db, "CREATE TABLE a (id INT PRIMARY KEY)");
+  test::CliRun failed = test::ChimpOnServer(Flags(target, "migrate"));
+  CHECK(failed.code == 8);
+  CHECK(test::Rows(target.changelog, "SELECT step_id, status FROM chimp_changelog ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"single.1.0.0.a", "failed"}});
+  CHECK(test::Scalar(target.db, "SHOW TABLES LIKE 'b'") == "(no row)");
 }
 
 }  // namespace
