@@ -9,6 +9,8 @@ packages=(
   mariadb-server mariadb-client
   clang-format clang-tidy
   graphviz
+  # cpack (dpkg-shlibdeps) and the package test (man -l, col)
+  dpkg-dev man-db bsdextrautils
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -82,11 +82,15 @@ int RunVerify(const Context& ctx, const BundleOptions& opts) {
   if (!format.ok()) return Fail(format.status());
   Json bundles = Json::array();
   int code = kExitOk;
+  std::string first;  // the first failure
   for (const std::string& given : opts.dirs) {
     for (const std::string& dir : BundlesUnder(given)) {
       Result<BundleReport> report = VerifyBundle(dir, ctx.options.bundle_trust);
       if (!report.ok()) {
-        if (code == kExitOk) code = ExitCodeFor(report.status().code());
+        if (code == kExitOk) {
+          code = ExitCodeFor(report.status().code());
+          first = report.status().message();
+        }
         if (*format == "json") {
           bundles.push_back({{"dir", dir}, {"ok", false}, {"error", ErrorToJson(report.status())}});
         } else {
@@ -106,7 +110,11 @@ int RunVerify(const Context& ctx, const BundleOptions& opts) {
       }
     }
   }
-  if (*format == "json") PrintJson({{"ok", code == kExitOk}, {"bundles", bundles}});
+  if (*format == "json") {
+    PrintJson({{"ok", code == kExitOk},
+               {"bundles", bundles},
+               {"error", code == kExitOk ? Json(nullptr) : ErrorJson(code, first)}});
+  }
   return code;
 }
 

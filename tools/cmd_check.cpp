@@ -20,12 +20,14 @@ int RunCheck(const Context& ctx, const std::string& to) {
   if (!result.ok()) return Fail(result.status());
   const CheckReport& r = *result;
   const std::string target = r.plan.has_value() ? r.plan->target.ToString() : "";
+  const std::string failure = "check: " + CheckCountText(r.checks);
   if (*format == "json") {
     PrintJson({{"database", r.database},
                {"current_version", r.state.version.ToString()},
                {"target_version", r.plan.has_value() ? Json(target) : Json(nullptr)},
                {"ok", r.ok()},
-               {"checks", CheckResultsToJson(r.checks)}});
+               {"checks", CheckResultsToJson(r.checks)},
+               {"error", r.ok() ? Json(nullptr) : ErrorJson(kExitCheckFailed, failure)}});
   } else {
     std::cout << "Database '" << r.database << "' at version " << VersionText(r.state.version);
     if (r.plan.has_value() && r.plan->target != r.state.version) std::cout << ", pending path to " << target;
@@ -35,7 +37,7 @@ int RunCheck(const Context& ctx, const std::string& to) {
   }
   if (!r.ok()) {
     std::fflush(stdout);
-    std::cerr << "chimp: check: " << CheckCountText(r.checks) << '\n';
+    std::cerr << "chimp: " << failure << '\n';
     return kExitCheckFailed;
   }
   return kExitOk;

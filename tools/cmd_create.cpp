@@ -56,8 +56,10 @@ Result<fs::path> FindTemplates() {
     if (fs::is_directory(p / "src", ec)) return fs::weakly_canonical(p, ec);
     list += (list.empty() ? "" : ", ") + p.lexically_normal().string();
   }
-  return Status::NotFound("chimp create: the templates were not found (looked in: " + list +
-                          "); set CHIMP_SCAFFOLDING_DIR to the scaffolding directory of chimp's sources");
+  return Status::NotFound(
+      "chimp create: the templates were not found (looked in: " + list +
+      "); install the chimp-dev package, or set CHIMP_SCAFFOLDING_DIR to the scaffolding directory of chimp's "
+      "sources");
 }
 
 bool ValidName(const std::string& name) {

@@ -18,11 +18,14 @@ int RunPlan(const Context& ctx, const std::string& to, const std::string& phase,
   if (!report.ok()) return Fail(report.status());
   const Plan& plan = report->plan;
   const std::vector<CheckResult>& preflight = report->preflight;
+  const std::string failure =
+      std::string(command) + ": a pre-flight check failed; migrate would stop before its first write";
   if (*format == "json") {
     Json doc = {{"database", ctx.options.database}, {"changelog_initialized", report->state.initialized}};
     doc.update(PlanToJson(plan, ctx.verbose));
     doc["preflight"] = CheckResultsToJson(preflight);
     doc["preflight_ok"] = AllPassed(preflight);
+    doc["error"] = AllPassed(preflight) ? Json(nullptr) : ErrorJson(kExitCheckFailed, failure);
     PrintJson(doc);
   } else {
     if (!report->state.initialized) {
@@ -36,7 +39,7 @@ int RunPlan(const Context& ctx, const std::string& to, const std::string& phase,
   }
   if (!AllPassed(preflight)) {
     std::fflush(stdout);
-    std::cerr << "chimp: " << command << ": a pre-flight check failed; migrate would stop before its first write\n";
+    std::cerr << "chimp: " << failure << '\n';
     return kExitCheckFailed;
   }
   return kExitOk;

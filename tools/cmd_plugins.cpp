@@ -201,18 +201,21 @@ int RunVerify(const Context& ctx, const PluginsOptions& opts) {
                                                 [](const VerifyReport& r) { return r.ok() && !r.complete(); }))
             : 0;
   const bool complete = apply ? partial == 0 : false;
+  const int code = ExitCodeOf(reports, partial > 0 || (!apply && opts.strict));
+  const std::string summary = SummaryText(reports, apply, failed, partial);
   if (*format == "json") {
     Json plugins = Json::array();
     for (const VerifyReport& r : reports) plugins.push_back(ReportToJson(r));
     PrintJson({{"ok", failed == 0 && (complete || !apply)},
                {"complete", complete},
                {"applied", apply},
-               {"plugins", plugins}});
+               {"plugins", plugins},
+               {"error", code == kExitOk ? Json(nullptr) : ErrorJson(code, summary)}});
   } else {
     for (const VerifyReport& r : reports) PrintReportText(r, apply);
-    std::cout << SummaryText(reports, apply, failed, partial) << '\n';
+    std::cout << summary << '\n';
   }
-  return ExitCodeOf(reports, partial > 0 || (!apply && opts.strict));
+  return code;
 }
 
 int RunList(const Context& ctx, const PluginsOptions& opts) {
@@ -232,10 +235,18 @@ int RunList(const Context& ctx, const PluginsOptions& opts) {
     if (!report.ok()) return Fail(report.status());
     reports.push_back(std::move(report).value());
   }
+  // Listing succeeds even when a plugin is broken, unless one could not be read.
+  const int code = ExitCodeOf(reports);
   if (*format == "json") {
+    std::string first;
+    for (const VerifyReport& r : reports) {
+      if (first.empty() && !r.problems.empty()) first = r.file + ": " + r.problems.front().message;
+    }
     Json plugins = Json::array();
     for (const VerifyReport& r : reports) plugins.push_back(ReportToJson(r));
-    PrintJson({{"plugin_dirs", ctx.options.plugin_dirs}, {"plugins", plugins}});
+    PrintJson({{"plugin_dirs", ctx.options.plugin_dirs},
+               {"plugins", plugins},
+               {"error", code == kExitOk ? Json(nullptr) : ErrorJson(code, first)}});
   } else {
     std::vector<std::vector<std::string>> rows;
     for (const VerifyReport& r : reports) {
@@ -254,8 +265,7 @@ int RunList(const Context& ctx, const PluginsOptions& opts) {
       PrintTable(std::cout, {"FILE", "NAME", "VERSION", "ABI", "EDGES", "STEPS", "PATHS (steps)", "STATUS"}, rows);
     }
   }
-  // Listing succeeds even when a plugin is broken, unless one could not be read.
-  return ExitCodeOf(reports);
+  return code;
 }
 
 }  // namespace

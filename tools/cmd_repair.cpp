@@ -48,6 +48,7 @@ int RunRepair(const Context& ctx, const RepairFlags& flags) {
     // on stderr, next to the prompt.
     const bool prompting = !flags.yes && interactive;
     if (!json) PrintActions(prompting && ctx.quiet ? std::cerr : std::cout, ctx.options.database, actions);
+    if (json && prompting) PrintActions(std::cerr, ctx.options.database, actions);
     if (flags.yes) return true;
     if (!interactive) {
       refused_no_tty = true;
@@ -68,25 +69,30 @@ int RunRepair(const Context& ctx, const RepairFlags& flags) {
   Result<RepairReport> result = Repair(ctx.options, request, confirm, on_wait);
   if (!result.ok()) return Fail(result.status());
   const RepairReport& r = *result;
+  Status refusal;
+  if (!r.actions.empty() && refused_no_tty) {
+    refusal = Status::InvalidArgument(
+        "repair not applied: it changes the changelog and needs confirmation; stdin is not a terminal, so "
+        "give --yes to confirm");
+  } else if (!r.actions.empty() && declined) {
+    refusal = Status::InvalidArgument("repair not confirmed; nothing changed");
+  }
   if (json) {
     Json actions = Json::array();
     for (const RepairAction& a : r.actions) {
       actions.push_back({{"action", RepairKindName(a.action)}, {"step_id", a.step_id}, {"change", a.detail}});
     }
-    PrintJson({{"database", database}, {"run_id", r.run_id}, {"applied", r.applied}, {"actions", actions}});
+    PrintJson({{"database", database},
+               {"run_id", r.run_id},
+               {"applied", r.applied},
+               {"actions", actions},
+               {"error", refusal.ok() ? Json(nullptr) : ErrorJson(ExitCodeFor(refusal.code()), refusal.message())}});
   }
   if (r.actions.empty()) {
     if (!json) std::cout << "Nothing to repair for database '" << database << "'.\n";
     return kExitOk;
   }
-  if (refused_no_tty) {
-    return Fail(Status::InvalidArgument(
-        "repair not applied: it changes the changelog and needs confirmation; stdin is not a terminal, so "
-        "give --yes to confirm"));
-  }
-  if (declined) {
-    return Fail(Status::InvalidArgument("repair not confirmed; nothing changed"));
-  }
+  if (!refusal.ok()) return Fail(refusal);
   if (!json) {
     std::cout << "Applied " << r.actions.size() << (r.actions.size() == 1 ? " repair" : " repairs") << " (run "
               << r.run_id << "; recorded in chimp_repairs, see chimp log).\n";

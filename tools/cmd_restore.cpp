@@ -55,6 +55,7 @@ int RunRestore(const Context& ctx, const RestoreFlags& flags) {
   bool declined = false;
   auto confirm = [&](const RestoreReport& plan) -> bool {
     if (!json) PrintPlan(std::cout, plan, same_database);
+    if (json && !flags.yes && interactive) PrintPlan(std::cerr, plan, same_database);
     if (flags.yes) return true;
     if (!interactive) {
       refused_no_tty = true;
@@ -75,6 +76,14 @@ int RunRestore(const Context& ctx, const RestoreFlags& flags) {
   Result<RestoreReport> result = Restore(ctx.options, request, confirm, on_wait);
   if (!result.ok()) return Fail(result.status());
   const RestoreReport& r = *result;
+  Status refusal;
+  if (refused_no_tty) {
+    refusal = Status::InvalidArgument(
+        "restore not done: it replaces the database and needs confirmation; stdin is not a terminal, so give "
+        "--yes to confirm");
+  } else if (declined) {
+    refusal = Status::InvalidArgument("restore not confirmed; nothing changed");
+  }
   if (json) {
     Json rows = Json::array();
     for (const ChangelogEntry& e : r.rolled_back) rows.push_back({{"id", e.id}, {"step_id", e.step_id}});
@@ -85,14 +94,10 @@ int RunRestore(const Context& ctx, const RestoreFlags& flags) {
                {"version_before", r.version_before.ToString()},
                {"version", r.backup.version},
                {"rolled_back", rows},
-               {"changelog_id", r.changelog_id}});
+               {"changelog_id", r.changelog_id},
+               {"error", refusal.ok() ? Json(nullptr) : ErrorJson(ExitCodeFor(refusal.code()), refusal.message())}});
   }
-  if (refused_no_tty) {
-    return Fail(Status::InvalidArgument(
-        "restore not done: it replaces the database and needs confirmation; stdin is not a terminal, so give "
-        "--yes to confirm"));
-  }
-  if (declined) return Fail(Status::InvalidArgument("restore not confirmed; nothing changed"));
+  if (!refusal.ok()) return Fail(refusal);
   if (!json) {
     std::cout << "Restored database '" << r.into << "' from backup #" << r.backup.id << "; it is at version "
               << (r.backup.version.empty() ? "(empty)" : r.backup.version) << " (run " << r.run_id

@@ -16,6 +16,15 @@ int RunValidate(const Context& ctx) {
   if (!result.ok()) return Fail(result.status());
   const ValidationReport& r = *result;
 
+  // The first mismatch, on stderr and in the JSON document's error.
+  std::string failure;
+  if (!r.ok()) {
+    const ChecksumMismatch& m = r.mismatches[0];
+    failure = std::to_string(r.mismatches.size()) +
+              (r.mismatches.size() == 1 ? " applied step differs" : " applied steps differ") +
+              " from the installed plugins; the first: step '" + m.step_id + "' of plugin '" + m.plugin_file +
+              "' has checksum " + m.installed_checksum + ", the changelog records " + m.applied_checksum;
+  }
   if (*format == "json") {
     Json mismatches = Json::array();
     for (const ChecksumMismatch& m : r.mismatches) {
@@ -39,7 +48,8 @@ int RunValidate(const Context& ctx) {
                {"applied_steps", r.applied},
                {"checksum_mismatches", mismatches},
                {"missing_steps", missing},
-               {"unfinished_steps", unfinished}});
+               {"unfinished_steps", unfinished},
+               {"error", r.ok() ? Json(nullptr) : ErrorJson(kExitFailedPrecondition, failure)}});
   } else {
     std::ostream& out = std::cout;
     out << "Database '" << r.database << "' at version " << VersionText(r.state.version) << ": " << r.applied
@@ -79,11 +89,7 @@ int RunValidate(const Context& ctx) {
   }
   if (!r.ok()) {
     std::fflush(stdout);
-    std::cerr << "chimp: " << r.mismatches.size()
-              << (r.mismatches.size() == 1 ? " applied step differs" : " applied steps differ")
-              << " from the installed plugins; the first: step '" << r.mismatches[0].step_id << "' of plugin '"
-              << r.mismatches[0].plugin_file << "' has checksum " << r.mismatches[0].installed_checksum
-              << ", the changelog records " << r.mismatches[0].applied_checksum << '\n';
+    std::cerr << "chimp: " << failure << '\n';
     return kExitFailedPrecondition;
   }
   return kExitOk;

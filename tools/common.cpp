@@ -44,7 +44,17 @@ void WarnIfShared(const std::string& path) {
 
 }  // namespace
 
-void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
+Status UnsupportedFormat(const std::string& command, const std::string& format,
+                         const std::vector<std::string>& formats) {
+  std::string list;
+  for (size_t i = 0; i < formats.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i];
+  }
+  return Status::InvalidArgument("'" + command + "' does not support --format " + format + " (use " + list + ")");
+}
+
+void AddGlobalOptions(CLI::App* app, GlobalFlags* f, const std::vector<std::string>& formats,
+                      const std::string& command) {
   const std::string conn = "Connection";
   AddOptional(app, "--host", &f->host, "Server host name or IP (Default: localhost)", "HOST")->group(conn);
   AddOptional(app, "--port", &f->port, "Server TCP port (Default: 3306)", "PORT")
@@ -118,8 +128,23 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f) {
       ->group(setup);
 
   const std::string output = "Output";
-  AddOptional(app, "--format", &f->format, "text or json (graph: dot, mermaid, json, svg or png)", "FORMAT")
-      ->check(CLI::IsMember({"text", "json", "dot", "mermaid", "svg", "png"}))
+  std::string choices;
+  std::string described;
+  for (size_t i = 0; i < formats.size(); ++i) {
+    choices += (i == 0 ? "" : ",") + formats[i];
+    described += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i] + (i == 0 ? " (Default)" : "");
+  }
+  const std::string text = command.empty() ? "Output format, as the command supports it (chimp COMMAND --help lists "
+                                             "them; text (Default) or json, graph: dot (Default), mermaid, json, svg "
+                                             "or png)"
+                                           : "Output format: " + described;
+  AddOptional(app, "--format", &f->format, text, "FORMAT")
+      ->check(CLI::Validator(
+          [formats, command](std::string& value) -> std::string {
+            if (std::find(formats.begin(), formats.end(), value) != formats.end()) return "";
+            return UnsupportedFormat(command.empty() ? "chimp" : command, value, formats).message();
+          },
+          "{" + choices + "}", "Formats"))
       ->group(output);
   app->add_flag("-v,--verbose", f->verbose, "More detail: debug logging; plan -v prints every statement")
       ->group(output);
@@ -317,7 +342,7 @@ int Fail(const Status& status) {
   std::cerr << "chimp: " << status.message() << '\n';
   const int code = ExitCodeFor(status.code());
   if (json_errors && !json_printed) {
-    PrintJson({{"error", {{"exit_code", code}, {"message", status.message()}}}});
+    PrintJson({{"error", ErrorJson(code, status.message())}});
     std::fflush(stdout);
   }
   return code;
@@ -623,6 +648,8 @@ Json EntryToJson(const ChangelogEntry& e) {
           {"executed_by", e.executed_by},
           {"engine_version", e.engine_version}};
 }
+
+Json ErrorJson(int exit_code, const std::string& message) { return {{"exit_code", exit_code}, {"message", message}}; }
 
 Json ErrorToJson(const Status& status) {
   return {{"code", std::string(StatusCodeName(status.code()))},

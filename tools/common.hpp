@@ -68,13 +68,22 @@ struct GlobalFlags {
 };
 
 // Adds the global options to `app`, writing into `*flags` (which must
-// outlive `app`'s parsing).
-void AddGlobalOptions(CLI::App* app, GlobalFlags* flags);
+// outlive `app`'s parsing). `formats` are the --format values the command
+// supports, its default first: --help lists them (FORMAT:{text,json}), the
+// man page and the shell completion read them from there, and any other
+// value is refused while parsing (exit 2). `command` names it in that error.
+void AddGlobalOptions(CLI::App* app, GlobalFlags* flags, const std::vector<std::string>& formats,
+                      const std::string& command);
+
+// The refusal of a --format value `command` does not support (InvalidArgument,
+// exit 2): "'status' does not support --format dot (use text or json)".
+Status UnsupportedFormat(const std::string& command, const std::string& format,
+                         const std::vector<std::string>& formats);
 
 // Everything a command needs once the command line is parsed.
 struct Context {
   EngineOptions options;
-  std::string format;  // as given; "" = the command's default
+  std::string format;  // as given, else the command's default (main.cpp fills it in)
   bool verbose = false;
   bool quiet = false;
   // A flag, a CHIMP_* variable or the config file names the server (host,
@@ -108,11 +117,13 @@ using CommandRun = std::function<int(const Context&)>;
 // created with the command's name and help, and returns its body.
 using CommandRegister = CommandRun (*)(CLI::App* app);
 
-// One row of the command table: what `chimp --help` lists, in its order.
+// One row of the command table: what `chimp --help` lists, in its order,
+// and the --format values the command supports (its default first).
 struct CommandSpec {
   const char* name;
   const char* help;
   CommandRegister add;
+  std::vector<std::string> formats;
 };
 
 // One per cmd_*.cpp.
@@ -195,6 +206,9 @@ Json RepairToJson(const RepairRecord& repair);
 // ", binlog mysql-bin.000042:1234, GTID 0-1-99", or ", binlog off".
 std::string BinlogText(const BackupRecord& backup);
 Json ErrorToJson(const Status& status);
+// {"exit_code": N, "message": "..."}: the `error` object every --format json
+// document of a command that exits non-zero carries (doc/json.md).
+Json ErrorJson(int exit_code, const std::string& message);
 
 // Checks (chimp/check.hpp): one JSON object per result, and one text line
 // per result: "ok" or "FAILED", the kind, the name, the edge ("-" when

@@ -47,6 +47,8 @@
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
+#include <string>
+
 #include "chimp/status.hpp"
 
 namespace chimp::cli {
@@ -86,20 +88,49 @@ inline int ExitCodeFor(StatusCode code) {
   return kExitInternal;
 }
 
-// One line per code for `chimp --help`.
-inline constexpr const char* kExitCodeHelp =
-    "Exit codes:\n"
-    "  0  success (also nothing to do)     5  database error\n"
-    "  1  internal error                   6  server unavailable\n"
-    "  2  usage or configuration error     7  lock timeout (another run holds the lock)\n"
-    "  3  plugin error                     8  a migration step failed\n"
-    "  4  planning error                   9  failed precondition (e.g. checksum mismatch)\n"
-    "                                     10  backup failed (migrate --backup; nothing was run)\n"
-    "                                     11  a check failed (pre-flight or sanity)\n"
-    "                                     12  interrupted by a signal (migrate again resumes)\n"
-    "                                     13  plugins verify: not every edge could be applied\n"
+// One row per exit code: what `chimp --help` (ExitCodeHelp) and the man
+// page (tools/manual.cpp) print, so that they cannot drift apart.
+struct ExitCodeInfo {
+  int code;
+  const char* summary;  // the --help line
+  const char* detail;   // the man page's paragraph
+};
+inline constexpr ExitCodeInfo kExitCodeTable[] = {
+    {kExitOk, "success (also nothing to do)", "Success, also when there was nothing to do."},
+    {kExitInternal, "internal error", "Internal error: a bug in chimp (an unexpected exception)."},
+    {kExitUsage, "usage or configuration error",
+     "Usage or configuration error: a bad flag or value, a bad config file or environment variable, a bad "
+     "version string, a missing file, a refused --format."},
+    {kExitPlugin, "plugin error", "Plugin error: a plugin failed to load, has the wrong ABI or bad descriptors."},
+    {kExitPlan, "planning error", "Planning error: no path to the target, a cycle, a downgrade, a conflicting graph."},
+    {kExitDatabase, "database error", "Database error: the server refused a statement or the login."},
+    {kExitUnavailable, "server unavailable", "Server unavailable: retry later."},
+    {kExitLockTimeout, "lock timeout (another run holds the lock)",
+     "Lock timeout: another run holds the migration lock (retry), its sessions still run, or this run lost its "
+     "lock."},
+    {kExitStepFailed, "a migration step failed", "A migration step failed; the changelog records where."},
+    {kExitFailedPrecondition, "failed precondition (e.g. checksum mismatch)",
+     "Failed precondition: fix the database state first (e.g. a checksum mismatch: chimp validate, chimp repair "
+     "--checksums)."},
+    {kExitBackupFailed, "backup failed (migrate --backup; nothing was run)",
+     "Backup failed: migrate --backup could not dump the database; nothing was run."},
+    {kExitCheckFailed, "a check failed (pre-flight or sanity)",
+     "A check failed: a pre-flight or sanity check (SQL or native) found the data not as required."},
+    {kExitInterrupted, "interrupted by a signal (migrate again resumes)",
+     "Interrupted: SIGINT, SIGTERM or SIGHUP stopped the run; the changelog records where; run migrate again to "
+     "resume."},
+    {kExitNotFullyVerified, "plugins verify: not every edge could be applied",
+     "Not fully verified: plugins verify could not apply an edge (its from-version unreachable) and listed what "
+     "it could not check; also --strict without a server."},
+};
+
+// What status's exit code means, after the table.
+inline constexpr const char* kStatusExitNote =
     "status exits 9 or 4 when it cannot plan, 8 when a step failed or was left running\n"
     "by a dead run (its report is printed either way).\n";
+
+// The "Exit codes:" block of `chimp --help`, two columns, from kExitCodeTable.
+std::string ExitCodeHelp();
 
 }  // namespace chimp::cli
 

@@ -1,5 +1,6 @@
 // chimp: the command line. Parses (CLI11), sets up logging, builds the
 // engine options and runs one subcommand; each lives in its own cmd_*.cpp.
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -16,49 +17,57 @@
 #include "exit_codes.hpp"
 #include "json_errors.hpp"
 #include "log.hpp"
+#include "manual.hpp"
 
 namespace chimp::cli {
 
 namespace {
 
+// The --format values of every command but graph, the default first.
+const std::vector<std::string> kTextJson = {"text", "json"};
+
 // Every subcommand, in the order `chimp --help` lists them.
-constexpr CommandSpec kCommands[] = {
-    {"init", "Create the changelog tables for the target database (idempotent; migrate does it too)", RegisterInit},
-    {"status", "Show the current version, pending steps and failed steps", RegisterStatus},
-    {"plan", "Show what migrate would do (the dry run); -v prints every statement", RegisterPlan},
-    {"migrate", "Run the pending steps up to the target version", RegisterMigrate},
-    {"log", "List every changelog row of the target database, oldest first", RegisterLog},
+const CommandSpec kCommands[] = {
+    {"init", "Create the changelog tables for the target database (idempotent; migrate does it too)", RegisterInit,
+     kTextJson},
+    {"status", "Show the current version, pending steps and failed steps", RegisterStatus, kTextJson},
+    {"plan", "Show what migrate would do (the dry run); -v prints every statement", RegisterPlan, kTextJson},
+    {"migrate", "Run the pending steps up to the target version", RegisterMigrate, kTextJson},
+    {"log", "List every changelog row of the target database, oldest first", RegisterLog, kTextJson},
     {"graph",
      "Print the version graph (--format dot (Default), mermaid, json, or svg/png through Graphviz); needs no database",
-     RegisterGraph},
+     RegisterGraph,
+     {"dot", "mermaid", "json", "svg", "png"}},
     {"validate", "Check applied steps against the installed plugins (checksums, missing steps, failed steps)",
-     RegisterValidate},
+     RegisterValidate, kTextJson},
     {"check",
      "Run the pre-flight checks of the pending path, the sanity checks of the current version and the changelog's "
      "health checks; exit 11 when one fails",
-     RegisterCheck},
+     RegisterCheck, kTextJson},
     {"repair",
      "Re-record checksums, or resolve a failed or interrupted step by hand "
      "(asks first; --yes to confirm without a prompt)",
-     RegisterRepair},
-    {"baseline", "Mark an existing database as being at a version without running anything", RegisterBaseline},
+     RegisterRepair, kTextJson},
+    {"baseline", "Mark an existing database as being at a version without running anything", RegisterBaseline,
+     kTextJson},
     {"restore",
      "Load a backup migrate --backup took back into its database (or --into another) and roll the changelog back "
      "to it (asks first; --yes to confirm without a prompt)",
-     RegisterRestore},
+     RegisterRestore, kTextJson},
     {"create", "Scaffold a standalone plugin project (CMake, one SQL step, one native step, a verify test)",
-     RegisterCreate},
-    {"plugins", "Check plugins on their own: verify FILE..., list", RegisterPlugins},
-    {"adhoc", "Run a SQL script or statement through chimp's splitter and connection", RegisterAdhoc},
-    {"bundle", "Release bundles: create DIR --release R [--sign KEY.pem], verify DIR...", RegisterBundle},
+     RegisterCreate, kTextJson},
+    {"plugins", "Check plugins on their own: verify FILE..., list", RegisterPlugins, kTextJson},
+    {"adhoc", "Run a SQL script or statement through chimp's splitter and connection", RegisterAdhoc, kTextJson},
+    {"bundle", "Release bundles: create DIR --release R [--sign KEY.pem], verify DIR...", RegisterBundle, kTextJson},
 };
 
 // A registered subcommand: its CLI11 app, its copy of the global flags (which
-// CLI11 writes into, so it never moves) and its body.
+// CLI11 writes into, so it never moves), its body and its formats.
 struct Command {
   CLI::App* app = nullptr;
   GlobalFlags flags;
   CommandRun run;
+  const std::vector<std::string>* formats = nullptr;
 };
 
 constexpr const char* kCommandFooter =
@@ -101,28 +110,63 @@ bool HasPasswordFlag(int argc, char** argv) {
   return false;
 }
 
+// Whether the command line asks for --format json (so that a parse error
+// still gives a script reading stdout a document).
+bool AsksForJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) return false;
+    if (std::strcmp(argv[i], "--format=json") == 0) return true;
+    if (std::strcmp(argv[i], "--format") == 0 && i + 1 < argc && std::strcmp(argv[i + 1], "json") == 0) return true;
+  }
+  return false;
+}
+
+// Every --format value some command supports, for the root app.
+std::vector<std::string> AllFormats() {
+  std::vector<std::string> all;
+  for (const CommandSpec& spec : kCommands) {
+    for (const std::string& f : spec.formats) {
+      if (std::find(all.begin(), all.end(), f) == all.end()) all.push_back(f);
+    }
+  }
+  return all;
+}
+
 int Run(int argc, char** argv) {
   CLI::App app{"chimp: schema migrations for MySQL and MariaDB, compiled as plugins", "chimp"};
-  app.footer(std::string(kFooter) + "\n" + kExitCodeHelp);
+  app.footer(std::string(kFooter) + "\n" + ExitCodeHelp());
   app.require_subcommand(1);
   app.set_version_flag("--version", EngineVersion());
   GlobalFlags root_flags;
-  AddGlobalOptions(&app, &root_flags);
+  AddGlobalOptions(&app, &root_flags, AllFormats(), "");
 
   std::vector<std::unique_ptr<Command>> commands;
   for (const CommandSpec& spec : kCommands) {
     auto command = std::make_unique<Command>();
     command->app = app.add_subcommand(spec.name, spec.help);
     command->run = spec.add(command->app);
-    AddGlobalOptions(command->app, &command->flags);
+    command->formats = &spec.formats;
+    AddGlobalOptions(command->app, &command->flags, spec.formats, spec.name);
     command->app->footer(kCommandFooter);
     commands.push_back(std::move(command));
   }
 
+  // Hidden: the build generates chimp.1 and the bash completion from this
+  // very app definition, so that they list what --help lists.
+  if (argc == 2 && std::strcmp(argv[1], "--generate-man") == 0) {
+    PrintManPage(std::cout, app, kFooter);
+    return kExitOk;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "--generate-bash-completion") == 0) {
+    PrintBashCompletion(std::cout, app);
+    return kExitOk;
+  }
+
+  SetJsonErrors(AsksForJson(argc, argv));
   if (HasPasswordFlag(argc, argv)) {
-    std::cerr << "chimp: there is no --password flag (a command line is visible to every user); "
-                 "use CHIMP_PASSWORD, --password-file FILE or [database] password_file in the config file\n";
-    return kExitUsage;
+    return Fail(Status::InvalidArgument(
+        "there is no --password flag (a command line is visible to every user); use CHIMP_PASSWORD, "
+        "--password-file FILE or [database] password_file in the config file"));
   }
   try {
     app.parse(argc, argv);
@@ -131,29 +175,35 @@ int Run(int argc, char** argv) {
     std::vector<std::string> rest = app.remaining();
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !rest.empty() && !rest.front().empty() &&
         rest.front()[0] != '-') {
-      std::cerr << "chimp: unknown command '" << rest.front()
-                << "' (commands: init, status, plan, migrate, log, graph, validate, check, repair, baseline, restore, "
-                   "adhoc, create, plugins, bundle; see chimp --help)\n";
-      return kExitUsage;
+      std::string names;
+      for (const CommandSpec& spec : kCommands) names += (names.empty() ? "" : ", ") + std::string(spec.name);
+      return Fail(Status::InvalidArgument("unknown command '" + rest.front() + "' (commands: " + names +
+                                          "; see chimp --help)"));
     }
-    std::cerr << "chimp: " << e.what() << " (see chimp --help)\n";
-    return kExitUsage;
+    return Fail(Status::InvalidArgument(std::string(e.what()) + " (see chimp --help)"));
   }
 
   for (auto& command : commands) {
     if (!command->app->parsed()) continue;
+    const std::optional<std::string>& format = command->flags.format ? command->flags.format : root_flags.format;
+    SetJsonErrors(format.has_value() && *format == "json");
     Result<bool> color = UseColor(root_flags, command->flags);
     if (!color.ok()) return Fail(color.status());
     SetUpLogging(root_flags.verbose + command->flags.verbose > 0, root_flags.quiet + command->flags.quiet > 0, *color);
-    const std::optional<std::string>& format = command->flags.format ? command->flags.format : root_flags.format;
-    SetJsonErrors(format.has_value() && *format == "json");
+    // A --format before the command name was checked against every
+    // command's formats only.
+    const std::vector<std::string>& formats = *command->formats;
+    if (format && std::find(formats.begin(), formats.end(), *format) == formats.end()) {
+      return Fail(UnsupportedFormat(command->app->get_name(), *format, formats));
+    }
     Result<Context> ctx = BuildContext(root_flags, command->flags);
     if (!ctx.ok()) return Fail(ctx.status());
+    if (ctx->format.empty()) ctx->format = formats.front();
     // -q: warnings and errors only. The text report on stdout goes; a
     // document asked for (--format json, graph's dot or mermaid) stays.
     NullBuffer null_buffer;
     std::streambuf* saved = nullptr;
-    const bool text_report = ctx->format.empty() ? command->app->get_name() != "graph" : ctx->format == "text";
+    const bool text_report = ctx->format == "text";
     if (ctx->quiet && text_report) saved = std::cout.rdbuf(&null_buffer);
     const int code = command->run(*ctx);
     if (saved != nullptr) std::cout.rdbuf(saved);
