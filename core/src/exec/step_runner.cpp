@@ -77,7 +77,7 @@ Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next) {
   next_ = next;
   counters_.Prepare(planned, next);
   StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
-  const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_);
+  const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_, record_);
   if (observer_ != nullptr) observer_->OnStepStart(planned, step.count());
   if (planned.step->kind == StepKind::kSql && planned.resume_from > 0) step.ReportStatements(planned.resume_from);
   const auto started = std::chrono::steady_clock::now();
@@ -199,7 +199,10 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
   if (!outcome.status.ok()) {
     (void)conn_.Rollback();
     counters_.RolledBack();
-    RecordFailure(step, /*statements_done=*/0, outcome);
+    // A native step's row was committed before the transaction; a SQL
+    // step's, if written, went with the rollback.
+    const bool committed = step.planned().step->kind == StepKind::kNative;
+    RecordFailure(step, /*statements_done=*/0, outcome, committed ? &row : nullptr);
   } else {
     FixCount(row, step.count(), outcome);
   }
@@ -208,12 +211,22 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
 
 Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, StepRow& row,
                                   StepOutcome* outcome) {
-  // The counters the step's inserts take must be known if it dies.
-  CHIMP_RETURN_IF_ERROR(changelog_.FlushFinish());
+  const bool native = step.planned().step->kind == StepKind::kNative;
+  if (native) {
+    // Committed before the transaction (a deferred finish rides along), so
+    // that another session sees the step while its code runs: `status`. A
+    // death inside the transaction leaves it `running`, closed as
+    // interrupted by the next run, which runs the step again: what the
+    // transaction did was rolled back (doc/recovery.md).
+    CHIMP_RETURN_IF_ERROR(row.Insert());
+  } else {
+    // The counters the step's inserts take must be known if it dies.
+    CHIMP_RETURN_IF_ERROR(changelog_.FlushFinish());
+  }
   CHIMP_RETURN_IF_ERROR(counters_.Arm(0));
   CHIMP_RETURN_IF_ERROR(conn_.Begin());
-  if (step.planned().step->kind == StepKind::kNative) {
-    CHIMP_RETURN_IF_ERROR(step.RunNative());
+  if (native) {
+    CHIMP_RETURN_IF_ERROR(step.RunNative(row.id()));
   } else {
     for (int32_t i = 0;; ++i) {
       auto next = source.Next();
@@ -245,7 +258,7 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
   StepRow row(changelog_, NewEntry(step.planned(), step.count()));
   if (step.planned().step->kind == StepKind::kNative) {
     outcome.status = row.Insert();
-    if (outcome.status.ok()) outcome.status = step.RunNative();
+    if (outcome.status.ok()) outcome.status = step.RunNative(row.id());
   } else {
     outcome.status = DdlRun(step, source, row, counters_, &outcome).Run();
   }
@@ -274,8 +287,10 @@ bool StepRunner::FinishMayWait(const PlannedStep& planned, const StepOutcome& ou
          planned.step->kind == StepKind::kSql && next_ != nullptr && next_->edge == planned.edge;
 }
 
-void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome) {
-  StepRow row(changelog_, NewEntry(step.planned(), step.count()));
+void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome,
+                               StepRow* written) {
+  StepRow fresh(changelog_, NewEntry(step.planned(), step.count()));
+  StepRow& row = written != nullptr && written->written() ? *written : fresh;
   Status finished = row.Finish(StepStatus::kFailed, statements_done, outcome.status.message(), outcome.warning_count,
                                outcome.warnings);
   if (finished.ok() && !outcome.keep_pending.empty()) (void)row.SetPending(statements_done, outcome.keep_pending);
