@@ -175,7 +175,7 @@ void PrintRunning(std::ostream& out, const StatusReport& r, const ChangelogEntry
     out << ", pid " << (run.pid > 0 ? std::to_string(run.pid) : std::string("?")) << " on host "
         << (run.host.empty() ? std::string("?") : run.host);
   }
-  if (step == nullptr) out << " (a step without DDL shows its row when it commits)";
+  if (step == nullptr) out << " (no step row running: a step without DDL writes its row when it commits)";
   out << '\n';
   if (step != nullptr) out << ProgressLine(*step);
   if (run.session_visible) {

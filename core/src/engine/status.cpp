@@ -104,13 +104,16 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
     // chimp's own rows (a failed adhoc run) are not steps (doc/operations.md).
     if (e->status != StepStatus::kSuccess && !IsEngineRow(*e)) report.failed.push_back(*e);
   }
-  // Also without a running row: a SQL step without DDL writes its row
-  // when it commits, and the server still says what the run does.
-  if (report.state.initialized) {
+  // Only when a row says `running`: the lock is not asked about otherwise,
+  // which keeps an idle status at its statements (issue 13.2). A SQL step
+  // without DDL writes its row when it commits and is not seen running.
+  for (const ChangelogEntry& e : report.failed) {
+    if (e.status != StepStatus::kRunning) continue;
     CHIMP_ASSIGN_OR_RETURN(report.run_in_progress, RunInProgress(options, *target.conn));
     if (report.run_in_progress) {
       CHIMP_ASSIGN_OR_RETURN(report.running, ReadRunningRun(*target.conn, changelog));
     }
+    break;
   }
   CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());
   if (!backups.empty()) report.last_backup = backups.back();

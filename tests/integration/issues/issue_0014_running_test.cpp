@@ -102,6 +102,25 @@ TEST_CASE("issue 14.1: status in another process shows the running native step, 
   CHECK(done["current_version"] == "1.0.0");
 }
 
+TEST_CASE("issue 14.1: a native step without DDL that fails leaves its one row failed, its work rolled back") {
+  // The row was committed `running` before the step's transaction: the
+  // failure finishes that row rather than adding a second one.
+  Target t("i14_native_fails");
+  test::ServerFlags server = test::TestServerFlags();
+  test::CliOptions options;
+  options.password = server.password;
+  test::CliRun r = test::RunCli(
+      CHIMP_BINARY, Args({server.flags, t.Common("migrate"), {"--plugins", test::FixtureDir("progress_fails"), "-q"}}),
+      options);
+  INFO("stderr: " << r.err);
+  CHECK(r.code == 8);
+  const std::string rows = "`" + t.changelog + "`.chimp_changelog WHERE step_id = 'progress.fill'";
+  CHECK(test::Scalar("", "SELECT COUNT(*) FROM " + rows) == "1");
+  CHECK(test::Scalar("", "SELECT status FROM " + rows) == "failed");
+  CHECK(Contains(test::Scalar("", "SELECT error FROM " + rows), "the fixture fails after 8 rows"));
+  CHECK(test::Scalar(t.db, "SELECT COUNT(*) FROM pr_items") == "0");
+}
+
 }  // namespace
 }  // namespace chimp
 
