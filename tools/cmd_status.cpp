@@ -81,7 +81,7 @@ RunningProgress ProgressOf(const ChangelogEntry& e) {
   if (took && *took > 0.5 && p.done > 0) {
     p.rate_per_s = static_cast<double>(p.done) / *took;
     if (p.total >= p.done) {
-      // Time left from the report, less what passed since.
+      // Time left as of the report (the text prints when that was).
       p.eta_s = static_cast<double>(p.total - p.done) / *p.rate_per_s;
     }
   }
