@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <string>
 #include <thread>
@@ -119,6 +121,44 @@ TEST_CASE("issue 14.1: a native step without DDL that fails leaves its one row f
   CHECK(test::Scalar("", "SELECT status FROM " + rows) == "failed");
   CHECK(Contains(test::Scalar("", "SELECT error FROM " + rows), "the fixture fails after 8 rows"));
   CHECK(test::Scalar(t.db, "SELECT COUNT(*) FROM pr_items") == "0");
+}
+
+TEST_CASE("issue 14.1: a native step without DDL killed while it runs is closed as interrupted and runs once again") {
+  // Its row was committed `running` before its transaction: after a
+  // SIGKILL the row stays, status says the run is gone, and the next run
+  // closes the row and runs the step from the start, its first attempt's
+  // rows rolled back with the transaction.
+  Target t("i14_native_killed");
+  auto gate = test::TestServer::Shared().Connect();
+  const Value name[] = {Value::Text("chimp-gate:" + t.db)};
+  REQUIRE(gate->QueryScalar("SELECT GET_LOCK(?, 0)", name).ok());
+  const std::string rows = "`" + t.changelog + "`.chimp_changelog WHERE step_id = 'running.fill'";
+  test::ServerFlags server = test::TestServerFlags();
+  test::CliOptions killing;
+  killing.password = server.password;
+  killing.kill_when = [&] {
+    // Once it reported 2/4: it has inserted two rows and waits for the gate.
+    return test::Scalar("", "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + t.changelog +
+                                "' AND TABLE_NAME = 'chimp_changelog'") == "1" &&
+           test::Scalar("", "SELECT COUNT(*) FROM " + rows + " AND status = 'running' AND progress_done = 2") == "1";
+  };
+  test::CliRun killed = test::RunCli(
+      CHIMP_BINARY, Args({server.flags, t.Common("migrate"), {"--plugins", test::FixtureDir("running_status"), "-q"}}),
+      killing);
+  REQUIRE(killed.signal == SIGKILL);
+  (void)gate->QueryScalar("SELECT RELEASE_LOCK(?)", name);
+
+  test::CliRun status = RunOn(t, "status", {});
+  INFO("status: " << status.out << status.err);
+  CHECK(status.code == 8);
+  CHECK(Contains(status.out, "running (its run is gone)"));
+
+  test::CliRun rerun = RunOn(t, "migrate", {"-q"});
+  INFO("rerun: " << rerun.err);
+  CHECK(rerun.code == 0);
+  CHECK(test::Scalar(t.db, "SELECT GROUP_CONCAT(id ORDER BY id) FROM rs_items") == "1,2,3,4");
+  CHECK(test::Scalar("", "SELECT GROUP_CONCAT(status ORDER BY id) FROM " + rows) == "failed,success");
+  CHECK(Contains(test::Scalar("", "SELECT error FROM " + rows + " AND status = 'failed'"), "interrupted"));
 }
 
 }  // namespace
