@@ -1,5 +1,8 @@
 // chimp status: where the target database stands and what is pending.
+#include <cmath>
+#include <ctime>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -22,6 +25,167 @@ std::vector<std::vector<std::string>> FailedRows(const std::vector<ChangelogEntr
          FirstLine(e.error)});
   }
   return rows;
+}
+
+// Seconds from `from` to `to`, both "YYYY-MM-DD hh:mm:ss[.ffffff]" on the
+// server's clock; nullopt when either does not read as that.
+std::optional<double> SecondsBetween(const std::string& from, const std::string& to) {
+  auto parse = [](const std::string& text) -> std::optional<double> {
+    std::tm tm{};
+    double fraction = 0;
+    int consumed = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                    &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+      return std::nullopt;
+    }
+    if (static_cast<size_t>(consumed) < text.size() && text[static_cast<size_t>(consumed)] == '.') {
+      fraction = std::atof(text.c_str() + consumed);
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<double>(timegm(&tm)) + fraction;
+  };
+  const auto a = parse(from);
+  const auto b = parse(to);
+  if (!a || !b) return std::nullopt;
+  return *b - *a;
+}
+
+// The step of the live run whose row says `running`, if any.
+const ChangelogEntry* RunningStep(const StatusReport& r) {
+  if (!r.running) return nullptr;
+  for (const ChangelogEntry& e : r.failed) {
+    if (e.status == StepStatus::kRunning && e.run_id == r.running->run_id) return &e;
+  }
+  return nullptr;
+}
+
+// What `status` says of the running step's progress: done of total, its
+// rate and the time left at that rate (from the step's start to the last
+// report written), when known.
+struct RunningProgress {
+  bool known = false;
+  int64_t done = 0;
+  int64_t total = 0;  // 0: unknown
+  std::optional<double> rate_per_s;
+  std::optional<double> eta_s;
+};
+
+RunningProgress ProgressOf(const ChangelogEntry& e) {
+  RunningProgress p;
+  if (e.progress_done < 0 || e.progress_at.empty()) return p;
+  p.known = true;
+  p.done = e.progress_done;
+  p.total = std::max<int64_t>(e.progress_total, 0);
+  const auto took = SecondsBetween(e.started_at, e.progress_at);
+  if (took && *took > 0.5 && p.done > 0) {
+    p.rate_per_s = static_cast<double>(p.done) / *took;
+    if (p.total >= p.done) {
+      // Time left as of the report (the text prints when that was).
+      p.eta_s = static_cast<double>(p.total - p.done) / *p.rate_per_s;
+    }
+  }
+  return p;
+}
+
+std::string SecondsText(double s) {
+  char buf[32];
+  if (s < 10) {
+    std::snprintf(buf, sizeof(buf), "%.1f s", s);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.0f s", std::round(s));
+  }
+  return buf;
+}
+
+Json RunningToJson(const StatusReport& r, const ChangelogEntry* step) {
+  const RunningRun& run = *r.running;
+  Json server = nullptr;
+  if (run.session_visible) {
+    server = {{"connection", run.work_connection},
+              {"command", run.command},
+              {"state", run.state},
+              {"seconds", run.seconds},
+              {"query", run.query}};
+  }
+  Json doc = {{"run_id", run.run_id}, {"host", run.host},           {"pid", run.pid},
+              {"server", server},     {"step_id", nullptr},         {"kind", nullptr},
+              {"edge_from", nullptr}, {"edge_to", nullptr},         {"started_at", nullptr},
+              {"elapsed_s", nullptr}, {"statement_index", nullptr}, {"statement_count", nullptr},
+              {"progress", nullptr}};
+  if (step == nullptr) return doc;
+  const ChangelogEntry& e = *step;
+  const RunningProgress p = ProgressOf(e);
+  if (p.known) {
+    doc["progress"] = {{"done", p.done},
+                       {"total", p.total > 0 ? Json(p.total) : Json(nullptr)},
+                       {"at", e.progress_at},
+                       {"rate_per_s", p.rate_per_s ? Json(*p.rate_per_s) : Json(nullptr)},
+                       {"eta_s", p.eta_s ? Json(*p.eta_s) : Json(nullptr)}};
+  }
+  const auto elapsed = SecondsBetween(e.started_at, run.server_now);
+  doc["step_id"] = e.step_id;
+  doc["kind"] = StepKindName(e.kind);
+  doc["edge_from"] = e.edge_from;
+  doc["edge_to"] = e.edge_to;
+  doc["started_at"] = e.started_at;
+  doc["elapsed_s"] = elapsed ? Json(*elapsed) : Json(nullptr);
+  doc["statement_index"] = e.statement_index;
+  doc["statement_count"] = e.statement_count;
+  return doc;
+}
+
+// "  progress:       2/4 (50 %), 0.9/s, ETA 2.3 s, reported ...": the
+// step's last progress written, or its statements recorded done; "" when
+// neither is known.
+std::string ProgressLine(const ChangelogEntry& e) {
+  const RunningProgress p = ProgressOf(e);
+  if (!p.known) {
+    if (e.kind != StepKind::kSql || e.statement_count <= 0) return "";
+    return "  progress:       statement " + std::to_string(e.statement_index) + "/" +
+           std::to_string(e.statement_count) + " recorded\n";
+  }
+  std::string line =
+      "  progress:       " + std::to_string(p.done) + "/" + (p.total > 0 ? std::to_string(p.total) : std::string("?"));
+  if (p.total > 0) line += " (" + std::to_string(p.done * 100 / p.total) + " %)";
+  if (p.rate_per_s) {
+    char rate[32];
+    std::snprintf(rate, sizeof(rate), "%.1f/s", *p.rate_per_s);
+    line += std::string(", ") + rate;
+  }
+  if (p.eta_s) line += ", ETA " + SecondsText(*p.eta_s);
+  return line + ", reported " + e.progress_at.substr(0, 19) + "\n";
+}
+
+// The Running section: the live run, its running step when its row is
+// there (`step` null: none yet) and what the server says its session does.
+void PrintRunning(std::ostream& out, const StatusReport& r, const ChangelogEntry* step) {
+  const RunningRun& run = *r.running;
+  out << "Running:          ";
+  if (step != nullptr) {
+    out << "step '" << step->step_id << "' (" << StepKindName(step->kind) << ", "
+        << EdgeText(step->edge_from, step->edge_to) << ") since " << step->started_at.substr(0, 19);
+    if (const auto elapsed = SecondsBetween(step->started_at, run.server_now); elapsed && *elapsed >= 0) {
+      out << " (" << SecondsText(*elapsed) << ")";
+    }
+    out << ", ";
+  }
+  out << "run " << (step != nullptr ? step->run_id : run.run_id).substr(0, 8);
+  if (run.pid > 0 || !run.host.empty()) {
+    out << ", pid " << (run.pid > 0 ? std::to_string(run.pid) : std::string("?")) << " on host "
+        << (run.host.empty() ? std::string("?") : run.host);
+  }
+  if (step == nullptr) out << " (no step row running: a step without DDL writes its row when it commits)";
+  out << '\n';
+  if (step != nullptr) out << ProgressLine(*step);
+  if (run.session_visible) {
+    out << "  server:         connection " << run.work_connection << ", " << run.command << " for " << run.seconds
+        << " s" << (run.state.empty() ? "" : ", state '" + run.state + "'")
+        << (run.query.empty() ? std::string() : ": " + FirstLine(run.query, 200)) << '\n';
+  } else if (run.work_connection != 0) {
+    out << "  server:         connection " << run.work_connection
+        << " (not visible: needs the PROCESS privilege, or it is gone)\n";
+  }
 }
 
 // Why the target is not at a plannable state, and the exit code that says
@@ -81,6 +245,7 @@ int RunStatus(const Context& ctx) {
     doc["failed"] = failed;
     doc["last_backup"] = r.last_backup ? BackupToJson(*r.last_backup) : Json(nullptr);
     doc["run_in_progress"] = r.run_in_progress;
+    doc["running"] = r.running ? RunningToJson(r, RunningStep(r)) : Json(nullptr);
     doc["plannable"] = exit_code == kExitOk;
     doc["exit_code"] = exit_code;
     PrintJson(doc);
@@ -124,6 +289,7 @@ int RunStatus(const Context& ctx) {
         << (r.pending_cleanup > 0 ? " (chimp migrate --phase cleanup, once every server runs the new code)" : "")
         << '\n';
   }
+  if (r.running) PrintRunning(out, r, RunningStep(r));
   out << "Failed/running:   " << (r.failed.empty() ? "none" : std::to_string(r.failed.size())) << '\n';
   if (!r.failed.empty()) {
     PrintTable(out, {"STEP", "EDGE", "STATUS", "STARTED", "STATEMENTS", "ERROR"},

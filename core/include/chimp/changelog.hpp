@@ -71,6 +71,12 @@ struct ChangelogEntry {
   // engines before done_sha256, native steps, repair's rows). The planner
   // resumes a step only where it equals the installed step's digest.
   std::string done_sha256;
+  // The last progress a running native step reported (ctx.Progress), as
+  // written at most every few seconds while it runs: done of total (-1:
+  // none reported; total 0: unknown) and when, server time ("" none).
+  int64_t progress_done = -1;
+  int64_t progress_total = -1;
+  std::string progress_at;
 };
 
 // A row chimp writes for itself rather than for a plugin step: its step_id

@@ -38,6 +38,24 @@ Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options);
 // `init`: creates the changelog tables and the target's state row.
 Status InitChangelog(const EngineOptions& options);
 
+// The run that holds the migration lock right now, as `status` sees it
+// from another session: who it is (its chimp_state owner columns) and what
+// the server says its work session is doing.
+struct RunningRun {
+  std::string run_id;
+  std::string host;  // the machine chimp runs on (gethostname); "" unknown
+  int64_t pid = 0;   // its process id there; 0 unknown
+  uint64_t work_connection = 0;
+  // information_schema.PROCESSLIST of the work session; visible false when
+  // it cannot be seen (another account, without the PROCESS privilege).
+  bool session_visible = false;
+  std::string command;     // "Query", "Sleep", ...
+  std::string state;       // "Waiting for table metadata lock", ...
+  int64_t seconds = -1;    // in its current state
+  std::string query;       // the statement it executes, "" when idle
+  std::string server_now;  // the server's clock when read, as started_at is written
+};
+
 struct StatusReport {
   std::unique_ptr<Catalog> catalog;  // owns what `pending` points into; null without plugins
   std::string database;
@@ -55,6 +73,8 @@ struct StatusReport {
   int32_t pending_cleanup = 0;              // cleanup steps waiting for --phase cleanup
   std::vector<ChangelogEntry> failed;       // latest attempt of steps whose last attempt failed or is running
   std::optional<BackupRecord> last_backup;  // the newest chimp_backups row, if any
+  // Set when run_in_progress: the run's owner and its session.
+  std::optional<RunningRun> running;
 };
 // `status`: where the target stands and what is pending.
 Result<StatusReport> GetStatus(const EngineOptions& options);

@@ -48,6 +48,9 @@ constexpr const char* kChangelogColumns = R"(
   engine_version VARCHAR(32) NOT NULL,
   pending_fingerprint TEXT NULL,
   done_sha256 CHAR(64) NULL,
+  progress_done BIGINT NULL,
+  progress_total BIGINT NULL,
+  progress_at DATETIME(6) NULL,
   PRIMARY KEY (id),
   KEY by_step (target, step_id),
   KEY by_run (target, run_id)
@@ -81,8 +84,10 @@ constexpr const char* kSelectColumns =
     "IFNULL(DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i:%s.%f'), ''), IFNULL(duration_ms, -1), "
     "status, statement_index, statement_count, IFNULL(error, ''), warning_count, "
     "IFNULL(warnings, ''), executed_by, engine_version, IFNULL(pending_fingerprint, '')";
-// Read after kSelectColumns when the column exists (EnsureTables adds it).
-constexpr const char* kDoneColumn = ", IFNULL(done_sha256, '')";
+// Read after kSelectColumns when the columns exist (EnsureTables adds them).
+constexpr const char* kDoneColumn =
+    ", IFNULL(done_sha256, ''), IFNULL(progress_done, -1), IFNULL(progress_total, -1), "
+    "IFNULL(DATE_FORMAT(progress_at, '%Y-%m-%d %H:%i:%s.%f'), '')";
 // ER_BAD_FIELD_ERROR: a changelog from before done_sha256, read by a
 // read-only command (plan, status) that does not add columns.
 constexpr uint32_t kErBadField = 1054;
@@ -117,9 +122,18 @@ ChangelogEntry ReadEntry(RowReader& r) {
   return e;
 }
 
+ChangelogEntry ReadEntryWithDoneOnly(RowReader& r) {
+  ChangelogEntry e = ReadEntry(r);
+  e.done_sha256 = r.Text();
+  return e;
+}
+
 ChangelogEntry ReadEntryWithDone(RowReader& r) {
   ChangelogEntry e = ReadEntry(r);
   e.done_sha256 = r.Text();
+  e.progress_done = r.Int(-1);
+  e.progress_total = r.Int(-1);
+  e.progress_at = r.Text();
   return e;
 }
 
@@ -148,11 +162,11 @@ std::string Changelog::StateTable() const { return internal::QualifiedName(schem
 // are there, nothing needs creating (one read instead of nine statements
 // of DDL on every run). Keep in step with EnsureTables.
 constexpr const char* kNewestLayout =
-    "(TABLE_NAME = 'chimp_changelog' AND (COLUMN_NAME = 'done_sha256' OR "
+    "(TABLE_NAME = 'chimp_changelog' AND (COLUMN_NAME IN ('done_sha256', 'progress_at') OR "
     "(COLUMN_NAME = 'pending_fingerprint' AND DATA_TYPE = 'text'))) OR "
     "(TABLE_NAME = 'chimp_state' AND COLUMN_NAME = 'autoinc_checkpoint') OR "
     "(TABLE_NAME IN ('chimp_repairs', 'chimp_backups') AND COLUMN_NAME = 'id')";
-constexpr int64_t kNewestLayoutRows = 5;
+constexpr int64_t kNewestLayoutRows = 6;
 
 Result<bool> Changelog::TablesAreNewest() {
   const Value params[] = {Value::Text(schema_)};
@@ -197,6 +211,12 @@ Status Changelog::CreateTables() {
   }
   // done_sha256 came with issue 10 (a changed step is not resumed by index).
   CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() + " ADD COLUMN IF NOT EXISTS done_sha256 CHAR(64) NULL"));
+  // The progress columns came with issue 14 (status shows a running native
+  // step's progress).
+  CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + ChangelogTable() +
+                            " ADD COLUMN IF NOT EXISTS progress_done BIGINT NULL, "
+                            "ADD COLUMN IF NOT EXISTS progress_total BIGINT NULL, "
+                            "ADD COLUMN IF NOT EXISTS progress_at DATETIME(6) NULL"));
   CHIMP_RETURN_IF_ERROR(internal::CreateTable(conn_, schema_, kStateTable, kStateColumns).WithContext(context));
   // Changelogs created before engine 0.x had no counter checkpoint.
   CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + StateTable() + " ADD COLUMN IF NOT EXISTS autoinc_checkpoint TEXT NULL"));
@@ -239,6 +259,10 @@ Result<std::vector<ChangelogEntry>> Changelog::ReadEntries() {
   const std::string from = " FROM " + ChangelogTable() + " WHERE target = ? ORDER BY id";
   auto rows = internal::ReadRows(conn_, std::string("SELECT ") + kSelectColumns + kDoneColumn + from, params,
                                  &ReadEntryWithDone);
+  if (rows.ok() || rows.status().server_errno() != kErBadField) return rows;
+  // A changelog of the engine before the progress columns.
+  rows = internal::ReadRows(conn_, std::string("SELECT ") + kSelectColumns + ", IFNULL(done_sha256, '')" + from, params,
+                            &ReadEntryWithDoneOnly);
   if (rows.ok() || rows.status().server_errno() != kErBadField) return rows;
   return internal::ReadRows(conn_, std::string("SELECT ") + kSelectColumns + from, params, &ReadEntry);
 }

@@ -1,8 +1,10 @@
 // chimp status: where the target stands and what is pending.
+#include "changelog/row_reader.hpp"
 #include "chimp/engine.hpp"
 #include "chimp/lock.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "lock/sessions.hpp"
 
 namespace chimp {
 
@@ -40,6 +42,53 @@ Result<bool> RunInProgress(const EngineOptions& options, Connection& conn) {
   return holder.connection_id != 0;
 }
 
+// ER_BAD_FIELD_ERROR: a chimp_state without the owner columns of issue 14.
+constexpr uint32_t kErBadField = 1054;
+
+// The run that owns the target (chimp_state's owner columns) and what the
+// server says its work session does now (information_schema.PROCESSLIST).
+// Read-only; the columns an older engine did not write read as unknown.
+Result<RunningRun> ReadRunningRun(Connection& conn, Changelog& changelog) {
+  RunningRun run;
+  const Value params[] = {Value::Text(changelog.target())};
+  const std::string from = " FROM " + changelog.StateTable() + " WHERE target = ?";
+  const std::string now = "DATE_FORMAT(NOW(6), " + std::string(internal::kDateFormat) + ")";
+  auto rows = conn.Query(std::string(kInternalTag) + "SELECT " + now +
+                             ", owner_run_id, owner_work_connection, owner_host, owner_pid" + from,
+                         params);
+  if (!rows.ok() && rows.status().server_errno() == kErBadField) {
+    rows = conn.Query(std::string(kInternalTag) + "SELECT " + now + ", owner_run_id, owner_work_connection" + from,
+                      params);
+  }
+  if (!rows.ok() && rows.status().server_errno() == kErBadField) {
+    rows = conn.Query(std::string(kInternalTag) + "SELECT " + now + from, params);
+  }
+  if (!rows.ok()) return rows.status().WithContext("reading the owner of '" + changelog.target() + "'");
+  if (rows->rows.empty()) return run;
+  internal::RowReader r(rows->rows.front());
+  const size_t columns = rows->rows.front().size();
+  run.server_now = r.Text();
+  if (columns >= 3) {
+    run.run_id = r.Text();
+    run.work_connection = static_cast<uint64_t>(r.Int());
+  }
+  if (columns >= 5) {
+    run.host = r.Text();
+    run.pid = r.Int();
+  }
+  if (run.work_connection == 0) return run;
+  CHIMP_ASSIGN_OR_RETURN(auto sessions, internal::FindSessions(conn, {run.work_connection}));
+  if (!sessions.empty()) {
+    const internal::SessionInfo& session = sessions.front();
+    run.session_visible = true;
+    run.command = session.command;
+    run.state = session.state;
+    run.seconds = session.seconds;
+    run.query = session.query;
+  }
+  return run;
+}
+
 }  // namespace
 
 Result<StatusReport> GetStatus(const EngineOptions& options) {
@@ -55,9 +104,15 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
     // chimp's own rows (a failed adhoc run) are not steps (doc/operations.md).
     if (e->status != StepStatus::kSuccess && !IsEngineRow(*e)) report.failed.push_back(*e);
   }
+  // Only when a row says `running`: the lock is not asked about otherwise,
+  // which keeps an idle status at its statements (issue 13.2). A SQL step
+  // without DDL writes its row when it commits and is not seen running.
   for (const ChangelogEntry& e : report.failed) {
     if (e.status != StepStatus::kRunning) continue;
     CHIMP_ASSIGN_OR_RETURN(report.run_in_progress, RunInProgress(options, *target.conn));
+    if (report.run_in_progress) {
+      CHIMP_ASSIGN_OR_RETURN(report.running, ReadRunningRun(*target.conn, changelog));
+    }
     break;
   }
   CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());

@@ -2,8 +2,10 @@
 // version updates after each edge. One step's run is exec/step_runner.hpp.
 #include "chimp/executor.hpp"
 
+#include <optional>
 #include <vector>
 
+#include "exec/progress_record.hpp"
 #include "exec/run_guard.hpp"
 #include "exec/step_runner.hpp"
 #include "recovery/fault_points.hpp"
@@ -135,7 +137,11 @@ Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changel
                               .WithContext("creating the target database '" + target_db + "'"));
   }
   const internal::RunGuard run_guard(guard, conn, observer);
-  internal::StepRunner runner(conn, changelog, target_db, run_id, observer, &run_guard);
+  // Native steps' progress, for `status` in another session: on the
+  // watcher's connection options, when the run has them.
+  std::optional<internal::ProgressRecord> record;
+  if (guard.watch) record.emplace(guard.watcher, changelog.ChangelogTable());
+  internal::StepRunner runner(conn, changelog, target_db, run_id, observer, &run_guard, record ? &*record : nullptr);
   Status ran = PathRun(plan, changelog, run_id, observer, runner, &summary).Run();
   // A finish still waiting is written; rows written ahead for steps that
   // did not start are deleted (a failure's own error wins). Not once the

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "exec/progress_record.hpp"
 #include "exec/run_guard.hpp"
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
@@ -89,11 +90,13 @@ Status StepContext::KeepWarnings(uint64_t warning_count, int32_t index, StepOutc
   return Status::Ok();
 }
 
-Status StepContext::RunNative() const {
+Status StepContext::RunNative(int64_t row_id) const {
   const Step& step = *planned_.step;
   CHIMP_RETURN_IF_ERROR(CheckInterrupt());
+  if (record_ != nullptr) record_->Start(row_id);
   NativeStepOptions options;
   options.progress = [this, &step](uint64_t done, uint64_t total) {
+    if (record_ != nullptr) record_->Report(done, total);
     if (LogEnabled(LogLevel::kDebug)) {
       Log(LogLevel::kDebug, "step " + step.id + ": progress " + std::to_string(done) + "/" +
                                 (total == 0 ? std::string("?") : std::to_string(total)));

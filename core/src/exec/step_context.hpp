@@ -42,15 +42,22 @@ std::string StepWhere(const PlannedStep& planned);
 // The step's source file, or "step 'id'": the name split errors start with.
 std::string SourceName(const PlannedStep& planned);
 
-class RunGuard;  // exec/run_guard.hpp
+class RunGuard;        // exec/run_guard.hpp
+class ProgressRecord;  // exec/progress_record.hpp
 
-// REQUIRES: every reference outlives the context; `observer` and `guard`
-// may be null.
+// REQUIRES: every reference outlives the context; `observer`, `guard` and
+// `record` may be null.
 class StepContext {
  public:
   StepContext(Connection& conn, Changelog& changelog, const PlannedStep& planned, ExecutionObserver* observer,
-              int32_t count, const RunGuard* guard = nullptr)
-      : conn_(conn), changelog_(changelog), planned_(planned), observer_(observer), count_(count), guard_(guard) {}
+              int32_t count, const RunGuard* guard = nullptr, ProgressRecord* record = nullptr)
+      : conn_(conn),
+        changelog_(changelog),
+        planned_(planned),
+        observer_(observer),
+        count_(count),
+        guard_(guard),
+        record_(record) {}
 
   Connection& conn() const { return conn_; }
   Changelog& changelog() const { return changelog_; }
@@ -64,8 +71,10 @@ class StepContext {
   // sent; a lock wait that reached the bound is explained.
   Status Execute(const SqlStatement& statement, int32_t index, StepOutcome* outcome) const;
   // Runs the native step, after the same lock check. (Its statements go
-  // through plugin/services.cpp, which checks nothing itself.)
-  Status RunNative() const;
+  // through plugin/services.cpp, which checks nothing itself.) The
+  // progress it reports is written to its committed row `row_id`
+  // (ProgressRecord; 0: no such row).
+  Status RunNative(int64_t row_id) const;
   // `cause` as the step's failure at statement `index` (`statement` null:
   // no statement at hand), coded kStepFailed.
   Status Error(const Status& cause, int32_t index, const SqlStatement* statement) const;
@@ -88,6 +97,7 @@ class StepContext {
   ExecutionObserver* observer_;
   int32_t count_;
   const RunGuard* guard_;
+  ProgressRecord* record_;
 };
 
 }  // namespace chimp::internal

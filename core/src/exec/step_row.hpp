@@ -9,8 +9,10 @@
 // to write). So the first SetPending, SetStatementIndex or Finish inserts
 // the row with what it records, saving a round trip and a commit per step:
 // inside a step's transaction the row is invisible until the commit anyway.
-// Native steps insert at once (Insert): their code may run for long, and
-// `status` shows the running row.
+// Native steps insert at once (Insert), committed before their code runs,
+// also those that run in a transaction: their code may run for long, and
+// `status` in another session shows the running row and its progress
+// (exec/progress_record.hpp).
 //
 // REQUIRES: `changelog` outlives the row; every write runs on the
 // changelog's connection as it is (inside an open transaction if any).
@@ -64,6 +66,8 @@ class StepRow {
   Status SetStatementCount(int32_t count);
 
   bool written() const { return id_ != 0; }
+  // The row's id; 0 until written.
+  int64_t id() const { return id_; }
   // The transaction the row was first written in was rolled back: the row
   // does not exist, the next write inserts it.
   void Unwrite() { id_ = 0; }

@@ -82,7 +82,7 @@ Status StepRunner::Run(const PlannedStep& planned, const PlannedStep* next,
   following_ = following;
   counters_.Prepare(planned, next);
   StatementSource source(ScriptOf(*planned.step), planned.step->dialect, SourceName(planned));
-  const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_);
+  const StepContext step(conn_, changelog_, planned, observer_, source.estimated(), guard_, record_);
   if (observer_ != nullptr) observer_->OnStepStart(planned, step.count());
   if (planned.step->kind == StepKind::kSql && planned.resume_from > 0) step.ReportStatements(planned.resume_from);
   const auto started = std::chrono::steady_clock::now();
@@ -205,7 +205,10 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
   if (!outcome.status.ok()) {
     (void)conn_.Rollback();
     counters_.RolledBack();
-    RecordFailure(step, /*statements_done=*/0, outcome);
+    // A native step's row was committed before the transaction; a SQL
+    // step's, if written, went with the rollback.
+    const bool committed = step.planned().step->kind == StepKind::kNative;
+    RecordFailure(step, /*statements_done=*/0, outcome, committed ? &row : nullptr);
   } else {
     FixCount(row, step.count(), outcome);
   }
@@ -214,14 +217,23 @@ StepOutcome StepRunner::RunInTransaction(const StepContext& step, StatementSourc
 
 Status StepRunner::RunTransaction(const StepContext& step, StatementSource& source, StepRow& row,
                                   StepOutcome* outcome) {
+  const bool native = step.planned().step->kind == StepKind::kNative;
+  if (native) {
+    // Committed before the transaction (a deferred finish rides along), so
+    // that another session sees the step while its code runs: `status`. A
+    // death inside the transaction leaves it `running`, closed as
+    // interrupted by the next run, which runs the step again: what the
+    // transaction did was rolled back (doc/recovery.md).
+    CHIMP_RETURN_IF_ERROR(row.Insert());
+  }
   // The counters the step's inserts take must be known if it dies. A
   // waiting finish is written with the checkpoint, in its commit, or on
   // its own before the transaction begins.
   CHIMP_RETURN_IF_ERROR(counters_.Arm(0));
   CHIMP_RETURN_IF_ERROR(changelog_.FlushFinish());
   CHIMP_RETURN_IF_ERROR(conn_.Begin());
-  if (step.planned().step->kind == StepKind::kNative) {
-    CHIMP_RETURN_IF_ERROR(step.RunNative());
+  if (native) {
+    CHIMP_RETURN_IF_ERROR(step.RunNative(row.id()));
   } else {
     for (int32_t i = 0;; ++i) {
       auto next = source.Next();
@@ -258,7 +270,7 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
   if (was_carried) carried_.erase(carried);
   if (planned.step->kind == StepKind::kNative) {
     outcome.status = row.Insert();
-    if (outcome.status.ok()) outcome.status = step.RunNative();
+    if (outcome.status.ok()) outcome.status = step.RunNative(row.id());
   } else {
     std::vector<const PlannedStep*> ahead;
     std::vector<int64_t> ahead_ids;
@@ -347,8 +359,10 @@ Status StepRunner::EndRun() {
   return s;
 }
 
-void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome) {
-  StepRow row(changelog_, NewEntry(step.planned(), step.count()));
+void StepRunner::RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome,
+                               StepRow* written) {
+  StepRow fresh(changelog_, NewEntry(step.planned(), step.count()));
+  StepRow& row = written != nullptr && written->written() ? *written : fresh;
   Status finished = row.Finish(StepStatus::kFailed, statements_done, outcome.status.message(), outcome.warning_count,
                                outcome.warnings);
   if (finished.ok() && !outcome.keep_pending.empty()) (void)row.SetPending(statements_done, outcome.keep_pending);

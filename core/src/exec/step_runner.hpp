@@ -28,15 +28,17 @@ namespace chimp::internal {
 // REQUIRES: every reference outlives the runner; `observer` may be null.
 class StepRunner {
  public:
-  // `guard` may be null (nothing checked around statements).
+  // `guard` may be null (nothing checked around statements); `record`
+  // too (native steps' progress is not written to their rows).
   StepRunner(Connection& conn, Changelog& changelog, const std::string& target_db, const std::string& run_id,
-             ExecutionObserver* observer, const RunGuard* guard = nullptr)
+             ExecutionObserver* observer, const RunGuard* guard = nullptr, ProgressRecord* record = nullptr)
       : conn_(conn),
         changelog_(changelog),
         target_db_(target_db),
         run_id_(run_id),
         observer_(observer),
         guard_(guard),
+        record_(record),
         counters_(conn, changelog, target_db) {}
 
   // Runs `planned` and records it; returns the step's status. `next` is the
@@ -76,8 +78,10 @@ class StepRunner {
   // No DDL: the statements and the row in one transaction; a failure is
   // recorded after the rollback.
   StepOutcome RunInTransaction(const StepContext& step, StatementSource& source);
-  // The transaction of RunInTransaction; its row is written, finished, by
-  // its last write, inside the transaction.
+  // The transaction of RunInTransaction; a SQL step's row is written,
+  // finished, by its last write, inside the transaction. A native step's
+  // row is committed `running` before the transaction begins, so that
+  // `status` shows it while its code runs, and finished inside it.
   Status RunTransaction(const StepContext& step, StatementSource& source, StepRow& row, StepOutcome* outcome);
   // DDL: the row `running` first, then statement by statement (DdlRun) or
   // the native step; then the row finished with what they left.
@@ -96,9 +100,12 @@ class StepRunner {
   Result<std::vector<ChangelogEntry>> RowsAhead(const PlannedStep& planned, std::vector<const PlannedStep*>* steps);
   // The step's new changelog row (`running`, this run's id).
   ChangelogEntry NewEntry(const PlannedStep& planned, int32_t statement_count) const;
-  // Writes a `failed` row at `statements_done`, keeping outcome.keep_pending.
-  // Best effort: a changelog error is dropped (the step's error wins).
-  void RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome);
+  // Writes a `failed` row at `statements_done`, keeping outcome.keep_pending:
+  // finishes `row` when it is written (committed before the failure's
+  // rollback), else inserts one. Best effort: a changelog error is dropped
+  // (the step's error wins).
+  void RecordFailure(const StepContext& step, int32_t statements_done, const StepOutcome& outcome,
+                     StepRow* row = nullptr);
   // The success of the step `planned` may be written by the next write
   // (Changelog::DeferFinish).
   bool FinishMayWait(const PlannedStep& planned, const StepOutcome& outcome) const;
@@ -112,6 +119,7 @@ class StepRunner {
   const std::string& run_id_;
   ExecutionObserver* observer_;
   const RunGuard* guard_;
+  ProgressRecord* record_;
   CounterCheckpoint counters_;
   std::span<const PlannedStep* const> following_;
   // Rows an earlier step's write inserted for steps not run yet (RowsAhead).

@@ -37,12 +37,6 @@ constexpr const char* kLeaseColumns = R"(
 
 std::string LeaseTable(std::string_view schema) { return internal::QualifiedName(schema, kLeaseTable); }
 
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
-  return buf;
-}
-
 Status EnsureLeaseTable(Connection& conn, const std::string& schema) {
   const std::string context = "lease lock: changelog schema '" + schema + "'";
   CHIMP_RETURN_IF_ERROR(internal::CreateSchema(conn, schema).WithContext(context));
@@ -130,7 +124,7 @@ Result<std::unique_ptr<LeaseLock>> LeaseLock::Acquire(Connection& conn, const Ru
   }
   CHIMP_RETURN_IF_ERROR(EnsureLeaseTable(conn, options.changelog_schema));
   const std::string name = "lease " + options.changelog_schema + "." + kLeaseTable + "/" + options.database;
-  const std::string host = HostName();
+  const std::string host = internal::HostName();
   const auto total =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::max(options.timeout, std::chrono::seconds(0)));
   const auto start = std::chrono::steady_clock::now();

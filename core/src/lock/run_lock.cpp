@@ -1,5 +1,7 @@
 #include "lock/run_lock.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <utility>
 
@@ -23,6 +25,12 @@ Status LostLock(const std::string& lock, const std::string& why) {
   return Status::LockTimeout(lock + " was lost: " + why +
                              "; this run stopped before its next statement. Run the command again: it waits for "
                              "this run's sessions to end, then resumes (doc/operations.md)");
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
 }
 
 std::string FormatSeconds(std::chrono::milliseconds d) {

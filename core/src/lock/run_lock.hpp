@@ -27,6 +27,10 @@ Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Conne
 // lost lock (RunLock::CheckHeld). `lock` is e.g. "migration lock 'chimp:app'".
 Status LostLock(const std::string& lock, const std::string& why);
 
+// This machine's name (gethostname), "unknown" when it has none: how a
+// run says where it runs (the lease row, chimp_state's owner columns).
+std::string HostName();
+
 // A wait as the lock messages print it: "60 s", "0.5 s". Pure.
 std::string FormatSeconds(std::chrono::milliseconds d);
 

@@ -1,5 +1,7 @@
 #include "lock/run_owner.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <thread>
 
@@ -23,8 +25,13 @@ constexpr const char* kOwnerColumns =
     "ADD COLUMN IF NOT EXISTS owner_run_id CHAR(36) NOT NULL DEFAULT '', "
     "ADD COLUMN IF NOT EXISTS owner_work_connection BIGINT UNSIGNED NOT NULL DEFAULT 0, "
     "ADD COLUMN IF NOT EXISTS owner_lock_connection BIGINT UNSIGNED NOT NULL DEFAULT 0, "
-    "ADD COLUMN IF NOT EXISTS owner_server_started BIGINT NOT NULL DEFAULT 0";
-constexpr int kOwnerColumnCount = 4;
+    "ADD COLUMN IF NOT EXISTS owner_server_started BIGINT NOT NULL DEFAULT 0, "
+    "ADD COLUMN IF NOT EXISTS owner_host VARCHAR(255) NOT NULL DEFAULT '', "
+    "ADD COLUMN IF NOT EXISTS owner_pid BIGINT NOT NULL DEFAULT 0";
+// The columns WaitForPrevious reads (engines before issue 14 added only
+// these) and all of them (Claim writes the host and pid too).
+constexpr int kSessionColumnCount = 4;
+constexpr int kOwnerColumnCount = 6;
 
 std::string Join(const std::vector<SessionInfo>& sessions) {
   std::string out;
@@ -34,14 +41,14 @@ std::string Join(const std::vector<SessionInfo>& sessions) {
 
 }  // namespace
 
-Result<bool> RunOwnership::StateColumnsExist() {
+Result<bool> RunOwnership::StateColumnsExist(int needed) {
   const Value params[] = {Value::Text(changelog_.schema())};
   CHIMP_ASSIGN_OR_RETURN(auto count,
                          work_.QueryScalar(std::string(kInternalTag) +
                                                "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "
                                                "AND TABLE_NAME = 'chimp_state' AND COLUMN_NAME LIKE 'owner\\_%'",
                                            params));
-  return count.has_value() && IntOf(*count, 0) >= kOwnerColumnCount;
+  return count.has_value() && IntOf(*count, 0) >= needed;
 }
 
 Result<int64_t> RunOwnership::ServerStarted(Connection& conn) {
@@ -55,7 +62,7 @@ Result<int64_t> RunOwnership::ServerStarted(Connection& conn) {
 Status RunOwnership::WaitForPrevious(std::chrono::seconds timeout) {
   CHIMP_ASSIGN_OR_RETURN(bool tables, changelog_.TablesExist());
   if (!tables) return Status::Ok();
-  CHIMP_ASSIGN_OR_RETURN(bool columns, StateColumnsExist());
+  CHIMP_ASSIGN_OR_RETURN(bool columns, StateColumnsExist(kSessionColumnCount));
   if (!columns) return Status::Ok();  // no engine before this one recorded owners
   const Value params[] = {Value::Text(changelog_.target())};
   CHIMP_ASSIGN_OR_RETURN(auto rows, work_.Query(std::string(kInternalTag) +
@@ -106,7 +113,7 @@ Status RunOwnership::Claim() {
   CHIMP_ASSIGN_OR_RETURN(bool tables, changelog_.TablesExist());
   if (!tables) return Status::Ok();
   const std::string context = "changelog: recording run " + run_id_ + " as the owner of '" + changelog_.target() + "'";
-  CHIMP_ASSIGN_OR_RETURN(bool columns, StateColumnsExist());
+  CHIMP_ASSIGN_OR_RETURN(bool columns, StateColumnsExist(kOwnerColumnCount));
   if (!columns) {
     CHIMP_RETURN_IF_ERROR(
         work_.Execute(std::string(kInternalTag) + "ALTER TABLE " + changelog_.StateTable() + " " + kOwnerColumns)
@@ -118,12 +125,15 @@ Status RunOwnership::Claim() {
                           Value::Int(static_cast<int64_t>(work_.ThreadId())),
                           Value::Int(static_cast<int64_t>(lock_conn_.ThreadId())),
                           Value::Int(started),
+                          Value::Text(HostName()),
+                          Value::Int(static_cast<int64_t>(::getpid())),
                           Value::Text(changelog_.target()),
                           Value::Text(previous_.run_id)};
-  auto updated = work_.Execute(std::string(kInternalTag) + "UPDATE " + changelog_.StateTable() +
-                                   " SET owner_run_id = ?, owner_work_connection = ?, owner_lock_connection = ?, "
-                                   "owner_server_started = ? WHERE target = ? AND owner_run_id = ?",
-                               params);
+  auto updated =
+      work_.Execute(std::string(kInternalTag) + "UPDATE " + changelog_.StateTable() +
+                        " SET owner_run_id = ?, owner_work_connection = ?, owner_lock_connection = ?, "
+                        "owner_server_started = ?, owner_host = ?, owner_pid = ? WHERE target = ? AND owner_run_id = ?",
+                    params);
   if (!updated.ok()) return updated.status().WithContext(context);
   if (updated->affected_rows == 1) {
     claimed_ = true;

@@ -60,7 +60,8 @@ class RunOwnership {
   Status Claim();
 
  private:
-  Result<bool> StateColumnsExist();
+  // Whether chimp_state has at least `needed` owner_* columns.
+  Result<bool> StateColumnsExist(int needed);
   Result<int64_t> ServerStarted(Connection& conn);
 
   Connection& work_;
