@@ -5,6 +5,7 @@
 #include "chimp/engine.hpp"
 #include "exec/check_run.hpp"
 #include "exec/ddl_run.hpp"
+#include "exec/online_alter.hpp"
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
 #include "recovery/pre_image.hpp"
@@ -246,6 +247,8 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
   if (step.planned().step->kind == StepKind::kNative) {
     outcome.status = row.Insert();
     if (outcome.status.ok()) outcome.status = step.RunNative();
+  } else if (step.planned().step->online) {
+    outcome.status = OnlineAlterRun(step, source, row, &outcome).Run();
   } else {
     outcome.status = DdlRun(step, source, row, counters_, &outcome).Run();
   }
