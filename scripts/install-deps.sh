@@ -9,6 +9,7 @@ packages=(
   mariadb-server mariadb-client
   clang-format clang-tidy
   graphviz
+  percona-toolkit
 )
 missing=()
 for p in "${packages[@]}"; do
