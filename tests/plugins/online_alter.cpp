@@ -6,6 +6,7 @@
 //                 a typed AddColumn marked online
 //   online_nopk   "" -> 1.0.0 creates oa_nopk (no primary key, no unique
 //                 index); 1.0.0 -> 2.0.0 an online ALTER the tool refuses
+//   online_bad    kOnline on a step of two statements: refused at load
 #include <chimp/sdk/operations.hpp>
 #include <chimp/sdk/plugin.hpp>
 
@@ -35,5 +36,11 @@ CHIMP_PLUGIN("online-nopk", "2.0.0", "An online ALTER of a table without a key")
   plugin.Edge("1.0.0", "2.0.0", "Grow oa_nopk online")
       .Sql("online_nopk.add", "Add extra, online", "ALTER TABLE oa_nopk ADD COLUMN extra INT",
            sdk::kDdl | sdk::kOnline);
+}
+#elif defined(FIXTURE_ONLINE_BAD)
+CHIMP_PLUGIN("online-bad", "1.0.0", "kOnline on a step that is not one ALTER TABLE") {
+  plugin.Edge("", "1.0.0", "Base schema")
+      .Sql("online_bad.two", "Create and alter, online",
+           "CREATE TABLE ob (id INT PRIMARY KEY);\nALTER TABLE ob ADD COLUMN v INT;", sdk::kDdl | sdk::kOnline);
 }
 #endif

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -230,9 +231,16 @@ TEST_CASE("issue 15: chimp killed while the tool copies: the rerun drops the sha
   REQUIRE(t.Run(t.Migrate("online_alter", "1.0.0")).code == 0);
   auto conn = test::TestServer::Shared().Connect();
   const std::string before = CreateTable(*conn, t.Q("oa_items"));
+  // Small chunks from the config file this time ([online]).
+  const std::string config = "/tmp/chimp_oa_kill_" + std::to_string(::getpid()) + ".toml";
+  {
+    std::ofstream out(config);
+    out << "[online]\nchunk_size = 50\nchunk_time = 0.001\n";
+  }
   test::CliOptions crash;
   crash.env = {{"CHIMP_TEST_CRASH_AT", "online-copy:1"}};
-  test::CliRun killed = t.Run(t.Migrate("online_alter", "2.0.0", kSlow), crash);
+  test::CliRun killed = t.Run(t.Migrate("online_alter", "2.0.0", {"--config", config}), crash);
+  std::remove(config.c_str());
   REQUIRE(killed.signal == SIGKILL);
   CHECK(NoToolLeft());  // the tool died with chimp
   // Killed mid-copy: the tool's shadow table and triggers are there, the
@@ -315,6 +323,16 @@ TEST_CASE("issue 15: a table the tool refuses (no primary key) fails the step wi
   CHECK(Scalar(*conn, "SELECT status FROM " + t.Changelog() + " WHERE step_id = 'online_nopk.add'") == "failed");
   CHECK(Scalar(*conn, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '" + t.db +
                           "' AND COLUMN_NAME = 'extra'") == "0");
+}
+
+TEST_CASE("issue 15: kOnline on a step that is not one ALTER TABLE is refused when the plugin loads") {
+  Target t("oa_bad");
+  test::CliRun run = t.Run(t.Migrate("online_bad", "1.0.0"));
+  CHECK(run.code == 3);
+  CHECK_MESSAGE(test::Contains(run.err,
+                               "'online_bad.two': CHIMP_STEP_ONLINE (chimp::sdk::kOnline) needs a script of "
+                               "one ALTER TABLE statement; this one holds 2 statements"),
+                run.err);
 }
 
 TEST_CASE("issue 15: the password reaches the tool in a memfd, never its command line or environment") {
