@@ -7,7 +7,9 @@
 #   copy     ALTER TABLE big ADD COLUMN ... , ALGORITHM=COPY (the blocking kind)
 #   default  ALTER TABLE big ADD COLUMN ... (the server picks: INSTANT here)
 #   online   chimp migrate: the same ADD COLUMN marked online, run through
-#            pt-online-schema-change
+#            pt-online-schema-change with its default chunking (chunks
+#            sized to take 0.5 s)
+#   online-0.1  the same with --online-chunk-time 0.1 (chunks of 0.1 s)
 # and the script prints p50 / p99 / max of the writer's latency during the
 # ALTER, the writes done during it, how many of them the writer retried
 # after a deadlock or lock wait timeout (counted in their latency), and the
@@ -92,6 +94,8 @@ run_mode() {
     default) sql bench -e "ALTER TABLE big ADD COLUMN c_default INT NOT NULL DEFAULT 0" ;;
     online) "$chimp" migrate -q --to 2.0.0 --socket "$sock" --user root -d bench --plugins "$plugins" \
               --progress never > "$dir/online.out" 2>&1 || { cat "$dir/online.out" >&2; exit 1; } ;;
+    online-0.1) "$chimp" migrate -q --to 3.0.0 --socket "$sock" --user root -d bench --plugins "$plugins" \
+              --online-chunk-time 0.1 --progress never > "$dir/online.out" 2>&1 || { cat "$dir/online.out" >&2; exit 1; } ;;
   esac
   to=$(date +%s.%N)
   sleep 1
@@ -99,10 +103,10 @@ run_mode() {
   wait "$writer"
   read -r p50 p99 max n retries < <(stats "$log" "$from" "$to")
   read -r bp50 bp99 bmax bn bretries < <(stats "$log" 0 "$from")
-  printf "%-8s %10.1f %9s %9s %9s %8s %8s   %s/%s/%s\n" "$mode" "$(echo "$to - $from" | bc)" "$p50" "$p99" "$max" \
+  printf "%-10s %10.1f %9s %9s %9s %8s %8s   %s/%s/%s\n" "$mode" "$(echo "$to - $from" | bc)" "$p50" "$p99" "$max" \
     "$n" "$retries" "$bp50" "$bp99" "$bmax"
 }
 
-printf "%-8s %10s %9s %9s %9s %8s %8s   %s\n" "ALTER" "time (s)" "p50 (ms)" "p99 (ms)" "max (ms)" "writes" \
+printf "%-10s %10s %9s %9s %9s %8s %8s   %s\n" "ALTER" "time (s)" "p50 (ms)" "p99 (ms)" "max (ms)" "writes" \
   "retries" "before it: p50/p99/max (ms)"
-for mode in copy default online; do run_mode "$mode"; done
+for mode in copy default online online-0.1; do run_mode "$mode"; done
