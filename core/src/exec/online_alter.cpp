@@ -184,36 +184,34 @@ void OnlineAlterRun::Note(const std::string& text) {
   if (step_.observer() != nullptr) step_.observer()->OnWarning(step_.planned(), "statement 1: " + text);
 }
 
-Status OnlineAlterRun::DropLeftovers(bool swapped) {
+Result<bool> OnlineAlterRun::Exists(bool trigger, const std::string& name) {
   Connection& conn = step_.conn();
-  const std::string db = Connection::QuoteIdentifier(database_);
+  const std::string where = trigger ? "TRIGGERS WHERE TRIGGER_SCHEMA = " : "TABLES WHERE TABLE_SCHEMA = ";
+  CHIMP_ASSIGN_OR_RETURN(
+      auto found, conn.QueryScalar(std::string(kInternalTag) + "SELECT COUNT(*) FROM information_schema." + where +
+                                   conn.QuoteString(database_) +
+                                   (trigger ? " AND TRIGGER_NAME = " : " AND TABLE_NAME = ") + conn.QuoteString(name)));
+  return found.has_value() && found->ToString() != "0";
+}
+
+Status OnlineAlterRun::DropIfThere(bool trigger, const std::string& name) {
+  CHIMP_ASSIGN_OR_RETURN(bool there, Exists(trigger, name));
+  if (!there) return Status::Ok();
+  const std::string drop = trigger ? "DROP TRIGGER IF EXISTS " : "DROP TABLE IF EXISTS ";
+  CHIMP_RETURN_IF_ERROR(step_.conn()
+                            .Execute(std::string(kInternalTag) + drop + Connection::QuoteIdentifier(database_) + "." +
+                                     Connection::QuoteIdentifier(name))
+                            .status());
+  dropped_.push_back((trigger ? "trigger " : "table ") + name);
+  return Status::Ok();
+}
+
+Status OnlineAlterRun::DropLeftovers(bool swapped) {
   for (const char* suffix : {"ins", "upd", "del"}) {
-    const std::string name = "pt_osc_" + database_ + "_" + alter_.table + "_" + suffix;
-    CHIMP_ASSIGN_OR_RETURN(
-        auto found, conn.QueryScalar(std::string(kInternalTag) +
-                                     "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE "
-                                     "TRIGGER_SCHEMA = " +
-                                     conn.QuoteString(database_) + " AND TRIGGER_NAME = " + conn.QuoteString(name)));
-    if (!found || found->ToString() == "0") continue;
-    CHIMP_RETURN_IF_ERROR(conn.Execute(std::string(kInternalTag) + "DROP TRIGGER IF EXISTS " + db + "." +
-                                       Connection::QuoteIdentifier(name))
-                              .status());
-    dropped_.push_back("trigger " + name);
+    CHIMP_RETURN_IF_ERROR(DropIfThere(true, "pt_osc_" + database_ + "_" + alter_.table + "_" + suffix));
   }
-  std::vector<std::string> tables = {"_" + alter_.table + "_new"};
-  if (swapped) tables.push_back("_" + alter_.table + "_old");
-  for (const std::string& t : tables) {
-    CHIMP_ASSIGN_OR_RETURN(auto found,
-                           conn.QueryScalar(std::string(kInternalTag) +
-                                            "SELECT COUNT(*) FROM information_schema.TABLES WHERE "
-                                            "TABLE_SCHEMA = " +
-                                            conn.QuoteString(database_) + " AND TABLE_NAME = " + conn.QuoteString(t)));
-    if (!found || found->ToString() == "0") continue;
-    CHIMP_RETURN_IF_ERROR(
-        conn.Execute(std::string(kInternalTag) + "DROP TABLE IF EXISTS " + db + "." + Connection::QuoteIdentifier(t))
-            .status());
-    dropped_.push_back("table " + t);
-  }
+  CHIMP_RETURN_IF_ERROR(DropIfThere(false, "_" + alter_.table + "_new"));
+  if (swapped) CHIMP_RETURN_IF_ERROR(DropIfThere(false, "_" + alter_.table + "_old"));
   return Status::Ok();
 }
 
@@ -266,12 +264,8 @@ Status OnlineAlterRun::Run() {
   }
 
   // The tool refuses to start beside a shadow table that is not its own.
-  CHIMP_ASSIGN_OR_RETURN(
-      auto shadow, step_.conn().QueryScalar(std::string(kInternalTag) +
-                                            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                                            step_.conn().QuoteString(database_) + " AND TABLE_NAME = " +
-                                            step_.conn().QuoteString("_" + alter_.table + "_new")));
-  if (shadow && shadow->ToString() != "0") {
+  CHIMP_ASSIGN_OR_RETURN(bool shadow, Exists(false, "_" + alter_.table + "_new"));
+  if (shadow) {
     return step_.Error(Status::FailedPrecondition("a table `_" + alter_.table + "_new` exists in `" + database_ +
                                                   "` that chimp did not record: a shadow table of another " + kTool +
                                                   " run? Drop it when no such run is going on, then migrate again"),

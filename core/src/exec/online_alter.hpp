@@ -80,6 +80,10 @@ class OnlineAlterRun {
   // Drops the triggers and the shadow table a killed or failed run left;
   // `swapped`: the old table too. Appends what it dropped to dropped_.
   Status DropLeftovers(bool swapped);
+  // Whether the table's schema holds a trigger (`trigger`) or a table
+  // `name`; DropIfThere drops it when it does and notes it in dropped_.
+  Result<bool> Exists(bool trigger, const std::string& name);
+  Status DropIfThere(bool trigger, const std::string& name);
   // The table's probe fingerprint now.
   Result<std::string> Probe();
   // Starts the tool, reads its output (progress lines to the observer),
