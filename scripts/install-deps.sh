@@ -11,6 +11,8 @@ packages=(
   graphviz
   # cpack (dpkg-shlibdeps) and the package test (man -l, col)
   dpkg-dev man-db bsdextrautils
+  # online schema changes (pt-online-schema-change)
+  percona-toolkit
 )
 missing=()
 for p in "${packages[@]}"; do

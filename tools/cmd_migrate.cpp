@@ -112,7 +112,8 @@ class Progress : public ExecutionObserver {
               {"preflight_passed", ps.preflight_passed}});
       } else {
         std::string line = "  " + Counter() + ' ' + StepEdgeText(ps) + "  " + ps.step->id + " (" +
-                           StepKindName(ps.step->kind) + (ps.step->has_ddl ? ", DDL" : "");
+                           StepKindName(ps.step->kind) + (ps.step->has_ddl ? ", DDL" : "") +
+                           (ps.step->online ? ", online" : "");
         if (ps.preflight_passed) line += ", passed in pre-flight";
         if (ps.resume_from > 0) line += ", resuming at statement " + std::to_string(ps.resume_from + 1);
         line += ") ... ";
@@ -120,7 +121,10 @@ class Progress : public ExecutionObserver {
         line_open_ = true;
       }
       const bool native = ps.step->kind != StepKind::kSql;
-      live_.Begin(Counter() + ' ' + ps.step->id, ps.step->id, native ? "units" : "statements");
+      live_.Begin(Counter() + ' ' + ps.step->id, ps.step->id,
+                  native            ? "units"
+                  : ps.step->online ? "percent"
+                                    : "statements");
     } catch (...) {
     }
   }

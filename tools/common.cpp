@@ -127,6 +127,41 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f, const std::vector<std::stri
       ->check(CLI::Range(int64_t{1}, int64_t{86400}).description(""))
       ->group(setup);
 
+  const std::string online = "Online ALTER TABLE (steps marked online, through pt-online-schema-change)";
+  AddOptional(app, "--online-program", &f->online_program,
+              "The pt-online-schema-change program (Default: [online] program, else the one on PATH)", "PATH")
+      ->group(online);
+  AddOptional(app, "--online-chunk-size", &f->online_chunk_size,
+              "Rows the tool copies per chunk (its --chunk-size; Default: [online] chunk_size, else 1000, adjusted "
+              "to --online-chunk-time)",
+              "ROWS")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}).description(""))
+      ->group(online);
+  AddOptional(app, "--online-chunk-time", &f->online_chunk_time,
+              "Seconds one chunk should take (its --chunk-time; Default: [online] chunk_time, else 0.5)", "SECONDS")
+      ->check(CLI::Range(0.001, 86400.0).description(""))
+      ->group(online);
+  AddOptional(app, "--online-max-load", &f->online_max_load,
+              "Pause the copy while a status variable is above this (its --max-load; Default: [online] max_load, "
+              "else Threads_running=25)",
+              "VAR=N")
+      ->group(online);
+  AddOptional(app, "--online-critical-load", &f->online_critical_load,
+              "Abort the change when a status variable passes this (its --critical-load; Default: [online] "
+              "critical_load, else Threads_running=50)",
+              "VAR=N")
+      ->group(online);
+  AddOptional(app, "--online-max-lag", &f->online_max_lag,
+              "Pause the copy while a replica lags more than this (its --max-lag; Default: [online] max_lag, else 1)",
+              "SECONDS")
+      ->check(CLI::Range(0.001, 86400.0).description(""))
+      ->group(online);
+  AddOptional(app, "--online-recursion-method", &f->online_recursion_method,
+              "How the tool finds replicas: processlist, hosts, dsn=..., none (its --recursion-method; Default: "
+              "[online] recursion_method, else processlist,hosts)",
+              "METHOD")
+      ->group(online);
+
   const std::string output = "Output";
   std::string choices;
   std::string described;
@@ -305,6 +340,17 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   if (const auto& v = Pick(root.lock_timeout, sub.lock_timeout)) o.lock_timeout = std::chrono::seconds(*v);
   if (const auto& v = Pick(root.lock_wait_timeout, sub.lock_wait_timeout)) {
     o.lock_wait_timeout = std::chrono::seconds(*v);
+  }
+  if (const auto& v = Pick(root.online_program, sub.online_program)) o.online.program = *v;
+  if (const auto& v = Pick(root.online_chunk_size, sub.online_chunk_size)) {
+    o.online.chunk_size = static_cast<uint64_t>(*v);
+  }
+  if (const auto& v = Pick(root.online_chunk_time, sub.online_chunk_time)) o.online.chunk_time = *v;
+  if (const auto& v = Pick(root.online_max_load, sub.online_max_load)) o.online.max_load = *v;
+  if (const auto& v = Pick(root.online_critical_load, sub.online_critical_load)) o.online.critical_load = *v;
+  if (const auto& v = Pick(root.online_max_lag, sub.online_max_lag)) o.online.max_lag = *v;
+  if (const auto& v = Pick(root.online_recursion_method, sub.online_recursion_method)) {
+    o.online.recursion_method = *v;
   }
   if (const auto& v = Pick(root.format, sub.format)) ctx.format = *v;
   ctx.verbose = root.verbose + sub.verbose > 0;

@@ -50,6 +50,14 @@ struct GlobalFlags {
   std::optional<std::string> changelog_schema;
   std::optional<int64_t> lock_timeout;
   std::optional<int64_t> lock_wait_timeout;
+  // Online ALTER TABLE (pt-online-schema-change; [online] in the config).
+  std::optional<std::string> online_program;
+  std::optional<int64_t> online_chunk_size;
+  std::optional<double> online_chunk_time;
+  std::optional<std::string> online_max_load;
+  std::optional<std::string> online_critical_load;
+  std::optional<double> online_max_lag;
+  std::optional<std::string> online_recursion_method;
   std::optional<std::string> format;
   std::optional<std::string> ssl_ca;
   std::optional<std::string> ssl_cert;

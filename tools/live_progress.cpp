@@ -82,6 +82,9 @@ std::string Meter::Text(Clock::time_point now) const {
   auto add = [&text](const std::string& part) { text += (text.empty() ? "" : ", ") + part; };
   if (unit == "bytes") {
     add(ByteText(has_progress ? progress.done : 0) + " written");
+  } else if (has_progress && progress.unit == StepProgress::Unit::kPercent) {
+    add(std::to_string(progress.done) + " % copied (pt-online-schema-change)");
+    if (auto eta = EtaMs(); eta.has_value()) add("ETA " + DurationText(*eta));
   } else if (has_progress) {
     const StepProgress& p = progress;
     const char* noun = p.unit == StepProgress::Unit::kStatements ? " statements" : "";

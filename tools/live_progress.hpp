@@ -40,7 +40,7 @@ struct Meter {
   std::chrono::steady_clock::time_point started;
   bool has_progress = false;
   StepProgress progress;  // the last report
-  std::string unit;       // "statements", "units" or "bytes"
+  std::string unit;       // "statements", "units", "percent" (an online ALTER) or "bytes"
   std::string file;       // the backup's file
   // The rate, from the first report of the step to the last; 0 = not known
   // yet (less than 0.5 s between them).

@@ -63,6 +63,7 @@
 #include "chimp/changelog.hpp"
 #include "chimp/check.hpp"
 #include "chimp/connection.hpp"
+#include "chimp/options.hpp"
 #include "chimp/planner.hpp"
 #include "chimp/status.hpp"
 
@@ -77,7 +78,9 @@ struct StepProgress {
   //  - kUnits: what a native step reports through services->progress
   //    (ctx.Progress): rows, for a typed UpdateRows operation; `total` 0 =
   //    unknown.
-  enum class Unit { kStatements, kUnits };
+  //  - kPercent: an online ALTER TABLE (Step::online): the percentage of
+  //    the table pt-online-schema-change has copied; `total` is 100.
+  enum class Unit { kStatements, kUnits, kPercent };
   Unit unit = Unit::kStatements;
   uint64_t done = 0;
   uint64_t total = 0;
@@ -150,6 +153,11 @@ struct ExecutionGuard {
   // and who holds it. Default: off.
   bool watch = false;
   ConnectionOptions watcher;
+  // Steps marked online (Step::online): how pt-online-schema-change runs,
+  // and where it connects (the run's server and account; the database is
+  // the step's).
+  OnlineAlterOptions online;
+  ConnectionOptions online_connection;
 };
 
 struct ExecutionSummary {

@@ -76,6 +76,9 @@ struct Step {
   // ABI 1.3 (CHIMP_STEP_PREFLIGHT; checks only): run before the first write
   // of a run whose path holds the edge, against the database as it is.
   bool preflight = false;
+  // ABI 1.4 (CHIMP_STEP_ONLINE; SQL steps holding one ALTER TABLE): the
+  // ALTER runs through pt-online-schema-change (exec/online_alter.hpp).
+  bool online = false;
 };
 
 struct Edge {

@@ -38,6 +38,32 @@ struct BundleTrust {
   bool SignatureRequired() const { return require_signature || !trusted_keys.empty(); }
 };
 
+// How a step marked online (Step::online) runs its ALTER TABLE through
+// pt-online-schema-change ([online] in the config file, --online-* flags;
+// doc/operations.md "Online schema changes"). Zero or "" = the tool's own
+// default.
+struct OnlineAlterOptions {
+  // The program; "" = pt-online-schema-change on $PATH. Its absence fails
+  // `plan` and `migrate` before anything runs, naming the step.
+  std::string program;
+  // Rows per chunk (--chunk-size). With chunk_time the tool adjusts it.
+  uint64_t chunk_size = 0;
+  // Seconds one chunk should take (--chunk-time; the tool's default 0.5).
+  double chunk_time = 0;
+  // Pause the copy while a status variable is above the bound
+  // (--max-load, e.g. "Threads_running=25").
+  std::string max_load;
+  // Abort the change when a status variable passes the bound
+  // (--critical-load, e.g. "Threads_running=50").
+  std::string critical_load;
+  // Pause the copy while a replica lags more than this many seconds
+  // (--max-lag).
+  double max_lag = 0;
+  // How the tool finds replicas (--recursion-method: processlist, hosts,
+  // dsn=..., none).
+  std::string recursion_method;
+};
+
 struct EngineOptions {
   // Where to connect. connection.database is ignored: see `database`.
   ConnectionOptions connection;
@@ -67,6 +93,8 @@ struct EngineOptions {
   // `migrate --backup DIR`: dump the target database into DIR before the
   // first step (core/src/engine/backup.cpp). Default: "" (no backup).
   std::string backup_dir;
+  // Steps marked online: pt-online-schema-change's settings.
+  OnlineAlterOptions online;
 };
 
 }  // namespace chimp

@@ -75,17 +75,18 @@ class ConfigReader {
     for (auto&& [key, node] : root) {
       std::string name(key.str());
       const toml::table* table = node.as_table();
-      if (name == "database" || name == "plugins" || name == "changelog") {
+      if (name == "database" || name == "plugins" || name == "changelog" || name == "online") {
         if (table == nullptr) {
           return Error(node, "'" + name + "' must be a table ([" + name + "]), not " + TypeName(node.type()));
         }
         if (name == "database") CHIMP_RETURN_IF_ERROR(ApplyDatabase(*table));
         if (name == "plugins") CHIMP_RETURN_IF_ERROR(ApplyPlugins(*table));
         if (name == "changelog") CHIMP_RETURN_IF_ERROR(ApplyChangelog(*table));
+        if (name == "online") CHIMP_RETURN_IF_ERROR(ApplyOnline(*table));
         continue;
       }
       return ErrorAt(key.source(), "unknown " + std::string(table ? "table" : "key") + " '" + name +
-                                       "' (known tables: database, plugins, changelog)");
+                                       "' (known tables: database, plugins, changelog, online)");
     }
     if (has_password_ && has_password_file_) {
       return Status::InvalidArgument(path_ + ": set either database.password or database.password_file, not both");
@@ -208,6 +209,39 @@ class ConfigReader {
       return Status::Ok();
     };
     return ApplyTable(table, "changelog", h);
+  }
+
+  // [online]: pt-online-schema-change's settings for steps marked online.
+  Status ApplyOnline(const toml::table& table) {
+    OnlineAlterOptions& o = options_->online;
+    std::map<std::string, Handler> h;
+    h["program"] = StringInto(&o.program);
+    h["max_load"] = StringInto(&o.max_load);
+    h["critical_load"] = StringInto(&o.critical_load);
+    h["recursion_method"] = StringInto(&o.recursion_method);
+    h["chunk_size"] = [this, &o](const toml::node& n, const std::string& key) -> Status {
+      int64_t v = 0;
+      CHIMP_RETURN_IF_ERROR(GetInteger(n, key, 1, 100000000, &v));
+      o.chunk_size = static_cast<uint64_t>(v);
+      return Status::Ok();
+    };
+    h["chunk_time"] = SecondsInto(&o.chunk_time);
+    h["max_lag"] = SecondsInto(&o.max_lag);
+    return ApplyTable(table, "online", h);
+  }
+
+  // A positive number of seconds (integer or fraction).
+  Handler SecondsInto(double* out) {
+    return [this, out](const toml::node& n, const std::string& key) -> Status {
+      std::optional<double> v;
+      if (const auto* f = n.as_floating_point()) v = f->get();
+      if (const auto* i = n.as_integer()) v = static_cast<double>(i->get());
+      if (!v || !(*v > 0) || *v > 86400) {
+        return Error(n, "'" + key + "' must be a number of seconds above 0 and at most 86400");
+      }
+      *out = *v;
+      return Status::Ok();
+    };
   }
 
   Handler StringInto(std::string* out) {

@@ -13,6 +13,7 @@
 #include "engine/check.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "exec/online_alter.hpp"
 #include "plugin/descriptor_cache.hpp"
 #include "recovery/counters.hpp"
 
@@ -87,6 +88,7 @@ Result<Plan> Preflight(const EngineOptions& options, Changelog& changelog, const
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report->plan, MakePlan(*report->catalog, state, entries, request));
   CHIMP_RETURN_IF_ERROR(LoadWhatRuns(options, state, entries, request, report));
+  CHIMP_RETURN_IF_ERROR(internal::RequireOnlineTool(options.online, report->plan));
   CHIMP_ASSIGN_OR_RETURN(auto results, internal::RunPreflight(options, report->plan));
   if (observer != nullptr && !results.empty()) observer->OnPreflight(results);
   CHIMP_RETURN_IF_ERROR(internal::PreflightVerdict(results));

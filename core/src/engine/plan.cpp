@@ -4,6 +4,7 @@
 #include "engine/check.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "exec/online_alter.hpp"
 
 namespace chimp {
 
@@ -15,6 +16,7 @@ Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanReq
   CHIMP_ASSIGN_OR_RETURN(report.state, target.changelog->ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, target.changelog->ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report.plan, MakePlan(*report.catalog, report.state, entries, request));
+  CHIMP_RETURN_IF_ERROR(internal::RequireOnlineTool(options.online, report.plan));
   CHIMP_ASSIGN_OR_RETURN(report.preflight, internal::RunPreflight(options, report.plan));
   return report;
 }

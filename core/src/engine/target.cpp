@@ -30,6 +30,8 @@ ExecutionGuard Target::Guard(const EngineOptions& options) const {
   guard.watch = true;
   guard.watcher = options.connection;
   guard.watcher.database.clear();
+  guard.online = options.online;
+  guard.online_connection = guard.watcher;
   return guard;
 }
 

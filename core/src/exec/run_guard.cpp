@@ -13,7 +13,11 @@ constexpr uint32_t kErLockWaitTimeout = 1205;
 }  // namespace
 
 RunGuard::RunGuard(const ExecutionGuard& guard, Connection& work, ExecutionObserver* observer)
-    : lock_(guard.lock), work_(work), bound_(guard.lock_wait_timeout) {
+    : lock_(guard.lock),
+      work_(work),
+      bound_(guard.lock_wait_timeout),
+      online_(guard.online),
+      online_connection_(guard.online_connection) {
   if (guard.watch) watch_ = std::make_unique<WaitWatch>(guard.watcher, work.ThreadId(), bound_, observer);
 }
 

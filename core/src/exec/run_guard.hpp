@@ -41,11 +41,20 @@ class RunGuard {
   // held a transaction open, read on `work`. Other errors unchanged.
   Status ExplainLockWait(const Status& cause) const;
 
+  // Steps marked online: pt-online-schema-change's settings and where it
+  // connects (ExecutionGuard::online, online_connection).
+  const OnlineAlterOptions& online() const { return online_; }
+  const ConnectionOptions& online_connection() const { return online_connection_; }
+  // RunLock::CheckHeld, when the guard has a lock.
+  Status CheckHeld() const { return lock_ != nullptr ? lock_->CheckHeld() : Status::Ok(); }
+
  private:
   RunLock* lock_;
   Connection& work_;
   std::chrono::seconds bound_;
   std::unique_ptr<WaitWatch> watch_;  // null when not asked for
+  OnlineAlterOptions online_;
+  ConnectionOptions online_connection_;
 };
 
 }  // namespace chimp::internal

@@ -64,6 +64,9 @@ class StepContext {
   const PlannedStep& planned() const { return planned_; }
   // The statement count estimated up front.
   int32_t count() const { return count_; }
+  // The run's guard; null when nothing is checked (tests).
+  const RunGuard* guard() const { return guard_; }
+  ExecutionObserver* observer() const { return observer_; }
 
   // Runs statement `index`, collecting warnings into `outcome`; a warning
   // fails the statement when the step declares warnings fatal. Runs under

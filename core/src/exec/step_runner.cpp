@@ -5,6 +5,7 @@
 #include "chimp/engine.hpp"
 #include "exec/check_run.hpp"
 #include "exec/ddl_run.hpp"
+#include "exec/online_alter.hpp"
 #include "plugin/services.hpp"
 #include "recovery/fault_points.hpp"
 #include "recovery/pre_image.hpp"
@@ -271,6 +272,8 @@ StepOutcome StepRunner::RunStatementByStatement(const StepContext& step, Stateme
   if (planned.step->kind == StepKind::kNative) {
     outcome.status = row.Insert();
     if (outcome.status.ok()) outcome.status = step.RunNative(row.id());
+  } else if (step.planned().step->online) {
+    outcome.status = OnlineAlterRun(step, source, row, &outcome).Run();
   } else {
     std::vector<const PlannedStep*> ahead;
     std::vector<int64_t> ahead_ids;
@@ -308,7 +311,7 @@ bool StepRunner::FinishMayWait(const PlannedStep& planned, const StepOutcome& ou
 
 std::optional<ClassifiedStatement> StepRunner::SharesRowWrite(const PlannedStep& planned) const {
   const Step& step = *planned.step;
-  if (step.kind != StepKind::kSql || !step.has_ddl || planned.repeatable || planned.resume_from != 0 ||
+  if (step.kind != StepKind::kSql || !step.has_ddl || step.online || planned.repeatable || planned.resume_from != 0 ||
       !planned.pending_fingerprint.empty()) {
     return std::nullopt;
   }

@@ -20,7 +20,7 @@ namespace chimp::internal {
 namespace {
 
 // Bumped whenever the encoding or what the loader copies changes.
-constexpr const char* kFormat = "chimp-descriptor-cache 1";
+constexpr const char* kFormat = "chimp-descriptor-cache 2";
 
 // A tripwire: a field added to the model must be added to the encoding
 // below (and kFormat bumped), or a cached descriptor would lack it.
@@ -118,6 +118,8 @@ void EncodeStep(const Step& s, Writer* w) {
   w->Text(s.database.value_or(""));
   w->Text(s.session_sql);
   w->Flag(s.warnings_fatal);
+  w->Flag(s.preflight);  // format 2
+  w->Flag(s.online);
 }
 
 bool DecodeStep(Reader* r, Step* s) {
@@ -127,7 +129,8 @@ bool DecodeStep(Reader* r, Step* s) {
   if (!(r->Text(&s->id) && r->Text(&s->description) && r->Number(&kind, 2) && r->Number(&phase, 1) &&
         r->Flag(&s->has_ddl) && r->Flag(&s->idempotent) && r->Text(&s->sql) && r->Text(&s->source) &&
         r->Text(&s->checksum) && r->Text(&s->proposed_at) && r->Flag(&has_run) && r->Number(&dialect, 1) &&
-        r->Flag(&has_database) && r->Text(&database) && r->Text(&s->session_sql) && r->Flag(&s->warnings_fatal))) {
+        r->Flag(&has_database) && r->Text(&database) && r->Text(&s->session_sql) && r->Flag(&s->warnings_fatal) &&
+        r->Flag(&s->preflight) && r->Flag(&s->online))) {
     return false;
   }
   s->kind = static_cast<StepKind>(kind);

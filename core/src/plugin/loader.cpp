@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "chimp/sql_splitter.hpp"
+#include "exec/online_alter.hpp"
 #include "plugin/bundle.hpp"
 #include "plugin/descriptor_cache.hpp"
 #include "plugin/isolate.hpp"
@@ -401,7 +402,11 @@ class DescriptorCopier {
       step.sql = d->sql;
       step.checksum = SqlChecksum(step.sql);
       if (check_sql_) CHIMP_RETURN_IF_ERROR(CheckSql(step, where));
-    } else {
+    }
+    if (step.online) {
+      if (Status online = internal::CheckOnlineStep(step); !online.ok()) return Error(where + ": " + online.message());
+    }
+    if (!has_sql) {
       step.checksum = Str(d->checksum);
       if (step.checksum.empty())
         return Error(where + ": checksum is missing; a step with a function needs \"rev:<n>\"");
@@ -420,7 +425,8 @@ class DescriptorCopier {
       default: return Error(where + ": unknown phase " + std::to_string(d->phase));
     }
     constexpr uint32_t kKnownFlags = CHIMP_STEP_HAS_DDL | CHIMP_STEP_IDEMPOTENT | CHIMP_STEP_WARNINGS_FATAL |
-                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER | CHIMP_STEP_PREFLIGHT;
+                                     CHIMP_STEP_RUN_BEFORE | CHIMP_STEP_RUN_AFTER | CHIMP_STEP_PREFLIGHT |
+                                     CHIMP_STEP_ONLINE;
     // A plugin built for a later minor may set flags this host does not know
     // yet (it stated it runs on this host); from anyone else they are garbage.
     if ((d->flags & ~kKnownFlags) != 0 && plugin_abi_minor_ <= CHIMP_ABI_MINOR) {
@@ -432,6 +438,7 @@ class DescriptorCopier {
     step->idempotent = (d->flags & CHIMP_STEP_IDEMPOTENT) != 0;
     step->warnings_fatal = (d->flags & CHIMP_STEP_WARNINGS_FATAL) != 0;
     step->preflight = (d->flags & CHIMP_STEP_PREFLIGHT) != 0;
+    step->online = (d->flags & CHIMP_STEP_ONLINE) != 0;
     if (CHIMP_HAS_FIELD(d, chimp_step, dialect)) {
       switch (d->dialect) {
         case CHIMP_DIALECT_CLIENT: step->dialect = SqlDialect::kClient; break;

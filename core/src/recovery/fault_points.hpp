@@ -10,6 +10,11 @@
 //   before-commit     before a transaction's COMMIT
 //   after-commit      after a COMMIT
 //   before-version    after an edge's last step, before its version is set
+//   online-copy       an online ALTER: at pt-online-schema-change's first
+//                     progress line below 100 % (mid-copy; the tool dies
+//                     with chimp)
+//   online-done       an online ALTER: the tool swapped the tables and
+//                     exited, before chimp records the step
 // Without the variable the hook costs one branch on a cached flag.
 #ifndef CHIMP_RECOVERY_FAULT_POINTS_HPP_
 #define CHIMP_RECOVERY_FAULT_POINTS_HPP_

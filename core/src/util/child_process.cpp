@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,10 @@ void SetUpChild(const ChildOptions& options, int err_write) {
   sigset_t none;  // the parent blocks SIGINT, SIGTERM, SIGHUP (chimp/interrupt.hpp); the child must not
   sigemptyset(&none);
   pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  if (options.die_with_parent) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() == 1) _exit(125);  // the parent died before the prctl
+  }
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
   if (::dup2(options.stdout_fd >= 0 ? options.stdout_fd : STDERR_FILENO, STDOUT_FILENO) < 0) _exit(126);

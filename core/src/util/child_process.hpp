@@ -36,6 +36,10 @@ struct ChildOptions {
   // Environment variables the program does not get (RunProgram), e.g.
   // CHIMP_PASSWORD. Default: none.
   std::vector<std::string> unset_env;
+  // The child is killed (SIGKILL, PR_SET_PDEATHSIG) when the thread that
+  // started it ends, e.g. when chimp is killed, so that it never runs on
+  // unwatched (pt-online-schema-change). Default: false.
+  bool die_with_parent = false;
 };
 
 struct ChildResult {

@@ -1,5 +1,5 @@
 /*
- * chimp plugin ABI, version 1.3.
+ * chimp plugin ABI, version 1.4.
  *
  * This header is the whole contract between the chimp engine (the host) and a
  * migration plugin (a shared object). It is C99 with fixed-width fields and no
@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define CHIMP_ABI_MAJOR 1
-#define CHIMP_ABI_MINOR 3
+#define CHIMP_ABI_MINOR 4
 
 /* The name of the one exported symbol. */
 #define CHIMP_PLUGIN_ENTRY_SYMBOL "chimp_plugin_entry"
@@ -129,7 +129,7 @@ enum {
   CHIMP_STEP_RUN_AFTER = 1u << 4,  /* repeatables only: run after the last
                                       edge of the path (views) */
   /* ABI 1.3: */
-  CHIMP_STEP_PREFLIGHT = 1u << 5   /* CHIMP_STEP_CHECK steps only: a
+  CHIMP_STEP_PREFLIGHT = 1u << 5,  /* CHIMP_STEP_CHECK steps only: a
                                       pre-flight check. It runs before the
                                       first write of any run whose path
                                       holds its edge, against the database
@@ -139,6 +139,19 @@ enum {
                                       stops the run with nothing written.
                                       A host of ABI <= 1.2 ignores the flag
                                       and runs the check in its edge. */
+  /* ABI 1.4: */
+  CHIMP_STEP_ONLINE = 1u << 6 /* CHIMP_STEP_SQL steps only, whose script is
+                                 one ALTER TABLE statement (with HAS_DDL):
+                                 the host runs it as an online schema
+                                 change (pt-online-schema-change: a shadow
+                                 copy kept in step by triggers, then an
+                                 atomic RENAME), so writers of the table
+                                 are not blocked while it copies. The
+                                 host refuses the flag on any other step.
+                                 A host of ABI <= 1.3 ignores it and runs
+                                 the ALTER as a plain, blocking statement:
+                                 set min_host_minor to 4 when that must
+                                 not happen. */
 };
 
 /* ---- SQL dialects (chimp_step.dialect, ABI 1.1). How the host cuts a SQL

@@ -155,11 +155,11 @@ TEST_CASE("config: an unknown table or top-level key is an error") {
   std::string f1 = dir.Write("a.toml", "\n[databse]\nname = \"x\"\n");
   chimp::Status s1 = ApplyConfigFile(f1, &o);
   CHECK(s1.code() == StatusCode::kInvalidArgument);
-  CHECK(s1.message() == f1 + ":2: unknown table 'databse' (known tables: database, plugins, changelog)");
+  CHECK(s1.message() == f1 + ":2: unknown table 'databse' (known tables: database, plugins, changelog, online)");
 
   std::string f2 = dir.Write("b.toml", "host = \"x\"\n");
   chimp::Status s2 = ApplyConfigFile(f2, &o);
-  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog)");
+  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog, online)");
 
   std::string f3 = dir.Write("c.toml", "database = 3\n");
   chimp::Status s3 = ApplyConfigFile(f3, &o);
@@ -337,4 +337,35 @@ TEST_CASE("config: CHIMP_* variables apply, and a bad one is refused naming it")
   CHECK(o.lock_kind == chimp::LockKind::kLease);
   CHECK(bad.code() == StatusCode::kInvalidArgument);
   CHECK(bad.message() == "environment variable CHIMP_PORT: must be between 1 and 65535, not 0");
+}
+
+TEST_CASE("config: [online] sets pt-online-schema-change's settings and refuses bad values") {
+  TempDir dir;
+  EngineOptions o;
+  std::string file = dir.Write("chimp.toml", R"(
+[online]
+program = "/opt/pt/bin/pt-online-schema-change"
+chunk_size = 500
+chunk_time = 0.25
+max_load = "Threads_running=30"
+critical_load = "Threads_running=80"
+max_lag = 3
+recursion_method = "none"
+)");
+  chimp::Status s = ApplyConfigFile(file, &o);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  CHECK(o.online.program == "/opt/pt/bin/pt-online-schema-change");
+  CHECK(o.online.chunk_size == 500);
+  CHECK(o.online.chunk_time == doctest::Approx(0.25));
+  CHECK(o.online.max_load == "Threads_running=30");
+  CHECK(o.online.critical_load == "Threads_running=80");
+  CHECK(o.online.max_lag == doctest::Approx(3));
+  CHECK(o.online.recursion_method == "none");
+
+  std::string bad = dir.Write("bad.toml", "[online]\nchunk_time = -1\n");
+  chimp::Status b = ApplyConfigFile(bad, &o);
+  CHECK(b.code() == StatusCode::kInvalidArgument);
+  CHECK(b.message() == bad + ":2: 'online.chunk_time' must be a number of seconds above 0 and at most 86400");
+  std::string typo = dir.Write("typo.toml", "[online]\nchunk = 5\n");
+  CHECK(chimp::Status(ApplyConfigFile(typo, &o)).message().find("unknown key 'online.chunk'") != std::string::npos);
 }

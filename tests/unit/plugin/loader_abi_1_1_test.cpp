@@ -30,7 +30,7 @@ const Step* FindStep(const LoadedPlugin& plugin, const std::string& id) {
 
 TEST_CASE("abi: 1.1 and 1.2 append to chimp_step and chimp_plugin; 1.0 sizes are pinned") {
   CHECK(CHIMP_ABI_MAJOR == 1);
-  CHECK(CHIMP_ABI_MINOR == 3);  // 1.3 adds a flag only (CHIMP_STEP_PREFLIGHT)
+  CHECK(CHIMP_ABI_MINOR == 4);  // 1.3 and 1.4 add flags only (CHIMP_STEP_PREFLIGHT, CHIMP_STEP_ONLINE)
   CHECK(CHIMP_STEP_SIZE_1_0 == 80);
   CHECK(CHIMP_PLUGIN_SIZE_1_0 == 56);
   CHECK(sizeof(chimp_step) == 104);

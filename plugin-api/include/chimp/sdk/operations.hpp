@@ -54,6 +54,13 @@
 // statement, so a step that failed at EXECUTE must be re-run from its first
 // statement (the guard is re-evaluated, which is safe); see Ops below.
 //
+// Online (ABI 1.4). The ALTER operations (AddColumn, DropColumn,
+// ModifyColumn, RenameColumn, AddIndex, DropIndex) take kOnline: the step is
+// then the one statement ALTER TABLE `t` <change>, declared HAS_DDL and
+// ONLINE (not IDEMPOTENT), which the host runs through
+// pt-online-schema-change and decides on resume by probing the table
+// (doc/plugins.md, "Online ALTER TABLE"). The other operations refuse it.
+//
 // Registration errors (a bad name, an empty column list) throw Error from
 // the registration body, which makes the entry fail with that text.
 #ifndef CHIMP_SDK_OPERATIONS_HPP_
@@ -724,27 +731,30 @@ class Ops {
     return Ddl(std::move(id), "Drop table " + QuoteIdentifier(table), DropTableSql(table), extra);
   }
   Ops& AddColumn(std::string id, std::string_view table, const Column& column, StepOptions extra = {}) {
-    return Ddl(std::move(id), "Add column " + Qualified(table, column.name()), AddColumnSql(table, column), extra);
+    return Alter(std::move(id), "Add column " + Qualified(table, column.name()), AddColumnSql(table, column),
+                 "ADD COLUMN " + ColumnClause(column), table, extra);
   }
   Ops& DropColumn(std::string id, std::string_view table, std::string_view column, StepOptions extra = {}) {
-    return Ddl(std::move(id), "Drop column " + Qualified(table, column), DropColumnSql(table, column), extra);
+    return Alter(std::move(id), "Drop column " + Qualified(table, column), DropColumnSql(table, column),
+                 "DROP COLUMN " + QuoteIdentifier(column), table, extra);
   }
   Ops& ModifyColumn(std::string id, std::string_view table, const Column& column, StepOptions extra = {}) {
-    return Ddl(std::move(id), "Modify column " + Qualified(table, column.name()), ModifyColumnSql(table, column),
-               extra);
+    return Alter(std::move(id), "Modify column " + Qualified(table, column.name()), ModifyColumnSql(table, column),
+                 "MODIFY COLUMN " + ColumnClause(column), table, extra);
   }
   Ops& RenameColumn(std::string id, std::string_view table, std::string_view from, std::string_view to,
                     StepOptions extra = {}) {
-    return Ddl(std::move(id), "Rename column " + Qualified(table, from) + " to " + QuoteIdentifier(to),
-               RenameColumnSql(table, from, to), extra);
+    return Alter(std::move(id), "Rename column " + Qualified(table, from) + " to " + QuoteIdentifier(to),
+                 RenameColumnSql(table, from, to),
+                 "RENAME COLUMN " + QuoteIdentifier(from) + " TO " + QuoteIdentifier(to), table, extra);
   }
   Ops& AddIndex(std::string id, std::string_view table, const Index& index, StepOptions extra = {}) {
-    return Ddl(std::move(id), "Add index " + QuoteIdentifier(index.name()) + " on " + QuoteIdentifier(table),
-               AddIndexSql(table, index), extra);
+    return Alter(std::move(id), "Add index " + QuoteIdentifier(index.name()) + " on " + QuoteIdentifier(table),
+                 AddIndexSql(table, index), "ADD " + index.Definition(), table, extra);
   }
   Ops& DropIndex(std::string id, std::string_view table, std::string_view index, StepOptions extra = {}) {
-    return Ddl(std::move(id), "Drop index " + QuoteIdentifier(index) + " on " + QuoteIdentifier(table),
-               DropIndexSql(table, index), extra);
+    return Alter(std::move(id), "Drop index " + QuoteIdentifier(index) + " on " + QuoteIdentifier(table),
+                 DropIndexSql(table, index), "DROP INDEX " + QuoteIdentifier(index), table, extra);
   }
   Ops& AddForeignKey(std::string id, std::string_view table, const ForeignKey& fk, StepOptions extra = {}) {
     return Ddl(std::move(id), "Add foreign key " + QuoteIdentifier(fk.name()) + " on " + QuoteIdentifier(table),
@@ -804,13 +814,33 @@ class Ops {
     return QuoteIdentifier(table) + "." + QuoteIdentifier(column);
   }
 
+  static std::string ColumnClause(const Column& column) {
+    return column.Definition() + (column.position().empty() ? "" : " " + column.position());
+  }
+
   std::string TakeDescription(std::string fallback) {
     if (description_.empty()) return fallback;
     return std::exchange(description_, std::string());
   }
 
   Ops& Ddl(std::string id, std::string description, std::string sql, StepOptions extra) {
+    if ((extra.flags & CHIMP_STEP_ONLINE) != 0) {
+      throw Error("step '" + id + "': kOnline is for ALTER TABLE operations only", CHIMP_BAD_ARGUMENT);
+    }
     edge_->Sql(std::move(id), TakeDescription(std::move(description)), std::move(sql), kDdl | kIdempotent | extra);
+    return *this;
+  }
+
+  // An ALTER TABLE operation: the guarded form (`guarded`), or with kOnline
+  // the one statement ALTER TABLE `table` <clause>, which the host runs
+  // online and decides on resume by looking at the table (it converges
+  // like the guarded form: a step recorded done never runs again).
+  Ops& Alter(std::string id, std::string description, std::string guarded, const std::string& clause,
+             std::string_view table, StepOptions extra) {
+    if ((extra.flags & CHIMP_STEP_ONLINE) == 0)
+      return Ddl(std::move(id), std::move(description), std::move(guarded), extra);
+    edge_->Sql(std::move(id), TakeDescription(std::move(description) + " (online)"),
+               "ALTER TABLE " + QuoteIdentifier(table) + " " + clause + ";\n", kDdl | extra);
     return *this;
   }
 

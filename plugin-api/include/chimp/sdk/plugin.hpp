@@ -188,6 +188,13 @@ inline constexpr StepOptions kRunAfter{CHIMP_STEP_RUN_AFTER};
 // database as it is before the run (doc/plugins.md, "Pre-flight checks").
 // A host of ABI 1.2 or older ignores it and runs the check in its edge.
 inline constexpr StepOptions kPreflight{CHIMP_STEP_PREFLIGHT};
+// ABI 1.4. SQL steps holding one ALTER TABLE statement (and the typed ALTER
+// operations of Ops): the host runs the ALTER online, through
+// pt-online-schema-change, so that writers of the table are not blocked
+// while it copies (doc/plugins.md, "Online ALTER TABLE"). Requires kDdl on
+// a plain Sql step. A host of ABI 1.3 or older ignores it and runs the
+// ALTER blocking: set plugin.MinHostMinor(4) when that must not happen.
+inline constexpr StepOptions kOnline{CHIMP_STEP_ONLINE};
 
 // ---------------------------------------------------------------------------
 // Values
