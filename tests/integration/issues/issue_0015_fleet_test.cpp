@@ -6,11 +6,19 @@
 // parses; the config file's [[targets]] work; bad inputs are refused with
 // exit 2; the plugins are loaded once per run, not once per target.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -211,6 +219,56 @@ TEST_CASE("issue 15.1 fleet: a run killed in the middle converges on a rerun, ev
   nlohmann::json v = Parse(validate);
   CHECK(validate.code == 0);
   for (const auto& row : v["targets"]) CHECK(row["outcome"] == "ok");
+}
+
+TEST_CASE("issue 15.1 fleet: a first SIGINT stops every running target at a safe point and starts no new one") {
+  Tenants t("i15_sig", 40);
+  test::ScratchDir scratch("chimp_i15_sig_");
+  const std::string output = (scratch.path() / "out").string();
+  const test::ServerFlags server = test::TestServerFlags();
+  std::vector<std::string> args =
+      Args({{CHIMP_BINARY},
+            server.flags,
+            {"migrate", "--changelog-schema", t.changelog(), "--plugins", CHIMP_SAMPLE_MIGRATIONS_DIR, "--databases",
+             t.pattern(), "-j", "2", "--format", "json"}});
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out < 0 || ::dup2(out, 1) < 0) _exit(126);
+    ::unsetenv("CHIMP_TEST_CRASH_AT");
+    if (!server.password.empty()) ::setenv("CHIMP_PASSWORD", server.password.c_str(), 1);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // Once a target is done (the changelog exists by then), interrupt.
+  for (int i = 0; i < 1500; ++i) {
+    const std::string v = t.Version(t.names()[1]);
+    if (v == "2.0.0") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGINT);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 12);
+  test::CliRun stopped;
+  stopped.out = test::Slurp(output);
+  nlohmann::json doc = Parse(stopped);
+  CHECK(doc["exit_code"] == 12);
+  CHECK(doc["counts"]["not_started"].get<int>() > 0);  // none started after the signal
+  CHECK(doc["counts"]["ok"].get<int>() >= 1);
+  for (const auto& row : doc["targets"]) {
+    if (row["outcome"] == "failed") CHECK(row["exit_code"] == 12);  // interrupted, not a failure of its own
+  }
+  test::CliRun rerun = t.Run("migrate", {"--databases", t.pattern(), "-j", "4"});
+  INFO("rerun stdout: " << rerun.out << "\nstderr: " << rerun.err);
+  CHECK(rerun.code == 0);
+  for (const std::string& db : t.names()) CHECK(t.Version(db) == "2.0.0");
 }
 
 TEST_CASE("issue 15.1 fleet: [[targets]] of the config file, and contradictory or bad inputs refused with exit 2") {
