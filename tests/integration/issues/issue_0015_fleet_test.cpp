@@ -4,7 +4,8 @@
 // target stops new starts (or not, with --keep-going) and sets the exit
 // code; a run killed in the middle converges on a rerun; the JSON summary
 // parses; the config file's [[targets]] work; bad inputs are refused with
-// exit 2; the plugins are loaded once per run, not once per target.
+// exit 2; the plugins are loaded once per run, not once per target; a
+// first SIGINT stops every running target and starts no new one.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/wait.h>
