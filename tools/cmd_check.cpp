@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "fleet.hpp"
 
 namespace chimp::cli {
 namespace {
@@ -16,6 +17,22 @@ int RunCheck(const Context& ctx, const std::string& to) {
   if (!format.ok()) return Fail(format.status());
   Result<PlanRequest> request = MakePlanRequest(to, "expand");
   if (!request.ok()) return Fail(request.status());
+  if (ctx.fleet()) {
+    return RunFleet(ctx, {"check", *format == "json"}, [&](const EngineOptions& target) {
+      Result<CheckReport> r = RunChecks(target, *request);
+      if (!r.ok()) return FleetFailure(r.status());
+      FleetOutcome o;
+      o.known = true;
+      o.from = r->state.version.ToString();
+      o.to = r->plan.has_value() ? r->plan->target.ToString() : o.from;
+      o.steps = static_cast<int64_t>(r->checks.size());
+      if (!r->ok()) {
+        o.exit_code = kExitCheckFailed;
+        o.message = CheckCountText(r->checks);
+      }
+      return o;
+    });
+  }
   Result<CheckReport> result = RunChecks(ctx.options, *request);
   if (!result.ok()) return Fail(result.status());
   const CheckReport& r = *result;

@@ -13,6 +13,7 @@
 #include "chimp/interrupt.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "fleet.hpp"
 #include "json_errors.hpp"
 #include "live_progress.hpp"
 #include "log.hpp"
@@ -302,6 +303,57 @@ struct ProgressFlags {
   double interval_s = 2;
 };
 
+// What a fleet's job learns of its target's run: where it started and how
+// many steps ended well, also when the run fails.
+class FleetProgress : public ExecutionObserver {
+ public:
+  void OnPlan(const Plan& plan, const std::string& /*run_id*/) override {
+    from_ = plan.current.ToString();
+    planned_ = true;
+  }
+  void OnStepDone(const PlannedStep& /*ps*/, const Status& result, int64_t /*ms*/, int32_t /*warnings*/) override {
+    if (result.ok()) ++steps_ok_;
+  }
+  void OnVersion(const Version& version) override { reached_ = version.ToString(); }
+  bool planned_ = false;
+  std::string from_;
+  std::string reached_;
+  int64_t steps_ok_ = 0;
+};
+
+// migrate over a fleet (fleet.hpp): one Migrate per target, no per-step
+// lines; a lock wait is told on stderr with the target's name.
+int RunMigrateFleet(const Context& ctx, const PlanRequest& request, const std::string& backup_dir, bool json) {
+  return RunFleet(ctx, {"migrate", json}, [&](const EngineOptions& target) {
+    EngineOptions options = target;
+    options.backup_dir = backup_dir;
+    FleetProgress progress;
+    const std::string database = options.database;
+    auto on_wait = [database](const LockHolder& holder) {
+      try {
+        std::fflush(stdout);
+        std::cerr << "chimp: " + database + ": waiting for the migration lock, held by " + holder.ToString() + "\n";
+      } catch (...) {
+      }
+    };
+    Result<MigrateReport> result = Migrate(options, request, &progress, on_wait);
+    if (result.ok()) {
+      FleetOutcome o;
+      o.known = true;
+      o.from = result->plan.current.ToString();
+      o.to = result->summary.reached.ToString();
+      o.steps = result->summary.steps_run;
+      return o;
+    }
+    FleetOutcome o = FleetFailure(result.status());
+    o.known = progress.planned_;
+    o.from = progress.from_;
+    o.to = progress.reached_.empty() ? progress.from_ : progress.reached_;
+    o.steps = progress.steps_ok_;
+    return o;
+  });
+}
+
 int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase, const std::string& backup_dir,
                const ProgressFlags& flags) {
   Result<std::string> format = ChooseFormat(ctx, "migrate", {"text", "json"});
@@ -309,6 +361,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
   const bool json = *format == "json";
   Result<PlanRequest> request = MakePlanRequest(to, phase);
   if (!request.ok()) return Fail(request.status());
+  if (ctx.fleet()) return RunMigrateFleet(ctx, *request, backup_dir, json);
 
   Progress::Settings settings;
   settings.database = ctx.options.database;

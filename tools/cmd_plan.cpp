@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "fleet.hpp"
 
 namespace chimp::cli {
 
@@ -14,6 +15,22 @@ int RunPlan(const Context& ctx, const std::string& to, const std::string& phase,
   if (!format.ok()) return Fail(format.status());
   Result<PlanRequest> request = MakePlanRequest(to, phase);
   if (!request.ok()) return Fail(request.status());
+  if (ctx.fleet()) {
+    return RunFleet(ctx, {command, *format == "json"}, [&](const EngineOptions& target) {
+      Result<PlanReport> r = MakeMigrationPlan(target, *request);
+      if (!r.ok()) return FleetFailure(r.status());
+      FleetOutcome o;
+      o.known = true;
+      o.from = r->plan.current.ToString();
+      o.to = r->plan.target.ToString();
+      o.steps = static_cast<int64_t>(r->plan.steps.size());
+      if (!AllPassed(r->preflight)) {
+        o.exit_code = kExitCheckFailed;
+        o.message = "pre-flight: " + CheckCountText(r->preflight);
+      }
+      return o;
+    });
+  }
   Result<PlanReport> report = MakeMigrationPlan(ctx.options, *request);
   if (!report.ok()) return Fail(report.status());
   const Plan& plan = report->plan;

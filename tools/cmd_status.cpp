@@ -4,10 +4,12 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "fleet.hpp"
 
 namespace chimp::cli {
 namespace {
@@ -211,6 +213,19 @@ std::pair<int, std::string> Verdict(const StatusReport& r) {
 int RunStatus(const Context& ctx) {
   Result<std::string> format = ChooseFormat(ctx, "status", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
+  if (ctx.fleet()) {
+    return RunFleet(ctx, {"status", *format == "json"}, [](const EngineOptions& target) {
+      Result<StatusReport> r = GetStatus(target);
+      if (!r.ok()) return FleetFailure(r.status());
+      FleetOutcome o;
+      o.known = true;
+      o.from = r->state.version.ToString();
+      o.to = r->pending ? r->pending->target.ToString() : r->newest.ToString();
+      o.steps = r->pending ? static_cast<int64_t>(r->pending->steps.size()) : 0;
+      std::tie(o.exit_code, o.message) = Verdict(*r);
+      return o;
+    });
+  }
   Result<StatusReport> result = GetStatus(ctx.options);
   if (!result.ok()) return Fail(result.status());
   const StatusReport& r = *result;

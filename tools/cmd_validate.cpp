@@ -5,6 +5,7 @@
 
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "fleet.hpp"
 
 namespace chimp::cli {
 namespace {
@@ -12,6 +13,22 @@ namespace {
 int RunValidate(const Context& ctx) {
   Result<std::string> format = ChooseFormat(ctx, "validate", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
+  if (ctx.fleet()) {
+    return RunFleet(ctx, {"validate", *format == "json"}, [](const EngineOptions& target) {
+      Result<ValidationReport> r = ValidateChangelog(target);
+      if (!r.ok()) return FleetFailure(r.status());
+      FleetOutcome o;
+      o.known = true;
+      o.from = o.to = r->state.version.ToString();
+      o.steps = r->applied;
+      if (!r->ok()) {
+        o.exit_code = kExitFailedPrecondition;
+        o.message = std::to_string(r->mismatches.size()) + " checksum mismatch(es), first step '" +
+                    r->mismatches.front().step_id + "'";
+      }
+      return o;
+    });
+  }
   Result<ValidationReport> result = ValidateChangelog(ctx.options);
   if (!result.ok()) return Fail(result.status());
   const ValidationReport& r = *result;

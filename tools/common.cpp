@@ -63,7 +63,18 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f, const std::vector<std::stri
   AddOptional(app, "--socket", &f->socket, "Unix socket; when given, --host and --port are not used", "PATH")
       ->group(conn);
   AddOptional(app, "--user", &f->user, "User name (Default: the OS user)", "NAME")->group(conn);
-  AddOptional(app, "-d,--database", &f->database, "The target database: the one migrated", "NAME")->group(conn);
+  app->add_option("-d,--database", f->databases,
+                  "The target database: the one migrated; repeatable, for a fleet run over several (README "
+                  "\"Fleet runs\")")
+      ->type_name("NAME")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(conn);
+  AddOptional(app, "--databases", &f->pattern,
+              "A fleet run over every schema of the server whose name is LIKE PATTERN (e.g. 'tenant_%'); never "
+              "the system schemas nor the changelog schema",
+              "PATTERN")
+      ->group(conn);
   AddOptional(app, "--password-file", &f->password_file,
               "File whose first line is the password (there is deliberately no --password flag)", "FILE")
       ->group(conn);
@@ -161,6 +172,13 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f, const std::vector<std::stri
               "[online] recursion_method, else processlist,hosts)",
               "METHOD")
       ->group(online);
+  const std::string fleet = "Fleet runs (migrate, status, plan, check, validate)";
+  AddOptional(app, "-j,--jobs", &f->jobs, "Targets run at once (Default: 1)", "N")
+      ->check(CLI::Range(1, 256).description(""))
+      ->group(fleet);
+  app->add_flag("--keep-going", f->keep_going,
+                "Start the remaining targets after one failed (Default: start no new target after a failure)")
+      ->group(fleet);
 
   const std::string output = "Output";
   std::string choices;
@@ -269,6 +287,56 @@ Result<OptionFileChoice> ChooseOptionFiles(const GlobalFlags& root, const Global
 
 }  // namespace
 
+namespace {
+
+// The targets: --database (every one given, root first) or --databases
+// replace CHIMP_DATABASE, [database] name and [[targets]]; the two flags
+// together, or [[targets]] with CHIMP_DATABASE or a server flag, contradict
+// each other (InvalidArgument, exit 2).
+Status ChooseTargets(const GlobalFlags& root, const GlobalFlags& sub, Context* ctx) {
+  EngineOptions& o = ctx->options;
+  ctx->databases = root.databases;
+  ctx->databases.insert(ctx->databases.end(), sub.databases.begin(), sub.databases.end());
+  if (const auto& v = Pick(root.pattern, sub.pattern)) {
+    if (v->empty()) return Status::InvalidArgument("--databases: the pattern is empty");
+    ctx->pattern = *v;
+  }
+  if (!ctx->databases.empty() && !ctx->pattern.empty()) {
+    return Status::InvalidArgument(
+        "--database and --databases both name the targets: give the names (--database, "
+        "repeatable) or a pattern (--databases), not both");
+  }
+  for (const std::string& name : ctx->databases) {
+    if (name.empty()) return Status::InvalidArgument("--database: the database name is empty");
+  }
+  if (!ctx->databases.empty() || !ctx->pattern.empty()) {
+    o.targets.clear();  // the command line wins over the config file's [[targets]]
+    o.database = ctx->databases.empty() ? std::string() : ctx->databases.front();
+  } else if (!o.targets.empty()) {
+    if (!EnvironmentValue("CHIMP_DATABASE").empty()) {
+      return Status::InvalidArgument(
+          "CHIMP_DATABASE and the config file's [[targets]] both name the targets; unset "
+          "CHIMP_DATABASE, or give --database to run on it alone");
+    }
+    const char* flag = Pick(root.host, sub.host)       ? "--host"
+                       : Pick(root.port, sub.port)     ? "--port"
+                       : Pick(root.socket, sub.socket) ? "--socket"
+                                                       : nullptr;
+    if (flag != nullptr) {
+      return Status::InvalidArgument(std::string(flag) + " contradicts the config file's [[targets]] (" +
+                                     o.targets.front().where +
+                                     "), which name their servers; drop the flag, or give --database too to run "
+                                     "on that server alone");
+    }
+  }
+  ctx->jobs = Pick(root.jobs, sub.jobs).value_or(1);
+  ctx->jobs_given = Pick(root.jobs, sub.jobs).has_value();
+  ctx->keep_going = root.keep_going || sub.keep_going;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   Context ctx;
   EngineOptions& o = ctx.options;
@@ -309,7 +377,7 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   if (socket) c.socket = *socket;
   if (host || port || socket) ctx.server_named = true;
   if (const auto& v = Pick(root.user, sub.user)) c.user = *v;
-  if (const auto& v = Pick(root.database, sub.database)) o.database = *v;
+  CHIMP_RETURN_IF_ERROR(ChooseTargets(root, sub, &ctx));
   if (const auto& v = Pick(root.ssl_ca, sub.ssl_ca)) c.ssl_ca = *v;
   if (const auto& v = Pick(root.ssl_cert, sub.ssl_cert)) c.ssl_cert = *v;
   if (const auto& v = Pick(root.ssl_key, sub.ssl_key)) c.ssl_key = *v;

@@ -42,7 +42,10 @@ struct GlobalFlags {
   std::optional<uint32_t> port;
   std::optional<std::string> socket;
   std::optional<std::string> user;
-  std::optional<std::string> database;
+  std::vector<std::string> databases;  // -d/--database, repeatable
+  std::optional<std::string> pattern;  // --databases LIKE-PATTERN
+  std::optional<int> jobs;
+  bool keep_going = false;
   std::optional<std::string> password_file;
   std::vector<std::string> plugins;
   std::vector<std::string> trusted_keys;
@@ -98,6 +101,18 @@ struct Context {
   // port or socket). The MySQL option files do not count: the system's
   // /etc/mysql/my.cnf names the local socket on every Debian machine.
   bool server_named = false;
+  // Fleet runs (fleet.hpp, README "Fleet runs"): every --database given
+  // (root first; options.database is the first), the --databases pattern,
+  // --jobs (Default: 1) and --keep-going. options.targets holds the config
+  // file's [[targets]] unless a --database or --databases flag replaced them.
+  std::vector<std::string> databases;
+  std::string pattern;
+  int jobs = 1;
+  bool jobs_given = false;
+  bool keep_going = false;
+  // More than one target may be meant: several --database, a pattern or
+  // [[targets]].
+  bool fleet() const { return databases.size() > 1 || !pattern.empty() || !options.targets.empty(); }
 };
 
 // Precedence, lowest first: EngineOptions defaults, the MySQL option files

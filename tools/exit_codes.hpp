@@ -44,6 +44,10 @@
 // when it cannot plan (9 for a checksum mismatch, 4 for no path), else 8
 // when a step's last attempt failed or was left running by a run that no
 // longer holds the migration lock.
+//
+// A fleet run (tools/fleet.hpp) exits 0 when every target succeeded, else
+// with the code of the first failing target in fleet order, or 12 when a
+// signal stopped it.
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
@@ -127,7 +131,9 @@ inline constexpr ExitCodeInfo kExitCodeTable[] = {
 // What status's exit code means, after the table.
 inline constexpr const char* kStatusExitNote =
     "status exits 9 or 4 when it cannot plan, 8 when a step failed or was left running\n"
-    "by a dead run (its report is printed either way).\n";
+    "by a dead run (its report is printed either way).\n"
+    "A fleet run (several --database, --databases, [[targets]]) exits 0 when every target\n"
+    "succeeded, else with the code of the first failing target in fleet order.\n";
 
 // The "Exit codes:" block of `chimp --help`, two columns, from kExitCodeTable.
 std::string ExitCodeHelp();

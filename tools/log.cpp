@@ -12,6 +12,9 @@ namespace chimp::cli {
 
 namespace {
 
+// SetLogTarget's name for the lines of this thread.
+thread_local std::string log_target;
+
 // The stderr sink, with the interlude around each line.
 class InterludeSink : public spdlog::sinks::sink {
  public:
@@ -27,7 +30,14 @@ class InterludeSink : public spdlog::sinks::sink {
       after = after_;
     }
     if (before) before();
-    inner_->log(msg);
+    if (log_target.empty()) {
+      inner_->log(msg);
+    } else {
+      const std::string text = log_target + ": " + std::string(msg.payload.data(), msg.payload.size());
+      spdlog::details::log_msg named = msg;
+      named.payload = spdlog::string_view_t(text.data(), text.size());
+      inner_->log(named);
+    }
     if (after) after();
   }
   void flush() override { inner_->flush(); }
@@ -55,6 +65,8 @@ std::shared_ptr<InterludeSink>& Sink() {
 }
 
 }  // namespace
+
+void SetLogTarget(std::string_view target) { log_target.assign(target.data(), target.size()); }
 
 void SetLogInterlude(std::function<void()> before, std::function<void()> after) {
   Sink()->Set(std::move(before), std::move(after));

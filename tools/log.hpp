@@ -21,6 +21,10 @@ void SetUpLogging(bool verbose, bool quiet, bool color);
 // the logging (reset them before they go).
 void SetLogInterlude(std::function<void()> before, std::function<void()> after);
 
+// Prefixes the log lines written by the calling thread with "<target>: "
+// from then on ("" = none): a fleet run's job names its target in the lines
+// the engine and the plugins log for it. [thread-safe]
+void SetLogTarget(std::string_view target);
 void LogDebug(std::string_view message);
 void LogWarn(std::string_view message);
 

@@ -15,6 +15,7 @@
 #include "chimp/interrupt.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "fleet.hpp"
 #include "json_errors.hpp"
 #include "log.hpp"
 #include "manual.hpp"
@@ -205,6 +206,13 @@ int Run(int argc, char** argv) {
     std::streambuf* saved = nullptr;
     const bool text_report = ctx->format == "text";
     if (ctx->quiet && text_report) saved = std::cout.rdbuf(&null_buffer);
+    // Only these run over a fleet (fleet.hpp); the commands that name no
+    // database (graph, plugins, create, bundle) ignore [[targets]].
+    static const std::vector<std::string> kOneTarget = {"init", "log", "repair", "baseline", "restore", "adhoc"};
+    const std::string& name = command->app->get_name();
+    if (std::find(kOneTarget.begin(), kOneTarget.end(), name) != kOneTarget.end()) {
+      if (const int refused = RefuseFleet(*ctx, name.c_str()); refused != kExitOk) return refused;
+    }
     const int code = command->run(*ctx);
     if (saved != nullptr) std::cout.rdbuf(saved);
     return code != kExitOk && InterruptSignal() != 0 ? kExitInterrupted : code;

@@ -28,6 +28,12 @@
 //   lock = "named"            # or "lease" (Galera, proxies): a lease row with a heartbeat
 //   lease_seconds = 30        # lease only: a holder that stops renewing loses it after this
 //
+//   [[targets]]               # fleet runs (README "Fleet runs"); repeat the table per server
+//   host = "db1"  port = 3306  socket = "..."  user = "..."  password_file = "..."
+//   database = "app"          # or ["a", "b"]; or, instead:
+//   databases = "tenant_%"    # a LIKE pattern matched against the server's schemas
+//   (EngineOptions::targets; not together with [database] name)
+//
 // Unknown keys are errors naming the key and the file, so typos do not pass
 // silently. Relative paths (plugins.paths, password_file, ssl_ca, ssl_cert,
 // ssl_key, plugins.trusted_keys) resolve against the config file's directory, not the working

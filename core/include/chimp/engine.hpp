@@ -35,6 +35,21 @@ const char* EngineVersion();
 // server.
 Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options);
 
+// A plugin set loaded the full way once (every plugin trusted, checked
+// against its bundle, tried in a child, loaded and its descriptor copied),
+// for runs over many targets: set EngineOptions::plugin_set to it and each
+// pipeline builds its catalog from copies of these descriptors, running no
+// discovery, trust check or load of its own. Immutable once made, so it may
+// be shared between threads ([thread-safe] to read); the plugins' code stays
+// loaded for the whole process.
+struct PluginSet {
+  std::vector<LoadedPlugin> plugins;
+};
+
+// Loads options.plugin_dirs into a PluginSet and checks that its graph
+// builds (the errors of LoadCatalog). [main-thread], like the loader.
+Result<std::shared_ptr<const PluginSet>> LoadPluginSet(const EngineOptions& options);
+
 // `init`: creates the changelog tables and the target's state row.
 Status InitChangelog(const EngineOptions& options);
 

@@ -6,6 +6,9 @@
 #define CHIMP_OPTIONS_HPP_
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +67,28 @@ struct OnlineAlterOptions {
   std::string recursion_method;
 };
 
+// A plugin set loaded once (engine.hpp LoadPluginSet) and shared by every
+// target of a fleet run. Defined in engine.hpp.
+struct PluginSet;
+
+// One [[targets]] table of the config file (config.hpp): a server and the
+// databases on it. Each key set here replaces, for this target, what the
+// rest of the configuration says; keys not set are inherited.
+struct FleetTarget {
+  // "<config file>:<line>", for messages.
+  std::string where;
+  std::optional<std::string> host;
+  std::optional<uint32_t> port;
+  std::optional<std::string> socket;
+  std::optional<std::string> user;
+  std::optional<std::string> password;  // from password_file; never printed
+  // `database = "a"` or `database = ["a", "b"]`: the databases, in order.
+  std::vector<std::string> databases;
+  // `databases = "tenant_%"`: a LIKE pattern matched against the server's
+  // schemas. Never together with `database`.
+  std::string pattern;
+};
+
 struct EngineOptions {
   // Where to connect. connection.database is ignored: see `database`.
   ConnectionOptions connection;
@@ -95,6 +120,14 @@ struct EngineOptions {
   std::string backup_dir;
   // Steps marked online: pt-online-schema-change's settings.
   OnlineAlterOptions online;
+  // The [[targets]] tables of the config file, in the file's order
+  // (fleet runs, README "Fleet runs"). Default: none.
+  std::vector<FleetTarget> targets;
+  // When set, every pipeline takes its catalog from this set instead of
+  // discovering, checking and loading options.plugin_dirs again: a fleet
+  // run loads and verifies its plugins once (LoadPluginSet) and shares
+  // them between its targets and threads. Default: null (load per call).
+  std::shared_ptr<const PluginSet> plugin_set;
 };
 
 }  // namespace chimp

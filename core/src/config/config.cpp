@@ -85,11 +85,20 @@ class ConfigReader {
         if (name == "online") CHIMP_RETURN_IF_ERROR(ApplyOnline(*table));
         continue;
       }
+      if (name == "targets") {
+        CHIMP_RETURN_IF_ERROR(ApplyTargets(node));
+        continue;
+      }
       return ErrorAt(key.source(), "unknown " + std::string(table ? "table" : "key") + " '" + name +
-                                       "' (known tables: database, plugins, changelog, online)");
+                                       "' (known tables: database, plugins, changelog, online, [[targets]])");
     }
     if (has_password_ && has_password_file_) {
       return Status::InvalidArgument(path_ + ": set either database.password or database.password_file, not both");
+    }
+    if (has_name_ && !options_->targets.empty()) {
+      return Status::InvalidArgument(path_ +
+                                     ": database.name and [[targets]] both name the databases to migrate; "
+                                     "keep one (each [[targets]] table names its own with database or databases)");
     }
     return Status::Ok();
   }
@@ -121,7 +130,11 @@ class ConfigReader {
     h["host"] = StringInto(&c.host);
     h["socket"] = StringInto(&c.socket);
     h["user"] = StringInto(&c.user);
-    h["name"] = StringInto(&options_->database);
+    h["name"] = [this](const toml::node& n, const std::string& key) -> Status {
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, &options_->database));
+      has_name_ = true;
+      return Status::Ok();
+    };
     h["ssl_ca"] = PathInto(&c.ssl_ca);
     h["ssl_cert"] = PathInto(&c.ssl_cert);
     h["ssl_key"] = PathInto(&c.ssl_key);
@@ -155,6 +168,79 @@ class ConfigReader {
       return Status::Ok();
     };
     return ApplyTable(table, "database", h);
+  }
+
+  // [[targets]]: an array of tables, each a server and its databases.
+  Status ApplyTargets(const toml::node& node) {
+    const toml::array* list = node.as_array();
+    if (list == nullptr || !list->is_array_of_tables()) {
+      return Error(node,
+                   "'targets' must be an array of tables ([[targets]]), not " + std::string(TypeName(node.type())));
+    }
+    options_->targets.clear();
+    for (const toml::node& item : *list) CHIMP_RETURN_IF_ERROR(ApplyTarget(*item.as_table()));
+    return Status::Ok();
+  }
+
+  Status ApplyTarget(const toml::table& table) {
+    FleetTarget t;
+    t.where = path_ + ":" + std::to_string(table.source().begin.line);
+    auto optional_string = [this](std::optional<std::string>* out) -> Handler {
+      return [this, out](const toml::node& n, const std::string& key) -> Status {
+        std::string v;
+        CHIMP_RETURN_IF_ERROR(GetString(n, key, &v));
+        *out = std::move(v);
+        return Status::Ok();
+      };
+    };
+    std::map<std::string, Handler> h;
+    h["host"] = optional_string(&t.host);
+    h["socket"] = optional_string(&t.socket);
+    h["user"] = optional_string(&t.user);
+    h["port"] = [this, &t](const toml::node& n, const std::string& key) -> Status {
+      int64_t v = 0;
+      CHIMP_RETURN_IF_ERROR(GetInteger(n, key, 1, 65535, &v));
+      t.port = static_cast<uint32_t>(v);
+      return Status::Ok();
+    };
+    h["password_file"] = [this, &t](const toml::node& n, const std::string& key) -> Status {
+      std::string file;
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, &file));
+      Result<std::string> pw = ReadPasswordFile(Resolve(file));
+      if (!pw.ok()) return pw.status().WithContext(Where(n) + key);
+      t.password = std::move(pw).value();
+      return Status::Ok();
+    };
+    h["database"] = [this, &t](const toml::node& n, const std::string& key) -> Status {
+      if (const auto* one = n.as_string()) {
+        t.databases.push_back(one->get());
+      } else if (const auto* names = n.as_array()) {
+        for (const toml::node& item : *names) {
+          const auto* name = item.as_string();
+          if (name == nullptr) return Error(item, "'" + key + "' must hold strings, not " + TypeName(item.type()));
+          t.databases.push_back(name->get());
+        }
+      } else {
+        return Error(n, "'" + key + "' must be a string or an array of strings, not " + TypeName(n.type()));
+      }
+      for (const std::string& name : t.databases) {
+        if (name.empty()) return Error(n, "'" + key + "' must not name an empty database");
+      }
+      return Status::Ok();
+    };
+    h["databases"] = [this, &t](const toml::node& n, const std::string& key) -> Status {
+      CHIMP_RETURN_IF_ERROR(GetString(n, key, &t.pattern));
+      if (t.pattern.empty()) return Error(n, "'" + key + "' must not be an empty pattern");
+      return Status::Ok();
+    };
+    CHIMP_RETURN_IF_ERROR(ApplyTable(table, "targets", h));
+    if (!t.databases.empty() && !t.pattern.empty()) {
+      return Status::InvalidArgument(t.where +
+                                     ": [[targets]] sets both 'database' (names) and 'databases' (a "
+                                     "pattern); give one");
+    }
+    options_->targets.push_back(std::move(t));
+    return Status::Ok();
   }
 
   Status ApplyPlugins(const toml::table& table) {
@@ -323,6 +409,7 @@ class ConfigReader {
   EngineOptions* options_;
   bool has_password_ = false;
   bool has_password_file_ = false;
+  bool has_name_ = false;
 };
 
 }  // namespace

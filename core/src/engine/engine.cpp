@@ -36,6 +36,8 @@ Result<std::chrono::milliseconds> PluginLoadTimeout() {
 // says (plugin/descriptor_cache.hpp).
 Result<std::unique_ptr<Catalog>> LoadCatalogUsing(const EngineOptions& options, internal::DescriptorCacheUse use,
                                                   const std::set<std::string>& must_load = {}) {
+  // A fleet run's set: loaded, verified and its code kept once for the run.
+  if (options.plugin_set != nullptr) return Catalog::Build(options.plugin_set->plugins);
   if (options.plugin_dirs.empty()) {
     return Status::InvalidArgument("no plugin directory: give --plugins DIR or set [plugins] paths");
   }
@@ -52,6 +54,15 @@ Result<std::unique_ptr<Catalog>> LoadCatalogUsing(const EngineOptions& options, 
 // kept in the descriptor cache for the planning loads of later runs.
 Result<std::unique_ptr<Catalog>> LoadCatalog(const EngineOptions& options) {
   return LoadCatalogUsing(options, internal::DescriptorCacheUse::kStore);
+}
+
+Result<std::shared_ptr<const PluginSet>> LoadPluginSet(const EngineOptions& options) {
+  EngineOptions own = options;
+  own.plugin_set = nullptr;
+  CHIMP_ASSIGN_OR_RETURN(std::unique_ptr<Catalog> catalog, LoadCatalog(own));
+  auto set = std::make_shared<PluginSet>();
+  set->plugins = catalog->plugins();
+  return std::shared_ptr<const PluginSet>(std::move(set));
 }
 
 Result<std::unique_ptr<Catalog>> internal::LoadPlanningCatalog(const EngineOptions& options,

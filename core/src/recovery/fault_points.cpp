@@ -1,7 +1,9 @@
 #include "recovery/fault_points.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 namespace chimp::internal {
@@ -11,23 +13,23 @@ namespace {
 struct CrashSpec {
   bool active = false;
   std::string point;
-  long count = 0;  // kill on this hit
-  long hits = 0;
+  long count = 0;             // kill on this hit
+  std::atomic<long> hits{0};  // a fleet run hits points from several threads
 };
 
 CrashSpec& Spec() {
-  static CrashSpec spec = [] {
-    CrashSpec s;
+  static CrashSpec spec;
+  static std::once_flag once;
+  std::call_once(once, [] {
     const char* env = std::getenv("CHIMP_TEST_CRASH_AT");
-    if (env == nullptr) return s;
+    if (env == nullptr) return;
     const std::string text(env);
     const size_t colon = text.rfind(':');
-    if (colon == std::string::npos) return s;
-    s.point = text.substr(0, colon);
-    s.count = std::strtol(text.c_str() + colon + 1, nullptr, 10);
-    s.active = s.count > 0;
-    return s;
-  }();
+    if (colon == std::string::npos) return;
+    spec.point = text.substr(0, colon);
+    spec.count = std::strtol(text.c_str() + colon + 1, nullptr, 10);
+    spec.active = spec.count > 0;
+  });
   return spec;
 }
 

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace chimp {
 
@@ -15,11 +17,17 @@ namespace {
 
 std::atomic<int> first_signal{0};
 
-struct WorkConnection {
-  std::mutex mutex;
+// One per thread that runs steps: a fleet run (README "Fleet runs") has a
+// work connection per job, and a second signal kills every statement.
+struct WorkSession {
   const Connection* conn = nullptr;  // only compared, never used
   uint64_t thread_id = 0;
-  std::optional<ConnectionOptions> options;
+  ConnectionOptions options;
+};
+
+struct WorkConnection {
+  std::mutex mutex;
+  std::map<std::thread::id, WorkSession> sessions;
 };
 
 WorkConnection& Work() {
@@ -33,26 +41,28 @@ void Say(const std::string& text) {
   (void)ignored;
 }
 
-// Kills the statement the work connection runs, from a connection of its own.
-void KillRunningStatement() {
-  std::optional<ConnectionOptions> options;
-  uint64_t id = 0;
+// Kills the statement of every work connection, each from a connection of
+// its own.
+void KillRunningStatements() {
+  std::vector<WorkSession> sessions;
   {
     std::lock_guard<std::mutex> lock(Work().mutex);
-    options = Work().options;
-    id = Work().thread_id;
+    for (const auto& [thread, session] : Work().sessions) sessions.push_back(session);
   }
-  if (!options.has_value() || id == 0) return;
-  ConnectionOptions fresh = *options;
-  fresh.connect_timeout_s = 5;
-  auto killer = Connection::Open(fresh);
-  if (!killer.ok()) {
-    Say("could not connect to kill the running statement: " + killer.status().message());
-    return;
-  }
-  auto killed = (*killer)->Execute("KILL QUERY " + std::to_string(id));
-  if (!killed.ok() && (*killer)->LastErrorNumber() != 1094) {  // 1094: the session is gone already
-    Say("KILL QUERY " + std::to_string(id) + " failed: " + killed.status().message());
+  for (const WorkSession& session : sessions) {
+    if (session.thread_id == 0) continue;
+    ConnectionOptions fresh = session.options;
+    fresh.connect_timeout_s = 5;
+    auto killer = Connection::Open(fresh);
+    if (!killer.ok()) {
+      Say("could not connect to kill the running statement: " + killer.status().message());
+      continue;
+    }
+    const std::string id = std::to_string(session.thread_id);
+    auto killed = (*killer)->Execute("KILL QUERY " + id);
+    if (!killed.ok() && (*killer)->LastErrorNumber() != 1094) {  // 1094: the session is gone already
+      Say("KILL QUERY " + id + " failed: " + killed.status().message());
+    }
   }
 }
 
@@ -66,7 +76,7 @@ void WaitForSignals(sigset_t set) {
       continue;
     }
     Say(SignalName(sig) + " received again: stopping now (killing the running statement on the server)");
-    KillRunningStatement();
+    KillRunningStatements();
   }
 }
 
@@ -95,10 +105,11 @@ namespace internal {
 
 void NoteWorkConnection(const Connection& conn) {
   std::lock_guard<std::mutex> lock(Work().mutex);
-  if (Work().conn == &conn && Work().thread_id == conn.ThreadId()) return;
-  Work().conn = &conn;
-  Work().thread_id = conn.ThreadId();
-  Work().options = conn.Options();
+  WorkSession& session = Work().sessions[std::this_thread::get_id()];
+  if (session.conn == &conn && session.thread_id == conn.ThreadId()) return;
+  session.conn = &conn;
+  session.thread_id = conn.ThreadId();
+  session.options = conn.Options();
 }
 
 }  // namespace internal

@@ -8,8 +8,9 @@
 
 namespace chimp::internal {
 
-// Records `conn` as the connection that runs the statements of the run, so
-// that a second signal can KILL QUERY its statement. Cheap when `conn` is
+// Records `conn` as the connection that runs the statements of the calling
+// thread's run (a fleet run has one per job), so that a second signal can
+// KILL QUERY its statement. Cheap when `conn` is
 // already recorded. [thread-safe]
 // Only the connection's id and options are kept: a connection closed since
 // is harmless (KILL QUERY of a gone session fails, and is ignored).

@@ -155,11 +155,12 @@ TEST_CASE("config: an unknown table or top-level key is an error") {
   std::string f1 = dir.Write("a.toml", "\n[databse]\nname = \"x\"\n");
   chimp::Status s1 = ApplyConfigFile(f1, &o);
   CHECK(s1.code() == StatusCode::kInvalidArgument);
-  CHECK(s1.message() == f1 + ":2: unknown table 'databse' (known tables: database, plugins, changelog, online)");
+  CHECK(s1.message() ==
+        f1 + ":2: unknown table 'databse' (known tables: database, plugins, changelog, online, [[targets]])");
 
   std::string f2 = dir.Write("b.toml", "host = \"x\"\n");
   chimp::Status s2 = ApplyConfigFile(f2, &o);
-  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog, online)");
+  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog, online, [[targets]])");
 
   std::string f3 = dir.Write("c.toml", "database = 3\n");
   chimp::Status s3 = ApplyConfigFile(f3, &o);
@@ -368,4 +369,49 @@ recursion_method = "none"
   CHECK(b.message() == bad + ":2: 'online.chunk_time' must be a number of seconds above 0 and at most 86400");
   std::string typo = dir.Write("typo.toml", "[online]\nchunk = 5\n");
   CHECK(chimp::Status(ApplyConfigFile(typo, &o)).message().find("unknown key 'online.chunk'") != std::string::npos);
+TEST_CASE("config: [[targets]] tables are read in order, each with its own keys; contradictions are errors") {
+  TempDir dir;
+  dir.Write("db2.pw", "s3cret\n");
+  EngineOptions o;
+  std::string f = dir.Write("fleet.toml",
+                            "[database]\nuser = \"base\"\n"
+                            "[[targets]]\nhost = \"db1\"\nport = 3307\ndatabases = \"tenant\\\\_%\"\n"
+                            "[[targets]]\nsocket = \"/run/db2.sock\"\npassword_file = \"db2.pw\"\n"
+                            "database = [\"billing\", \"reports\"]\n");
+  chimp::Status s = ApplyConfigFile(f, &o);
+  REQUIRE_MESSAGE(s.ok(), s.message());
+  REQUIRE(o.targets.size() == 2);
+  CHECK(o.targets[0].where == f + ":3");
+  CHECK(*o.targets[0].host == "db1");
+  CHECK(*o.targets[0].port == 3307);
+  CHECK(o.targets[0].pattern == "tenant\\_%");
+  CHECK(o.targets[0].databases.empty());
+  CHECK_FALSE(o.targets[0].user.has_value());  // inherited from [database]
+  CHECK(o.connection.user == "base");
+  CHECK(*o.targets[1].socket == "/run/db2.sock");
+  CHECK(*o.targets[1].password == "s3cret");
+  CHECK(o.targets[1].databases == std::vector<std::string>{"billing", "reports"});
+
+  EngineOptions both;
+  std::string f2 = dir.Write("both.toml", "[[targets]]\ndatabase = \"a\"\ndatabases = \"b%\"\n");
+  chimp::Status s2 = ApplyConfigFile(f2, &both);
+  CHECK(s2.code() == StatusCode::kInvalidArgument);
+  CHECK(s2.message() == f2 + ":1: [[targets]] sets both 'database' (names) and 'databases' (a pattern); give one");
+
+  EngineOptions named;
+  std::string f3 = dir.Write("named.toml", "[database]\nname = \"app\"\n[[targets]]\ndatabase = \"a\"\n");
+  chimp::Status s3 = ApplyConfigFile(f3, &named);
+  CHECK(s3.code() == StatusCode::kInvalidArgument);
+  CHECK(s3.message().find("database.name and [[targets]] both name the databases") != std::string::npos);
+
+  EngineOptions table;
+  std::string f4 = dir.Write("table.toml", "[targets]\nhost = \"x\"\n");
+  chimp::Status s4 = ApplyConfigFile(f4, &table);
+  CHECK(s4.code() == StatusCode::kInvalidArgument);
+  CHECK(s4.message().find("'targets' must be an array of tables ([[targets]])") != std::string::npos);
+
+  EngineOptions unknown;
+  std::string f5 = dir.Write("unknown.toml", "[[targets]]\nhots = \"x\"\n");
+  chimp::Status s5 = ApplyConfigFile(f5, &unknown);
+  CHECK(s5.message().find("unknown key 'targets.hots'") != std::string::npos);
 }
