@@ -369,6 +369,8 @@ recursion_method = "none"
   CHECK(b.message() == bad + ":2: 'online.chunk_time' must be a number of seconds above 0 and at most 86400");
   std::string typo = dir.Write("typo.toml", "[online]\nchunk = 5\n");
   CHECK(chimp::Status(ApplyConfigFile(typo, &o)).message().find("unknown key 'online.chunk'") != std::string::npos);
+}
+
 TEST_CASE("config: [[targets]] tables are read in order, each with its own keys; contradictions are errors") {
   TempDir dir;
   dir.Write("db2.pw", "s3cret\n");
