@@ -7,6 +7,7 @@ packages=(
   libboost-dev libmariadb-dev libtomlplusplus-dev libspdlog-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libssl-dev
   mariadb-server mariadb-client
+  galera-4 rsync
   clang-format clang-tidy
   graphviz
   # cpack (dpkg-shlibdeps) and the package test (man -l, col)

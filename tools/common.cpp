@@ -130,8 +130,11 @@ void AddGlobalOptions(CLI::App* app, GlobalFlags* f, const std::vector<std::stri
               "SECONDS")
       ->check(CLI::Range(int64_t{1}, int64_t{31536000}).description(""))
       ->group(setup);
-  AddOptional(app, "--lock", &f->lock, "Migration lock: named (Default) or lease (Galera, proxies)", "KIND")
-      ->check(CLI::IsMember({"named", "lease"}))
+  AddOptional(
+      app, "--lock", &f->lock,
+      "Migration lock: auto (Default: the lease on a Galera node, else named), named, or lease (Galera, proxies)",
+      "KIND")
+      ->check(CLI::IsMember({"auto", "named", "lease"}))
       ->group(setup);
   AddOptional(app, "--lease-seconds", &f->lease_seconds,
               "Lease lock only: a holder that stops renewing loses the lease after this long (Default: 30)", "SECONDS")
@@ -384,7 +387,7 @@ Result<Context> BuildContext(const GlobalFlags& root, const GlobalFlags& sub) {
   if (root.ssl_verify_server_cert || sub.ssl_verify_server_cert) c.ssl_verify_server_cert = true;
   if (const auto& v = Pick(root.connect_timeout, sub.connect_timeout)) c.connect_timeout_s = static_cast<uint32_t>(*v);
   if (root.require_signature || sub.require_signature) o.bundle_trust.require_signature = true;
-  if (const auto& v = Pick(root.lock, sub.lock)) o.lock_kind = *v == "lease" ? LockKind::kLease : LockKind::kNamed;
+  if (const auto& v = Pick(root.lock, sub.lock)) o.lock_kind = ParseLockKind(*v).value_or(LockKind::kAuto);
   if (const auto& v = Pick(root.lease_seconds, sub.lease_seconds)) o.lease_ttl = std::chrono::seconds(*v);
   if (const auto& v = Pick(root.password_file, sub.password_file)) {
     Result<std::string> password = ReadPasswordFile(*v);

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -50,8 +51,7 @@ std::string Tail(const std::string& path, size_t lines = 20) {
   return out;
 }
 
-// `name` on $PATH or in the usual sbin/bin directories; "" when not found.
-std::string FindProgram(const std::string& name) {
+std::string FindOnPath(const std::string& name) {
   std::vector<std::string> dirs;
   if (const char* path = std::getenv("PATH")) {
     std::string p = path;
@@ -120,10 +120,26 @@ pid_t ReadPid(const fs::path& file) {
   return static_cast<pid_t>(pid);
 }
 
+// Ends the servers a dead test process left in `dir` (the Galera nodes run
+// as another account, which clears PR_SET_PDEATHSIG): only a process whose
+// command line names `dir` is ours to kill.
+void KillOrphans(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename() != "mariadbd.pid") continue;
+    pid_t pid = ReadPid(it->path());
+    if (!ProcessAlive(pid)) continue;
+    std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string line((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    if (line.find(dir.string()) != std::string::npos) kill(pid, SIGKILL);
+  }
+}
+
 // Removes the directories of earlier test runs that died without cleaning
-// up (a crash skips the static destructor; the kernel stops their server).
-// A directory is left alone while its owner or its server is alive, and when
-// it has no owner file (a run that is just starting, or not ours).
+// up (a crash skips the static destructor; the kernel stops their server,
+// KillOrphans the servers it does not). A directory is left alone while its
+// owner is alive, and when it has no owner file (a run that is just
+// starting, or not ours).
 void RemoveLeftovers(const std::string& base) {
   std::error_code ec;
   for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
@@ -131,6 +147,7 @@ void RemoveLeftovers(const std::string& base) {
     if (dir.filename().string().rfind(kDirPrefix, 0) != 0) continue;
     pid_t owner = ReadPid(dir / kOwnerFile);
     if (owner <= 0 || ProcessAlive(owner)) continue;
+    KillOrphans(dir);
     if (ProcessAlive(ReadPid(dir / "mariadbd.pid"))) continue;
     std::error_code ignored;
     fs::remove_all(dir, ignored);
@@ -175,8 +192,9 @@ std::string TestServer::UseExisting(const char* socket) {
   return "";
 }
 
-std::string TestServer::Start() {
-  auto started = Clock::now();
+std::string FindProgram(const std::string& name) { return FindOnPath(name); }
+
+std::string MakeServerDir(std::string* dir) {
   std::string base = "/tmp";
   if (const char* t = std::getenv("TMPDIR"); t != nullptr && *t != '\0' && std::strlen(t) + 40 < kMaxSocketPath) {
     base = t;
@@ -185,29 +203,30 @@ std::string TestServer::Start() {
   std::string templ = base + "/" + kDirPrefix + "XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) {
-    return "test server: mkdtemp " + templ + ": " + std::strerror(errno);
-  }
-  dir_ = buf.data();
-  owner_pid_ = getpid();
-  std::ofstream(dir_ + "/" + kOwnerFile) << owner_pid_ << "\n";
-  socket_ = dir_ + "/mariadb.sock";
-  std::string datadir = dir_ + "/data";
-  std::string error_log = dir_ + "/mariadbd.err";
-  bool root = geteuid() == 0;
+  if (mkdtemp(buf.data()) == nullptr) return "test server: mkdtemp " + templ + ": " + std::strerror(errno);
+  *dir = buf.data();
+  std::ofstream(*dir + "/" + kOwnerFile) << getpid() << "\n";
+  return "";
+}
 
-  std::string install_db = FindProgram("mariadb-install-db");
-  std::string mariadbd = FindProgram("mariadbd");
-  if (install_db.empty() || mariadbd.empty()) {
-    return "test server: mariadb-install-db or mariadbd not found on PATH or in /usr/sbin "
-           "(install mariadb-server, or set CHIMP_TEST_SOCKET)";
-  }
+MariadbdProcess::MariadbdProcess(std::string dir, std::string run_as)
+    : dir_(std::move(dir)), run_as_(geteuid() == 0 ? std::move(run_as) : ""), socket_(dir_ + "/mariadb.sock") {}
 
-  // 1. The system tables.
-  std::vector<std::string> install = {
-      install_db,       "--no-defaults",        "--auth-root-authentication-method=normal",
-      "--skip-test-db", "--datadir=" + datadir, kLogFileSize};
-  if (root) install.push_back("--user=root");
+MariadbdProcess::~MariadbdProcess() { Stop(); }
+
+std::string MariadbdProcess::Install() {
+  std::string install_db = FindOnPath("mariadb-install-db");
+  if (install_db.empty()) {
+    return "test server: mariadb-install-db not found on PATH or in /usr/sbin (install mariadb-server, or set "
+           "CHIMP_TEST_SOCKET)";
+  }
+  std::vector<std::string> install = {install_db,
+                                      "--no-defaults",
+                                      "--auth-root-authentication-method=normal",
+                                      "--skip-test-db",
+                                      "--datadir=" + dir_ + "/data",
+                                      kLogFileSize};
+  if (!run_as_.empty()) install.push_back("--user=" + run_as_);
   std::string install_log = dir_ + "/install-db.log";
   std::string err;
   pid_t ipid = Spawn(install, install_log, false, &err);
@@ -218,78 +237,113 @@ std::string TestServer::Start() {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return "test server: " + install_db + " " + DescribeExit(status) + "; " + Tail(install_log);
   }
-  auto installed = Clock::now();
+  return "";
+}
 
-  // 2. The server, as our child, on a unix socket only. The character set
-  // is Debian's packaged default, so that tables look like production ones;
-  // the server's own durability is not under test.
+std::string MariadbdProcess::Start(const std::vector<std::string>& extra) {
+  std::string mariadbd = FindOnPath("mariadbd");
+  if (mariadbd.empty()) return "test server: mariadbd not found on PATH or in /usr/sbin (install mariadb-server)";
+  // The character set is Debian's packaged default, so that tables look
+  // like production ones; the server's own durability is not under test.
   // clang-format off
   std::vector<std::string> server = {
       mariadbd, "--no-defaults",
-      "--datadir=" + datadir,
+      "--datadir=" + dir_ + "/data",
       "--socket=" + socket_,
       "--skip-networking",
       "--pid-file=" + dir_ + "/mariadbd.pid",
-      "--log-error=" + error_log,
+      "--log-error=" + error_log(),
       "--character-set-server=utf8mb4",
       "--collation-server=utf8mb4_general_ci",
       "--innodb-flush-log-at-trx-commit=2",
       "--innodb-doublewrite=0",
       kLogFileSize};
   // clang-format on
-  if (root) server.push_back("--user=root");
+  if (!run_as_.empty()) server.push_back("--user=" + run_as_);
+  server.insert(server.end(), extra.begin(), extra.end());
+  std::string err;
   pid_ = Spawn(server, dir_ + "/mariadbd.out", true, &err);
   if (pid_ < 0) {
     pid_ = 0;
     return "test server: cannot run " + mariadbd + ": " + err;
   }
+  return "";
+}
 
-  // 3. Wait until it takes connections.
+std::string MariadbdProcess::WaitReady(std::chrono::seconds timeout, const std::function<bool(Connection&)>& ready) {
+  const auto started = Clock::now();
   ConnectionOptions probe = Options();
   probe.connect_timeout_s = 2;
-  Status last;
-  while (Clock::now() - started < kReadyTimeout) {
-    pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
+  std::string last;
+  while (Clock::now() - started < timeout) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;
-      return "test server: mariadbd " + DescribeExit(status) + " before taking connections; " + Tail(error_log);
+      return "test server: mariadbd " + DescribeExit(status) + " before it was ready; " + Tail(error_log());
     }
     auto conn = Connection::Open(probe);
-    if (conn.ok()) {
-      if (std::getenv("CHIMP_TEST_VERBOSE") != nullptr) {
-        std::cerr << "test server: mariadbd pid " << pid_ << " on " << socket_ << ", ready in "
-                  << Seconds(Clock::now() - started) << " (install-db " << Seconds(installed - started) << ")\n";
-      }
-      return "";
-    }
-    last = conn.status();
+    if (conn.ok() && (!ready || ready(**conn))) return "";
+    last = conn.ok() ? "not ready yet" : conn.status().ToString();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return "test server: mariadbd pid " + std::to_string(pid_) + " not ready within 60 s (last: " + last.ToString() +
-         "); " + Tail(error_log);
+  return "test server: mariadbd pid " + std::to_string(pid_) + " in " + dir_ + " not ready within " + Seconds(timeout) +
+         " (last: " + last + "); " + Tail(error_log());
+}
+
+void MariadbdProcess::Kill(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = 0;
+}
+
+void MariadbdProcess::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  auto deadline = Clock::now() + kStopTimeout;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_ || (r < 0 && errno == ECHILD)) {
+      pid_ = 0;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill(SIGKILL);
+}
+
+ConnectionOptions MariadbdProcess::Options(std::string database) const {
+  ConnectionOptions o;
+  o.socket = socket_;
+  o.user = "root";
+  o.database = std::move(database);
+  return o;
+}
+
+std::string TestServer::Start() {
+  auto started = Clock::now();
+  if (std::string made = MakeServerDir(&dir_); !made.empty()) return made;
+  owner_pid_ = getpid();
+  socket_ = dir_ + "/mariadb.sock";
+  // As root: --user=root, as before (the server needs no other account).
+  server_ = std::make_unique<MariadbdProcess>(dir_, "root");
+  if (std::string e = server_->Install(); !e.empty()) return e;
+  auto installed = Clock::now();
+  if (std::string e = server_->Start(); !e.empty()) return e;
+  if (std::string e = server_->WaitReady(kReadyTimeout); !e.empty()) return e;
+  if (std::getenv("CHIMP_TEST_VERBOSE") != nullptr) {
+    std::cerr << "test server: mariadbd pid " << server_->pid() << " on " << socket_ << ", ready in "
+              << Seconds(Clock::now() - started) << " (install-db " << Seconds(installed - started) << ")\n";
+  }
+  return "";
 }
 
 void TestServer::Stop() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    auto deadline = Clock::now() + kStopTimeout;
-    int status = 0;
-    bool reaped = false;
-    while (Clock::now() < deadline) {
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_ || (r < 0 && errno == ECHILD)) {
-        reaped = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (!reaped) {
-      kill(pid_, SIGKILL);
-      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
-    pid_ = 0;
-  }
+  if (server_) server_->Stop();
+  server_.reset();
   if (!dir_.empty()) {
     std::error_code ec;
     fs::remove_all(dir_, ec);

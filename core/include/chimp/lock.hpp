@@ -7,7 +7,8 @@
 // "unlock"; a named lock does not. Named locks are local to one server node:
 // on Galera or behind a connection-switching proxy they do not exclude
 // anything, and a lease row is used instead (LeaseLock, below; chosen by
-// `[changelog] lock = "lease"`). Both implement RunLock.
+// `[changelog] lock = "lease"`, and by the default "auto" on a Galera node).
+// Both implement RunLock.
 //
 // Every function is [main-thread] for the connection it uses.
 #ifndef CHIMP_LOCK_HPP_
@@ -100,7 +101,10 @@ struct RunLockOptions {
 };
 
 // Takes the lock of `options.kind` on `conn` (which must outlive the lock).
-// Errors as MigrationLock::Acquire / LeaseLock::Acquire.
+// kAuto takes the lease on a Galera node (wsrep_on = ON) and the named lock
+// elsewhere; kNamed on a Galera node is InvalidArgument (the named lock
+// excludes only runs on the same node). Errors as MigrationLock::Acquire /
+// LeaseLock::Acquire.
 Result<std::unique_ptr<RunLock>> AcquireRunLock(Connection& conn, const RunLockOptions& options,
                                                 std::function<void(const LockHolder&)> on_wait = {});
 

@@ -10,17 +10,23 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "chimp/connection.hpp"
 
 namespace chimp {
 
-// Which migration lock a run takes (lock.hpp): the server's named lock, or a
-// lease row for Galera and proxies.
-enum class LockKind { kNamed, kLease };
-// "named", "lease".
+// Which migration lock a run takes (lock.hpp): the server's named lock, a
+// lease row for Galera and proxies, or whichever fits the server (kAuto: the
+// lease on a Galera node, wsrep_on = ON; else the named lock). A named lock
+// asked for explicitly on a Galera node is refused (doc/operations.md
+// "Galera clusters").
+enum class LockKind { kNamed, kLease, kAuto };
+// "named", "lease", "auto".
 const char* LockKindName(LockKind kind);
+// The kind LockKindName names; nullopt for any other text.
+std::optional<LockKind> ParseLockKind(std::string_view name);
 
 // Which release bundles discovery accepts (chimp/bundle.hpp, doc/plugins.md
 // "Release bundles"): the operator's trusted signing keys ([plugins]
@@ -107,9 +113,10 @@ struct EngineOptions {
   // innodb_lock_wait_timeout (--lock-wait-timeout, [changelog]
   // lock_wait_timeout). Default: 60 s (the server's default is a day).
   std::chrono::seconds lock_wait_timeout{60};
-  // Which migration lock to take ([changelog] lock): the server's named
-  // lock, or a lease row for Galera and proxies (lock.hpp). Default: named.
-  LockKind lock_kind = LockKind::kNamed;
+  // Which migration lock to take ([changelog] lock, --lock): the server's
+  // named lock, a lease row for Galera and proxies (lock.hpp), or auto (the
+  // lease on Galera, else the named lock). Default: auto.
+  LockKind lock_kind = LockKind::kAuto;
   // Lease only ([changelog] lease_seconds): a holder that stops renewing
   // its lease loses it after this long. Default: 30 s.
   std::chrono::seconds lease_ttl{30};

@@ -279,13 +279,9 @@ class ConfigReader {
     h["lock"] = [this](const toml::node& n, const std::string& key) -> Status {
       std::string v;
       CHIMP_RETURN_IF_ERROR(GetString(n, key, &v));
-      if (v == "named") {
-        options_->lock_kind = LockKind::kNamed;
-      } else if (v == "lease") {
-        options_->lock_kind = LockKind::kLease;
-      } else {
-        return Error(n, "'" + key + "' must be \"named\" or \"lease\", not \"" + v + "\"");
-      }
+      std::optional<LockKind> kind = ParseLockKind(v);
+      if (!kind) return Error(n, "'" + key + "' must be \"auto\", \"named\" or \"lease\", not \"" + v + "\"");
+      options_->lock_kind = *kind;
       return Status::Ok();
     };
     h["lease_seconds"] = [this](const toml::node& n, const std::string& key) -> Status {
@@ -532,13 +528,11 @@ Status ApplyEnvironment(EngineOptions* options) {
     options->lock_wait_timeout = std::chrono::seconds(t);
   }
   if (auto v = EnvSetting("CHIMP_LOCK")) {
-    if (*v == "named") {
-      options->lock_kind = LockKind::kNamed;
-    } else if (*v == "lease") {
-      options->lock_kind = LockKind::kLease;
-    } else {
-      return Status::InvalidArgument(env + "CHIMP_LOCK: must be \"named\" or \"lease\", not \"" + *v + "\"");
+    std::optional<LockKind> kind = ParseLockKind(*v);
+    if (!kind) {
+      return Status::InvalidArgument(env + "CHIMP_LOCK: must be \"auto\", \"named\" or \"lease\", not \"" + *v + "\"");
     }
+    options->lock_kind = *kind;
   }
   if (auto v = EnvSetting("CHIMP_LEASE_SECONDS")) {
     CHIMP_ASSIGN_OR_RETURN(int64_t t, EnvInteger("CHIMP_LEASE_SECONDS", *v, 1, 86400));

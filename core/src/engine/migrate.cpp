@@ -11,6 +11,7 @@
 #include "engine/adoption.hpp"
 #include "engine/backup.hpp"
 #include "engine/check.hpp"
+#include "engine/galera_plan.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
 #include "exec/online_alter.hpp"
@@ -81,12 +82,15 @@ Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
 // The plan on the changelog as it is, with the plugins whose steps run
 // loaded (a pre-flight check may be code), and its pre-flight checks run
 // against the database as it is: before the run's first write. CheckFailed
-// when one failed (engine/check.hpp, PreflightVerdict).
-Result<Plan> Preflight(const EngineOptions& options, Changelog& changelog, const PlanRequest& request,
+// when one failed (engine/check.hpp, PreflightVerdict); FailedPrecondition
+// when the target is a Galera node and the plan holds what Galera refuses.
+Result<Plan> Preflight(const EngineOptions& options, const internal::Target& target, const PlanRequest& request,
                        ExecutionObserver* observer, MigrateReport* report) {
+  Changelog& changelog = *target.changelog;
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
   CHIMP_ASSIGN_OR_RETURN(report->plan, MakePlan(*report->catalog, state, entries, request));
+  CHIMP_RETURN_IF_ERROR(internal::CheckPlanOnGalera(target.galera, report->plan));
   CHIMP_RETURN_IF_ERROR(LoadWhatRuns(options, state, entries, request, report));
   CHIMP_RETURN_IF_ERROR(internal::RequireOnlineTool(options.online, report->plan));
   CHIMP_ASSIGN_OR_RETURN(auto results, internal::RunPreflight(options, report->plan));
@@ -111,7 +115,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(report.catalog, internal::LoadPlanningCatalog(options));
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
   CHIMP_RETURN_IF_ERROR(internal::RequireAdoptedOrEmpty(options, *target.conn, *report.catalog, changelog));
-  CHIMP_ASSIGN_OR_RETURN(const Plan checked, Preflight(options, changelog, request, observer, &report));
+  CHIMP_ASSIGN_OR_RETURN(const Plan checked, Preflight(options, target, request, observer, &report));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
@@ -125,7 +129,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   // What the engine's own writes above changed cannot move the path; should
   // it, the checks of the new path run too, still before any step.
   if (report.plan.path != checked.path) {
-    CHIMP_RETURN_IF_ERROR(Preflight(options, changelog, request, observer, &report).status());
+    CHIMP_RETURN_IF_ERROR(Preflight(options, target, request, observer, &report).status());
   }
   internal::MarkPreflightPassed(&report.plan);
   if (observer != nullptr) observer->OnPlan(report.plan, target.run_id);

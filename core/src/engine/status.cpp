@@ -4,6 +4,7 @@
 #include "chimp/lock.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "lock/galera.hpp"
 #include "lock/sessions.hpp"
 
 namespace chimp {
@@ -34,7 +35,8 @@ Status AddPending(const EngineOptions& options, Changelog& changelog, const std:
 
 // Whether a run holds the migration lock of options.database right now.
 Result<bool> RunInProgress(const EngineOptions& options, Connection& conn) {
-  if (options.lock_kind == LockKind::kLease) {
+  CHIMP_ASSIGN_OR_RETURN(LockKind kind, internal::ResolveLockKind(conn, options.lock_kind));
+  if (kind == LockKind::kLease) {
     CHIMP_ASSIGN_OR_RETURN(LockHolder holder, FindLeaseHolder(conn, options.changelog_schema, options.database));
     return !holder.lease_owner.empty() && holder.lease_expires_in_s >= 0;
   }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "chimp/engine.hpp"
+#include "engine/galera_plan.hpp"
 #include "engine/session.hpp"
 #include "lock/run_lock.hpp"
 
@@ -43,10 +44,13 @@ Result<Target> OpenTarget(const EngineOptions& options, TargetNeeds needs) {
   if (needs.lock) {
     // First: the work session may idle for the whole lock wait.
     CHIMP_RETURN_IF_ERROR(BoundWaits(options, *target.conn));
+    CHIMP_ASSIGN_OR_RETURN(target.galera, DetectGalera(*target.conn));
+    CHIMP_ASSIGN_OR_RETURN(LockKind kind, LockKindFor(target.galera, options.lock_kind, target.conn->Describe()));
+    CHIMP_RETURN_IF_ERROR(PrepareGaleraSession(target.galera, *target.conn));
     CHIMP_ASSIGN_OR_RETURN(target.lock_conn, ConnectWithoutDatabase(options));
     target.run_id = NewRunId();
     CHIMP_ASSIGN_OR_RETURN(target.lock,
-                           TakeRunLock(options, *target.lock_conn, target.run_id, std::move(needs.on_wait)));
+                           TakeRunLock(options, kind, *target.lock_conn, target.run_id, std::move(needs.on_wait)));
     target.owner = std::make_unique<RunOwnership>(*target.conn, *target.lock_conn, *target.changelog, target.run_id);
     CHIMP_RETURN_IF_ERROR(target.owner->WaitForPrevious(options.lock_timeout));
     if (needs.claim) CHIMP_RETURN_IF_ERROR(target.owner->Claim());

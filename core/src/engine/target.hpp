@@ -16,6 +16,7 @@
 #include "chimp/lock.hpp"
 #include "chimp/options.hpp"
 #include "chimp/status.hpp"
+#include "lock/galera.hpp"
 #include "lock/run_owner.hpp"
 
 namespace chimp::internal {
@@ -64,6 +65,7 @@ struct Target {
   std::unique_ptr<RunLock> lock;        // on *lock_conn; null without the lock
   std::unique_ptr<RunOwnership> owner;  // on *conn; null without the lock
   std::unique_ptr<Catalog> catalog;     // null unless asked for
+  GaleraNode galera;                    // read with the lock; `on` false without it
 
   // What ExecutePlan checks around statements: the lock, the lock-wait
   // bound and its watcher. REQUIRES: the lock is held.
@@ -73,6 +75,9 @@ struct Target {
 // Checks the options name a target (RequireTarget), connects without a
 // default database, builds the changelog of options.database in
 // options.changelog_schema and takes what `needs` asks for, in that order.
+// With the lock, first reads whether the server is a Galera node (galera),
+// prepares the work session for it (PrepareGaleraSession) and takes the
+// lock kind that fits (LockKindFor): InvalidArgument for a named lock there.
 // Errors: InvalidArgument (no target), Unavailable (no server), LockTimeout,
 // the plugin loader's errors.
 Result<Target> OpenTarget(const EngineOptions& options, TargetNeeds needs = {});

@@ -9,6 +9,7 @@
 
 #include "changelog/row_reader.hpp"
 #include "chimp/lock.hpp"
+#include "lock/galera.hpp"
 #include "lock/run_lock.hpp"
 
 namespace chimp {
@@ -69,7 +70,21 @@ Result<bool> TryTake(Connection& conn, const RunLockOptions& o, const std::strin
 
 }  // namespace
 
-const char* LockKindName(LockKind kind) { return kind == LockKind::kLease ? "lease" : "named"; }
+const char* LockKindName(LockKind kind) {
+  switch (kind) {
+    case LockKind::kLease: return "lease";
+    case LockKind::kAuto: return "auto";
+    case LockKind::kNamed: break;
+  }
+  return "named";
+}
+
+std::optional<LockKind> ParseLockKind(std::string_view name) {
+  for (LockKind kind : {LockKind::kNamed, LockKind::kLease, LockKind::kAuto}) {
+    if (name == LockKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
 
 namespace internal {
 
@@ -243,6 +258,15 @@ LeaseLock::~LeaseLock() {
 
 Result<std::unique_ptr<RunLock>> AcquireRunLock(Connection& conn, const RunLockOptions& options,
                                                 std::function<void(const LockHolder&)> on_wait) {
+  RunLockOptions resolved = options;
+  CHIMP_ASSIGN_OR_RETURN(resolved.kind, internal::ResolveLockKind(conn, options.kind));
+  return internal::AcquireResolvedRunLock(conn, resolved, std::move(on_wait));
+}
+
+namespace internal {
+
+Result<std::unique_ptr<RunLock>> AcquireResolvedRunLock(Connection& conn, const RunLockOptions& options,
+                                                        std::function<void(const LockHolder&)> on_wait) {
   if (options.kind == LockKind::kLease) {
     CHIMP_ASSIGN_OR_RETURN(auto lease, LeaseLock::Acquire(conn, options, std::move(on_wait)));
     return std::unique_ptr<RunLock>(std::move(lease));
@@ -251,5 +275,7 @@ Result<std::unique_ptr<RunLock>> AcquireRunLock(Connection& conn, const RunLockO
                          MigrationLock::Acquire(conn, options.database, options.timeout, std::move(on_wait)));
   return std::unique_ptr<RunLock>(std::move(named));
 }
+
+}  // namespace internal
 
 }  // namespace chimp

@@ -7,10 +7,11 @@
 
 namespace chimp::internal {
 
-Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn, const std::string& run_id,
+Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, LockKind kind, Connection& conn,
+                                             const std::string& run_id,
                                              std::function<void(const LockHolder&)> on_wait) {
   RunLockOptions lock;
-  lock.kind = options.lock_kind;
+  lock.kind = kind;
   lock.database = options.database;
   lock.timeout = options.lock_timeout;
   lock.changelog_schema = options.changelog_schema;
@@ -18,7 +19,7 @@ Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Conne
   lock.owner = run_id;
   lock.heartbeat_connection = options.connection;
   lock.heartbeat_connection.database.clear();
-  return AcquireRunLock(conn, lock, std::move(on_wait));
+  return AcquireResolvedRunLock(conn, lock, std::move(on_wait));
 }
 
 Status LostLock(const std::string& lock, const std::string& why) {

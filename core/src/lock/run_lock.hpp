@@ -13,14 +13,20 @@
 
 namespace chimp::internal {
 
-// Takes the migration lock of options.database of options.lock_kind on
+// AcquireRunLock of a kind already resolved (kNamed or kLease; kAuto is
+// taken as kNamed): no look at the server's wsrep settings.
+Result<std::unique_ptr<RunLock>> AcquireResolvedRunLock(Connection& conn, const RunLockOptions& options,
+                                                        std::function<void(const LockHolder&)> on_wait);
+
+// Takes the migration lock of options.database of kind `kind` (resolved:
+// LockKindFor, lock/galera.hpp) on
 // `conn` for run `run_id`, waiting up to options.lock_timeout (`on_wait` is
 // told who holds it). The caller owns the returned lock; releasing or
 // destroying it frees the lock. Errors: LockTimeout (another run holds it),
 // InvalidArgument (no run id, no database, a lease under 1 s), the server's.
 // REQUIRES: `conn` outlives the lock and stays open while it is held.
-Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, Connection& conn, const std::string& run_id,
-                                             std::function<void(const LockHolder&)> on_wait);
+Result<std::unique_ptr<RunLock>> TakeRunLock(const EngineOptions& options, LockKind kind, Connection& conn,
+                                             const std::string& run_id, std::function<void(const LockHolder&)> on_wait);
 
 // LockTimeout "<lock> was lost: <why>; this run stopped before its next
 // statement. Run the command again: ...": how both lock kinds report a

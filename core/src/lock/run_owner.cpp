@@ -27,11 +27,13 @@ constexpr const char* kOwnerColumns =
     "ADD COLUMN IF NOT EXISTS owner_lock_connection BIGINT UNSIGNED NOT NULL DEFAULT 0, "
     "ADD COLUMN IF NOT EXISTS owner_server_started BIGINT NOT NULL DEFAULT 0, "
     "ADD COLUMN IF NOT EXISTS owner_host VARCHAR(255) NOT NULL DEFAULT '', "
-    "ADD COLUMN IF NOT EXISTS owner_pid BIGINT NOT NULL DEFAULT 0";
-// The columns WaitForPrevious reads (engines before issue 14 added only
-// these) and all of them (Claim writes the host and pid too).
-constexpr int kSessionColumnCount = 4;
-constexpr int kOwnerColumnCount = 6;
+    "ADD COLUMN IF NOT EXISTS owner_pid BIGINT NOT NULL DEFAULT 0, "
+    "ADD COLUMN IF NOT EXISTS owner_server VARCHAR(512) NOT NULL DEFAULT ''";
+// All the owner columns (Claim writes them all: the host and pid came with
+// issue 14, the server with issue 15), and the four every chimp that
+// records owners writes (WaitForPrevious reads them).
+constexpr int kOwnerColumnCount = 7;
+constexpr int kFirstOwnerColumns = 4;
 
 std::string Join(const std::vector<SessionInfo>& sessions) {
   std::string out;
@@ -41,33 +43,39 @@ std::string Join(const std::vector<SessionInfo>& sessions) {
 
 }  // namespace
 
-Result<bool> RunOwnership::StateColumnsExist(int needed) {
+Result<int64_t> RunOwnership::StateColumns() {
   const Value params[] = {Value::Text(changelog_.schema())};
   CHIMP_ASSIGN_OR_RETURN(auto count,
                          work_.QueryScalar(std::string(kInternalTag) +
                                                "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "
                                                "AND TABLE_NAME = 'chimp_state' AND COLUMN_NAME LIKE 'owner\\_%'",
                                            params));
-  return count.has_value() && IntOf(*count, 0) >= needed;
+  return count.has_value() ? IntOf(*count, 0) : 0;
 }
 
-Result<int64_t> RunOwnership::ServerStarted(Connection& conn) {
+Result<RunOwner> RunOwnership::ThisServer(Connection& conn) {
   CHIMP_ASSIGN_OR_RETURN(
-      auto started,
-      conn.QueryScalar(std::string(kInternalTag) + "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE FROM "
-                                                   "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'"));
-  return started.has_value() ? IntOf(*started, 0) : 0;
+      auto rows, conn.Query(std::string(kInternalTag) +
+                            "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE, CONCAT_WS(':', @@hostname, @@port, @@socket) "
+                            "FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'"));
+  RunOwner server;
+  if (rows.rows.empty()) return server;
+  RowReader r(rows.rows.front());
+  server.server_started = r.Int(0);
+  server.server = r.Text();
+  return server;
 }
 
 Status RunOwnership::WaitForPrevious(std::chrono::seconds timeout) {
   CHIMP_ASSIGN_OR_RETURN(bool tables, changelog_.TablesExist());
   if (!tables) return Status::Ok();
-  CHIMP_ASSIGN_OR_RETURN(bool columns, StateColumnsExist(kSessionColumnCount));
-  if (!columns) return Status::Ok();  // no engine before this one recorded owners
+  CHIMP_ASSIGN_OR_RETURN(int64_t columns, StateColumns());
+  if (columns < kFirstOwnerColumns) return Status::Ok();  // no engine before this one recorded owners
   const Value params[] = {Value::Text(changelog_.target())};
   CHIMP_ASSIGN_OR_RETURN(auto rows, work_.Query(std::string(kInternalTag) +
                                                     "SELECT owner_run_id, owner_work_connection, "
-                                                    "owner_lock_connection, owner_server_started FROM " +
+                                                    "owner_lock_connection, owner_server_started, " +
+                                                    (columns >= kOwnerColumnCount ? "owner_server" : "''") + " FROM " +
                                                     changelog_.StateTable() + " WHERE target = ?",
                                                 params));
   if (rows.rows.empty()) return Status::Ok();
@@ -76,9 +84,16 @@ Status RunOwnership::WaitForPrevious(std::chrono::seconds timeout) {
   previous_.work_connection = static_cast<uint64_t>(r.Int());
   previous_.lock_connection = static_cast<uint64_t>(r.Int());
   previous_.server_started = r.Int();
+  previous_.server = r.Text();
   if (previous_.run_id.empty()) return Status::Ok();
-  CHIMP_ASSIGN_OR_RETURN(int64_t started, ServerStarted(work_));
-  if (std::llabs(started - previous_.server_started) > kStartSlack) return Status::Ok();  // restarted since
+  CHIMP_ASSIGN_OR_RETURN(RunOwner here, ThisServer(work_));
+  if (std::llabs(here.server_started - previous_.server_started) > kStartSlack) return Status::Ok();  // restarted
+  if (!previous_.server.empty() && previous_.server != here.server) {
+    Log(LogLevel::kInfo, "the previous run " + previous_.run_id + " of '" + changelog_.target() + "' ran on " +
+                             previous_.server + ", not on this server (" + here.server +
+                             "): its sessions are not visible from here and are not waited for");
+    return Status::Ok();
+  }
 
   std::vector<uint64_t> ids;
   for (uint64_t id : {previous_.work_connection, previous_.lock_connection}) {
@@ -113,27 +128,28 @@ Status RunOwnership::Claim() {
   CHIMP_ASSIGN_OR_RETURN(bool tables, changelog_.TablesExist());
   if (!tables) return Status::Ok();
   const std::string context = "changelog: recording run " + run_id_ + " as the owner of '" + changelog_.target() + "'";
-  CHIMP_ASSIGN_OR_RETURN(bool columns, StateColumnsExist(kOwnerColumnCount));
-  if (!columns) {
+  CHIMP_ASSIGN_OR_RETURN(int64_t columns, StateColumns());
+  if (columns < kOwnerColumnCount) {
     CHIMP_RETURN_IF_ERROR(
         work_.Execute(std::string(kInternalTag) + "ALTER TABLE " + changelog_.StateTable() + " " + kOwnerColumns)
             .status()
             .WithContext(context));
   }
-  CHIMP_ASSIGN_OR_RETURN(int64_t started, ServerStarted(work_));
+  CHIMP_ASSIGN_OR_RETURN(RunOwner here, ThisServer(work_));
   const Value params[] = {Value::Text(run_id_),
                           Value::Int(static_cast<int64_t>(work_.ThreadId())),
                           Value::Int(static_cast<int64_t>(lock_conn_.ThreadId())),
-                          Value::Int(started),
+                          Value::Int(here.server_started),
                           Value::Text(HostName()),
                           Value::Int(static_cast<int64_t>(::getpid())),
+                          Value::Text(here.server),
                           Value::Text(changelog_.target()),
                           Value::Text(previous_.run_id)};
-  auto updated =
-      work_.Execute(std::string(kInternalTag) + "UPDATE " + changelog_.StateTable() +
-                        " SET owner_run_id = ?, owner_work_connection = ?, owner_lock_connection = ?, "
-                        "owner_server_started = ?, owner_host = ?, owner_pid = ? WHERE target = ? AND owner_run_id = ?",
-                    params);
+  auto updated = work_.Execute(std::string(kInternalTag) + "UPDATE " + changelog_.StateTable() +
+                                   " SET owner_run_id = ?, owner_work_connection = ?, owner_lock_connection = ?, "
+                                   "owner_server_started = ?, owner_host = ?, owner_pid = ?, owner_server = ? "
+                                   "WHERE target = ? AND owner_run_id = ?",
+                               params);
   if (!updated.ok()) return updated.status().WithContext(context);
   if (updated->affected_rows == 1) {
     claimed_ = true;

@@ -14,7 +14,11 @@
 //
 // Rationale: connection ids start again at 1 after a server restart, so the
 // record keeps the server's start time (now - UPTIME); after a restart the
-// old sessions are gone whatever their ids.
+// old sessions are gone whatever their ids. And ids are per server: on a
+// Galera cluster a run that resumes through another node would find other
+// sessions under the dead run's ids, so the record names the server too
+// (hostname, port, socket), and a previous owner on another server is not
+// looked for (its sessions are not visible from here).
 #ifndef CHIMP_LOCK_RUN_OWNER_HPP_
 #define CHIMP_LOCK_RUN_OWNER_HPP_
 
@@ -35,6 +39,9 @@ struct RunOwner {
   uint64_t work_connection = 0;
   uint64_t lock_connection = 0;
   int64_t server_started = 0;  // UNIX time the server started (now - UPTIME)
+  // "<hostname>:<port>:<socket>" of the server those ids are from; "" when
+  // an older chimp recorded the owner.
+  std::string server;
 };
 
 // REQUIRES: every reference outlives the object; the caller holds the
@@ -60,9 +67,10 @@ class RunOwnership {
   Status Claim();
 
  private:
-  // Whether chimp_state has at least `needed` owner_* columns.
-  Result<bool> StateColumnsExist(int needed);
-  Result<int64_t> ServerStarted(Connection& conn);
+  // How many of the owner columns chimp_state has (0 to kOwnerColumnCount).
+  Result<int64_t> StateColumns();
+  // The server `conn` is on: its start time and name (RunOwner's fields).
+  Result<RunOwner> ThisServer(Connection& conn);
 
   Connection& work_;
   Connection& lock_conn_;

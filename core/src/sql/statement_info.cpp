@@ -181,6 +181,7 @@ StatementInfo Classify(std::string_view text) {
   info.called_routine = CalledRoutine(start);
   info.inserted_table = InsertedTable(start);
   info.leaves_session_as_is = LeavesSessionAsIs(info, start);
+  info.galera = FindGaleraHazard(start, info.first_keyword);
   return info;
 }
 

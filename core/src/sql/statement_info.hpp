@@ -12,6 +12,7 @@
 
 #include "chimp/sql_splitter.hpp"
 #include "sql/ddl_shape.hpp"
+#include "sql/galera_hazard.hpp"
 
 namespace chimp::internal {
 
@@ -51,6 +52,8 @@ struct StatementInfo {
   // transaction. The next step may then keep the session
   // (exec/step_runner.cpp).
   bool leaves_session_as_is = false;
+  // What a Galera cluster refuses or mishandles in it (kNone almost always).
+  GaleraHazard galera;
 };
 
 // Classifies one statement the splitter returned.

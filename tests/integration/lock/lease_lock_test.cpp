@@ -155,6 +155,9 @@ TEST_CASE("lease: bad options are refused; the named kind still works through Ac
   CHECK((*held)->Release().ok());
   CHECK(LockKindName(LockKind::kLease) == std::string("lease"));
   CHECK(LockKindName(LockKind::kNamed) == std::string("named"));
+  CHECK(LockKindName(LockKind::kAuto) == std::string("auto"));
+  for (LockKind k : {LockKind::kNamed, LockKind::kLease, LockKind::kAuto}) CHECK(ParseLockKind(LockKindName(k)) == k);
+  CHECK_FALSE(ParseLockKind("galera").has_value());
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ std::string WriteConfig(const std::string& text) {
 
 TEST_CASE("config: [changelog] lock chooses the lock kind, lease_seconds its expiry") {
   chimp::EngineOptions defaults;
-  CHECK(defaults.lock_kind == chimp::LockKind::kNamed);
+  CHECK(defaults.lock_kind == chimp::LockKind::kAuto);
   CHECK(defaults.lease_ttl == std::chrono::seconds(30));
 
   chimp::EngineOptions o;
@@ -37,6 +37,11 @@ TEST_CASE("config: [changelog] lock chooses the lock kind, lease_seconds its exp
   REQUIRE(chimp::ApplyConfigFile(file, &o).ok());
   CHECK(o.lock_kind == chimp::LockKind::kNamed);
   fs::remove(file);
+
+  file = WriteConfig("[changelog]\nlock = \"auto\"\n");
+  REQUIRE(chimp::ApplyConfigFile(file, &o).ok());
+  CHECK(o.lock_kind == chimp::LockKind::kAuto);
+  fs::remove(file);
 }
 
 TEST_CASE("config: a bad lock kind or lease length names the key, the value and the line") {
@@ -44,7 +49,7 @@ TEST_CASE("config: a bad lock kind or lease length names the key, the value and 
   std::string file = WriteConfig("[changelog]\n\nlock = \"galera\"\n");
   chimp::Status s = chimp::ApplyConfigFile(file, &o);
   CHECK(s.code() == chimp::StatusCode::kInvalidArgument);
-  CHECK(s.message() == file + ":3: 'changelog.lock' must be \"named\" or \"lease\", not \"galera\"");
+  CHECK(s.message() == file + ":3: 'changelog.lock' must be \"auto\", \"named\" or \"lease\", not \"galera\"");
   fs::remove(file);
 
   file = WriteConfig("[changelog]\nlease_seconds = 0\n");
