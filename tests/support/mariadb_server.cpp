@@ -12,13 +12,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "engine/scratch_server.hpp"
 
 namespace chimp::test {
 
@@ -36,19 +37,6 @@ constexpr const char* kDirPrefix = "chimp-mariadb-";
 constexpr const char* kOwnerFile = "owner.pid";
 // 8 MB instead of the default 96 MB redo log: a throwaway server.
 constexpr const char* kLogFileSize = "--innodb-log-file-size=8M";
-
-std::string Tail(const std::string& path, size_t lines = 20) {
-  std::ifstream in(path);
-  if (!in) return "(no " + path + ")";
-  std::deque<std::string> last;
-  for (std::string line; std::getline(in, line);) {
-    last.push_back(line);
-    if (last.size() > lines) last.pop_front();
-  }
-  std::string out = "last lines of " + path + ":";
-  for (const auto& l : last) out += "\n  " + l;
-  return out;
-}
 
 // `name` on $PATH or in the usual sbin/bin directories; "" when not found.
 std::string FindProgram(const std::string& name) {
@@ -111,32 +99,6 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log, bool t
   return pid;
 }
 
-bool ProcessAlive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
-
-pid_t ReadPid(const fs::path& file) {
-  std::ifstream in(file);
-  long pid = 0;
-  if (!(in >> pid)) return 0;
-  return static_cast<pid_t>(pid);
-}
-
-// Removes the directories of earlier test runs that died without cleaning
-// up (a crash skips the static destructor; the kernel stops their server).
-// A directory is left alone while its owner or its server is alive, and when
-// it has no owner file (a run that is just starting, or not ours).
-void RemoveLeftovers(const std::string& base) {
-  std::error_code ec;
-  for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& dir = it->path();
-    if (dir.filename().string().rfind(kDirPrefix, 0) != 0) continue;
-    pid_t owner = ReadPid(dir / kOwnerFile);
-    if (owner <= 0 || ProcessAlive(owner)) continue;
-    if (ProcessAlive(ReadPid(dir / "mariadbd.pid"))) continue;
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-}
-
 std::string DescribeExit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
@@ -181,7 +143,7 @@ std::string TestServer::Start() {
   if (const char* t = std::getenv("TMPDIR"); t != nullptr && *t != '\0' && std::strlen(t) + 40 < kMaxSocketPath) {
     base = t;
   }
-  RemoveLeftovers(base);
+  internal::RemoveDeadServerDirs(base, kDirPrefix, kOwnerFile);
   std::string templ = base + "/" + kDirPrefix + "XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
@@ -216,7 +178,7 @@ std::string TestServer::Start() {
   while (waitpid(ipid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return "test server: " + install_db + " " + DescribeExit(status) + "; " + Tail(install_log);
+    return "test server: " + install_db + " " + DescribeExit(status) + "; " + internal::LogTail(install_log);
   }
   auto installed = Clock::now();
 
@@ -252,7 +214,8 @@ std::string TestServer::Start() {
     pid_t done = waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       pid_ = 0;
-      return "test server: mariadbd " + DescribeExit(status) + " before taking connections; " + Tail(error_log);
+      return "test server: mariadbd " + DescribeExit(status) + " before taking connections; " +
+             internal::LogTail(error_log);
     }
     auto conn = Connection::Open(probe);
     if (conn.ok()) {
@@ -266,7 +229,7 @@ std::string TestServer::Start() {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return "test server: mariadbd pid " + std::to_string(pid_) + " not ready within 60 s (last: " + last.ToString() +
-         "); " + Tail(error_log);
+         "); " + internal::LogTail(error_log);
 }
 
 void TestServer::Stop() {
