@@ -67,6 +67,14 @@ struct EngineOptions {
   // `migrate --backup DIR`: dump the target database into DIR before the
   // first step (core/src/engine/backup.cpp). Default: "" (no backup).
   std::string backup_dir;
+  // `rehearse`: the directory that holds mariadbd and mariadb-install-db
+  // for the throwaway server (--server-bin-dir, [rehearse] server_bin_dir,
+  // CHIMP_SERVER_BIN_DIR). Default: "" ($PATH, then /usr/sbin).
+  std::string server_bin_dir;
+  // `rehearse`: schemas copied besides those it finds itself (the target,
+  // the changelog schema and every existing schema the plan's SQL names),
+  // for native steps that write elsewhere (--copy-schema). Default: none.
+  std::vector<std::string> rehearse_schemas;
 };
 
 }  // namespace chimp

@@ -75,17 +75,18 @@ class ConfigReader {
     for (auto&& [key, node] : root) {
       std::string name(key.str());
       const toml::table* table = node.as_table();
-      if (name == "database" || name == "plugins" || name == "changelog") {
+      if (name == "database" || name == "plugins" || name == "changelog" || name == "rehearse") {
         if (table == nullptr) {
           return Error(node, "'" + name + "' must be a table ([" + name + "]), not " + TypeName(node.type()));
         }
         if (name == "database") CHIMP_RETURN_IF_ERROR(ApplyDatabase(*table));
         if (name == "plugins") CHIMP_RETURN_IF_ERROR(ApplyPlugins(*table));
         if (name == "changelog") CHIMP_RETURN_IF_ERROR(ApplyChangelog(*table));
+        if (name == "rehearse") CHIMP_RETURN_IF_ERROR(ApplyRehearse(*table));
         continue;
       }
       return ErrorAt(key.source(), "unknown " + std::string(table ? "table" : "key") + " '" + name +
-                                       "' (known tables: database, plugins, changelog)");
+                                       "' (known tables: database, plugins, changelog, rehearse)");
     }
     if (has_password_ && has_password_file_) {
       return Status::InvalidArgument(path_ + ": set either database.password or database.password_file, not both");
@@ -208,6 +209,12 @@ class ConfigReader {
       return Status::Ok();
     };
     return ApplyTable(table, "changelog", h);
+  }
+
+  Status ApplyRehearse(const toml::table& table) {
+    std::map<std::string, Handler> h;
+    h["server_bin_dir"] = PathInto(&options_->server_bin_dir);
+    return ApplyTable(table, "rehearse", h);
   }
 
   Handler StringInto(std::string* out) {
@@ -423,6 +430,7 @@ Status ApplyEnvironment(EngineOptions* options) {
     CHIMP_ASSIGN_OR_RETURN(int64_t t, EnvInteger("CHIMP_LEASE_SECONDS", *v, 1, 86400));
     options->lease_ttl = std::chrono::seconds(t);
   }
+  if (auto v = EnvSetting("CHIMP_SERVER_BIN_DIR")) options->server_bin_dir = *v;
   return Status::Ok();
 }
 
