@@ -27,6 +27,10 @@ constexpr CommandSpec kCommands[] = {
     {"status", "Show the current version, pending steps and failed steps", RegisterStatus},
     {"plan", "Show what migrate would do (the dry run); -v prints every statement", RegisterPlan},
     {"migrate", "Run the pending steps up to the target version", RegisterMigrate},
+    {"rehearse",
+     "Run the pending plan on a throwaway local server loaded with a copy of the database(s) and report; "
+     "writes nothing to the real server",
+     RegisterRehearse},
     {"log", "List every changelog row of the target database, oldest first", RegisterLog},
     {"graph",
      "Print the version graph (--format dot (Default), mermaid, json, or svg/png through Graphviz); needs no database",
