@@ -33,6 +33,12 @@ Json StepToJson(const RehearsedStep& s) {
           {"error", s.result.ok() ? Json(nullptr) : Json(s.result.message())}};
 }
 
+// The estimate with no more digits than it has (two): "57 s", not "57.0 s".
+std::string EstimateText(int64_t ms) {
+  if (ms >= 10000 && ms < 60000) return std::to_string(ms / 1000) + " s";
+  return DurationText(ms);
+}
+
 void PrintText(const RehearsalReport& r, bool verbose) {
   std::cout << "Rehearsal of database '" << r.database << "' (changelog schema '" << r.changelog_schema << "')";
   if (r.steps.empty() && r.from == r.target) {
@@ -71,7 +77,7 @@ void PrintText(const RehearsalReport& r, bool verbose) {
   std::cout << "Fingerprint reached: " << (r.fingerprint.empty() ? "(not computed)" : r.fingerprint) << '\n';
   std::cout << "Time: " << DurationText(r.total_ms) << " (server start " << DurationText(r.server_ms) << ", copy "
             << DurationText(r.copy_ms) << ", run " << DurationText(r.apply_ms)
-            << "); estimate on the real server: about " << DurationText(r.estimate_ms)
+            << "); estimate on the real server: about " << EstimateText(r.estimate_ms)
             << " of steps (the copy's step time; doc/operations.md)\n";
   for (const std::string& w : r.fidelity_warnings) std::cout << "Warning: " << w << '\n';
   std::cout << '\n'

@@ -250,7 +250,14 @@ Status Rehearsal::Survey(internal::Target& real) {
   CHIMP_ASSIGN_OR_RETURN(report_.schemas, SchemasToCopy(conn, options_, plan_));
   CHIMP_ASSIGN_OR_RETURN(auto version, conn.QueryScalar("SELECT VERSION()"));
   report_.real_server = version.has_value() ? version->ToString() : "";
-  CHIMP_ASSIGN_OR_RETURN(real_settings_, ReadSettings(conn));
+  // MySQL 8 has no information_schema.GLOBAL_VARIABLES: the rehearsal then
+  // runs with the throwaway server's defaults, and says so.
+  if (auto settings = ReadSettings(conn); settings.ok()) {
+    real_settings_ = std::move(settings).value();
+  } else {
+    report_.fidelity_warnings.push_back("the real server's settings could not be read (" + settings.status().message() +
+                                        "): the rehearsal ran with MariaDB's defaults");
+  }
   if (!conn.IsMariaDB()) {
     report_.fidelity_warnings.push_back("the real server is not MariaDB (" + report_.real_server +
                                         "): the rehearsal runs on MariaDB, whose DDL and SQL differ");
