@@ -4,7 +4,7 @@
 // and writes nothing to the real server; `migrate --rehearse` migrates only
 // after the rehearsal passed.
 //   - the sample application at 1.0.0: the rehearsal reaches 2.0.0, the
-//     version a real migrate then reaches, and the real schemas (mariadb-dump
+//     version migrate --rehearse then reaches on the real database, and the real schemas (mariadb-dump
 //     of each, changelog included, and CHECKSUM TABLE of every table) are
 //     byte-identical before and after;
 //   - a step that fails on the copy (fixture rehearse_fails): reported with
@@ -167,8 +167,13 @@ TEST_CASE("issue 12.4: rehearse of the sample application writes nothing and rea
   CHECK(Snapshot(schemas) == before);
   CHECK(VersionOf(t, plugins) == "1.0.0");
 
-  REQUIRE(Run(Args({t.Common("migrate"), {"--plugins", plugins, "-q"}})).code == 0);
+  // migrate --rehearse: the rehearsal passes again, then the real run.
+  test::CliRun migrated = Run(Args({t.Common("migrate"), {"--plugins", plugins, "--rehearse"}}));
+  CHECK(migrated.code == 0);
+  CHECK(Contains(migrated.out, "Rehearsal passed; the real database was not changed."));
+  CHECK(Contains(migrated.out, "Migrating the real database:"));
   CHECK(VersionOf(t, plugins) == j["reached_version"].get<std::string>());
+  CheckNothingLeft(dirs, servers);
 }
 
 TEST_CASE("issue 12.4: a step that fails on the copy is reported, exits 8, and migrate --rehearse writes nothing") {
