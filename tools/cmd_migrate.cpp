@@ -355,12 +355,40 @@ int RunMigrateFleet(const Context& ctx, const PlanRequest& request, const std::s
 }
 
 int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase, const std::string& backup_dir,
-               const ProgressFlags& flags) {
+               const ProgressFlags& flags, const RehearsalFlags* rehearsal) {
   Result<std::string> format = ChooseFormat(ctx, "migrate", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
   const bool json = *format == "json";
   Result<PlanRequest> request = MakePlanRequest(to, phase);
   if (!request.ok()) return Fail(request.status());
+  if (rehearsal != nullptr) {
+    // The real run only after the rehearsal passed: a failure on the copy
+    // leaves the real database untouched.
+    EngineOptions rehearsed = ctx.options;
+    ApplyRehearsalFlags(*rehearsal, &rehearsed);
+    const int code = RunRehearsal(ctx, rehearsed, *request, json, true);
+    if (code != kExitOk) {
+      const std::string why = "migrate --rehearse: the rehearsal did not pass; nothing was migrated";
+      if (json) {
+        std::cout << Json({{"event", "run_finished"},
+                           {"ok", false},
+                           {"exit_code", code},
+                           {"database", ctx.options.database},
+                           {"run_id", nullptr},
+                           {"from_version", nullptr},
+                           {"reached_version", nullptr},
+                           {"steps_run", 0},
+                           {"duration_ms", 0},
+                           {"backup", nullptr},
+                           {"error", {{"code", "rehearsal failed"}, {"exit_code", code}, {"message", why}}}})
+                         .dump(-1, ' ', false, Json::error_handler_t::replace)
+                  << std::endl;
+      }
+      std::cerr << "chimp: " << why << '\n';
+      return code;
+    }
+    if (!json && !ctx.quiet) std::cout << "\nMigrating the real database:\n";
+  }
   if (ctx.fleet()) return RunMigrateFleet(ctx, *request, backup_dir, json);
 
   Progress::Settings settings;
@@ -479,6 +507,8 @@ CommandRun RegisterMigrate(CLI::App* app) {
     bool dry_run = false;
     std::string backup;
     ProgressFlags progress;
+    bool rehearse = false;
+    RehearsalFlags rehearsal;
   };
   auto opts = std::make_shared<Options>();
   app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")
@@ -503,9 +533,14 @@ CommandRun RegisterMigrate(CLI::App* app) {
                   "Seconds between plain progress lines and between JSON progress events of a step (Default: 2)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.1, 3600.0));
+  app->add_flag("--rehearse", opts->rehearse,
+                "First rehearse the run on a throwaway server loaded with a copy (chimp rehearse); migrate "
+                "only when the rehearsal passed, else exit with its code and change nothing");
+  AddRehearsalOptions(app, &opts->rehearsal);
   return [opts](const Context& ctx) {
     if (opts->dry_run) return RunPlan(ctx, opts->to, opts->phase, "migrate --dry-run");
-    return RunMigrate(ctx, opts->to, opts->phase, opts->backup, opts->progress);
+    return RunMigrate(ctx, opts->to, opts->phase, opts->backup, opts->progress,
+                      opts->rehearse ? &opts->rehearsal : nullptr);
   };
 }
 

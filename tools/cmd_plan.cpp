@@ -68,12 +68,7 @@ CommandRun RegisterPlan(CLI::App* app) {
     std::string phase = "expand";
   };
   auto opts = std::make_shared<Options>();
-  app->add_option("--to", opts->to, "Target version (Default: the newest reachable)")
-      ->type_name("VERSION")
-      ->check(NonEmptyVersion());
-  app->add_option("--phase", opts->phase, "expand (Default) or cleanup")
-      ->type_name("PHASE")
-      ->check(CLI::IsMember({"expand", "cleanup"}));
+  AddTargetOptions(app, &opts->to, &opts->phase);
   return [opts](const Context& ctx) { return RunPlan(ctx, opts->to, opts->phase, "plan"); };
 }
 

@@ -487,6 +487,15 @@ CLI::Validator NonEmptyVersion() {
       "", "NonEmptyVersion");
 }
 
+void AddTargetOptions(CLI::App* app, std::string* to, std::string* phase) {
+  app->add_option("--to", *to, "Target version (Default: the newest reachable)")
+      ->type_name("VERSION")
+      ->check(NonEmptyVersion());
+  app->add_option("--phase", *phase, "expand (Default) or cleanup")
+      ->type_name("PHASE")
+      ->check(CLI::IsMember({"expand", "cleanup"}));
+}
+
 Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase) {
   PlanRequest request;
   if (!to.empty()) {

@@ -165,6 +165,22 @@ CommandRun RegisterPlugins(CLI::App* app);
 CommandRun RegisterAdhoc(CLI::App* app);
 CommandRun RegisterBundle(CLI::App* app);
 CommandRun RegisterCheck(CLI::App* app);
+CommandRun RegisterRehearse(CLI::App* app);
+
+// The options rehearse and migrate --rehearse share (cmd_rehearse.cpp).
+struct RehearsalFlags {
+  std::string server_bin_dir;
+  std::vector<std::string> copy_schemas;
+};
+void AddRehearsalOptions(CLI::App* app, RehearsalFlags* flags);
+// Sets what the flags name in `*options` (over the config and environment).
+void ApplyRehearsalFlags(const RehearsalFlags& flags, EngineOptions* options);
+// Rehearses `request` with `options` and prints the report: text, one JSON
+// document, or with `as_event` one `rehearsal` event line (migrate's
+// stream). Returns 0 when it passed, else the exit code of its failure
+// (12 when a signal stopped it).
+int RunRehearsal(const Context& ctx, const EngineOptions& options, const PlanRequest& request, bool json,
+                 bool as_event);
 
 // The body of `plan`, shared with `migrate --dry-run`: plans from the
 // current version to `to` ("" = newest) in `phase` and prints the plan.
@@ -183,6 +199,10 @@ Result<std::string> ChooseFormat(const Context& ctx, const char* command, std::i
 // Refuses an empty --to (a script's unset variable must not mean "the
 // newest version"): exit 2.
 CLI::Validator NonEmptyVersion();
+
+// Adds --to VERSION and --phase (expand or cleanup) to `app`, writing into
+// `*to` and `*phase` (which must outlive parsing): plan and rehearse.
+void AddTargetOptions(CLI::App* app, std::string* to, std::string* phase);
 
 // Parses --to and --phase.
 Result<PlanRequest> MakePlanRequest(const std::string& to, const std::string& phase);

@@ -26,6 +26,8 @@
 //         checksum mismatch)
 //   10    backup failed: migrate --backup  kBackupFailed
 //         could not dump; nothing was run
+//         (also: rehearse could not copy
+//         the database to its server)
 //   11    a check failed: a pre-flight or  kCheckFailed
 //         sanity check (SQL or native)
 //         found the data not as required

@@ -34,6 +34,10 @@ const CommandSpec kCommands[] = {
     {"status", "Show the current version, pending steps and failed steps", RegisterStatus, kTextJson},
     {"plan", "Show what migrate would do (the dry run); -v prints every statement", RegisterPlan, kTextJson},
     {"migrate", "Run the pending steps up to the target version", RegisterMigrate, kTextJson},
+    {"rehearse",
+     "Run the pending plan on a throwaway local server loaded with a copy of the database(s) and report; "
+     "writes nothing to the real server",
+     RegisterRehearse, kTextJson},
     {"log", "List every changelog row of the target database, oldest first", RegisterLog, kTextJson},
     {"graph",
      "Print the version graph (--format dot (Default), mermaid, json, or svg/png through Graphviz); needs no database",

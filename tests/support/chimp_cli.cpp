@@ -110,7 +110,7 @@ CliRun RunCli(const std::string& binary, const std::vector<std::string>& args, c
   } else if (options.kill_when) {
     while (::waitpid(pid, &status, WNOHANG) != pid) {
       if (options.kill_when()) {
-        ::kill(pid, SIGKILL);
+        ::kill(pid, options.kill_signal);
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
         break;

@@ -29,6 +29,9 @@ struct CliOptions {
   // When set: SIGKILL the child as soon as this returns true (asked about
   // every 20 ms while it runs, on the calling thread).
   std::function<bool()> kill_when;
+  // The signal kill_when sends; after any other than SIGKILL the child is
+  // waited for until it exits by itself. Default: SIGKILL.
+  int kill_signal = 9;
 };
 
 // Runs `binary` with `args` in an empty temporary directory (so no

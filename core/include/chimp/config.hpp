@@ -33,6 +33,8 @@
 //   database = "app"          # or ["a", "b"]; or, instead:
 //   databases = "tenant_%"    # a LIKE pattern matched against the server's schemas
 //   (EngineOptions::targets; not together with [database] name)
+//   [rehearse]
+//   server_bin_dir = "/usr/sbin"  # where mariadbd and mariadb-install-db are (default: $PATH, /usr/sbin)
 //
 // Unknown keys are errors naming the key and the file, so typos do not pass
 // silently. Relative paths (plugins.paths, password_file, ssl_ca, ssl_cert,
@@ -60,7 +62,7 @@ Status ApplyConfigFile(const std::string& path, EngineOptions* options);
 // CHIMP_SSL_KEY, CHIMP_SSL_VERIFY_SERVER_CERT, CHIMP_CONNECT_TIMEOUT,
 // CHIMP_PLUGINS and CHIMP_TRUSTED_KEYS (lists separated by ':'),
 // CHIMP_REQUIRE_SIGNATURE, CHIMP_CHANGELOG_SCHEMA, CHIMP_LOCK_TIMEOUT,
-// CHIMP_LOCK_WAIT_TIMEOUT, CHIMP_LOCK and CHIMP_LEASE_SECONDS: one per key of
+// CHIMP_LOCK_WAIT_TIMEOUT, CHIMP_LOCK, CHIMP_LEASE_SECONDS and CHIMP_SERVER_BIN_DIR: one per key of
 // the config file, with the same ranges. A variable set to "" counts as
 // unset, except CHIMP_PASSWORD ("" = no password). CHIMP_HOST or CHIMP_PORT
 // without CHIMP_SOCKET means TCP: a socket set before is dropped.

@@ -131,6 +131,75 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
                               std::function<void(const LockHolder&)> on_wait = {},
                               std::function<void(const BackupRecord&)> on_backup = {});
 
+// `rehearse` (core/src/engine/rehearse.cpp; doc/operations.md) -----------
+
+// One step as the rehearsal ran it on the copy.
+struct RehearsedStep {
+  std::string step_id;
+  std::string edge;  // Edge::Name()
+  std::string plugin;
+  int64_t duration_ms = 0;
+  int32_t warning_count = 0;
+  std::vector<std::string> warnings;  // the texts the changelog row keeps
+  Status result;                      // Ok, or why the step failed
+  int32_t statement = -1;             // the last statement started (0-based); -1 = none
+  std::string statement_sql;          // its text, shortened
+};
+
+struct RehearsalReport {
+  std::string database;
+  std::string changelog_schema;
+  // The schemas copied from the real server (those that exist there).
+  std::vector<std::string> schemas;
+  std::string real_server;       // SELECT VERSION() of the real server
+  std::string rehearsal_server;  // and of the throwaway one
+  // What may make the copy behave otherwise than the real server: a
+  // different server version, a setting that could not be copied, the
+  // lock not taken (see doc/operations.md).
+  std::vector<std::string> fidelity_warnings;
+  // The settings copied to the throwaway server ("name=value").
+  std::vector<std::string> settings;
+  bool lock_taken = false;  // the named lock was held on the real server while it was copied
+  Version from;             // the real target's version
+  Version target;           // the plan's target
+  Version reached;          // the version the copy reached
+  std::vector<CheckResult> preflight;
+  std::vector<RehearsedStep> steps;  // in run order
+  // Ok when the plan ran on the copy to its end; else the run's error
+  // (StepFailed, CheckFailed, ...), with the failing step last in `steps`.
+  Status result;
+  // Item 5 (schema fingerprints) fills this with the fingerprint the copy
+  // reached; "" until then.
+  std::string fingerprint;
+  int64_t server_ms = 0;  // starting the throwaway server
+  int64_t copy_ms = 0;    // dump and load
+  int64_t apply_ms = 0;   // the run on the copy
+  int64_t total_ms = 0;   // the whole rehearsal
+  // The estimate of the run's time on the real server: the steps' time on
+  // the copy, rounded to two significant digits (basis: doc/operations.md).
+  int64_t estimate_ms = 0;
+
+  bool passed() const { return result.ok(); }
+};
+
+// `rehearse`: plans on the real target as it is (read only), starts a
+// throwaway mariadbd in a private temporary directory (unix socket only,
+// --skip-networking), copies the fidelity settings of the real server to
+// it, loads a consistent copy (mariadb-dump --single-transaction piped into
+// the mariadb client) of the target, the changelog schema and every other
+// existing schema the plan's SQL names, runs `migrate` there with the same
+// plugins and options, and stops the server and removes its directory, on
+// error and on SIGINT/SIGTERM/SIGHUP too. Writes nothing to the real
+// server: with the named lock it holds GET_LOCK while it copies (a lock
+// lives in server memory; no row is written), with the lease lock it takes
+// none. `observer` sees the run on the copy. A plan that fails on the copy
+// is a report whose result says why, not an error. Errors: NotFound (no
+// mariadbd or mariadb-install-db; no dump or client program), Unavailable
+// (the throwaway server did not start), BackupFailed (the copy failed),
+// the planning errors of the real target.
+Result<RehearsalReport> Rehearse(const EngineOptions& options, const PlanRequest& request,
+                                 ExecutionObserver* observer = nullptr);
+
 // `log`: every changelog row of the target, oldest first.
 Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options);
 

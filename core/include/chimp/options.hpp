@@ -135,6 +135,14 @@ struct EngineOptions {
   // run loads and verifies its plugins once (LoadPluginSet) and shares
   // them between its targets and threads. Default: null (load per call).
   std::shared_ptr<const PluginSet> plugin_set;
+  // `rehearse`: the directory that holds mariadbd and mariadb-install-db
+  // for the throwaway server (--server-bin-dir, [rehearse] server_bin_dir,
+  // CHIMP_SERVER_BIN_DIR). Default: "" ($PATH, then /usr/sbin).
+  std::string server_bin_dir;
+  // `rehearse`: schemas copied besides those it finds itself (the target,
+  // the changelog schema and every existing schema the plan's SQL names),
+  // for native steps that write elsewhere (--copy-schema). Default: none.
+  std::vector<std::string> rehearse_schemas;
 };
 
 }  // namespace chimp

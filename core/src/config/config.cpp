@@ -75,7 +75,7 @@ class ConfigReader {
     for (auto&& [key, node] : root) {
       std::string name(key.str());
       const toml::table* table = node.as_table();
-      if (name == "database" || name == "plugins" || name == "changelog" || name == "online") {
+      if (name == "database" || name == "plugins" || name == "changelog" || name == "online" || name == "rehearse") {
         if (table == nullptr) {
           return Error(node, "'" + name + "' must be a table ([" + name + "]), not " + TypeName(node.type()));
         }
@@ -83,6 +83,7 @@ class ConfigReader {
         if (name == "plugins") CHIMP_RETURN_IF_ERROR(ApplyPlugins(*table));
         if (name == "changelog") CHIMP_RETURN_IF_ERROR(ApplyChangelog(*table));
         if (name == "online") CHIMP_RETURN_IF_ERROR(ApplyOnline(*table));
+        if (name == "rehearse") CHIMP_RETURN_IF_ERROR(ApplyRehearse(*table));
         continue;
       }
       if (name == "targets") {
@@ -90,7 +91,7 @@ class ConfigReader {
         continue;
       }
       return ErrorAt(key.source(), "unknown " + std::string(table ? "table" : "key") + " '" + name +
-                                       "' (known tables: database, plugins, changelog, online, [[targets]])");
+                                       "' (known tables: database, plugins, changelog, online, rehearse, [[targets]])");
     }
     if (has_password_ && has_password_file_) {
       return Status::InvalidArgument(path_ + ": set either database.password or database.password_file, not both");
@@ -326,6 +327,12 @@ class ConfigReader {
     };
   }
 
+  Status ApplyRehearse(const toml::table& table) {
+    std::map<std::string, Handler> h;
+    h["server_bin_dir"] = PathInto(&options_->server_bin_dir);
+    return ApplyTable(table, "rehearse", h);
+  }
+
   Handler StringInto(std::string* out) {
     return [this, out](const toml::node& n, const std::string& key) { return GetString(n, key, out); };
   }
@@ -538,6 +545,7 @@ Status ApplyEnvironment(EngineOptions* options) {
     CHIMP_ASSIGN_OR_RETURN(int64_t t, EnvInteger("CHIMP_LEASE_SECONDS", *v, 1, 86400));
     options->lease_ttl = std::chrono::seconds(t);
   }
+  if (auto v = EnvSetting("CHIMP_SERVER_BIN_DIR")) options->server_bin_dir = *v;
   return Status::Ok();
 }
 

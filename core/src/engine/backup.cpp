@@ -39,14 +39,6 @@ struct FdGuard {
   }
 };
 
-std::string FindDumpProgram() {
-  if (const char* env = std::getenv("CHIMP_DUMP_PROGRAM"); env != nullptr && *env != '\0') return env;
-  for (const char* name : {"mariadb-dump", "mysqldump"}) {
-    if (std::string found = FindOnPath(name); !found.empty()) return found;
-  }
-  return "";
-}
-
 std::string UtcStamp() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -74,6 +66,22 @@ std::string Tail(std::string text, size_t max) {
 }
 
 }  // namespace
+
+std::string FindDumpProgram() {
+  if (const char* env = std::getenv("CHIMP_DUMP_PROGRAM"); env != nullptr && *env != '\0') return env;
+  for (const char* name : {"mariadb-dump", "mysqldump"}) {
+    if (std::string found = FindOnPath(name); !found.empty()) return found;
+  }
+  return "";
+}
+
+std::string FindClientProgram() {
+  if (const char* env = std::getenv("CHIMP_CLIENT_PROGRAM"); env != nullptr && *env != '\0') return env;
+  for (const char* name : {"mariadb", "mysql"}) {
+    if (std::string found = FindOnPath(name); !found.empty()) return found;
+  }
+  return "";
+}
 
 // The [client] option file the client program reads instead of any other.
 std::string OptionFileText(const ConnectionOptions& c) {

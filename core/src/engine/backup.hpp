@@ -39,6 +39,13 @@ struct BackupJob {
 // REQUIRES: the caller holds the migration lock; changelog.EnsureTables().
 Result<BackupRecord> RunBackup(Connection& conn, Changelog& changelog, const BackupJob& job);
 
+// The dump program: $CHIMP_DUMP_PROGRAM, else mariadb-dump or mysqldump on
+// $PATH; "" when there is none.
+std::string FindDumpProgram();
+// The client program: $CHIMP_CLIENT_PROGRAM, else mariadb or mysql on
+// $PATH; "" when there is none.
+std::string FindClientProgram();
+
 // The dump program's arguments after the program name, without the option
 // file (for tests and the recorded `tool`). Pure.
 std::vector<std::string> DumpArguments(const std::string& database);

@@ -191,14 +191,6 @@ Result<DumpFacts> InspectDump(const std::string& file, const std::string& gzip) 
   return facts;
 }
 
-std::string FindClientProgram() {
-  if (const char* env = std::getenv("CHIMP_CLIENT_PROGRAM"); env != nullptr && *env != '\0') return env;
-  for (const char* name : {"mariadb", "mysql"}) {
-    if (std::string found = internal::FindOnPath(name); !found.empty()) return found;
-  }
-  return "";
-}
-
 // One restore: worked out and shown, then, once confirmed, the database
 // dropped, recreated and loaded, and the changelog told.
 class RestoreRun {
@@ -301,7 +293,7 @@ Status RestoreRun::Load() {
   Connection& conn = *target_.conn;
   const std::string& into = into_options_.database;
   const std::string quoted = Connection::QuoteIdentifier(into);
-  const std::string client = FindClientProgram();
+  const std::string client = internal::FindClientProgram();
   const std::string failed = "restore of backup #" + std::to_string(report_.backup.id) + " into '" + into + "' failed";
   if (client.empty()) {
     return Status::FailedPrecondition(failed +

@@ -169,9 +169,15 @@ Result<StartedProgram> StartProgram(const std::vector<std::string>& argv, const 
   std::vector<char*> env = Pointers(env_text);
   std::fflush(stdout);
   std::fflush(stderr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return SystemError("fork");
   if (pid == 0) {
+    if (options.own_process_group) ::setpgid(0, 0);
+    if (options.die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) _exit(126);
+    }
     SetUpChild(options, stderr_fd);
     if (stdin_fd >= 0 && ::dup2(stdin_fd, STDIN_FILENO) < 0) _exit(126);
     ::execve(args[0], args.data(), env.data());

@@ -36,9 +36,12 @@ struct ChildOptions {
   // Environment variables the program does not get (RunProgram), e.g.
   // CHIMP_PASSWORD. Default: none.
   std::vector<std::string> unset_env;
-  // The child is killed (SIGKILL, PR_SET_PDEATHSIG) when the thread that
-  // started it ends, e.g. when chimp is killed, so that it never runs on
-  // unwatched (pt-online-schema-change). Default: false.
+  // StartProgram: the program leads a process group of its own, so that a
+  // signal to chimp's group (Ctrl-C) does not reach it. Default: false.
+  bool own_process_group = false;
+  // StartProgram: the kernel sends the program SIGKILL when the thread that
+  // started it ends (PR_SET_PDEATHSIG), so a killed chimp leaves no server
+  // running. Default: false.
   bool die_with_parent = false;
 };
 

@@ -139,6 +139,23 @@ TEST_CASE("config: relative plugin paths resolve against the file's directory, n
   (void)file;
 }
 
+TEST_CASE("config: [rehearse] server_bin_dir resolves against the file's directory; CHIMP_SERVER_BIN_DIR wins") {
+  TempDir dir;
+  std::string file = dir.Write("etc/chimp.toml", "[rehearse]\nserver_bin_dir = \"mariadb/bin\"\n");
+  EngineOptions o;
+  chimp::Status s = ApplyConfigFile(file, &o);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  CHECK(o.server_bin_dir == (dir.path() / "etc/mariadb/bin").string());
+  ::setenv("CHIMP_SERVER_BIN_DIR", "/opt/mariadb/sbin", 1);
+  CHECK(chimp::ApplyEnvironment(&o).ok());
+  ::unsetenv("CHIMP_SERVER_BIN_DIR");
+  CHECK(o.server_bin_dir == "/opt/mariadb/sbin");
+  std::string bad = dir.Write("bad.toml", "[rehearse]\nserver_bin = \"x\"\n");
+  chimp::Status s2 = ApplyConfigFile(bad, &o);
+  CHECK(s2.code() == StatusCode::kInvalidArgument);
+  CHECK(s2.message().rfind(bad + ":2: unknown key 'rehearse.server_bin'", 0) == 0);
+}
+
 TEST_CASE("config: an unknown key names the key, the file and the line") {
   TempDir dir;
   std::string file = dir.Write("chimp.toml", "[database]\nname = \"app\"\nhots = \"x\"\n");
@@ -156,11 +173,11 @@ TEST_CASE("config: an unknown table or top-level key is an error") {
   chimp::Status s1 = ApplyConfigFile(f1, &o);
   CHECK(s1.code() == StatusCode::kInvalidArgument);
   CHECK(s1.message() ==
-        f1 + ":2: unknown table 'databse' (known tables: database, plugins, changelog, online, [[targets]])");
+        f1 + ":2: unknown table 'databse' (known tables: database, plugins, changelog, online, rehearse, [[targets]])");
 
   std::string f2 = dir.Write("b.toml", "host = \"x\"\n");
   chimp::Status s2 = ApplyConfigFile(f2, &o);
-  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog, online, [[targets]])");
+  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog, online, rehearse, [[targets]])");
 
   std::string f3 = dir.Write("c.toml", "database = 3\n");
   chimp::Status s3 = ApplyConfigFile(f3, &o);
