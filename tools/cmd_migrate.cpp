@@ -299,7 +299,7 @@ struct ProgressFlags {
 };
 
 int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase, const std::string& backup_dir,
-               const ProgressFlags& flags) {
+               bool accept_drift, const ProgressFlags& flags) {
   Result<std::string> format = ChooseFormat(ctx, "migrate", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
   const bool json = *format == "json";
@@ -337,6 +337,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
   };
   EngineOptions options = ctx.options;
   options.backup_dir = backup_dir;
+  options.accept_drift = accept_drift;
   Json backup_json = nullptr;
   auto on_backup = [json, &backup_json, &progress](const BackupRecord& b) {
     try {
@@ -421,6 +422,7 @@ CommandRun RegisterMigrate(CLI::App* app) {
     std::string phase = "expand";
     bool dry_run = false;
     std::string backup;
+    bool accept_drift = false;
     ProgressFlags progress;
   };
   auto opts = std::make_shared<Options>();
@@ -437,6 +439,9 @@ CommandRun RegisterMigrate(CLI::App* app) {
                   "--single-transaction --routines --triggers --events) and record the file and the "
                   "binlog/GTID position; a failed dump stops the run (exit 10)")
       ->type_name("DIR");
+  app->add_flag("--accept-drift", opts->accept_drift,
+                "Run even though the live schema differs from the one recorded after the last edge (drift; "
+                "without it migrate refuses, exit 9, and names the differences)");
   app->add_option("--progress", opts->progress.when,
                   "auto (Default: a line redrawn in place on a terminal, plain periodic lines on stderr "
                   "otherwise), always (redrawn even when stderr is no terminal), plain, or never; -q is never")
@@ -448,7 +453,7 @@ CommandRun RegisterMigrate(CLI::App* app) {
       ->check(CLI::Range(0.1, 3600.0));
   return [opts](const Context& ctx) {
     if (opts->dry_run) return RunPlan(ctx, opts->to, opts->phase, "migrate --dry-run");
-    return RunMigrate(ctx, opts->to, opts->phase, opts->backup, opts->progress);
+    return RunMigrate(ctx, opts->to, opts->phase, opts->backup, opts->accept_drift, opts->progress);
   };
 }
 

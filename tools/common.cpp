@@ -657,6 +657,21 @@ void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results,
   PrintTable(out, {"STATUS", "KIND", "CHECK", "EDGE", "MESSAGE"}, rows, indent);
 }
 
+void PrintDriftDetails(std::ostream& out, const std::vector<CheckResult>& results) {
+  for (const CheckResult& r : results) {
+    if (r.passed || r.kind != CheckKind::kDrift) continue;
+    size_t at = 0;
+    bool first = true;
+    while (at <= r.message.size()) {
+      const size_t end = r.message.find("; ", at);
+      out << (first ? "  " : "      ") << r.message.substr(at, end == std::string::npos ? end : end - at) << '\n';
+      first = false;
+      if (end == std::string::npos) break;
+      at = end + 2;
+    }
+  }
+}
+
 std::string CheckCountText(const std::vector<CheckResult>& results) {
   size_t failed = 0;
   for (const CheckResult& r : results) failed += r.passed ? 0 : 1;

@@ -131,6 +131,7 @@ CommandRun RegisterPlugins(CLI::App* app);
 CommandRun RegisterAdhoc(CLI::App* app);
 CommandRun RegisterBundle(CLI::App* app);
 CommandRun RegisterCheck(CLI::App* app);
+CommandRun RegisterFingerprint(CLI::App* app);
 
 // The body of `plan`, shared with `migrate --dry-run`: plans from the
 // current version to `to` ("" = newest) in `phase` and prints the plan.
@@ -204,6 +205,10 @@ Json CheckResultToJson(const CheckResult& result);
 Json CheckResultsToJson(const std::vector<CheckResult>& results);
 void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results, int indent = 0);
 // "3 checks: 2 ok, 1 failed".
+// For every failed drift result: its schema, then each difference it names
+// on a line of its own ("    app: column t.c added").
+void PrintDriftDetails(std::ostream& out, const std::vector<CheckResult>& results);
+
 std::string CheckCountText(const std::vector<CheckResult>& results);
 
 }  // namespace chimp::cli

@@ -28,7 +28,11 @@
 //         could not dump; nothing was run
 //   11    a check failed: a pre-flight or  kCheckFailed
 //         sanity check (SQL or native)
-//         found the data not as required
+//         found the data not as required;
+//         drift (check, validate, status,
+//         fingerprint); a schema that is
+//         not the fingerprint its plugin
+//         declares (migrate)
 //   12    interrupted: SIGINT, SIGTERM or  chimp/interrupt.hpp (any code of a
 //         SIGHUP stopped the run; the      run that a signal stopped)
 //         changelog records where; run
@@ -43,7 +47,9 @@
 // at a plannable state (tools/cmd_status.cpp Verdict): the plan error's code
 // when it cannot plan (9 for a checksum mismatch, 4 for no path), else 8
 // when a step's last attempt failed or was left running by a run that no
-// longer holds the migration lock.
+// longer holds the migration lock, else 11 on drift (the live schema is not
+// the one recorded after the last edge). migrate on a drifted database
+// exits 9 (a failed precondition) unless --accept-drift.
 #ifndef CHIMP_TOOLS_EXIT_CODES_HPP_
 #define CHIMP_TOOLS_EXIT_CODES_HPP_
 
@@ -99,7 +105,7 @@ inline constexpr const char* kExitCodeHelp =
     "                                     12  interrupted by a signal (migrate again resumes)\n"
     "                                     13  plugins verify: not every edge could be applied\n"
     "status exits 9 or 4 when it cannot plan, 8 when a step failed or was left running\n"
-    "by a dead run (its report is printed either way).\n";
+    "by a dead run, 11 on drift (its report is printed either way).\n";
 
 }  // namespace chimp::cli
 

@@ -67,6 +67,10 @@ struct EngineOptions {
   // `migrate --backup DIR`: dump the target database into DIR before the
   // first step (core/src/engine/backup.cpp). Default: "" (no backup).
   std::string backup_dir;
+  // `migrate --accept-drift`: run even when the live schema differs from
+  // the fingerprint recorded after the last edge (doc/operations.md
+  // "Drift"). Default: false, migrate refuses with the differences named.
+  bool accept_drift = false;
 };
 
 }  // namespace chimp

@@ -74,11 +74,27 @@ Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
   return Status::Ok();
 }
 
+// Refuses a run with steps on a schema that differs from the one recorded
+// after the last edge (engine/check.hpp, DriftVerdict), unless the operator
+// accepts it. A step that failed or was interrupted explains the
+// difference (its edge is half done, nothing recorded yet): the resume is
+// not refused.
+Status RefuseDrift(const EngineOptions& options, Connection& conn, Changelog& changelog,
+                   const std::vector<ChangelogEntry>& entries, const Plan& plan) {
+  if (options.accept_drift || plan.steps.empty()) return Status::Ok();
+  for (const ChangelogEntry* e : ChangelogHistory(entries).LatestInOrder()) {
+    if (e->status != StepStatus::kSuccess && !IsEngineRow(*e)) return Status::Ok();
+  }
+  std::vector<CheckResult> drift;
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(conn, changelog, &drift));
+  return internal::DriftVerdict(drift);
+}
+
 // The plan on the changelog as it is, with the plugins whose steps run
 // loaded (a pre-flight check may be code), and its pre-flight checks run
 // against the database as it is: before the run's first write. CheckFailed
 // when one failed (engine/check.hpp, PreflightVerdict).
-Result<Plan> Preflight(const EngineOptions& options, Changelog& changelog, const PlanRequest& request,
+Result<Plan> Preflight(const EngineOptions& options, Connection& conn, Changelog& changelog, const PlanRequest& request,
                        ExecutionObserver* observer, MigrateReport* report) {
   CHIMP_ASSIGN_OR_RETURN(auto state, changelog.ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, changelog.ReadEntries());
@@ -87,6 +103,7 @@ Result<Plan> Preflight(const EngineOptions& options, Changelog& changelog, const
   CHIMP_ASSIGN_OR_RETURN(auto results, internal::RunPreflight(options, report->plan));
   if (observer != nullptr && !results.empty()) observer->OnPreflight(results);
   CHIMP_RETURN_IF_ERROR(internal::PreflightVerdict(results));
+  CHIMP_RETURN_IF_ERROR(RefuseDrift(options, conn, changelog, entries, report->plan));
   return report->plan;
 }
 
@@ -106,7 +123,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   CHIMP_ASSIGN_OR_RETURN(report.catalog, internal::LoadPlanningCatalog(options));
   CHIMP_RETURN_IF_ERROR(internal::RequireStartingPoint(options, *report.catalog, changelog));
   CHIMP_RETURN_IF_ERROR(internal::RequireAdoptedOrEmpty(options, *target.conn, *report.catalog, changelog));
-  CHIMP_ASSIGN_OR_RETURN(const Plan checked, Preflight(options, changelog, request, observer, &report));
+  CHIMP_ASSIGN_OR_RETURN(const Plan checked, Preflight(options, *target.conn, changelog, request, observer, &report));
   CHIMP_RETURN_IF_ERROR(changelog.EnsureTables());
   CHIMP_RETURN_IF_ERROR(target.owner->Claim());  // a new changelog: now that the state row exists
   CHIMP_RETURN_IF_ERROR(changelog.CloseInterrupted());
@@ -120,7 +137,7 @@ Result<MigrateReport> Migrate(const EngineOptions& options, const PlanRequest& r
   // What the engine's own writes above changed cannot move the path; should
   // it, the checks of the new path run too, still before any step.
   if (report.plan.path != checked.path) {
-    CHIMP_RETURN_IF_ERROR(Preflight(options, changelog, request, observer, &report).status());
+    CHIMP_RETURN_IF_ERROR(Preflight(options, *target.conn, changelog, request, observer, &report).status());
   }
   internal::MarkPreflightPassed(&report.plan);
   if (observer != nullptr) observer->OnPlan(report.plan, target.run_id);

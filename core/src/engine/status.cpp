@@ -1,6 +1,7 @@
 // chimp status: where the target stands and what is pending.
 #include "chimp/engine.hpp"
 #include "chimp/lock.hpp"
+#include "engine/check.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
 
@@ -59,6 +60,13 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
     if (e.status != StepStatus::kRunning) continue;
     CHIMP_ASSIGN_OR_RETURN(report.run_in_progress, RunInProgress(options, *target.conn));
     break;
+  }
+  // Drift only where something was recorded: a database never migrated
+  // by this engine has nothing to compare with.
+  std::vector<CheckResult> drift;
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, changelog, &drift));
+  for (CheckResult& r : drift) {
+    if (r.name != "drift") report.drift.push_back(std::move(r));
   }
   CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());
   if (!backups.empty()) report.last_backup = backups.back();
