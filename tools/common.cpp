@@ -660,14 +660,15 @@ void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results,
 void PrintDriftDetails(std::ostream& out, const std::vector<CheckResult>& results) {
   for (const CheckResult& r : results) {
     if (r.passed || r.kind != CheckKind::kDrift) continue;
-    size_t at = 0;
-    bool first = true;
-    while (at <= r.message.size()) {
+    // The first part ("schema 'x' is ..., recorded ...") is the table's
+    // line; each difference after it gets a line of its own.
+    out << "  " << r.name << ":\n";
+    size_t at = r.message.find("; ");
+    while (at != std::string::npos) {
+      at += 2;
       const size_t end = r.message.find("; ", at);
-      out << (first ? "  " : "      ") << r.message.substr(at, end == std::string::npos ? end : end - at) << '\n';
-      first = false;
-      if (end == std::string::npos) break;
-      at = end + 2;
+      out << "    " << r.message.substr(at, end == std::string::npos ? end : end - at) << '\n';
+      at = end;
     }
   }
 }

@@ -205,8 +205,8 @@ Json CheckResultToJson(const CheckResult& result);
 Json CheckResultsToJson(const std::vector<CheckResult>& results);
 void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results, int indent = 0);
 // "3 checks: 2 ok, 1 failed".
-// For every failed drift result: its schema, then each difference it names
-// on a line of its own ("    app: column t.c added").
+// For every failed drift result: its name ("  drift.app:"), then each
+// difference it names on a line of its own ("    app: column t.c added").
 void PrintDriftDetails(std::ostream& out, const std::vector<CheckResult>& results);
 
 std::string CheckCountText(const std::vector<CheckResult>& results);

@@ -37,13 +37,26 @@ const KindInfo kKinds[] = {
     {"E", "event", {"type", "schedule", "on_completion", "status", "comment", "body"}, true},
 };
 
-// chimp's own tables: never part of a schema's form.
-constexpr const char* kOwnTables =
-    "('chimp_changelog', 'chimp_state', 'chimp_repairs', 'chimp_backups', 'chimp_lock', 'chimp_fingerprints')";
+// chimp's own tables: never part of a schema's form. Left out after the
+// query, not in it: a TABLE_NAME NOT IN (...) makes MariaDB read COLUMNS
+// three times slower.
+constexpr std::string_view kOwnTables[] = {"chimp_changelog", "chimp_state",        "chimp_repairs",
+                                           "chimp_backups",   "chimp_fingerprints", "chimp_lock"};
+
+// True when the object `name` of query kind `kind` is (part of) one of
+// chimp's own tables.
+bool IsOwn(const std::string& kind, const std::string& name) {
+  if (kind != "T" && kind != "C" && kind != "I" && kind != "F" && kind != "K") return false;
+  const std::string_view table =
+      kind == "T" ? std::string_view(name) : std::string_view(name).substr(0, name.find('.'));
+  for (std::string_view own : kOwnTables) {
+    if (table == own) return true;
+  }
+  return false;
+}
 
 // The one query for schema literal `s` (already quoted).
 std::string FormQuery(const std::string& s) {
-  const std::string own = " NOT IN " + std::string(kOwnTables);
   std::string q = std::string(kInternalTag);
   // 'S': the schema exists (its row is not part of the form).
   q += "SELECT 'S', SCHEMA_NAME, '', '', '', '', '', '', '', '' FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
@@ -51,16 +64,16 @@ std::string FormQuery(const std::string& s) {
   q +=
       " UNION ALL SELECT 'T', TABLE_NAME, IFNULL(ENGINE, ''), IFNULL(TABLE_COLLATION, ''), IFNULL(CREATE_OPTIONS, ''), "
       "IFNULL(TABLE_COMMENT, ''), TABLE_TYPE, '', '', '' FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-      s + " AND TABLE_TYPE <> 'VIEW' AND TABLE_NAME" + own;
+      s + " AND TABLE_TYPE <> 'VIEW'";
   q += " UNION ALL SELECT 'C', CONCAT(TABLE_NAME, '.', COLUMN_NAME), ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, "
        "IFNULL(COLUMN_DEFAULT, '(none)'), EXTRA, IFNULL(COLLATION_NAME, ''), IFNULL(GENERATION_EXPRESSION, ''), "
        "COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-       s + " AND TABLE_NAME" + own;
+       s;
   q += " UNION ALL SELECT 'I', CONCAT(TABLE_NAME, '.', INDEX_NAME), IF(MAX(NON_UNIQUE) = 0, 'yes', 'no'), "
        "MAX(INDEX_TYPE), GROUP_CONCAT(CONCAT(IFNULL(COLUMN_NAME, '(expression)'), IFNULL(CONCAT('(', SUB_PART, "
        "')'), ''), IF(COLLATION = 'D', ' DESC', '')) ORDER BY SEQ_IN_INDEX SEPARATOR ','), MAX(INDEX_COMMENT), '', "
        "'', '', '' FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
-       s + " AND TABLE_NAME" + own + " GROUP BY TABLE_NAME, INDEX_NAME";
+       s + " GROUP BY TABLE_NAME, INDEX_NAME";
   q += " UNION ALL SELECT 'F', CONCAT(k.TABLE_NAME, '.', k.CONSTRAINT_NAME), GROUP_CONCAT(k.COLUMN_NAME ORDER BY "
        "k.ORDINAL_POSITION SEPARATOR ','), CONCAT(IF(MAX(k.REFERENCED_TABLE_SCHEMA) = " +
        s +
@@ -160,6 +173,7 @@ Result<SchemaForm> ReadForm(Connection& conn, const std::string& schema) {
     const KindInfo* info = FindKind(kind);
     if (info == nullptr) continue;
     const std::string name = row[1].ToString();
+    if (IsOwn(kind, name)) continue;
     if (kind == "R") {
       auto p = parameters.find(name);
       if (p != parameters.end()) row[2] = Value::Text(p->second);
