@@ -8,7 +8,9 @@
 // step of the edge is native code or a CALL (which may write any schema
 // unseen in the statements), every schema already recorded for the target.
 // A schema no step of the edge can have written keeps its last row: its
-// fingerprint after the edge is that one. System schemas and the changelog
+// fingerprint after the edge is that one; so does every schema after an
+// edge whose steps change only rows (no DDL, CALL or native code), except
+// the first edge of a run, which always records. System schemas and the changelog
 // schema are never fingerprinted.
 #ifndef CHIMP_EXEC_FINGERPRINT_RECORD_HPP_
 #define CHIMP_EXEC_FINGERPRINT_RECORD_HPP_
@@ -67,7 +69,9 @@ class FingerprintRecorder {
   std::string target_db_;
   std::string run_id_;
   std::set<std::string> touched_;
-  bool any_ = false;  // a step since the last Record may have written any schema
+  bool any_ = false;             // a step since the last Record may have written any schema
+  bool changes_schema_ = false;  // a step since the last Record has DDL, a CALL or native code
+  bool recorded_once_ = false;   // this run recorded (the first edge always does)
   bool pending_ = false;
 };
 
