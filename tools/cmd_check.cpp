@@ -1,5 +1,5 @@
 // chimp check: the changelog's health, the sanity checks of the current
-// version and the pre-flight checks of the pending path, one line each
+// version, the pre-flight checks of the pending path and drift, one line each
 // (text) or one object each (json). Exit 11 when one failed; takes no lock
 // and writes nothing.
 #include <cstdio>
@@ -50,6 +50,7 @@ int RunCheck(const Context& ctx, const std::string& to) {
     if (r.plan.has_value() && r.plan->target != r.state.version) std::cout << ", pending path to " << target;
     std::cout << ":\n";
     PrintCheckLines(std::cout, r.checks);
+    PrintDriftDetails(std::cout, r.checks);
     std::cout << '\n' << CheckCountText(r.checks) << ".\n";
   }
   if (!r.ok()) {

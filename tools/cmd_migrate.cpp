@@ -355,7 +355,7 @@ int RunMigrateFleet(const Context& ctx, const PlanRequest& request, const std::s
 }
 
 int RunMigrate(const Context& ctx, const std::string& to, const std::string& phase, const std::string& backup_dir,
-               const ProgressFlags& flags, const RehearsalFlags* rehearsal) {
+               bool accept_drift, const ProgressFlags& flags, const RehearsalFlags* rehearsal) {
   Result<std::string> format = ChooseFormat(ctx, "migrate", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
   const bool json = *format == "json";
@@ -422,6 +422,7 @@ int RunMigrate(const Context& ctx, const std::string& to, const std::string& pha
   };
   EngineOptions options = ctx.options;
   options.backup_dir = backup_dir;
+  options.accept_drift = accept_drift;
   Json backup_json = nullptr;
   auto on_backup = [json, &backup_json, &progress](const BackupRecord& b) {
     try {
@@ -506,6 +507,7 @@ CommandRun RegisterMigrate(CLI::App* app) {
     std::string phase = "expand";
     bool dry_run = false;
     std::string backup;
+    bool accept_drift = false;
     ProgressFlags progress;
     bool rehearse = false;
     RehearsalFlags rehearsal;
@@ -524,6 +526,9 @@ CommandRun RegisterMigrate(CLI::App* app) {
                   "--single-transaction --routines --triggers --events) and record the file and the "
                   "binlog/GTID position; a failed dump stops the run (exit 10)")
       ->type_name("DIR");
+  app->add_flag("--accept-drift", opts->accept_drift,
+                "Run even though the live schema differs from the one recorded after the last edge (drift; "
+                "without it migrate refuses, exit 9, and names the differences)");
   app->add_option("--progress", opts->progress.when,
                   "auto (Default: a line redrawn in place on a terminal, plain periodic lines on stderr "
                   "otherwise), always (redrawn even when stderr is no terminal), plain, or never; -q is never")
@@ -539,7 +544,7 @@ CommandRun RegisterMigrate(CLI::App* app) {
   AddRehearsalOptions(app, &opts->rehearsal);
   return [opts](const Context& ctx) {
     if (opts->dry_run) return RunPlan(ctx, opts->to, opts->phase, "migrate --dry-run");
-    return RunMigrate(ctx, opts->to, opts->phase, opts->backup, opts->progress,
+    return RunMigrate(ctx, opts->to, opts->phase, opts->backup, opts->accept_drift, opts->progress,
                       opts->rehearse ? &opts->rehearsal : nullptr);
   };
 }

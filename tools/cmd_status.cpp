@@ -193,8 +193,9 @@ void PrintRunning(std::ostream& out, const StatusReport& r, const ChangelogEntry
 // Why the target is not at a plannable state, and the exit code that says
 // so (0 and "" when it is): a plan that cannot be made (its code: 9 for a
 // checksum mismatch, 4 for no path), else a step whose last attempt failed
-// or was left running by a run that died (8). A step a live run is
-// executing right now is no reason.
+// or was left running by a run that died (8), else drift: the live schema
+// differs from the one recorded after the last edge (11, as check). A step
+// a live run is executing right now is no reason.
 std::pair<int, std::string> Verdict(const StatusReport& r) {
   if (!r.plan_error.empty()) return {ExitCodeFor(r.plan_error_code), "cannot plan: " + FirstLine(r.plan_error, 200)};
   for (const ChangelogEntry& e : r.failed) {
@@ -205,6 +206,13 @@ std::pair<int, std::string> Verdict(const StatusReport& r) {
     if (e.status == StepStatus::kRunning && !r.run_in_progress) {
       return {kExitStepFailed, "step '" + e.step_id + "' was left running by run " + e.run_id.substr(0, 8) +
                                    ", which no longer holds the migration lock; chimp migrate resumes it"};
+    }
+  }
+  for (const CheckResult& d : r.drift) {
+    if (!d.passed) {
+      return {kExitCheckFailed, "drift: " + FirstLine(d.message, 300) +
+                                    " (chimp check names every difference; migrate refuses until it is undone or "
+                                    "--accept-drift)"};
     }
   }
   return {kExitOk, ""};
@@ -261,6 +269,7 @@ int RunStatus(const Context& ctx) {
     doc["last_backup"] = r.last_backup ? BackupToJson(*r.last_backup) : Json(nullptr);
     doc["run_in_progress"] = r.run_in_progress;
     doc["running"] = r.running ? RunningToJson(r, RunningStep(r)) : Json(nullptr);
+    doc["drift"] = CheckResultsToJson(r.drift);
     doc["plannable"] = exit_code == kExitOk;
     doc["exit_code"] = exit_code;
     PrintJson(doc);
@@ -309,6 +318,17 @@ int RunStatus(const Context& ctx) {
   if (!r.failed.empty()) {
     PrintTable(out, {"STEP", "EDGE", "STATUS", "STARTED", "STATEMENTS", "ERROR"},
                FailedRows(r.failed, r.run_in_progress), 2);
+  }
+  if (!r.drift.empty()) {
+    size_t drifted = 0;
+    for (const CheckResult& d : r.drift) drifted += d.passed ? 0 : 1;
+    out << "Drift:            "
+        << (drifted == 0 ? "none (" + std::to_string(r.drift.size()) + (r.drift.size() == 1 ? " schema" : " schemas") +
+                               " as recorded)"
+                         : std::to_string(drifted) + (drifted == 1 ? " schema differs" : " schemas differ") +
+                               " from the one recorded")
+        << '\n';
+    PrintDriftDetails(out, r.drift);
   }
   if (r.last_backup) {
     const BackupRecord& b = *r.last_backup;

@@ -1,6 +1,7 @@
-// chimp validate: compares every applied step with the installed plugins.
-// Exit 9 when an applied step's checksum changed; missing steps and failed
-// or interrupted attempts are reported but do not fail it.
+// chimp validate: compares every applied step with the installed plugins,
+// and the live schema with the one recorded after the last edge. Exit 9
+// when an applied step's checksum changed, else 11 on drift; missing steps
+// and failed or interrupted attempts are reported but do not fail it.
 #include <iostream>
 
 #include "common.hpp"
@@ -66,7 +67,8 @@ int RunValidate(const Context& ctx) {
                {"checksum_mismatches", mismatches},
                {"missing_steps", missing},
                {"unfinished_steps", unfinished},
-               {"error", r.ok() ? Json(nullptr) : ErrorJson(kExitFailedPrecondition, failure)}});
+               {"error", r.ok() ? Json(nullptr) : ErrorJson(kExitFailedPrecondition, failure)},
+               {"drift", CheckResultsToJson(r.drift)}});
   } else {
     std::ostream& out = std::cout;
     out << "Database '" << r.database << "' at version " << VersionText(r.state.version) << ": " << r.applied
@@ -102,7 +104,19 @@ int RunValidate(const Context& ctx) {
       }
       PrintTable(out, {"STEP", "STATUS", "STATEMENTS", "ERROR"}, rows, 2);
     }
+    size_t drifted = 0;
+    for (const CheckResult& d : r.drift) drifted += d.passed ? 0 : 1;
+    if (drifted > 0) {
+      out << "\nDrift (" << drifted << (drifted == 1 ? " schema" : " schemas")
+          << "): the live schema differs from the one recorded after the last edge\n";
+      PrintDriftDetails(out, r.drift);
+    }
     if (r.ok()) out << (r.missing.empty() && r.unfinished.empty() ? "\nOK.\n" : "\nOK (with the remarks above).\n");
+  }
+  if (r.mismatches.empty() && !r.ok()) {
+    std::fflush(stdout);
+    std::cerr << "chimp: validate: drift: the live schema differs from the one recorded after the last edge\n";
+    return kExitCheckFailed;
   }
   if (!r.ok()) {
     std::fflush(stdout);

@@ -810,6 +810,22 @@ void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results,
   PrintTable(out, {"STATUS", "KIND", "CHECK", "EDGE", "MESSAGE"}, rows, indent);
 }
 
+void PrintDriftDetails(std::ostream& out, const std::vector<CheckResult>& results) {
+  for (const CheckResult& r : results) {
+    if (r.passed || r.kind != CheckKind::kDrift) continue;
+    // The first part ("schema 'x' is ..., recorded ...") is the table's
+    // line; each difference after it gets a line of its own.
+    out << "  " << r.name << ":\n";
+    size_t at = r.message.find("; ");
+    while (at != std::string::npos) {
+      at += 2;
+      const size_t end = r.message.find("; ", at);
+      out << "    " << r.message.substr(at, end == std::string::npos ? end : end - at) << '\n';
+      at = end;
+    }
+  }
+}
+
 std::string CheckCountText(const std::vector<CheckResult>& results) {
   size_t failed = 0;
   for (const CheckResult& r : results) failed += r.passed ? 0 : 1;

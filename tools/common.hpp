@@ -181,6 +181,7 @@ void ApplyRehearsalFlags(const RehearsalFlags& flags, EngineOptions* options);
 // (12 when a signal stopped it).
 int RunRehearsal(const Context& ctx, const EngineOptions& options, const PlanRequest& request, bool json,
                  bool as_event);
+CommandRun RegisterFingerprint(CLI::App* app);
 
 // The body of `plan`, shared with `migrate --dry-run`: plans from the
 // current version to `to` ("" = newest) in `phase` and prints the plan.
@@ -261,6 +262,10 @@ Json CheckResultToJson(const CheckResult& result);
 Json CheckResultsToJson(const std::vector<CheckResult>& results);
 void PrintCheckLines(std::ostream& out, const std::vector<CheckResult>& results, int indent = 0);
 // "3 checks: 2 ok, 1 failed".
+// For every failed drift result: its name ("  drift.app:"), then each
+// difference it names on a line of its own ("    app: column t.c added").
+void PrintDriftDetails(std::ostream& out, const std::vector<CheckResult>& results);
+
 std::string CheckCountText(const std::vector<CheckResult>& results);
 
 }  // namespace chimp::cli

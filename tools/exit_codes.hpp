@@ -30,7 +30,11 @@
 //         the database to its server)
 //   11    a check failed: a pre-flight or  kCheckFailed
 //         sanity check (SQL or native)
-//         found the data not as required
+//         found the data not as required;
+//         drift (check, validate, status,
+//         fingerprint); a schema that is
+//         not the fingerprint its plugin
+//         declares (migrate)
 //   12    interrupted: SIGINT, SIGTERM or  chimp/interrupt.hpp (any code of a
 //         SIGHUP stopped the run; the      run that a signal stopped)
 //         changelog records where; run
@@ -45,7 +49,9 @@
 // at a plannable state (tools/cmd_status.cpp Verdict): the plan error's code
 // when it cannot plan (9 for a checksum mismatch, 4 for no path), else 8
 // when a step's last attempt failed or was left running by a run that no
-// longer holds the migration lock.
+// longer holds the migration lock, else 11 on drift (the live schema is not
+// the one recorded after the last edge). migrate on a drifted database
+// exits 9 (a failed precondition) unless --accept-drift.
 //
 // A fleet run (tools/fleet.hpp) exits 0 when every target succeeded, else
 // with the code of the first failing target in fleet order, or 12 when a
@@ -133,7 +139,7 @@ inline constexpr ExitCodeInfo kExitCodeTable[] = {
 // What status's exit code means, after the table.
 inline constexpr const char* kStatusExitNote =
     "status exits 9 or 4 when it cannot plan, 8 when a step failed or was left running\n"
-    "by a dead run (its report is printed either way).\n"
+    "by a dead run, 11 on drift (its report is printed either way).\n"
     "A fleet run (several --database, --databases, [[targets]]) exits 0 when every target\n"
     "succeeded, else with the code of the first failing target in fleet order.\n";
 

@@ -47,8 +47,12 @@ const CommandSpec kCommands[] = {
      RegisterValidate, kTextJson},
     {"check",
      "Run the pre-flight checks of the pending path, the sanity checks of the current version and the changelog's "
-     "health checks; exit 11 when one fails",
+     "health checks and drift (the live schema against the one recorded); exit 11 when one fails",
      RegisterCheck, kTextJson},
+    {"fingerprint",
+     "Print the schema fingerprint of the target database (what a plugin declares for its version) and any drift "
+     "from the one recorded; -v prints the canonical form",
+     RegisterFingerprint, kTextJson},
     {"repair",
      "Re-record checksums, or resolve a failed or interrupted step by hand "
      "(asks first; --yes to confirm without a prompt)",

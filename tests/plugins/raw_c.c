@@ -59,7 +59,7 @@ static const chimp_step kBump = {sizeof(chimp_step),
                                  NULL RAW_STEP_1_1};
 static const chimp_step* const kSteps[] = {&kCreate, &kBump};
 
-static const chimp_edge kEdge = {sizeof(chimp_edge), 2, "", "1.0.0", "Base schema", kSteps};
+static const chimp_edge kEdge = {sizeof(chimp_edge), 2, "", "1.0.0", "Base schema", kSteps, NULL};
 static const chimp_edge* const kEdges[] = {&kEdge};
 
 #if defined(FIXTURE_WRONG_MAJOR)

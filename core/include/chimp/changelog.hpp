@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "chimp/connection.hpp"
+#include "chimp/fingerprint.hpp"
 #include "chimp/model.hpp"
 #include "chimp/status.hpp"
 #include "chimp/version.hpp"
@@ -178,6 +179,18 @@ struct BackupRecord {
   std::string executed_by;
 };
 
+// One row of chimp_fingerprints: the fingerprint of one schema after one
+// edge of a run (doc/changelog.md).
+struct FingerprintRecord {
+  int64_t id = 0;
+  std::string run_id;
+  std::string edge_from;    // "" for the empty version
+  std::string edge_to;      // the version reached
+  std::string schema;       // the schema fingerprinted
+  std::string fingerprint;  // "sha256:<hex>" (chimp/fingerprint.hpp)
+  std::string recorded_at;
+};
+
 // The second table: where a target database stands.
 struct ChangelogState {
   bool initialized = false;  // the tables and the target's state row exist
@@ -193,7 +206,8 @@ class Changelog {
   Changelog(Connection& conn, std::string schema, std::string target);
 
   // Creates the schema, the tables (chimp_changelog, chimp_state,
-  // chimp_repairs, chimp_backups) and the target's state row if missing.
+  // chimp_repairs, chimp_backups, chimp_fingerprints) and the target's
+  // state row if missing, and upgrades older tables in place.
   // Idempotent.
   Status EnsureTables();
   // Whether the tables exist (read-only; used by status and plan).
@@ -310,6 +324,28 @@ class Changelog {
   // table does not exist.
   Result<std::vector<RepairRecord>> ReadRepairs();
 
+  // chimp_fingerprints (core/src/changelog/fingerprints.cpp) ---------------
+
+  // Appends one row per form (run `run_id`, after edge `from` -> `to`),
+  // in one statement. The canonical text is stored (compressed) only when
+  // the fingerprint differs from the one last stored for that schema, so
+  // that edges that change nothing cost a row of a few bytes. Runs on the
+  // connection as it is. REQUIRES: EnsureTables().
+  Status RecordFingerprints(const std::string& run_id, const Version& from, const Version& to,
+                            const std::vector<SchemaForm>& forms);
+  // The schemas with a fingerprint recorded for the target, by name (read
+  // once per Changelog, then kept up to date by RecordFingerprints).
+  Result<std::vector<std::string>> RecordedSchemas();
+  // The newest row of every schema recorded for the target, by schema
+  // name; none when the table does not exist (a changelog from before
+  // engine 0.x that no migrate has upgraded yet).
+  Result<std::vector<FingerprintRecord>> LatestFingerprints();
+  // The canonical text recorded with `fingerprint`, for `schema` of the
+  // target or, since a form does not name its schema, for any schema of
+  // any target in this changelog; "" when none is stored.
+  Result<std::string> RecordedForm(const std::string& schema, const std::string& fingerprint);
+  std::string FingerprintsTable() const;  // chimp_fingerprints
+
   // chimp_backups (core/src/changelog/backups.cpp) ---------------------------
 
   // Appends a row to chimp_backups (started_at = finished_at = now when
@@ -328,6 +364,7 @@ class Changelog {
   // CREATE TABLE IF NOT EXISTS of chimp_repairs and chimp_backups (EnsureTables).
   Status EnsureRepairsTable();
   Status EnsureBackupsTable();
+  Status EnsureFingerprintsTable();
   // Runs an INSERT and returns the id it generated.
   Result<int64_t> InsertRow(const std::string& sql, std::span<const Value> params, const std::string& context);
   // Insert and InsertFinished (duration_ms >= 0).
@@ -377,6 +414,9 @@ class Changelog {
   std::string target_;
   std::map<std::string, std::vector<std::string>> step_digests_;    // by step id
   std::map<int64_t, const std::vector<std::string>*> row_digests_;  // by row id, into step_digests_
+  // RecordFingerprints: the fingerprint whose canonical text is stored
+  // last, by schema (read once per Changelog, then kept).
+  std::optional<std::map<std::string, std::string>> stored_forms_;
 };
 
 }  // namespace chimp

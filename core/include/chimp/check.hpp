@@ -21,8 +21,9 @@ enum class CheckKind {
   // The changelog's health: no failed or running step, no checksum
   // mismatch, a plan that can be made.
   kChangelog,
-  // The live schema against the one recorded (issue 12 item 5; no check of
-  // this kind exists yet).
+  // The live schema against the fingerprint recorded after the last edge
+  // (chimp/fingerprint.hpp): one result per schema recorded for the target,
+  // its message naming every difference.
   kDrift,
 };
 
@@ -32,7 +33,7 @@ const char* CheckKindName(CheckKind kind);
 struct CheckResult {
   CheckKind kind = CheckKind::kPreflight;
   // The step id of a check step; for kChangelog "changelog.unfinished",
-  // "changelog.checksums" or "changelog.plan".
+  // "changelog.checksums" or "changelog.plan"; for kDrift "drift.<schema>".
   std::string name;
   std::string edge_from;    // check steps: their edge ("" = the empty version)
   std::string edge_to;      // "" for kChangelog

@@ -20,6 +20,7 @@
 #include "chimp/check.hpp"
 #include "chimp/connection.hpp"
 #include "chimp/executor.hpp"
+#include "chimp/fingerprint.hpp"
 #include "chimp/lock.hpp"
 #include "chimp/options.hpp"
 #include "chimp/planner.hpp"
@@ -90,6 +91,10 @@ struct StatusReport {
   std::optional<BackupRecord> last_backup;  // the newest chimp_backups row, if any
   // Set when run_in_progress: the run's owner and its session.
   std::optional<RunningRun> running;
+  // Drift: one result per schema with a recorded fingerprint (as `check`
+  // gives them); empty when none was recorded. status exits 11 when one
+  // failed.
+  std::vector<CheckResult> drift;
 };
 // `status`: where the target stands and what is pending.
 Result<StatusReport> GetStatus(const EngineOptions& options);
@@ -116,6 +121,13 @@ Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanReq
 // returns CheckFailed naming every failed check, its edge, plugin and
 // message, with nothing written (no changelog table or row, no backup, no
 // step). On a failed step returns StepFailed; the changelog has the row.
+// When the live schema differs from the fingerprint recorded after the
+// last edge and there are steps to run, returns FailedPrecondition naming
+// the differences, unless options.accept_drift. After each edge the
+// fingerprints of the schemas it wrote are recorded (chimp_fingerprints);
+// when the edge declares fingerprints (Edge::target_fingerprint) and one
+// differs, returns CheckFailed naming the differences (the edge's steps
+// and its version stay recorded).
 struct MigrateReport {
   std::unique_ptr<Catalog> catalog;  // owns what `plan` points into
   Plan plan;
@@ -207,7 +219,8 @@ Result<std::vector<ChangelogEntry>> ReadLog(const EngineOptions& options);
 // in this order: the changelog's health (failed or running steps, checksum
 // mismatches, as `validate` finds them), the sanity checks of the current
 // version, the pre-flight checks of the plan to request.target (Default:
-// the newest version) and drift (none yet). A plan that cannot be made is a
+// the newest version) and drift (the live schemas against the fingerprints
+// recorded after the last edge, one result per schema). A plan that cannot be made is a
 // failed "changelog.plan" result. Takes no lock and writes nothing; the
 // check steps run as `plan` runs pre-flight checks (engine/check.hpp).
 // REQUIRES: plugin directories.
@@ -220,6 +233,29 @@ struct CheckReport {
   bool ok() const { return AllPassed(checks); }
 };
 Result<CheckReport> RunChecks(const EngineOptions& options, const PlanRequest& request);
+
+// `fingerprint`: the live fingerprint of the target database and of every
+// other schema a run of the target recorded (chimp_fingerprints), beside
+// what was recorded last for each, with the differences named. Read only;
+// takes no lock; needs no plugins.
+struct FingerprintEntry {
+  std::string schema;
+  std::string live;                           // "sha256:<hex>" of the schema as it is
+  std::string canonical;                      // its canonical form (chimp/fingerprint.hpp)
+  std::string recorded;                       // the last recorded fingerprint; "" when none
+  std::string recorded_after;                 // the edge it was recorded after ("1.0.0 -> 1.1.0"), "" when none
+  std::vector<SchemaDifference> differences;  // recorded -> live; empty when equal or nothing recorded
+};
+struct FingerprintReport {
+  std::string database;
+  ChangelogState state;
+  std::vector<FingerprintEntry> schemas;  // the target database first, then by name
+  // What a plugin pastes into EdgeDef::Fingerprint for the current version
+  // (doc/plugins.md): "sha256:<hex>" of the target, then
+  // "schema=sha256:<hex>" of each other schema, blank-separated.
+  std::string declaration;
+};
+Result<FingerprintReport> FingerprintTarget(const EngineOptions& options);
 
 // `adhoc`: runs `script` (named `source` in messages) one statement at a
 // time through the same splitter and connection as a SQL step, in
@@ -258,8 +294,12 @@ struct ValidationReport {
   std::vector<ChecksumMismatch> mismatches;  // errors
   std::vector<ChangelogEntry> missing;       // applied, but no installed plugin provides the step (warning)
   std::vector<ChangelogEntry> unfinished;    // latest attempt failed or running
-  // No mismatch. (Missing and unfinished steps are reported, not errors.)
-  bool ok() const { return mismatches.empty(); }
+  // The live schemas against the fingerprints recorded after the last
+  // edge (one result per schema recorded; errors when one failed).
+  std::vector<CheckResult> drift;
+  // No mismatch and no drift. (Missing and unfinished steps are reported,
+  // not errors.)
+  bool ok() const { return mismatches.empty() && AllPassed(drift); }
 };
 
 // `validate`: compares every applied step with the installed plugins. Read

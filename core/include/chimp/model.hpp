@@ -87,6 +87,12 @@ struct Edge {
   std::string description;
   std::vector<Step> steps;  // in run order
   std::shared_ptr<const PluginInfo> plugin;
+  // ABI 1.4 (chimp_edge.target_fingerprint): the fingerprints the schemas
+  // must have after this edge, as the plugin declared them: blank- or
+  // comma-separated "sha256:<hex>" (the target database) or
+  // "schema=sha256:<hex>" (another schema). "" = none declared.
+  // doc/plugins.md "Declaring the fingerprint of a version".
+  std::string target_fingerprint;
 
   // "<from> -> <to>", with "(empty)" for the empty version.
   std::string Name() const;

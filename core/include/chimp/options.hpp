@@ -143,6 +143,10 @@ struct EngineOptions {
   // the changelog schema and every existing schema the plan's SQL names),
   // for native steps that write elsewhere (--copy-schema). Default: none.
   std::vector<std::string> rehearse_schemas;
+  // `migrate --accept-drift`: run even when the live schema differs from
+  // the fingerprint recorded after the last edge (doc/operations.md
+  // "Drift"). Default: false, migrate refuses with the differences named.
+  bool accept_drift = false;
 };
 
 }  // namespace chimp

@@ -165,8 +165,8 @@ constexpr const char* kNewestLayout =
     "(TABLE_NAME = 'chimp_changelog' AND (COLUMN_NAME IN ('done_sha256', 'progress_at') OR "
     "(COLUMN_NAME = 'pending_fingerprint' AND DATA_TYPE = 'text'))) OR "
     "(TABLE_NAME = 'chimp_state' AND COLUMN_NAME = 'autoinc_checkpoint') OR "
-    "(TABLE_NAME IN ('chimp_repairs', 'chimp_backups') AND COLUMN_NAME = 'id')";
-constexpr int64_t kNewestLayoutRows = 6;
+    "(TABLE_NAME IN ('chimp_repairs', 'chimp_backups', 'chimp_fingerprints') AND COLUMN_NAME = 'id')";
+constexpr int64_t kNewestLayoutRows = 7;
 
 Result<bool> Changelog::TablesAreNewest() {
   const Value params[] = {Value::Text(schema_)};
@@ -221,6 +221,9 @@ Status Changelog::CreateTables() {
   // Changelogs created before engine 0.x had no counter checkpoint.
   CHIMP_RETURN_IF_ERROR(run("ALTER TABLE " + StateTable() + " ADD COLUMN IF NOT EXISTS autoinc_checkpoint TEXT NULL"));
   CHIMP_RETURN_IF_ERROR(EnsureRepairsTable().WithContext(context));
+  // chimp_fingerprints came with issue 12 (drift): created beside the
+  // tables of an older changelog, which stay as they are.
+  CHIMP_RETURN_IF_ERROR(EnsureFingerprintsTable().WithContext(context));
   return EnsureBackupsTable().WithContext(context);
 }
 

@@ -126,8 +126,62 @@ void MarkPreflightPassed(Plan* plan) {
   }
 }
 
-Status AddDriftChecks(Connection& /*conn*/, const EngineOptions& /*options*/, std::vector<CheckResult>* /*out*/) {
+Status AddDriftChecks(Connection& conn, Changelog& changelog, std::vector<CheckResult>* out) {
+  CHIMP_ASSIGN_OR_RETURN(std::vector<FingerprintRecord> records, changelog.LatestFingerprints());
+  if (records.empty()) {
+    CheckResult r;
+    r.kind = CheckKind::kDrift;
+    r.name = "drift";
+    r.description = "no schema fingerprint recorded yet (migrate records one after each edge)";
+    r.passed = true;
+    r.message = r.description;
+    out->push_back(std::move(r));
+    return Status::Ok();
+  }
+  std::vector<std::string> schemas;
+  for (const FingerprintRecord& rec : records) schemas.push_back(rec.schema);
+  CHIMP_ASSIGN_OR_RETURN(SchemaFingerprint live, FingerprintSchemas(conn, schemas));
+  for (size_t i = 0; i < records.size(); ++i) {
+    const FingerprintRecord& rec = records[i];
+    const SchemaForm& form = live.schemas[i];
+    CheckResult r;
+    r.kind = CheckKind::kDrift;
+    r.name = "drift." + rec.schema;
+    r.edge_from = rec.edge_from;
+    r.edge_to = rec.edge_to;
+    r.description = "schema '" + rec.schema + "' against its fingerprint recorded after " +
+                    (rec.edge_from.empty() ? std::string("(empty)") : rec.edge_from) + " -> " + rec.edge_to;
+    r.passed = form.fingerprint == rec.fingerprint;
+    if (r.passed) {
+      r.message = "matches " + rec.fingerprint;
+    } else {
+      CHIMP_ASSIGN_OR_RETURN(std::string recorded, changelog.RecordedForm(rec.schema, rec.fingerprint));
+      r.message = "schema '" + rec.schema + "' is " + form.fingerprint + ", recorded " + rec.fingerprint + " (run " +
+                  rec.run_id + ", " + rec.recorded_at + ")";
+      if (recorded.empty()) {
+        r.message += "; the recorded form is not stored, so the differences cannot be named";
+      }
+      for (const SchemaDifference& d : CompareForms(recorded, form.canonical)) {
+        r.message += "; " + d.Describe(rec.schema);
+      }
+    }
+    out->push_back(std::move(r));
+  }
   return Status::Ok();
+}
+
+Status DriftVerdict(const std::vector<CheckResult>& results) {
+  std::string failed;
+  for (const CheckResult& r : results) {
+    if (!r.passed) failed += "; " + r.message;
+  }
+  if (failed.empty()) return Status::Ok();
+  return Status::FailedPrecondition(
+      "drift: the live schema differs from the one recorded after the last edge, so the plan's steps may not "
+      "do what they were written for; nothing was written" +
+      failed +
+      ". Undo the hand-made change, or run migrate --accept-drift to go on with the schema as it is "
+      "(doc/operations.md, \"Drift\")");
 }
 
 namespace {
@@ -256,7 +310,7 @@ Result<CheckReport> RunChecks(const EngineOptions& options, const PlanRequest& r
     r.message = plan.status().message();
     report.checks.push_back(std::move(r));
   }
-  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, options, &report.checks));
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, *target.changelog, &report.checks));
   return report;
 }
 

@@ -72,10 +72,17 @@ void MarkPreflightPassed(Plan* plan);
 // the fields of `report` of those names. `check` reports the same.
 void JudgeChangelog(const Catalog& catalog, const std::vector<ChangelogEntry>& entries, ValidationReport* report);
 
-// The hook for the drift checks of issue 12 item 5 (the live schema
-// against the fingerprint recorded after the last edge): appends nothing
-// yet; `check` calls it so that the drift checks land in one place.
-Status AddDriftChecks(Connection& conn, const EngineOptions& options, std::vector<CheckResult>* out);
+// Drift: every schema with a fingerprint recorded for the target
+// (chimp_fingerprints) against the live schema, one result each: passed
+// when they match; failed otherwise, its message naming every difference
+// ("db: column t.c added; db: table u removed") when the recorded form is
+// stored. One passed result "drift" when nothing is recorded yet. Read
+// only. Used by check, validate, status and migrate.
+Status AddDriftChecks(Connection& conn, Changelog& changelog, std::vector<CheckResult>* out);
+
+// FailedPrecondition naming each failed drift result, for migrate: "the
+// live schema differs from the one recorded after the last edge ...".
+Status DriftVerdict(const std::vector<CheckResult>& results);
 
 }  // namespace chimp::internal
 

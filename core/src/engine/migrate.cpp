@@ -79,6 +79,22 @@ Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
   return Status::Ok();
 }
 
+// Refuses a run with steps on a schema that differs from the one recorded
+// after the last edge (engine/check.hpp, DriftVerdict), unless the operator
+// accepts it. A step that failed or was interrupted explains the
+// difference (its edge is half done, nothing recorded yet): the resume is
+// not refused.
+Status RefuseDrift(const EngineOptions& options, Connection& conn, Changelog& changelog,
+                   const std::vector<ChangelogEntry>& entries, const Plan& plan) {
+  if (options.accept_drift || plan.steps.empty()) return Status::Ok();
+  for (const ChangelogEntry* e : ChangelogHistory(entries).LatestInOrder()) {
+    if (e->status != StepStatus::kSuccess && !IsEngineRow(*e)) return Status::Ok();
+  }
+  std::vector<CheckResult> drift;
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(conn, changelog, &drift));
+  return internal::DriftVerdict(drift);
+}
+
 // The plan on the changelog as it is, with the plugins whose steps run
 // loaded (a pre-flight check may be code), and its pre-flight checks run
 // against the database as it is: before the run's first write. CheckFailed
@@ -96,6 +112,7 @@ Result<Plan> Preflight(const EngineOptions& options, const internal::Target& tar
   CHIMP_ASSIGN_OR_RETURN(auto results, internal::RunPreflight(options, report->plan));
   if (observer != nullptr && !results.empty()) observer->OnPreflight(results);
   CHIMP_RETURN_IF_ERROR(internal::PreflightVerdict(results));
+  CHIMP_RETURN_IF_ERROR(RefuseDrift(options, *target.conn, changelog, entries, report->plan));
   return report->plan;
 }
 

@@ -4,9 +4,11 @@
 #include <map>
 #include <string>
 
+#include "changelog/row_reader.hpp"
 #include "chimp/engine.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "exec/fingerprint_record.hpp"
 #include "recovery/pre_image.hpp"
 
 namespace chimp {
@@ -63,6 +65,9 @@ class RepairRun {
 
  private:
   Status AddChecksums();
+  // Why the schema recorded after the edge of `m`'s step says the
+  // installed step never ran; "" when it does not (see AddChecksums).
+  Result<std::string> WhyNotSchema(const ChecksumMismatch& m) const;
   Status AddStep(const std::string& id, RepairKind kind);
   Status DescribeStatement(PendingRepair* p) const;
   void DescribeMark(PendingRepair* p) const;
@@ -126,6 +131,37 @@ std::string WhyNotRecorded(const ChecksumMismatch& m, const StepHistory& h,
   return "";
 }
 
+// A changed step whose edge declares the fingerprint its version must have
+// (Edge::target_fingerprint): when the schema recorded after the edge ran
+// is not the declared one, the step that ran is not the installed one in
+// effect, whatever the checksum says, and re-recording would hide it.
+Result<std::string> RepairRun::WhyNotSchema(const ChecksumMismatch& m) const {
+  const Edge* edge = nullptr;
+  if (catalog_.FindStep(m.step_id, &edge) == nullptr || edge == nullptr || edge->target_fingerprint.empty()) {
+    return std::string();
+  }
+  auto declared = internal::ParseDeclaredFingerprints(edge->target_fingerprint);
+  if (!declared.ok()) return std::string();
+  Changelog& changelog = *target_.changelog;
+  std::string why;
+  for (const auto& [name, fingerprint] : *declared) {
+    const std::string schema = name.empty() ? changelog.target() : name;
+    const Value params[] = {Value::Text(changelog.target()), Value::Text(schema), Value::Text(edge->from.ToString()),
+                            Value::Text(edge->to.ToString())};
+    auto recorded = internal::ReadRowsIfTable<std::string>(
+        *target_.conn, changelog.schema(), "chimp_fingerprints",
+        "SELECT fingerprint FROM " + changelog.FingerprintsTable() +
+            " WHERE target = ? AND schema_name = ? AND edge_from = ? AND edge_to = ? ORDER BY id DESC LIMIT 1",
+        params, [](internal::RowReader& r) { return r.Text(); });
+    if (!recorded.ok()) return recorded.status();
+    if (recorded->empty() || recorded->front() == fingerprint) continue;
+    why += "\n  step '" + m.step_id + "': its edge " + edge->Name() + " declares schema '" + schema + "' to be " +
+           fingerprint + " after it, and the schema recorded after the edge ran is " + recorded->front() +
+           ": the changed step's effect is not in the database, so its new checksum would record what nobody ran";
+  }
+  return why;
+}
+
 Status RepairRun::AddChecksums() {
   CHIMP_ASSIGN_OR_RETURN(auto repairs, target_.changelog->ReadRepairs());
   std::map<int64_t, std::string> by_hand;
@@ -139,6 +175,11 @@ Status RepairRun::AddChecksums() {
     const StepHistory& h = *history_.Find(m.step_id);
     if (std::string why = WhyNotRecorded(m, h, by_hand); !why.empty()) {
       refused += "\n  " + why;
+      continue;
+    }
+    CHIMP_ASSIGN_OR_RETURN(std::string schema_why, WhyNotSchema(m));
+    if (!schema_why.empty()) {
+      refused += schema_why;
       continue;
     }
     PendingRepair p;

@@ -2,6 +2,7 @@
 #include "changelog/row_reader.hpp"
 #include "chimp/engine.hpp"
 #include "chimp/lock.hpp"
+#include "engine/check.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
 #include "lock/galera.hpp"
@@ -116,6 +117,13 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
       CHIMP_ASSIGN_OR_RETURN(report.running, ReadRunningRun(*target.conn, changelog));
     }
     break;
+  }
+  // Drift only where something was recorded: a database never migrated
+  // by this engine has nothing to compare with.
+  std::vector<CheckResult> drift;
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, changelog, &drift));
+  for (CheckResult& r : drift) {
+    if (r.name != "drift") report.drift.push_back(std::move(r));
   }
   CHIMP_ASSIGN_OR_RETURN(auto backups, changelog.ReadBackups());
   if (!backups.empty()) report.last_backup = backups.back();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "exec/fingerprint_record.hpp"
 #include "exec/progress_record.hpp"
 #include "exec/run_guard.hpp"
 #include "exec/step_runner.hpp"
@@ -30,8 +31,14 @@ Result<bool> DatabaseExists(Connection& conn, const std::string& name) {
 class PathRun {
  public:
   PathRun(const Plan& plan, Changelog& changelog, const std::string& run_id, ExecutionObserver* observer,
-          internal::StepRunner& runner, ExecutionSummary* summary)
-      : plan_(plan), changelog_(changelog), run_id_(run_id), observer_(observer), runner_(runner), summary_(summary) {}
+          internal::StepRunner& runner, internal::FingerprintRecorder& recorder, ExecutionSummary* summary)
+      : plan_(plan),
+        changelog_(changelog),
+        run_id_(run_id),
+        observer_(observer),
+        runner_(runner),
+        recorder_(recorder),
+        summary_(summary) {}
 
   Status Run() {
     Order();
@@ -39,6 +46,9 @@ class PathRun {
       if (order_[i].step != nullptr) CHIMP_RETURN_IF_ERROR(RunStep(*order_[i].step, NextStep(i), Following(i)));
       if (order_[i].version_after != nullptr) CHIMP_RETURN_IF_ERROR(SetVersion(*order_[i].version_after));
     }
+    // Steps after the last edge (repeatables, cleanup) change the schema of
+    // the version reached: its fingerprint is recorded again.
+    if (recorder_.pending()) CHIMP_RETURN_IF_ERROR(recorder_.Record(summary_->reached, summary_->reached, ""));
     return Status::Ok();
   }
 
@@ -96,12 +106,17 @@ class PathRun {
   Status RunStep(const PlannedStep& planned, const PlannedStep* next,
                  const std::vector<const PlannedStep*>& following) {
     CHIMP_RETURN_IF_ERROR(runner_.Run(planned, next, following));
+    if (planned.step->kind != StepKind::kCheck) recorder_.StepRan(*planned.step);
     ++summary_->steps_run;
     return Status::Ok();
   }
 
-  // After an edge's steps: the target's version.
+  // After an edge's steps: the schemas' fingerprints (checked against the
+  // edge's declaration), then the target's version. Recorded first, so
+  // that a crash between the two leaves a fingerprint of what the schema
+  // is (the resume records it again).
   Status SetVersion(const Edge& edge) {
+    CHIMP_RETURN_IF_ERROR(recorder_.Record(edge.from, edge.to, edge.target_fingerprint));
     TEST_CrashPoint("before-version");
     CHIMP_RETURN_IF_ERROR(changelog_.SetVersion(edge.to, run_id_));
     summary_->reached = edge.to;
@@ -114,6 +129,7 @@ class PathRun {
   const std::string& run_id_;
   ExecutionObserver* observer_;
   internal::StepRunner& runner_;
+  internal::FingerprintRecorder& recorder_;
   ExecutionSummary* summary_;
   std::vector<Slot> order_;
 };
@@ -142,7 +158,8 @@ Result<ExecutionSummary> ExecutePlan(const Plan& plan, Connection& conn, Changel
   std::optional<internal::ProgressRecord> record;
   if (guard.watch) record.emplace(guard.watcher, changelog.ChangelogTable());
   internal::StepRunner runner(conn, changelog, target_db, run_id, observer, &run_guard, record ? &*record : nullptr);
-  Status ran = PathRun(plan, changelog, run_id, observer, runner, &summary).Run();
+  internal::FingerprintRecorder recorder(conn, changelog, target_db, run_id);
+  Status ran = PathRun(plan, changelog, run_id, observer, runner, recorder, &summary).Run();
   // A finish still waiting is written; rows written ahead for steps that
   // did not start are deleted (a failure's own error wins). Not once the
   // lock or the server is lost: another run may own the changelog now, and

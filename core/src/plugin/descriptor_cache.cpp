@@ -24,7 +24,7 @@ constexpr const char* kFormat = "chimp-descriptor-cache 2";
 
 // A tripwire: a field added to the model must be added to the encoding
 // below (and kFormat bumped), or a cached descriptor would lack it.
-static_assert(sizeof(Step) == 312 && sizeof(PluginInfo) == 232 && sizeof(Edge) == 248 && sizeof(Repeatable) == 352,
+static_assert(sizeof(Step) == 312 && sizeof(PluginInfo) == 232 && sizeof(Edge) == 280 && sizeof(Repeatable) == 352,
               "chimp/model.hpp changed: update EncodeDescriptor/DecodeDescriptor and bump kFormat, then these sizes");
 
 // ---- Encoding: every field is "<length>:<bytes>", in a fixed order ----
@@ -208,6 +208,7 @@ std::string EncodeDescriptor(const LoadedPlugin& plugin) {
     w.Text(edge.from.ToString());
     w.Text(edge.to.ToString());
     w.Text(edge.description);
+    w.Text(edge.target_fingerprint);
     w.Number(edge.steps.size());
     for (const Step& step : edge.steps) EncodeStep(step, &w);
   }
@@ -242,7 +243,7 @@ std::optional<LoadedPlugin> DecodeDescriptor(const std::string& payload, const s
     Edge edge;
     uint64_t steps = 0;
     if (!(DecodeVersion(&r, true, &edge.from) && DecodeVersion(&r, false, &edge.to) && r.Text(&edge.description) &&
-          r.Number(&steps, payload.size()))) {
+          r.Text(&edge.target_fingerprint) && r.Number(&steps, payload.size()))) {
       return std::nullopt;
     }
     for (uint64_t j = 0; j < steps; ++j) {

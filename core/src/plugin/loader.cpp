@@ -349,6 +349,7 @@ class DescriptorCopier {
     edge.from = std::move(parsed_from).value();
     edge.to = std::move(parsed_to).value();
     edge.description = Str(d->description);
+    if (CHIMP_HAS_FIELD(d, chimp_edge, target_fingerprint)) edge.target_fingerprint = Str(d->target_fingerprint);
     edge_name += " (" + edge.Name() + ")";
     where = plugin_ + " " + edge_name;
     if (!edge.from.empty() && !(edge.from < edge.to)) {

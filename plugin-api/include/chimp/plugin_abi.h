@@ -327,6 +327,14 @@ typedef struct chimp_edge {
   const char* to_version;
   const char* description;
   const chimp_step* const* steps; /* step_count pointers, in run order */
+  /* ---- ABI 1.4; read only when struct_size covers it. ---- */
+  /* The schema fingerprints the database must have after this edge, as
+   * `chimp fingerprint` prints them: "sha256:<hex>" for the target database
+   * and "schema=sha256:<hex>" for another schema, separated by blanks or
+   * commas. After the edge the host compares them with the live schemas
+   * and fails the run, naming the differences, when one differs. NULL or
+   * "" = none. A host of ABI <= 1.3 ignores it. */
+  const char* target_fingerprint;
 } chimp_edge;
 
 /* What a plugin declares. */
@@ -482,7 +490,8 @@ CHIMP_STATIC_ASSERT(offsetof(chimp_step, database) == 88, "step.database (1.1)")
 CHIMP_STATIC_ASSERT(offsetof(chimp_step, session_sql) == 96, "step.session_sql (1.1)");
 CHIMP_STATIC_ASSERT(sizeof(chimp_step) == 104, "chimp_step 1.1 size");
 CHIMP_STATIC_ASSERT(CHIMP_EDGE_SIZE_1_0 == 40, "chimp_edge 1.0 size");
-CHIMP_STATIC_ASSERT(sizeof(chimp_edge) == 40, "chimp_edge 1.1 size (unchanged)");
+CHIMP_STATIC_ASSERT(offsetof(chimp_edge, target_fingerprint) == 40, "edge.target_fingerprint (1.4)");
+CHIMP_STATIC_ASSERT(sizeof(chimp_edge) == 48, "chimp_edge 1.4 size");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, step_count) == 4, "edge.step_count");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, from_version) == 8, "edge.from_version");
 CHIMP_STATIC_ASSERT(offsetof(chimp_edge, to_version) == 16, "edge.to_version");

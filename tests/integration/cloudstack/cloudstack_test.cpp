@@ -368,7 +368,8 @@ std::string Difference(const std::vector<std::string>& a, const std::vector<std:
   return out;
 }
 
-TEST_CASE("cloudstack: stopping at 4.5.0, 4.11.0.0 and 4.16.0.0 gives the schema of the direct run") {
+TEST_CASE(
+    "cloudstack: stopping at 4.5.0, 4.11.0.0 and 4.16.0.0 gives the schema and the fingerprints of the direct run") {
   if (std::string why = SkipReason(); !why.empty()) {
     MESSAGE(why);
     return;
@@ -404,6 +405,23 @@ TEST_CASE("cloudstack: stopping at 4.5.0, 4.11.0.0 and 4.16.0.0 gives the schema
   std::sort(direct.begin(), direct.end());
   std::sort(stepped.begin(), stepped.end());
   CHECK_MESSAGE(stepped == direct, "the schemas differ:\n" << Difference(direct, stepped));
+
+  // Issue 12.5: both runs recorded the same fingerprint of cloud and of
+  // cloud_usage after their last edge, and it is the live schema's.
+  auto recorded = [](const std::string& changelog) {
+    const std::string table = "`" + changelog + "`.chimp_fingerprints";
+    return Column("SELECT schema_name, fingerprint FROM " + table + " WHERE id IN (SELECT MAX(id) FROM " + table +
+                  " WHERE target = 'cloud' GROUP BY schema_name) ORDER BY schema_name");
+  };
+  const std::vector<std::string> direct_fp = recorded(Direct().changelog);
+  CHECK(direct_fp.size() == 2);
+  CHECK(recorded(options.changelog_schema) == direct_fp);
+  auto conn = test::TestServer::Shared().Connect();
+  auto live = FingerprintSchemas(*conn, {"cloud", "cloud_usage"});
+  REQUIRE_MESSAGE(live.ok(), live.status().ToString());
+  std::vector<std::string> live_fp;
+  for (const SchemaForm& form : live->schemas) live_fp.push_back(form.schema + " | " + form.fingerprint);
+  CHECK(live_fp == direct_fp);
 }
 
 // The CLI flags that aim `chimp` at the bundle's `cloud` with `changelog`.

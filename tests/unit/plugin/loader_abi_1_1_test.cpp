@@ -30,9 +30,16 @@ const Step* FindStep(const LoadedPlugin& plugin, const std::string& id) {
 
 TEST_CASE("abi: 1.1 and 1.2 append to chimp_step and chimp_plugin; 1.0 sizes are pinned") {
   CHECK(CHIMP_ABI_MAJOR == 1);
-  CHECK(CHIMP_ABI_MINOR == 4);  // 1.3 and 1.4 add flags only (CHIMP_STEP_PREFLIGHT, CHIMP_STEP_ONLINE)
+  CHECK(CHIMP_ABI_MINOR == 4);  // 1.3 adds a flag (CHIMP_STEP_PREFLIGHT); 1.4 CHIMP_STEP_ONLINE, chimp_edge.target_fingerprint
   CHECK(CHIMP_STEP_SIZE_1_0 == 80);
   CHECK(CHIMP_PLUGIN_SIZE_1_0 == 56);
+  CHECK(CHIMP_EDGE_SIZE_1_0 == 40);
+  CHECK(sizeof(chimp_edge) == 48);
+  chimp_edge edge{};
+  edge.struct_size = CHIMP_EDGE_SIZE_1_0;  // an edge of a plugin built before 1.4
+  CHECK_FALSE(CHIMP_HAS_FIELD(&edge, chimp_edge, target_fingerprint));
+  edge.struct_size = sizeof(chimp_edge);
+  CHECK(CHIMP_HAS_FIELD(&edge, chimp_edge, target_fingerprint));
   CHECK(sizeof(chimp_step) == 104);
   CHECK(sizeof(chimp_plugin) == 96);
   chimp_plugin plugin{};

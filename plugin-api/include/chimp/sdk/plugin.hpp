@@ -777,6 +777,17 @@ class EdgeDef {
     return *this;
   }
 
+  // ABI 1.4: the fingerprints the schemas must have after this edge, as
+  // `chimp fingerprint` prints them for the database at this edge's version
+  // ("sha256:<hex>" of the target database, then "schema=sha256:<hex>" of
+  // each other schema). After the edge, chimp compares them with the live
+  // schemas and fails the run naming the differences when one differs. A
+  // host of ABI <= 1.3 ignores the declaration. Calling it again replaces it.
+  EdgeDef& Fingerprint(std::string fingerprints) {
+    fingerprint_ = std::move(fingerprints);
+    return *this;
+  }
+
  private:
   friend class Plugin;
 
@@ -842,10 +853,11 @@ class EdgeDef {
     raw_.to_version = to_.c_str();
     raw_.description = description_.c_str();
     raw_.steps = step_ptrs_.data();
+    raw_.target_fingerprint = fingerprint_.empty() ? nullptr : fingerprint_.c_str();
     return &raw_;
   }
 
-  std::string from_, to_, description_;
+  std::string from_, to_, description_, fingerprint_;
   std::vector<std::unique_ptr<Step>> steps_;
   std::vector<const chimp_step*> step_ptrs_;
   chimp_edge raw_{};
