@@ -23,6 +23,7 @@
 #include "engine/scratch_server.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "lock/galera.hpp"
 #include "lock/run_lock.hpp"
 #include "sql/shorten.hpp"
 #include "util/child_process.hpp"
@@ -425,9 +426,11 @@ Result<RehearsalReport> Rehearsal::Run() {
   // while the copy is taken. The lease lock is a row: not taken.
   std::unique_ptr<Connection> lock_conn;
   std::unique_ptr<RunLock> lock;
-  if (options_.lock_kind == LockKind::kNamed) {
+  CHIMP_ASSIGN_OR_RETURN(internal::GaleraNode galera, internal::DetectGalera(*real.conn));
+  CHIMP_ASSIGN_OR_RETURN(LockKind kind, internal::LockKindFor(galera, options_.lock_kind, real.conn->Describe()));
+  if (kind == LockKind::kNamed) {
     CHIMP_ASSIGN_OR_RETURN(lock_conn, internal::ConnectWithoutDatabase(options_));
-    CHIMP_ASSIGN_OR_RETURN(lock, internal::TakeRunLock(options_, *lock_conn, NewRunId(), {}));
+    CHIMP_ASSIGN_OR_RETURN(lock, internal::TakeRunLock(options_, kind, *lock_conn, NewRunId(), {}));
     report_.lock_taken = true;
   } else {
     report_.fidelity_warnings.push_back(
