@@ -290,7 +290,8 @@ Status Rehearsal::CompareServers() {
   }
   CHIMP_ASSIGN_OR_RETURN(auto mine, ReadSettings(*conn));
   for (const auto& [name, value] : real_settings_) {
-    auto it = std::find_if(mine.begin(), mine.end(), [&](const auto& p) { return p.first == name; });
+    const std::string& wanted = name;  // a structured binding is not captured by lambdas before C++20 (clang 14)
+    auto it = std::find_if(mine.begin(), mine.end(), [&wanted](const auto& p) { return p.first == wanted; });
     if (it == mine.end()) {
       report_.fidelity_warnings.push_back("setting " + name + " = '" + value +
                                           "' of the real server is unknown to the rehearsal's server");
