@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,6 +19,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "engine/scratch_server.hpp"
 
 namespace chimp::test {
 
@@ -37,19 +38,6 @@ constexpr const char* kDirPrefix = "chimp-mariadb-";
 constexpr const char* kOwnerFile = "owner.pid";
 // 8 MB instead of the default 96 MB redo log: a throwaway server.
 constexpr const char* kLogFileSize = "--innodb-log-file-size=8M";
-
-std::string Tail(const std::string& path, size_t lines = 20) {
-  std::ifstream in(path);
-  if (!in) return "(no " + path + ")";
-  std::deque<std::string> last;
-  for (std::string line; std::getline(in, line);) {
-    last.push_back(line);
-    if (last.size() > lines) last.pop_front();
-  }
-  std::string out = "last lines of " + path + ":";
-  for (const auto& l : last) out += "\n  " + l;
-  return out;
-}
 
 std::string FindOnPath(const std::string& name) {
   std::vector<std::string> dirs;
@@ -235,7 +223,7 @@ std::string MariadbdProcess::Install() {
   while (waitpid(ipid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return "test server: " + install_db + " " + DescribeExit(status) + "; " + Tail(install_log);
+    return "test server: " + install_db + " " + DescribeExit(status) + "; " + internal::LogTail(install_log, 20);
   }
   return "";
 }
@@ -279,7 +267,8 @@ std::string MariadbdProcess::WaitReady(std::chrono::seconds timeout, const std::
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;
-      return "test server: mariadbd " + DescribeExit(status) + " before it was ready; " + Tail(error_log());
+      return "test server: mariadbd " + DescribeExit(status) + " before it was ready; " +
+             internal::LogTail(error_log(), 20);
     }
     auto conn = Connection::Open(probe);
     if (conn.ok() && (!ready || ready(**conn))) return "";
@@ -287,7 +276,7 @@ std::string MariadbdProcess::WaitReady(std::chrono::seconds timeout, const std::
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return "test server: mariadbd pid " + std::to_string(pid_) + " in " + dir_ + " not ready within " + Seconds(timeout) +
-         " (last: " + last + "); " + Tail(error_log());
+         " (last: " + last + "); " + internal::LogTail(error_log(), 20);
 }
 
 void MariadbdProcess::Kill(int signal) {

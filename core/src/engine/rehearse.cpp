@@ -23,6 +23,7 @@
 #include "engine/scratch_server.hpp"
 #include "engine/session.hpp"
 #include "engine/target.hpp"
+#include "lock/galera.hpp"
 #include "lock/run_lock.hpp"
 #include "sql/shorten.hpp"
 #include "util/child_process.hpp"
@@ -289,7 +290,8 @@ Status Rehearsal::CompareServers() {
   }
   CHIMP_ASSIGN_OR_RETURN(auto mine, ReadSettings(*conn));
   for (const auto& [name, value] : real_settings_) {
-    auto it = std::find_if(mine.begin(), mine.end(), [&](const auto& p) { return p.first == name; });
+    const std::string& wanted = name;  // a structured binding is not captured by lambdas before C++20 (clang 14)
+    auto it = std::find_if(mine.begin(), mine.end(), [&wanted](const auto& p) { return p.first == wanted; });
     if (it == mine.end()) {
       report_.fidelity_warnings.push_back("setting " + name + " = '" + value +
                                           "' of the real server is unknown to the rehearsal's server");
@@ -425,9 +427,11 @@ Result<RehearsalReport> Rehearsal::Run() {
   // while the copy is taken. The lease lock is a row: not taken.
   std::unique_ptr<Connection> lock_conn;
   std::unique_ptr<RunLock> lock;
-  if (options_.lock_kind == LockKind::kNamed) {
+  CHIMP_ASSIGN_OR_RETURN(internal::GaleraNode galera, internal::DetectGalera(*real.conn));
+  CHIMP_ASSIGN_OR_RETURN(LockKind kind, internal::LockKindFor(galera, options_.lock_kind, real.conn->Describe()));
+  if (kind == LockKind::kNamed) {
     CHIMP_ASSIGN_OR_RETURN(lock_conn, internal::ConnectWithoutDatabase(options_));
-    CHIMP_ASSIGN_OR_RETURN(lock, internal::TakeRunLock(options_, *lock_conn, NewRunId(), {}));
+    CHIMP_ASSIGN_OR_RETURN(lock, internal::TakeRunLock(options_, kind, *lock_conn, NewRunId(), {}));
     report_.lock_taken = true;
   } else {
     report_.fidelity_warnings.push_back(

@@ -65,11 +65,10 @@ class ScratchServer {
 // The directory prefix of scratch servers ("chimp-rehearse-"), for tests.
 inline constexpr const char* kScratchDirPrefix = "chimp-rehearse-";
 
-// Shared with the test harness (tests/support/mariadb_server.cpp), which
-// runs its servers the same way.
-
 // "last lines of <path>:" and the last `lines` lines of the file, each on a
 // line of its own indented by two spaces; "(no <path>)" when unreadable.
+// The test harness (tests/support/mariadb_server.cpp) reports its servers'
+// logs with it too.
 std::string LogTail(const std::string& path, size_t lines = 15);
 
 // Removes the directories under `base` whose name starts with `prefix`, whose

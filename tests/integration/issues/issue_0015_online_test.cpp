@@ -230,6 +230,12 @@ TEST_CASE("issue 15: chimp killed while the tool copies: the rerun drops the sha
   Target t("oa_kill");
   REQUIRE(t.Run(t.Migrate("online_alter", "1.0.0")).code == 0);
   auto conn = test::TestServer::Shared().Connect();
+  // 500,000 rows: the tool reports its copy once a second, so the first
+  // step's copy must outlast a second on an idle machine too, or the crash
+  // point fires in the second step's copy.
+  auto grown = conn->Execute("INSERT INTO " + t.Q("oa_items") + " (v, note) SELECT seq, CONCAT('n', seq) FROM `" +
+                             t.db + "`.seq_20001_to_500000");
+  REQUIRE_MESSAGE(grown.ok(), grown.status().message());
   const std::string before = CreateTable(*conn, t.Q("oa_items"));
   // Small chunks from the config file this time ([online]).
   const std::string config = "/tmp/chimp_oa_kill_" + std::to_string(::getpid()) + ".toml";
@@ -253,7 +259,7 @@ TEST_CASE("issue 15: chimp killed while the tool copies: the rerun drops the sha
   test::CliRun rerun = t.Run(t.Migrate("online_alter", "2.0.0"));
   REQUIRE_MESSAGE(rerun.code == 0, rerun.err);
   CHECK(Leftovers(*conn, t.db) == "0: 0");
-  CHECK(Scalar(*conn, "SELECT COUNT(*) FROM " + t.Q("oa_items") + " WHERE extra = 7") == "20000");
+  CHECK(Scalar(*conn, "SELECT COUNT(*) FROM " + t.Q("oa_items") + " WHERE extra = 7") == "500000");
   // The changelog records what the rerun found and dropped.
   const std::string warnings = Scalar(
       *conn, "SELECT warnings FROM " + t.Changelog() + " WHERE step_id = 'online_alter.add' AND status = 'success'");

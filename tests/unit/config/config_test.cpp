@@ -177,7 +177,8 @@ TEST_CASE("config: an unknown table or top-level key is an error") {
 
   std::string f2 = dir.Write("b.toml", "host = \"x\"\n");
   chimp::Status s2 = ApplyConfigFile(f2, &o);
-  CHECK(s2.message() == f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog, online, rehearse, [[targets]])");
+  CHECK(s2.message() ==
+        f2 + ":1: unknown key 'host' (known tables: database, plugins, changelog, online, rehearse, [[targets]])");
 
   std::string f3 = dir.Write("c.toml", "database = 3\n");
   chimp::Status s3 = ApplyConfigFile(f3, &o);
