@@ -73,8 +73,7 @@ void PrintText(const RehearsalReport& r, bool verbose) {
   }
   std::cout << "\nVersion reached on the copy: " << VersionText(r.reached) << " (planned " << VersionText(r.target)
             << ")\n";
-  // Issue 12 item 5 records schema fingerprints; until then there is none.
-  std::cout << "Fingerprint reached: " << (r.fingerprint.empty() ? "(not computed)" : r.fingerprint) << '\n';
+  std::cout << "Fingerprint reached: " << (r.fingerprint.empty() ? "(not read)" : r.fingerprint) << '\n';
   std::cout << "Time: " << DurationText(r.total_ms) << " (server start " << DurationText(r.server_ms) << ", copy "
             << DurationText(r.copy_ms) << ", run " << DurationText(r.apply_ms)
             << "); estimate on the real server: about " << EstimateText(r.estimate_ms)

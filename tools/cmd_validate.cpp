@@ -11,6 +11,8 @@
 namespace chimp::cli {
 namespace {
 
+constexpr const char* kDriftFailure = "drift: the live schema differs from the one recorded after the last edge";
+
 int RunValidate(const Context& ctx) {
   Result<std::string> format = ChooseFormat(ctx, "validate", {"text", "json"});
   if (!format.ok()) return Fail(format.status());
@@ -22,10 +24,13 @@ int RunValidate(const Context& ctx) {
       o.known = true;
       o.from = o.to = r->state.version.ToString();
       o.steps = r->applied;
-      if (!r->ok()) {
+      if (!r->mismatches.empty()) {
         o.exit_code = kExitFailedPrecondition;
         o.message = std::to_string(r->mismatches.size()) + " checksum mismatch(es), first step '" +
                     r->mismatches.front().step_id + "'";
+      } else if (!r->ok()) {
+        o.exit_code = kExitCheckFailed;
+        o.message = kDriftFailure;
       }
       return o;
     });
@@ -34,9 +39,15 @@ int RunValidate(const Context& ctx) {
   if (!result.ok()) return Fail(result.status());
   const ValidationReport& r = *result;
 
-  // The first mismatch, on stderr and in the JSON document's error.
+  // The first mismatch (else drift), on stderr and in the JSON document's
+  // error, with its exit code.
   std::string failure;
-  if (!r.ok()) {
+  int code = kExitOk;
+  if (!r.ok() && r.mismatches.empty()) {
+    failure = kDriftFailure;
+    code = kExitCheckFailed;
+  } else if (!r.ok()) {
+    code = kExitFailedPrecondition;
     const ChecksumMismatch& m = r.mismatches[0];
     failure = std::to_string(r.mismatches.size()) +
               (r.mismatches.size() == 1 ? " applied step differs" : " applied steps differ") +
@@ -67,7 +78,7 @@ int RunValidate(const Context& ctx) {
                {"checksum_mismatches", mismatches},
                {"missing_steps", missing},
                {"unfinished_steps", unfinished},
-               {"error", r.ok() ? Json(nullptr) : ErrorJson(kExitFailedPrecondition, failure)},
+               {"error", r.ok() ? Json(nullptr) : ErrorJson(code, failure)},
                {"drift", CheckResultsToJson(r.drift)}});
   } else {
     std::ostream& out = std::cout;
@@ -113,17 +124,11 @@ int RunValidate(const Context& ctx) {
     }
     if (r.ok()) out << (r.missing.empty() && r.unfinished.empty() ? "\nOK.\n" : "\nOK (with the remarks above).\n");
   }
-  if (r.mismatches.empty() && !r.ok()) {
-    std::fflush(stdout);
-    std::cerr << "chimp: validate: drift: the live schema differs from the one recorded after the last edge\n";
-    return kExitCheckFailed;
-  }
   if (!r.ok()) {
     std::fflush(stdout);
-    std::cerr << "chimp: " << failure << '\n';
-    return kExitFailedPrecondition;
+    std::cerr << "chimp: " << (r.mismatches.empty() ? "validate: " : "") << failure << '\n';
   }
-  return kExitOk;
+  return code;
 }
 
 }  // namespace

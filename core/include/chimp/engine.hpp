@@ -180,8 +180,8 @@ struct RehearsalReport {
   // Ok when the plan ran on the copy to its end; else the run's error
   // (StepFailed, CheckFailed, ...), with the failing step last in `steps`.
   Status result;
-  // Item 5 (schema fingerprints) fills this with the fingerprint the copy
-  // reached; "" until then.
+  // The fingerprints the copy reached, as a plugin declares them
+  // (FingerprintReport::declaration); "" when they could not be read.
   std::string fingerprint;
   int64_t server_ms = 0;  // starting the throwaway server
   int64_t copy_ms = 0;    // dump and load

@@ -2,6 +2,7 @@
 // (engine.hpp, RunChecks).
 #include "engine/check.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -126,16 +127,52 @@ void MarkPreflightPassed(Plan* plan) {
   }
 }
 
-Status AddDriftChecks(Connection& conn, Changelog& changelog, std::vector<CheckResult>* out) {
+namespace {
+
+// The one passed "drift" result: nothing to compare with, and why.
+CheckResult NotCompared(std::string why) {
+  CheckResult r;
+  r.kind = CheckKind::kDrift;
+  r.name = "drift";
+  r.description = std::move(why);
+  r.passed = true;
+  r.message = r.description;
+  return r;
+}
+
+// The steps whose row started after the newest fingerprint was recorded
+// (both times are the server's NOW(6), in the same text format); chimp's
+// own rows and rows a restore rolled back left out.
+size_t StepsSince(const std::vector<ChangelogEntry>& entries, const std::vector<FingerprintRecord>& records,
+                  const ChangelogEntry** first) {
+  std::string newest;
+  for (const FingerprintRecord& rec : records) newest = std::max(newest, rec.recorded_at);
+  size_t count = 0;
+  for (const ChangelogEntry& e : entries) {
+    if (IsEngineRow(e) || e.status == StepStatus::kRolledBack || e.started_at <= newest) continue;
+    if (count++ == 0) *first = &e;
+  }
+  return count;
+}
+
+}  // namespace
+
+Status AddDriftChecks(Connection& conn, Changelog& changelog, const std::vector<ChangelogEntry>& entries,
+                      std::vector<CheckResult>* out) {
   CHIMP_ASSIGN_OR_RETURN(std::vector<FingerprintRecord> records, changelog.LatestFingerprints());
   if (records.empty()) {
-    CheckResult r;
-    r.kind = CheckKind::kDrift;
-    r.name = "drift";
-    r.description = "no schema fingerprint recorded yet (migrate records one after each edge)";
-    r.passed = true;
-    r.message = r.description;
-    out->push_back(std::move(r));
+    out->push_back(NotCompared("no schema fingerprint recorded yet (migrate records one after each edge)"));
+    return Status::Ok();
+  }
+  const ChangelogEntry* first = nullptr;
+  if (const size_t since = StepsSince(entries, records, &first); since > 0) {
+    out->push_back(NotCompared("not compared: " + std::to_string(since) + (since == 1 ? " step" : " steps") +
+                               " started after the newest schema fingerprint was recorded (the first: '" +
+                               first->step_id + "' of " +
+                               (first->edge_from.empty() ? std::string("(empty)") : first->edge_from) + " -> " +
+                               first->edge_to + ", " + StepStatusName(first->status) +
+                               "), so an edge is in progress; the run that finishes it records "
+                               "the fingerprint again"));
     return Status::Ok();
   }
   std::vector<std::string> schemas;
@@ -310,7 +347,7 @@ Result<CheckReport> RunChecks(const EngineOptions& options, const PlanRequest& r
     r.message = plan.status().message();
     report.checks.push_back(std::move(r));
   }
-  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, *target.changelog, &report.checks));
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, *target.changelog, entries, &report.checks));
   return report;
 }
 

@@ -76,9 +76,14 @@ void JudgeChangelog(const Catalog& catalog, const std::vector<ChangelogEntry>& e
 // (chimp_fingerprints) against the live schema, one result each: passed
 // when they match; failed otherwise, its message naming every difference
 // ("db: column t.c added; db: table u removed") when the recorded form is
-// stored. One passed result "drift" when nothing is recorded yet. Read
-// only. Used by check, validate, status and migrate.
-Status AddDriftChecks(Connection& conn, Changelog& changelog, std::vector<CheckResult>* out);
+// stored. One passed result "drift" when nothing is recorded yet, or
+// when a step's row (of `entries`, the changelog) started after the newest
+// fingerprint was recorded: an edge in progress (a run that failed or was
+// killed mid-edge) explains any difference, and the run that finishes it
+// records the fingerprint again. Read only. Used by check, validate,
+// status and migrate.
+Status AddDriftChecks(Connection& conn, Changelog& changelog, const std::vector<ChangelogEntry>& entries,
+                      std::vector<CheckResult>* out);
 
 // FailedPrecondition naming each failed drift result, for migrate: "the
 // live schema differs from the one recorded after the last edge ...".

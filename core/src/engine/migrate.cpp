@@ -81,17 +81,14 @@ Status LoadWhatRuns(const EngineOptions& options, const ChangelogState& state,
 
 // Refuses a run with steps on a schema that differs from the one recorded
 // after the last edge (engine/check.hpp, DriftVerdict), unless the operator
-// accepts it. A step that failed or was interrupted explains the
-// difference (its edge is half done, nothing recorded yet): the resume is
-// not refused.
+// accepts it. A step that ran after that record (an edge a failed or
+// killed run left half done) explains the difference: the resume is not
+// refused (AddDriftChecks does not compare).
 Status RefuseDrift(const EngineOptions& options, Connection& conn, Changelog& changelog,
                    const std::vector<ChangelogEntry>& entries, const Plan& plan) {
   if (options.accept_drift || plan.steps.empty()) return Status::Ok();
-  for (const ChangelogEntry* e : ChangelogHistory(entries).LatestInOrder()) {
-    if (e->status != StepStatus::kSuccess && !IsEngineRow(*e)) return Status::Ok();
-  }
   std::vector<CheckResult> drift;
-  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(conn, changelog, &drift));
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(conn, changelog, entries, &drift));
   return internal::DriftVerdict(drift);
 }
 

@@ -406,6 +406,7 @@ void Rehearsal::Apply() {
   if (auto target = internal::OpenTarget(copy); target.ok()) {
     if (auto state = target->changelog->ReadState(); state.ok()) report_.reached = state->version;
   }
+  if (auto reached = FingerprintTarget(copy); reached.ok()) report_.fingerprint = reached->declaration;
   int64_t steps_ms = 0;
   for (const RehearsedStep& s : report_.steps) steps_ms += s.duration_ms;
   report_.estimate_ms = TwoDigits(steps_ms);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "chimp/engine.hpp"
+#include "chimp/fingerprint.hpp"
 #include "engine/adoption.hpp"
 #include "engine/backup.hpp"
 #include "engine/session.hpp"
@@ -357,6 +358,10 @@ Status RestoreRun::Record(int64_t duration_ms) {
   const std::string backup = "backup #" + std::to_string(b.id) + " (" + b.file + ", taken by run " + b.run_id +
                              " at version " + (b.version.empty() ? "(empty)" : b.version) + ")";
   const std::string before = report_.version_before.empty() ? "(empty)" : report_.version_before.ToString();
+  // The restored schema is what drift is judged against from now on: the
+  // fingerprints recorded after the rolled-back edges describe a schema
+  // that is gone.
+  CHIMP_ASSIGN_OR_RETURN(SchemaFingerprint restored, FingerprintSchemas(*target_.conn, {report_.into}));
   return internal::InTransaction(*target_.conn, [&]() -> Status {
     int64_t rolled_back = 0;
     if (same_database_) {
@@ -379,6 +384,8 @@ Status RestoreRun::Record(int64_t duration_ms) {
                              b.databases + "'; it starts at version " + (b.version.empty() ? "(empty)" : b.version);
     CHIMP_ASSIGN_OR_RETURN(report_.changelog_id, changelog.InsertFinished(entry, duration_ms));
     CHIMP_RETURN_IF_ERROR(changelog.SetVersion(version, target_.run_id));
+    CHIMP_RETURN_IF_ERROR(
+        changelog.RecordFingerprints(target_.run_id, report_.version_before, version, restored.schemas));
     RepairRecord audit;
     audit.run_id = target_.run_id;
     audit.action = RepairKindName(RepairKind::kRestore);

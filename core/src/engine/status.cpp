@@ -121,7 +121,7 @@ Result<StatusReport> GetStatus(const EngineOptions& options) {
   // Drift only where something was recorded: a database never migrated
   // by this engine has nothing to compare with.
   std::vector<CheckResult> drift;
-  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, changelog, &drift));
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, changelog, entries, &drift));
   for (CheckResult& r : drift) {
     if (r.name != "drift") report.drift.push_back(std::move(r));
   }

@@ -27,7 +27,7 @@ Result<ValidationReport> ValidateChangelog(const EngineOptions& options) {
   CHIMP_ASSIGN_OR_RETURN(report.state, target.changelog->ReadState());
   CHIMP_ASSIGN_OR_RETURN(auto entries, target.changelog->ReadEntries());
   internal::JudgeChangelog(*report.catalog, entries, &report);
-  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, *target.changelog, &report.drift));
+  CHIMP_RETURN_IF_ERROR(internal::AddDriftChecks(*target.conn, *target.changelog, entries, &report.drift));
   return report;
 }
 

@@ -4,7 +4,8 @@
 //    are reported by check, validate, status and fingerprint, naming the
 //    object; inserts (counters, rows) are not drift;
 //  - migrate refuses a drifted database with the differences named, and
-//    goes on with --accept-drift;
+//    goes on with --accept-drift; a run killed inside an edge is resumed,
+//    not refused (its steps explain the difference);
 //  - the sample application's two routes into 2.0.0 reach the same
 //    fingerprint;
 //  - a declared fingerprint (EdgeDef::Fingerprint, ABI 1.4) that matches
@@ -141,6 +142,42 @@ TEST_CASE("issue 12.5: migrate refuses a drifted database naming the difference;
   CHECK(accepted.code == 0);
   // What was accepted is recorded with the edges that followed.
   CHECK(On(t, "check", Sample()).code == 0);
+}
+
+// A run killed between two steps of an edge leaves the schema between the
+// fingerprint recorded after the previous edge and the next one: neither
+// drift nor a reason to refuse the resume.
+TEST_CASE("issue 12.5: a run killed inside an edge is resumed, not refused as drift") {
+  for (const char* at : {"step-start:2", "step-start:3"}) {
+    INFO("killed at " << std::string(at));
+    test::Target t(std::string("i12_drift_kill") + at[11]);
+    REQUIRE(On(t, "migrate", Sample(), {"--to", "1.0.0"}).code == 0);
+    test::CliOptions crash;
+    crash.password = test::TestServerFlags().password;
+    crash.env = {{"CHIMP_TEST_CRASH_AT", at}};
+    test::CliRun killed = test::RunCli(
+        CHIMP_BINARY,
+        Args({test::TestServerFlags().flags, t.Common("migrate"), {"--plugins", Sample(), "--to", "1.1.0"}}), crash);
+    REQUIRE(killed.signal == 9);
+    CHECK(Scalar("", "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '" + t.db +
+                         "' AND TABLE_NAME = 'books' AND COLUMN_NAME = 'slug'") == "1");
+    bool not_compared = false;
+    const nlohmann::json checked = Json(On(t, "check", Sample(), {"--format", "json"}));
+    for (const auto& c : checked["checks"]) {
+      if (c["kind"] != "drift") continue;
+      INFO("drift: " << c.dump());
+      CHECK(c["passed"].get<bool>());
+      not_compared = Contains(c["message"].get<std::string>(), "not compared");
+    }
+    CHECK(not_compared);
+    test::CliRun resumed = On(t, "migrate", Sample(), {"--to", "1.1.0"});
+    INFO("migrate: " << resumed.out << resumed.err);
+    CHECK(resumed.code == 0);
+    CHECK(On(t, "check", Sample()).code == 0);
+    // After the resume the comparison is made again, and sees a change.
+    Exec("ALTER TABLE " + Q(t.db) + ".books ADD COLUMN nickname VARCHAR(20) NULL");
+    CHECK(On(t, "check", Sample()).code == 11);
+  }
 }
 
 TEST_CASE("issue 12.5: the sample application's two routes into 2.0.0 reach the same fingerprint") {

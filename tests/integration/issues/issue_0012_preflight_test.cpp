@@ -234,7 +234,8 @@ TEST_CASE("issue 12: chimp check runs sanity, pre-flight and changelog checks, t
   CHECK(HasLine(ok.out, {"ok", "sanity", "pf.1.1.0.books-exist", "1.0.0 -> 1.1.0", "pf_books has a row"}));
   CHECK_FALSE(HasLine(ok.out, {"sanity", "pf.1.1.0.has-authors"}));
   CHECK(HasLine(ok.out, {"ok", "preflight", "pf.1.2.0.names", "1.1.0 -> 1.2.0"}));
-  CHECK(Contains(ok.out, "5 checks: 5 ok, 0 failed."));
+  CHECK(HasLine(ok.out, {"ok", "drift", "drift." + t.db, "1.0.0 -> 1.1.0", "recorded after 1.0.0 -> 1.1.0"}));
+  CHECK(Contains(ok.out, "6 checks: 6 ok, 0 failed."));
 
   // --to the current version: no pending path, no pre-flight check.
   test::CliRun here = Run(t, "check", {"--to", "1.1.0", "--format", "json"});
@@ -242,7 +243,7 @@ TEST_CASE("issue 12: chimp check runs sanity, pre-flight and changelog checks, t
   const nlohmann::json here_doc = ParseJson(here);
   CHECK(here_doc["ok"] == true);
   CHECK(here_doc["current_version"] == "1.1.0");
-  CHECK(here_doc["checks"].size() == 3);
+  CHECK(here_doc["checks"].size() == 4);
 
   // A post-condition that no longer holds, and data a pre-flight check refuses.
   test::Exec("DELETE FROM `" + t.db + "`.pf_books");
@@ -252,8 +253,8 @@ TEST_CASE("issue 12: chimp check runs sanity, pre-flight and changelog checks, t
   CHECK(bad.code == 11);
   CHECK(HasLine(bad.out, {"FAILED", "sanity", "pf.1.1.0.books-exist", "1.0.0 -> 1.1.0", "row(s) are false"}));
   CHECK(HasLine(bad.out, {"FAILED", "preflight", "pf.1.2.0.names", "1.1.0 -> 1.2.0"}));
-  CHECK(Contains(bad.out, "5 checks: 3 ok, 2 failed."));
-  CHECK(Contains(bad.err, "chimp: check: 5 checks: 3 ok, 2 failed"));
+  CHECK(Contains(bad.out, "6 checks: 4 ok, 2 failed."));
+  CHECK(Contains(bad.err, "chimp: check: 6 checks: 4 ok, 2 failed"));
   test::CliRun bad_json = Run(t, "check", {"--format", "json"});
   CHECK(bad_json.code == 11);
   const nlohmann::json doc = ParseJson(bad_json);
@@ -272,8 +273,11 @@ TEST_CASE("issue 12: chimp check reports a failed changelog row and a checksum m
   SUBCASE("a failed step") {
     const test::Target t("pf_failed");
     REQUIRE(Run(t, "migrate", {"--to", "1.0.0"}).code == 0);
-    test::Exec("CREATE TABLE `" + t.db + "`.pf_books (x INT)");  // the 1.1.0 step then fails
-    REQUIRE(Run(t, "migrate", {"--to", "1.1.0"}).code == 8);
+    // A table made by hand: drift, which migrate refuses; accepted, the
+    // 1.1.0 step then fails on it.
+    test::Exec("CREATE TABLE `" + t.db + "`.pf_books (x INT)");
+    REQUIRE(Run(t, "migrate", {"--to", "1.1.0"}).code == 9);
+    REQUIRE(Run(t, "migrate", {"--to", "1.1.0", "--accept-drift"}).code == 8);
     test::CliRun r = Run(t, "check", {});
     INFO(r.out);
     CHECK(r.code == 11);

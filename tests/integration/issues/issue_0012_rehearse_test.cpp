@@ -160,7 +160,7 @@ TEST_CASE("issue 12.4: rehearse of the sample application writes nothing and rea
     CHECK(s["ok"] == true);
     CHECK(s["duration_ms"].is_number());
   }
-  CHECK(j["fingerprint"].is_null());  // issue 12.5 fills it
+  CHECK(j["fingerprint"].get<std::string>().rfind("sha256:", 0) == 0);
   CHECK(j["estimate_ms"].is_number());
   CHECK(j["rehearsal_server"].get<std::string>().find("MariaDB") != std::string::npos);
   CheckNothingLeft(dirs, servers);
@@ -173,6 +173,10 @@ TEST_CASE("issue 12.4: rehearse of the sample application writes nothing and rea
   CHECK(Contains(migrated.out, "Rehearsal passed; the real database was not changed."));
   CHECK(Contains(migrated.out, "Migrating the real database:"));
   CHECK(VersionOf(t, plugins) == j["reached_version"].get<std::string>());
+  // The copy's fingerprints are the ones the real run reached.
+  test::CliRun fingerprint = Run(Args({t.Common("fingerprint"), {"--format", "json"}}));
+  CHECK(fingerprint.code == 0);
+  CHECK(Parse(fingerprint)["declaration"] == j["fingerprint"]);
   CheckNothingLeft(dirs, servers);
 }
 

