@@ -123,8 +123,8 @@ Result<PlanReport> MakeMigrationPlan(const EngineOptions& options, const PlanReq
 // step). On a failed step returns StepFailed; the changelog has the row.
 // When the live schema differs from the fingerprint recorded after the
 // last edge and there are steps to run, returns FailedPrecondition naming
-// the differences, unless options.accept_drift. After each edge the
-// fingerprints of the schemas it wrote are recorded (chimp_fingerprints);
+// the differences, unless options.accept_drift. After the last edge (and
+// each that declares them) the schemas' fingerprints are recorded;
 // when the edge declares fingerprints (Edge::target_fingerprint) and one
 // differs, returns CheckFailed naming the differences (the edge's steps
 // and its version stay recorded).

@@ -161,7 +161,7 @@ Status AddDriftChecks(Connection& conn, Changelog& changelog, const std::vector<
                       std::vector<CheckResult>* out) {
   CHIMP_ASSIGN_OR_RETURN(std::vector<FingerprintRecord> records, changelog.LatestFingerprints());
   if (records.empty()) {
-    out->push_back(NotCompared("no schema fingerprint recorded yet (migrate records one after each edge)"));
+    out->push_back(NotCompared("no schema fingerprint recorded yet (migrate records one when a run ends)"));
     return Status::Ok();
   }
   const ChangelogEntry* first = nullptr;

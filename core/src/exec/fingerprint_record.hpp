@@ -1,17 +1,17 @@
-// FingerprintRecorder: the schema fingerprints a run records after each
-// edge (chimp_fingerprints, doc/changelog.md), and the check of the
+// FingerprintRecorder: the schema fingerprints a run records after its
+// last edge and after each edge that declares them (chimp_fingerprints,
+// doc/changelog.md; the executor decides when), and the check of the
 // fingerprints an edge declares (Edge::target_fingerprint, ABI 1.4).
 //
-// The schemas fingerprinted after an edge are the target database, every
-// schema a step of the edge names as its database, in a DDL statement
-// (`CREATE TABLE other.t`, `CREATE DATABASE other`) or a CALL, and, when a
-// step of the edge is native code or a CALL (which may write any schema
-// unseen in the statements), every schema already recorded for the target.
-// A schema no step of the edge can have written keeps its last row: its
-// fingerprint after the edge is that one; so does every schema after an
-// edge whose steps change only rows (no DDL, CALL or native code), except
-// the first edge of a run, which always records. System schemas and the changelog
-// schema are never fingerprinted.
+// The schemas fingerprinted at a Record are the target database, every
+// schema a step since the last Record names as its database, in a DDL
+// statement (`CREATE TABLE other.t`, `CREATE DATABASE other`) or a CALL,
+// and, when one of those steps is native code or a CALL (which may write
+// any schema unseen in the statements), every schema already recorded for
+// the target. A schema none of them can have written keeps its last row;
+// so does every schema when those steps change only rows (no DDL, CALL or
+// native code), except at a run's first Record, which always records.
+// System schemas and the changelog schema are never fingerprinted.
 #ifndef CHIMP_EXEC_FINGERPRINT_RECORD_HPP_
 #define CHIMP_EXEC_FINGERPRINT_RECORD_HPP_
 
