@@ -30,7 +30,8 @@ const Step* FindStep(const LoadedPlugin& plugin, const std::string& id) {
 
 TEST_CASE("abi: 1.1 and 1.2 append to chimp_step and chimp_plugin; 1.0 sizes are pinned") {
   CHECK(CHIMP_ABI_MAJOR == 1);
-  CHECK(CHIMP_ABI_MINOR == 4);  // 1.3 adds a flag (CHIMP_STEP_PREFLIGHT); 1.4 CHIMP_STEP_ONLINE, chimp_edge.target_fingerprint
+  // 1.3 adds a flag (CHIMP_STEP_PREFLIGHT); 1.4 CHIMP_STEP_ONLINE and chimp_edge.target_fingerprint.
+  CHECK(CHIMP_ABI_MINOR == 4);
   CHECK(CHIMP_STEP_SIZE_1_0 == 80);
   CHECK(CHIMP_PLUGIN_SIZE_1_0 == 56);
   CHECK(CHIMP_EDGE_SIZE_1_0 == 40);
